@@ -1,0 +1,47 @@
+/**
+ * Coded errors. Every failure a caller can act on carries a stable string code from this table;
+ * the HTTP layer maps the code to a status, the CLI prints it, and the README's error table is
+ * checked against it by a test. Add a code here, never a new ad-hoc Error subclass.
+ */
+export const ERROR_CODES = {
+  'request.invalid': { status: 400, doc: 'The request body, query or arguments failed validation.' },
+  'auth.unauthorized': { status: 401, doc: 'Missing, unknown or revoked credentials.' },
+  'auth.forbidden': { status: 403, doc: 'The credentials are valid but do not allow this action.' },
+  'org.not_found': { status: 404, doc: 'No such organization (or not visible to this key).' },
+  'member.not_found': { status: 404, doc: 'No such member in this organization.' },
+  'member.user_name_taken': { status: 409, doc: 'Another live member of the organization has this userName (case-insensitive).' },
+  'member.removed': { status: 409, doc: 'The member was removed; a removed member is a tombstone and is never reactivated.' },
+  'member.last_owner': { status: 409, doc: 'The change would leave the organization without an active owner.' },
+  'member.managed_elsewhere': { status: 409, doc: 'Another writer (SCIM or a directory connection) manages this member.' },
+  'team.not_found': { status: 404, doc: 'No such team in this organization.' },
+  'team.name_taken': { status: 409, doc: 'Another team of the organization has this displayName (case-insensitive).' },
+  'token.not_found': { status: 404, doc: 'No such SCIM token or admin key.' },
+  'token.limit_reached': { status: 409, doc: 'The organization already has two live SCIM tokens; revoke one first.' },
+  'version.mismatch': { status: 412, doc: 'The record changed since it was read (optimistic version check failed).' },
+  'store.unavailable': { status: 503, doc: 'The store (Redis or SQLite) cannot be reached right now; retry later.' },
+  'store.corrupt': { status: 500, doc: 'The store file is damaged or is not an idsync database.' },
+  'config.invalid': { status: 500, doc: 'The configuration failed validation at start.' },
+  'internal': { status: 500, doc: 'An unexpected failure; details are in the server log under the request id.' },
+} as const satisfies Record<string, { status: number; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class IdsyncError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdsyncError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export function isIdsyncError(err: unknown, code?: ErrorCode): err is IdsyncError {
+  return err instanceof IdsyncError && (code === undefined || err.code === code);
+}

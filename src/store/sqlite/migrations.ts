@@ -1,0 +1,104 @@
+/**
+ * Versioned schema migrations, applied in order inside one transaction each. Never edit a shipped
+ * migration: add the next version.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE orgs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+
+      CREATE TABLE members (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        user_name_key TEXT NOT NULL,
+        external_id TEXT,
+        status TEXT NOT NULL,
+        role TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX members_live_user_name ON members (org_id, user_name_key) WHERE status <> 'removed';
+      CREATE INDEX members_external_id ON members (org_id, external_id) WHERE status <> 'removed' AND external_id IS NOT NULL;
+      CREATE INDEX members_org_seq ON members (org_id, seq);
+      CREATE INDEX members_org_role_status ON members (org_id, role, status);
+
+      CREATE TABLE member_emails (
+        org_id TEXT NOT NULL,
+        email_key TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        PRIMARY KEY (org_id, email_key, member_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX member_emails_member ON member_emails (member_id);
+
+      CREATE TABLE teams (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX teams_name ON teams (org_id, name_key);
+      CREATE INDEX teams_org_seq ON teams (org_id, seq);
+
+      CREATE TABLE team_members (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id TEXT NOT NULL,
+        team_id TEXT NOT NULL,
+        member_id TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX team_members_pair ON team_members (team_id, member_id);
+      CREATE INDEX team_members_member ON team_members (org_id, member_id);
+
+      CREATE TABLE audit_events (
+        org_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE outbox (
+        org_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE scim_tokens (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX scim_tokens_org ON scim_tokens (org_id);
+
+      CREATE TABLE admin_keys (
+        id TEXT PRIMARY KEY,
+        org_id TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX admin_keys_org ON admin_keys (org_id);
+    `,
+  },
+];

@@ -5,6 +5,8 @@
  */
 export const ERROR_CODES = {
   'request.invalid': { status: 400, doc: 'The request body, query or arguments failed validation.' },
+  'request.too_large': { status: 413, doc: 'The request body is larger than server.bodyLimit.' },
+  'route.not_found': { status: 404, doc: 'No such endpoint.' },
   'auth.unauthorized': { status: 401, doc: 'Missing, unknown or revoked credentials.' },
   'auth.forbidden': { status: 403, doc: 'The credentials are valid but do not allow this action.' },
   'org.not_found': { status: 404, doc: 'No such organization (or not visible to this key).' },
@@ -12,6 +14,7 @@ export const ERROR_CODES = {
   'member.user_name_taken': { status: 409, doc: 'Another live member of the organization has this userName (case-insensitive).' },
   'member.removed': { status: 409, doc: 'The member was removed; a removed member is a tombstone and is never reactivated.' },
   'member.last_owner': { status: 409, doc: 'The change would leave the organization without an active owner.' },
+  'member.domain_not_allowed': { status: 422, doc: "The member's email domain is not in the organization's allowed domains." },
   'member.managed_elsewhere': { status: 409, doc: 'Another writer (SCIM or a directory connection) manages this member.' },
   'team.not_found': { status: 404, doc: 'No such team in this organization.' },
   'team.name_taken': { status: 409, doc: 'Another team of the organization has this displayName (case-insensitive).' },

@@ -1,0 +1,29 @@
+import { openStore } from '../app/open-store.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../logging/winston-logger.js';
+import type { Actor } from '../domain/model.js';
+import { systemClock } from '../ports/clock.js';
+import { createServices, type Services } from '../services/index.js';
+import type { CliIo } from './io.js';
+import { Writable } from 'node:stream';
+
+export const CLI_ACTOR: Actor = { kind: 'cli', label: 'idsync CLI' };
+
+/** Opens the configured store (the same one a running daemon uses), runs fn, closes the store. */
+export async function withServices<T>(io: CliIo, fn: (services: Services, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig({ env: io.env, cwd: io.cwd });
+  const stderr = new Writable({
+    write(chunk, _enc, cb) {
+      io.err(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'warn', format: 'pretty', stream: stderr });
+  const store = await openStore(config, logger);
+  try {
+    return await fn(createServices({ store, clock: systemClock, logger }), config);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every key has a doc line, a default and an IDSYNC_* environment
+ * name; the README table and config/idsync.example.yaml are generated from this list
+ * (`node scripts/gen-config-docs.mjs`) and a test keeps them in sync.
+ */
+export interface KeySpec {
+  /** Dotted path in the YAML file and in the resulting Config object. */
+  path: string;
+  env: string;
+  doc: string;
+  default: string | number | boolean;
+  schema: z.ZodType;
+  /** Values never printed, logged or echoed back in errors. */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]))
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const hostPortList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')));
+
+export const KEYS: readonly KeySpec[] = [
+  { path: 'server.host', env: 'IDSYNC_HOST', doc: 'Interface the HTTP server binds to.', default: '0.0.0.0', schema: z.string().min(1) },
+  { path: 'server.port', env: 'IDSYNC_PORT', doc: 'TCP port of the HTTP server (0 picks a free port).', default: 8080, schema: port },
+  {
+    path: 'server.publicUrl',
+    env: 'IDSYNC_PUBLIC_URL',
+    doc: 'External base URL (SCIM base URL, invitation links). Empty: http://localhost:PORT.',
+    default: '',
+    schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  },
+  { path: 'server.bodyLimit', env: 'IDSYNC_BODY_LIMIT', doc: 'Largest accepted request body (bytes, or a size such as 1mb).', default: '1mb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'expected a size such as 512kb or 1mb') },
+  { path: 'server.trustProxy', env: 'IDSYNC_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (set behind an ingress or load balancer).', default: false, schema: bool },
+  { path: 'server.shutdownTimeoutMs', env: 'IDSYNC_SHUTDOWN_TIMEOUT_MS', doc: 'How long shutdown waits for in-flight requests before closing them.', default: 10000, schema: positiveInt },
+  { path: 'dataDir', env: 'IDSYNC_DATA_DIR', doc: 'Directory for the SQLite file, the generated secret key and local mail.', default: './data', schema: z.string().min(1) },
+  { path: 'store', env: 'IDSYNC_STORE', doc: 'Storage backend: sqlite (embedded, one replica) or redis (any number of replicas).', default: 'sqlite', schema: z.enum(['sqlite', 'redis']) },
+  { path: 'sqlite.path', env: 'IDSYNC_SQLITE_PATH', doc: 'SQLite database file. Empty: DATA_DIR/idsync.db.', default: '', schema: z.string() },
+  { path: 'sqlite.busyTimeoutMs', env: 'IDSYNC_SQLITE_BUSY_TIMEOUT_MS', doc: "How long a write waits for another process's lock (the CLI and the daemon share the file).", default: 5000, schema: positiveInt },
+  {
+    path: 'redis.url',
+    env: 'IDSYNC_REDIS_URL',
+    doc: 'Standalone Redis URL (redis:// or rediss://). One of url, sentinels or clusterNodes is required when store is redis.',
+    default: '',
+    schema: z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]),
+  },
+  { path: 'redis.sentinels', env: 'IDSYNC_REDIS_SENTINELS', doc: 'Sentinel addresses, comma-separated host:port.', default: '', schema: hostPortList },
+  { path: 'redis.sentinelName', env: 'IDSYNC_REDIS_SENTINEL_NAME', doc: 'Name of the Sentinel-monitored master.', default: 'mymaster', schema: z.string().min(1) },
+  { path: 'redis.clusterNodes', env: 'IDSYNC_REDIS_CLUSTER_NODES', doc: 'Redis Cluster seed nodes, comma-separated host:port.', default: '', schema: hostPortList },
+  { path: 'redis.username', env: 'IDSYNC_REDIS_USERNAME', doc: 'Redis ACL user name (optional).', default: '', schema: z.string() },
+  { path: 'redis.password', env: 'IDSYNC_REDIS_PASSWORD', doc: 'Redis password (optional; overrides one in the URL).', default: '', schema: z.string(), secret: true },
+  { path: 'redis.tls', env: 'IDSYNC_REDIS_TLS', doc: 'Use TLS for Sentinel or Cluster connections (a rediss:// URL implies it).', default: false, schema: bool },
+  { path: 'redis.keyPrefix', env: 'IDSYNC_REDIS_KEY_PREFIX', doc: 'Prefix of every key idsync writes.', default: 'idsync', schema: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only') },
+  { path: 'redis.commandTimeoutMs', env: 'IDSYNC_REDIS_COMMAND_TIMEOUT_MS', doc: 'A Redis command that takes longer fails (the request answers 503 instead of hanging).', default: 2000, schema: positiveInt },
+  {
+    path: 'secretKey',
+    env: 'IDSYNC_SECRET_KEY',
+    doc: 'At least 32 bytes, base64 or hex; encrypts connector credentials and signs links. Generated into DATA_DIR/secret.key in SQLite mode; required in Redis mode.',
+    default: '',
+    schema: z.string(),
+    secret: true,
+  },
+  { path: 'log.level', env: 'IDSYNC_LOG_LEVEL', doc: 'Least severe level logged.', default: 'info', schema: z.enum(['error', 'warn', 'info', 'debug']) },
+  { path: 'log.format', env: 'IDSYNC_LOG_FORMAT', doc: 'json (one object per line) or pretty (readable, for development).', default: 'json', schema: z.enum(['json', 'pretty']) },
+];
+
+/** The validated, frozen configuration. */
+export interface Config {
+  server: { host: string; port: number; publicUrl: string; bodyLimit: string; trustProxy: boolean; shutdownTimeoutMs: number };
+  dataDir: string;
+  store: 'sqlite' | 'redis';
+  sqlite: { path: string; busyTimeoutMs: number };
+  redis: {
+    url: string;
+    sentinels: string[];
+    sentinelName: string;
+    clusterNodes: string[];
+    username: string;
+    password: string;
+    tls: boolean;
+    keyPrefix: string;
+    commandTimeoutMs: number;
+  };
+  secretKey: string;
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+}

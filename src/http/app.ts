@@ -1,0 +1,34 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../ports/logger.js';
+import type { Store } from '../ports/store.js';
+import type { Services } from '../services/index.js';
+import { apiRoutes } from './api/routes.js';
+import { healthRoutes } from './health/routes.js';
+import type { HttpMetrics } from './metrics.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { requestContext } from './middleware/request-context.js';
+
+export interface HttpAppDeps {
+  store: Store;
+  services: Services;
+  logger: Logger;
+  metrics: HttpMetrics;
+  bodyLimit: string;
+  trustProxy: boolean;
+}
+
+/** The express app: health and metrics, the admin API, and one error handler at the end. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(helmet());
+  app.use(healthRoutes(deps.store, deps.metrics));
+  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use('/api/v1', apiRoutes(deps.services));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,101 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { IdsyncError } from '../domain/errors.js';
+import type { Actor, AdminKey, ScimToken } from '../domain/model.js';
+import { PROVIDER_SCOPE } from '../ports/store.js';
+import type { ServiceDeps } from './deps.js';
+
+/** Two live SCIM tokens per org: enough to rotate without downtime. */
+export const MAX_LIVE_SCIM_TOKENS = 2;
+
+const SCIM_PREFIX = 'idsync_scim_';
+const ADMIN_PREFIX = 'idsync_ak_';
+
+/** 256 bits of randomness; only the SHA-256 is stored. */
+function mintSecret(prefix: string): { secret: string; hash: string; display: string } {
+  const secret = `${prefix}${randomBytes(32).toString('base64url')}`;
+  return { secret, hash: hashSecret(secret), display: secret.slice(0, prefix.length + 4) };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export type PublicScimToken = Omit<ScimToken, 'hash'>;
+export type PublicAdminKey = Omit<AdminKey, 'hash'>;
+
+const publicToken = ({ hash: _h, ...rest }: ScimToken): PublicScimToken => rest;
+const publicKey = ({ hash: _h, ...rest }: AdminKey): PublicAdminKey => rest;
+
+/** SCIM bearer tokens (they select the org) and admin keys (provider-wide or one org). */
+export class CredentialService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** The secret is returned here once and never again. */
+  async createScimToken(orgId: string, actor: Actor, label?: string): Promise<{ token: string; record: PublicScimToken }> {
+    const { secret, hash, display } = mintSecret(SCIM_PREFIX);
+    const record: ScimToken = { id: randomUUID(), orgId, prefix: display, hash, createdAt: this.deps.clock.now().toISOString(), ...(label ? { label } : {}) };
+    await this.deps.store.createScimToken(
+      record,
+      { orgId, actor, action: 'scim_token.created', target: { type: 'scim_token', id: record.id }, after: { prefix: display, label } },
+      MAX_LIVE_SCIM_TOKENS,
+    );
+    return { token: secret, record: publicToken(record) };
+  }
+
+  async listScimTokens(orgId: string): Promise<PublicScimToken[]> {
+    return (await this.deps.store.listScimTokens(orgId)).map(publicToken);
+  }
+
+  async revokeScimToken(orgId: string, id: string, actor: Actor): Promise<PublicScimToken> {
+    const at = this.deps.clock.now().toISOString();
+    return publicToken(await this.deps.store.revokeScimToken(orgId, id, at, { orgId, actor, action: 'scim_token.revoked', target: { type: 'scim_token', id } }));
+  }
+
+  /** The live token for a presented secret, or `auth.unauthorized`. */
+  async authenticateScim(secret: string): Promise<PublicScimToken> {
+    const t = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenByHash(hashSecret(secret)) : undefined;
+    if (!t || t.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked SCIM token');
+    return publicToken(t);
+  }
+
+  async createAdminKey(actor: Actor, opts: { orgId?: string; label?: string } = {}): Promise<{ key: string; record: PublicAdminKey }> {
+    const { secret, hash, display } = mintSecret(ADMIN_PREFIX);
+    const record: AdminKey = {
+      id: randomUUID(),
+      ...(opts.orgId ? { orgId: opts.orgId } : {}),
+      prefix: display,
+      hash,
+      createdAt: this.deps.clock.now().toISOString(),
+      ...(opts.label ? { label: opts.label } : {}),
+    };
+    const scope = opts.orgId ?? PROVIDER_SCOPE;
+    await this.deps.store.createAdminKey(record, {
+      orgId: scope,
+      actor,
+      action: 'admin_key.created',
+      target: { type: 'admin_key', id: record.id },
+      after: { prefix: display, orgId: opts.orgId, label: opts.label },
+    });
+    return { key: secret, record: publicKey(record) };
+  }
+
+  async listAdminKeys(orgId?: string): Promise<PublicAdminKey[]> {
+    return (await this.deps.store.listAdminKeys(orgId)).map(publicKey);
+  }
+
+  async revokeAdminKey(id: string, actor: Actor): Promise<PublicAdminKey> {
+    const existing = (await this.deps.store.listAdminKeys()).find((k) => k.id === id);
+    if (!existing) throw new IdsyncError('token.not_found', `admin key ${id} not found`, { keyId: id });
+    const at = this.deps.clock.now().toISOString();
+    return publicKey(
+      await this.deps.store.revokeAdminKey(id, at, { orgId: existing.orgId ?? PROVIDER_SCOPE, actor, action: 'admin_key.revoked', target: { type: 'admin_key', id } }),
+    );
+  }
+
+  /** The live key for a presented secret, or `auth.unauthorized`. */
+  async authenticateAdmin(secret: string): Promise<PublicAdminKey> {
+    const k = secret.startsWith(ADMIN_PREFIX) ? await this.deps.store.findAdminKeyByHash(hashSecret(secret)) : undefined;
+    if (!k || k.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked admin key');
+    return publicKey(k);
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { IdsyncError } from '../domain/errors.js';
+import type { Actor, Team } from '../domain/model.js';
+import type { Page, PageRequest } from '../ports/store.js';
+import type { ServiceDeps } from './deps.js';
+import { parseInput } from './validate.js';
+
+const nameSchema = z.string().trim().min(1, 'displayName is required').max(200);
+
+/** Teams (the SCIM Groups of an org). Membership changes are set deltas, never rewrites. */
+export class TeamService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async create(orgId: string, input: { displayName: string; externalId?: string }, actor: Actor): Promise<Team> {
+    const displayName = parseInput(nameSchema, input.displayName);
+    const at = this.deps.clock.now().toISOString();
+    const team: Team = {
+      id: randomUUID(),
+      orgId,
+      displayName,
+      ...(input.externalId ? { externalId: input.externalId } : {}),
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    await this.deps.store.createTeam(team, { orgId, actor, action: 'team.created', target: { type: 'team', id: team.id }, after: { displayName } });
+    return team;
+  }
+
+  async get(orgId: string, id: string): Promise<Team> {
+    const t = await this.deps.store.getTeam(orgId, id);
+    if (!t) throw new IdsyncError('team.not_found', `team ${id} not found`, { teamId: id });
+    return t;
+  }
+
+  list(orgId: string, page?: PageRequest): Promise<Page<Team>> {
+    return this.deps.store.listTeams(orgId, page);
+  }
+
+  async rename(orgId: string, id: string, displayName: string, actor: Actor, ifVersion?: number): Promise<Team> {
+    const name = parseInput(nameSchema, displayName);
+    const at = this.deps.clock.now().toISOString();
+    const { record } = await this.deps.store.updateTeam(
+      orgId,
+      id,
+      (cur) =>
+        cur.displayName === name
+          ? null
+          : {
+              next: { ...cur, displayName: name, updatedAt: at },
+              audit: { orgId, actor, action: 'team.renamed', target: { type: 'team', id }, before: { displayName: cur.displayName }, after: { displayName: name } },
+            },
+      ifVersion === undefined ? undefined : { ifVersion },
+    );
+    return record;
+  }
+
+  async delete(orgId: string, id: string, actor: Actor): Promise<void> {
+    await this.deps.store.deleteTeam(orgId, id, { orgId, actor, action: 'team.deleted', target: { type: 'team', id } });
+  }
+
+  /** Adds live members of the org; unknown or removed ids are refused before anything is written. */
+  async addMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor): Promise<string[]> {
+    await this.get(orgId, teamId);
+    for (const id of memberIds) {
+      const m = await this.deps.store.getMember(orgId, id);
+      if (!m || m.status === 'removed') throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
+    }
+    return this.deps.store.addTeamMembers(orgId, teamId, memberIds, {
+      orgId,
+      actor,
+      action: 'team.members_added',
+      target: { type: 'team', id: teamId },
+      after: { added: memberIds },
+    });
+  }
+
+  async removeMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor): Promise<string[]> {
+    await this.get(orgId, teamId);
+    return this.deps.store.removeTeamMembers(orgId, teamId, memberIds, {
+      orgId,
+      actor,
+      action: 'team.members_removed',
+      target: { type: 'team', id: teamId },
+      after: { removed: memberIds },
+    });
+  }
+}

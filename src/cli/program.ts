@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { isIdsyncError } from '../domain/errors.js';
 import { registerAudit } from './commands/audit.js';
+import { registerConfig } from './commands/config.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerMembers } from './commands/members.js';
 import { registerOrgs } from './commands/orgs.js';
@@ -22,6 +23,7 @@ function buildProgram(io: CliIo): Command {
   registerMembers(program, io);
   registerCredentials(program, io);
   registerAudit(program, io);
+  registerConfig(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -195,6 +195,25 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         await store.updateMember(org.id, ids[0]!, (cur) => bump(cur, { displayName: 'moved?' }));
         expect((await store.listMembers(org.id, { limit: 1 })).items[0]?.id).toBe(ids[0]);
       });
+
+      it('when members are filtered by several statuses and roles, then pages keep creation order and totals are exact', async () => {
+        const org = await newOrg();
+        const all: Member[] = [];
+        for (let i = 0; i < 18; i++) {
+          const m = aMember(org.id, { role: (['owner', 'admin', 'member'] as const)[i % 3]!, status: (['active', 'inactive', 'removed'] as const)[Math.floor(i / 2) % 3]! });
+          all.push(m);
+          await store.createMember(m, draft(org.id, 'member.created', m.id));
+        }
+        const want = all.filter((m) => m.role !== 'member' && m.status !== 'removed').map((m) => m.id);
+        const seen: string[] = [];
+        for (let offset = 0; offset < want.length; offset += 4) {
+          const page = await store.listMembers(org.id, { statuses: ['inactive', 'active'], roles: ['admin', 'owner'], offset, limit: 4 });
+          expect(page.total).toBe(want.length);
+          seen.push(...page.items.map((m) => m.id));
+        }
+        expect(seen).toEqual(want);
+        expect(await store.listMembers(org.id, { roles: ['member'], limit: 0 })).toEqual({ items: [], total: 6 });
+      });
     });
 
     describe('teams', () => {
@@ -299,6 +318,19 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         await store.createScimToken(tok('t3'), draft(org.id, 'scim_token.created', 't3'), 2);
         expect((await store.listScimTokens(org.id)).map((t) => t.id)).toEqual(['t1', 't2', 't3']);
         expect(await codeOf(store.revokeScimToken(org.id, 'nope', 'x', draft(org.id, 'scim_token.revoked', 'nope')))).toBe('token.not_found');
+      });
+
+      it('when a credential is refused, then its hash finds nothing', async () => {
+        const org = await newOrg();
+        const tok = (id: string) => ({ id, orgId: org.id, prefix: 'scim_abc', hash: `hash-${id}`, createdAt: '2026-01-01T00:00:00.000Z' });
+        expect(await codeOf(store.createScimToken(tok('t1'), draft(org.id, 'scim_token.created', 't1'), 0))).toBe('token.limit_reached');
+        expect(await store.findScimTokenByHash('hash-t1')).toBeUndefined();
+        expect(await store.listScimTokens(org.id)).toEqual([]);
+        const key = { id: 'k9', orgId: 'no-such-org', prefix: 'idsk_abc', hash: 'h-k9', createdAt: '2026-01-01T00:00:00.000Z' };
+        expect(await codeOf(store.createAdminKey(key, draft('no-such-org', 'admin_key.created', 'k9')))).toBe('org.not_found');
+        expect(await store.findAdminKeyByHash('h-k9')).toBeUndefined();
+        expect(await store.listAdminKeys()).toEqual([]);
+        expect(await codeOf(store.revokeAdminKey('k9', '2026-01-05T00:00:00.000Z', draft('no-such-org', 'admin_key.revoked', 'k9')))).toBe('token.not_found');
       });
 
       it('when admin keys are created provider-wide and per org, then each is found by hash and listed by scope', async () => {

@@ -1,0 +1,61 @@
+import { isIdsyncError } from '../../domain/errors.js';
+import type { Logger } from '../../ports/logger.js';
+import type { RedisHostPort } from './client.js';
+import { createRedisClient } from './client.js';
+import { RedisStore } from './redis-store.js';
+
+export { createRedisClient, type RedisClient, type RedisConnectionOptions, type RedisHostPort } from './client.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+
+/** The `redis` section of the configuration (src/config), as the store needs it. Empty strings mean unset. */
+export interface RedisStoreConfig {
+  url: string;
+  sentinels: readonly string[];
+  sentinelName: string;
+  clusterNodes: readonly string[];
+  username: string;
+  password: string;
+  tls: boolean;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
+
+/**
+ * Opens the Redis store from configuration. Redis being away at start is not fatal: the store answers
+ * `store.unavailable` until it is back (logged once per outage), then carries on without a restart.
+ */
+export async function openRedisStore(config: RedisStoreConfig, logger?: Logger): Promise<RedisStore> {
+  let down = false;
+  const client = createRedisClient({
+    ...(config.url ? { url: config.url } : {}),
+    ...(config.sentinels.length > 0 ? { sentinels: config.sentinels.map(hostPort), name: config.sentinelName } : {}),
+    ...(config.clusterNodes.length > 0 ? { clusterNodes: config.clusterNodes.map(hostPort) } : {}),
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    tls: config.tls,
+    keyPrefix: config.keyPrefix,
+    commandTimeoutMs: config.commandTimeoutMs,
+    onError: (err) => {
+      if (down) return;
+      down = true;
+      logger?.warn('redis connection lost; store calls answer store.unavailable until it is back', { error: err.message });
+    },
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger?.info('redis connection restored');
+  });
+  const store = new RedisStore({ client, keyPrefix: config.keyPrefix, ownsClient: true, lockWaitMs: 2 * config.commandTimeoutMs });
+  try {
+    await store.ping();
+  } catch (err) {
+    if (!isIdsyncError(err, 'store.unavailable')) throw err;
+  }
+  return store;
+}
+
+function hostPort(entry: string): RedisHostPort {
+  const i = entry.lastIndexOf(':');
+  return { host: entry.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(entry.slice(i + 1)) };
+}

@@ -1,0 +1,115 @@
+import { IdsyncError } from '../../domain/errors.js';
+import type { MemberStatus, Role } from '../../domain/model.js';
+
+/**
+ * The one place that builds Redis key names (bullmq's queue-keys pattern).
+ *
+ * Layout: `<prefix>:{<tag>}:<kind>[:<variable part>]`.
+ * - Every key of one org (its record, members, teams, tokens, admin keys and its audit chain) carries
+ *   the hash tag `{o:<orgId>}`, so each multi-key Lua script touches one slot and runs on a Cluster.
+ *   The provider-level audit chain and provider-wide admin keys use the scope `provider` the same way.
+ * - Global indexes have tags of their own: `{orgs}` (creation-ordered org list), `{scim}` (token hash
+ *   to token) and `{admin}` (admin key hash/id to scope, creation-ordered key list). Writes that span an
+ *   org and one of these are made safe without cross-slot atomicity; see redis-store.ts.
+ * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
+ *   the same name whatever the ids contain. Braces and `%` in an org id are escaped, so an id can never
+ *   end the hash tag early.
+ */
+export const DEFAULT_KEY_PREFIX = 'idsync';
+
+const escapeTag = (s: string) => s.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+export interface OrgKeys {
+  /** The hash tag shared by every key of the org, e.g. `{o:42}`. */
+  readonly tag: string;
+  readonly org: string;
+  /** Per-org INCR that orders members, teams, team memberships and SCIM tokens by creation. */
+  readonly ordinal: string;
+  readonly member: (id: string) => string;
+  /** ZSET of every member id (tombstones included), scored by ordinal. */
+  readonly members: string;
+  /** ZSET of the member ids with this status and role, scored by ordinal. */
+  readonly membersBy: (status: MemberStatus, role: Role) => string;
+  /** HASH userNameKey -> member id, over non-removed members. */
+  readonly userNames: string;
+  /** SET of active owner ids (the last-owner rule). */
+  readonly activeOwners: string;
+  /** ZSET of non-removed member ids with this externalId, scored by ordinal. */
+  readonly byExternalId: (externalId: string) => string;
+  /** ZSET of non-removed member ids with this normalised email, scored by ordinal. */
+  readonly byEmail: (emailKey: string) => string;
+  readonly team: (id: string) => string;
+  readonly teams: string;
+  /** HASH teamNameKey -> team id. */
+  readonly teamNames: string;
+  /** ZSET of the team's member ids, scored by the ordinal of the addition. */
+  readonly teamMembers: (teamId: string) => string;
+  /** ZSET of the member's team ids, scored like teamMembers. */
+  readonly memberTeams: (memberId: string) => string;
+  readonly scimToken: (id: string) => string;
+  readonly scimTokens: string;
+  /** SET of unrevoked SCIM token ids. */
+  readonly liveScimTokens: string;
+  readonly adminKey: (id: string) => string;
+  /** ZSET of the scope's admin key ids, scored by the global admin key ordinal. */
+  readonly adminKeys: string;
+  /** HASH with `seq` and `hash` of the newest audit event of this chain. */
+  readonly auditHead: string;
+  /** HASH seq -> audit event JSON. */
+  readonly auditEvents: string;
+  /** HASH seq -> outbox record JSON. */
+  readonly outbox: string;
+}
+
+export interface RedisKeys {
+  readonly prefix: string;
+  /** Keys of an org, or of an audit scope such as PROVIDER_SCOPE. */
+  forOrg(orgId: string): OrgKeys;
+  readonly orgs: { readonly tag: string; readonly ordinal: string; readonly all: string };
+  readonly scim: { readonly tag: string; readonly byHash: string };
+  readonly admin: { readonly tag: string; readonly ordinal: string; readonly all: string; readonly byHash: string; readonly byId: string };
+}
+
+export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
+  if (prefix === '' || /[{}]/.test(prefix)) {
+    throw new IdsyncError('config.invalid', `Redis key prefix ${JSON.stringify(prefix)} must be non-empty and contain no braces (they would move the hash tag)`);
+  }
+  const k = (tag: string, kind: string) => `${prefix}:${tag}:${kind}`;
+  const orgsTag = '{orgs}';
+  const scimTag = '{scim}';
+  const adminTag = '{admin}';
+  return {
+    prefix,
+    forOrg(orgId: string): OrgKeys {
+      const tag = `{o:${escapeTag(orgId)}}`;
+      return {
+        tag,
+        org: k(tag, 'org'),
+        ordinal: k(tag, 'ordinal'),
+        member: (id) => k(tag, `member:${id}`),
+        members: k(tag, 'members'),
+        membersBy: (status, role) => k(tag, `members-by:${status}/${role}`),
+        userNames: k(tag, 'user-names'),
+        activeOwners: k(tag, 'active-owners'),
+        byExternalId: (externalId) => k(tag, `by-external-id:${externalId}`),
+        byEmail: (email) => k(tag, `by-email:${email}`),
+        team: (id) => k(tag, `team:${id}`),
+        teams: k(tag, 'teams'),
+        teamNames: k(tag, 'team-names'),
+        teamMembers: (teamId) => k(tag, `team-members:${teamId}`),
+        memberTeams: (memberId) => k(tag, `member-teams:${memberId}`),
+        scimToken: (id) => k(tag, `scim-token:${id}`),
+        scimTokens: k(tag, 'scim-tokens'),
+        liveScimTokens: k(tag, 'scim-tokens-live'),
+        adminKey: (id) => k(tag, `admin-key:${id}`),
+        adminKeys: k(tag, 'admin-keys'),
+        auditHead: k(tag, 'audit-head'),
+        auditEvents: k(tag, 'audit-events'),
+        outbox: k(tag, 'outbox'),
+      };
+    },
+    orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
+    scim: { tag: scimTag, byHash: k(scimTag, 'by-hash') },
+    admin: { tag: adminTag, ordinal: k(adminTag, 'ordinal'), all: k(adminTag, 'all'), byHash: k(adminTag, 'by-hash'), byId: k(adminTag, 'by-id') },
+  };
+}

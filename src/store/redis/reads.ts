@@ -1,0 +1,81 @@
+import { MEMBER_STATUSES, ROLES, type AuditEvent, type Member, type OutboxRecord } from '../../domain/model.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type Page, type PageRequest } from '../../ports/store.js';
+import { clampPage } from '../shared/audit-records.js';
+import { parseJson, type RedisContext } from './context.js';
+
+/** MGET of JSON records under one hash tag, in the order of `keys`; missing ones are dropped. */
+export async function readRecords<T>(ctx: RedisContext, keys: string[]): Promise<T[]> {
+  if (keys.length === 0) return [];
+  const raw = await ctx.call((c) => c.mget(keys));
+  return raw.map((r) => parseJson<T>(r)).filter((r): r is T => r !== undefined);
+}
+
+/** A creation-ordered page of ids from one sorted set, with its exact size, read in one snapshot. */
+export async function pageOfSortedSet(ctx: RedisContext, key: string, page: PageRequest | undefined): Promise<Page<string>> {
+  const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+  if (limit === 0) return { items: [], total: await ctx.call((c) => c.zcard(key)) };
+  const [total, ids] = await ctx.snapshot((m) => m.zcard(key).zrange(key, offset, String(offset + limit - 1)));
+  return { items: ids as string[], total: total as number };
+}
+
+/**
+ * Members are indexed in one sorted set per (status, role) pair, scored by the creation ordinal,
+ * besides the set of all members. A filtered page is the k-way merge of the selected sets: the
+ * first offset+limit entries of the union are among the first offset+limit of each set, and the
+ * sets are disjoint, so the total is the sum of their sizes. Both come from one MULTI snapshot, so
+ * totals are exact; the cost grows with the offset (k × (offset + limit) entries, k ≤ 9).
+ */
+export async function listMemberPage(ctx: RedisContext, orgId: string, query: MemberQuery | undefined): Promise<Page<Member>> {
+  const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+  const k = ctx.keys.forOrg(orgId);
+  const statuses = query?.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
+  const roles = query?.roles?.length ? [...new Set(query.roles)] : [...ROLES];
+  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r));
+  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.map((r) => k.membersBy(s, r)));
+
+  let ids: string[];
+  let total: number;
+  if (sets.length === 1) {
+    ({ items: ids, total } = await pageOfSortedSet(ctx, sets[0]!, { offset, limit }));
+  } else {
+    const rows = await ctx.snapshot((m) => {
+      for (const set of sets) {
+        m.zcard(set);
+        if (limit > 0) m.zrange(set, 0, String(offset + limit - 1), 'WITHSCORES');
+      }
+      return m;
+    });
+    total = 0;
+    const scored: { id: string; ord: number }[] = [];
+    const stride = limit > 0 ? 2 : 1;
+    for (let i = 0; i < rows.length; i += stride) {
+      total += rows[i] as number;
+      if (limit === 0) continue;
+      const flat = rows[i + 1] as string[];
+      for (let j = 0; j < flat.length; j += 2) scored.push({ id: flat[j]!, ord: Number(flat[j + 1]) });
+    }
+    ids = scored
+      .sort((a, b) => a.ord - b.ord)
+      .slice(offset, offset + limit)
+      .map((s) => s.id);
+  }
+  return { items: await readRecords<Member>(ctx, ids.map((id) => k.member(id))), total };
+}
+
+/** Audit events or outbox records with seq > afterSeq, ascending, at most `limit`. */
+export async function readChain<T extends AuditEvent | OutboxRecord>(
+  ctx: RedisContext,
+  orgId: string,
+  which: 'auditEvents' | 'outbox',
+  opts: { afterSeq?: number; limit?: number } | undefined,
+): Promise<T[]> {
+  const k = ctx.keys.forOrg(orgId);
+  const after = Math.max(0, Math.floor(opts?.afterSeq ?? 0));
+  const limit = Math.max(0, Math.floor(opts?.limit ?? MAX_PAGE_LIMIT));
+  const head = await ctx.readHead(orgId);
+  const last = Math.min(head.seq, after + limit);
+  if (last <= after) return [];
+  const seqs = Array.from({ length: last - after }, (_, i) => String(after + 1 + i));
+  const raw = await ctx.call((c) => c.hmget(k[which], ...seqs));
+  return raw.map((r) => parseJson<T>(r)).filter((r): r is T => r !== undefined);
+}

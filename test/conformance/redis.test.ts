@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe } from '@jest/globals';
+import { runStoreConformance } from '../../src/store/conformance/suite.js';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { RedisTestCluster, RedisTestServer } from '../support/redis-server.js';
+
+// One server (and one cluster) per file; each store gets a key prefix of its own, so every test starts empty.
+let n = 0;
+
+describe('standalone', () => {
+  let server: RedisTestServer;
+  beforeAll(async () => {
+    server = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+  runStoreConformance('redis (standalone)', async () => {
+    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: `t${++n}` });
+    return { store, dispose: () => store.close() };
+  });
+});
+
+// The same contract on a three-master Cluster: proves every script and MULTI stays in one hash slot.
+describe('cluster', () => {
+  let cluster: RedisTestCluster;
+  beforeAll(async () => {
+    cluster = await RedisTestCluster.start();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster.dispose();
+  });
+  runStoreConformance('redis (cluster)', async () => {
+    const store = new RedisStore({ connection: { clusterNodes: cluster.seeds }, keyPrefix: `c${++n}` });
+    return { store, dispose: () => store.close() };
+  });
+});

@@ -35,7 +35,7 @@ export function resolveSecretKey(config: Config): { key: Buffer; source: 'config
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
     return { key, source: 'file' };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(MIN_BYTES);
   try {
     writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });

@@ -16,7 +16,7 @@ export interface SqliteOptions {
 /** Opens the file, sets WAL, applies pending migrations. Damaged or foreign files fail naming the file. */
 export function openDatabase(opts: SqliteOptions): Db {
   const { path } = opts;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   let db: Db | undefined;
   try {
     db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });

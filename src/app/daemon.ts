@@ -32,7 +32,16 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const store = await openStore(config, logger);
   const services = createServices({ store, clock: opts.clock ?? systemClock, logger });
   const metrics = createMetrics();
-  const app = createHttpApp({ store, services, logger, metrics, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy });
+  const app = createHttpApp({
+    store,
+    services,
+    logger,
+    metrics,
+    bodyLimit: config.server.bodyLimit,
+    trustProxy: config.server.trustProxy,
+    publicUrl: config.server.publicUrl,
+    scim: config.scim,
+  });
   let running;
   try {
     running = await listen(app, config.server.host, config.server.port);

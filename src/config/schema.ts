@@ -65,6 +65,8 @@ export const KEYS: readonly KeySpec[] = [
     schema: z.string(),
     secret: true,
   },
+  { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
+  { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
   { path: 'log.level', env: 'IDSYNC_LOG_LEVEL', doc: 'Least severe level logged.', default: 'info', schema: z.enum(['error', 'warn', 'info', 'debug']) },
   { path: 'log.format', env: 'IDSYNC_LOG_FORMAT', doc: 'json (one object per line) or pretty (readable, for development).', default: 'json', schema: z.enum(['json', 'pretty']) },
 ];
@@ -87,5 +89,6 @@ export interface Config {
     commandTimeoutMs: number;
   };
   secretKey: string;
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
 }

@@ -20,12 +20,15 @@ export interface OrgSettings {
   pendingInviteCap: number;
   /** Lower-case email domains members must belong to; empty means any. */
   allowedDomains: string[];
+  /** SCIM may adopt an existing member of the org with the same userName (never the last owner). */
+  scimAdoption: boolean;
 }
 
 export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({
   inviteTtlHours: 72,
   pendingInviteCap: 50,
   allowedDomains: [],
+  scimAdoption: true,
 });
 
 export interface Organization {
@@ -40,6 +43,9 @@ export interface Organization {
 export interface PersonName {
   givenName?: string;
   familyName?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
   formatted?: string;
 }
 
@@ -47,6 +53,18 @@ export interface Email {
   value: string;
   type?: string;
   primary?: boolean;
+  display?: string;
+}
+
+/** What a provisioning writer (SCIM, a directory) sets on a member, apart from status and role. */
+export interface MemberProfile {
+  userName: string;
+  externalId?: string;
+  name: PersonName;
+  displayName?: string;
+  emails: Email[];
+  /** Attributes without a first-class field (title, phone numbers, the enterprise extension, …). */
+  attributes: Record<string, unknown>;
 }
 
 export interface Identity {

@@ -8,6 +8,7 @@ import { healthRoutes } from './health/routes.js';
 import type { HttpMetrics } from './metrics.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
+import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
   store: Store;
@@ -16,6 +17,8 @@ export interface HttpAppDeps {
   metrics: HttpMetrics;
   bodyLimit: string;
   trustProxy: boolean;
+  publicUrl: string;
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number };
 }
 
 /** The express app: health and metrics, the admin API, and one error handler at the end. */
@@ -26,6 +29,19 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(helmet());
   app.use(healthRoutes(deps.store, deps.metrics));
+  // SCIM parses its own bodies and answers every error in the SCIM error schema.
+  app.use(
+    '/scim/v2',
+    scimRouter({
+      services: deps.services,
+      store: deps.store,
+      baseUrl: `${deps.publicUrl}/scim/v2`,
+      logger: deps.logger,
+      bodyLimit: deps.bodyLimit,
+      rateLimitPerSecond: deps.scim.rateLimitPerSecond,
+      rateLimitBurst: deps.scim.rateLimitBurst,
+    }),
+  );
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use('/api/v1', apiRoutes(deps.services));
   app.use(notFound);

@@ -3,6 +3,7 @@ import { CredentialService } from './credentials.js';
 import type { ServiceDeps } from './deps.js';
 import { MemberService } from './members.js';
 import { OrgService } from './orgs.js';
+import { ProvisioningService } from './provisioning.js';
 import { TeamService } from './teams.js';
 
 export interface Services {
@@ -11,6 +12,7 @@ export interface Services {
   teams: TeamService;
   credentials: CredentialService;
   audit: AuditService;
+  provisioning: ProvisioningService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -20,5 +22,6 @@ export function createServices(deps: ServiceDeps): Services {
     teams: new TeamService(deps),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
+    provisioning: new ProvisioningService(deps),
   };
 }

@@ -17,6 +17,7 @@ const settingsSchema = z
     inviteTtlHours: z.number().int().min(1).max(24 * 90),
     pendingInviteCap: z.number().int().min(0).max(10_000),
     allowedDomains: z.array(domain).max(100),
+    scimAdoption: z.boolean(),
   })
   .strict();
 

@@ -38,22 +38,58 @@ export class TeamService {
     return this.deps.store.listTeams(orgId, page);
   }
 
-  async rename(orgId: string, id: string, displayName: string, actor: Actor, ifVersion?: number): Promise<Team> {
-    const name = parseInput(nameSchema, displayName);
+  /** Sets displayName and/or externalId (an externalId of null clears it). */
+  async update(orgId: string, id: string, change: { displayName?: string; externalId?: string | null }, actor: Actor, ifVersion?: number): Promise<Team> {
+    const name = change.displayName === undefined ? undefined : parseInput(nameSchema, change.displayName);
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateTeam(
       orgId,
       id,
-      (cur) =>
-        cur.displayName === name
-          ? null
-          : {
-              next: { ...cur, displayName: name, updatedAt: at },
-              audit: { orgId, actor, action: 'team.renamed', target: { type: 'team', id }, before: { displayName: cur.displayName }, after: { displayName: name } },
-            },
+      (cur) => {
+        const { externalId: _old, ...rest } = cur;
+        const externalId = change.externalId === undefined ? cur.externalId : change.externalId ?? undefined;
+        const next: Team = { ...rest, displayName: name ?? cur.displayName, ...(externalId !== undefined ? { externalId } : {}) };
+        if (next.displayName === cur.displayName && next.externalId === cur.externalId) return null;
+        return {
+          next: { ...next, updatedAt: at },
+          audit: {
+            orgId,
+            actor,
+            action: next.displayName !== cur.displayName ? 'team.renamed' : 'team.updated',
+            target: { type: 'team', id },
+            before: { displayName: cur.displayName, externalId: cur.externalId },
+            after: { displayName: next.displayName, externalId: next.externalId },
+          },
+        };
+      },
       ifVersion === undefined ? undefined : { ifVersion },
     );
     return record;
+  }
+
+  async rename(orgId: string, id: string, displayName: string, actor: Actor, ifVersion?: number): Promise<Team> {
+    return this.update(orgId, id, { displayName }, actor, ifVersion);
+  }
+
+  /** Every member id of a team, in the order they joined. */
+  async memberIds(orgId: string, teamId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.deps.store.listTeamMembers(orgId, teamId, { offset, limit: 1000 });
+      out.push(...page.items);
+      if (page.items.length < 1000) return out;
+    }
+  }
+
+  /** Makes the membership exactly `memberIds`, as two deltas (adds, then removes). */
+  async setMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor): Promise<{ added: string[]; removed: string[] }> {
+    const wanted = new Set(memberIds);
+    const current = new Set(await this.memberIds(orgId, teamId));
+    const toAdd = [...wanted].filter((id) => !current.has(id));
+    const toRemove = [...current].filter((id) => !wanted.has(id));
+    const added = toAdd.length ? await this.addMembers(orgId, teamId, toAdd, actor) : [];
+    const removed = toRemove.length ? await this.removeMembers(orgId, teamId, toRemove, actor) : [];
+    return { added, removed };
   }
 
   async delete(orgId: string, id: string, actor: Actor): Promise<void> {

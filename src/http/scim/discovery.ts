@@ -1,0 +1,40 @@
+import SCIMMY from 'scimmy';
+import SCIMMYRouters from 'scimmy-routers';
+import type { Router } from 'express';
+import { MAX_RESULTS } from './schemas.js';
+
+let declared = false;
+
+/** scimmy's resource declarations are process-global: declare once (User with the enterprise extension, Group). */
+function declareResources(): void {
+  if (declared) return;
+  SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false));
+  SCIMMY.Resources.declare(SCIMMY.Resources.Group);
+  declared = true;
+}
+
+/**
+ * /ServiceProviderConfig, /ResourceTypes and /Schemas from scimmy-routers. Users and Groups are
+ * served by our own routers mounted before this one. The router's constructor turns every feature
+ * on (bulk included), so the configuration is set afterwards to advertise only what works.
+ */
+export function discoveryRouter(publicBase: string, docsUrl: string): Router {
+  declareResources();
+  const router = new SCIMMYRouters({
+    type: 'bearer',
+    docUri: docsUrl,
+    // Authentication already happened (scimAuth); this only feeds the /Me endpoint, which we do not serve.
+    handler: (req) => String((req.res?.locals as { scim?: { tokenId: string } } | undefined)?.scim?.tokenId ?? ''),
+    baseUri: () => publicBase,
+  });
+  SCIMMY.Config.set({
+    documentationUri: docsUrl,
+    patch: true,
+    bulk: false,
+    filter: { supported: true, maxResults: MAX_RESULTS },
+    sort: true,
+    etag: true,
+    changePassword: false,
+  });
+  return router as unknown as Router;
+}

@@ -1,0 +1,73 @@
+import { ENTERPRISE_SCHEMA, PATCH_SCHEMA } from './schemas.js';
+
+/**
+ * Translates the documented Okta and Entra ID dialects into RFC 7644 form before anything else
+ * sees a request body:
+ * - capitalised op names ("Replace", "Add", "Remove") — Entra;
+ * - "True"/"False" strings for boolean attributes (active, *.primary) — Entra without aadOptscim062020;
+ * - the enterprise `manager` sent as a plain id string — Entra;
+ * - a PatchOp body without `schemas`.
+ * Path-less replace with dotted or URN keys, value-style member removal, filtered adds that must
+ * create the entry, PUT without `active` and empty Operations are handled where the current
+ * resource is known (users.ts, groups.ts).
+ */
+export type Json = Record<string, unknown>;
+export interface PatchOperation {
+  op: 'add' | 'remove' | 'replace';
+  path?: string;
+  value?: unknown;
+}
+
+const BOOLEAN_KEYS = new Set(['active', 'primary']);
+const MANAGER_KEY = `${ENTERPRISE_SCHEMA}:manager`.toLowerCase();
+
+function toBool(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return s === 'true' ? true : s === 'false' ? false : v;
+}
+
+/** Recursively fixes string booleans under boolean attribute names and string managers. */
+export function normalizeValues(value: unknown, key = ''): unknown {
+  const k = key.toLowerCase();
+  const leaf = k.slice(k.lastIndexOf('.') + 1);
+  if (BOOLEAN_KEYS.has(leaf)) return toBool(value);
+  if ((k === MANAGER_KEY || k === 'manager') && typeof value === 'string') return { value };
+  if (Array.isArray(value)) return value.map((v) => normalizeValues(v, key.endsWith(']') ? '' : key));
+  if (value !== null && typeof value === 'object') {
+    const out: Json = {};
+    for (const [ck, cv] of Object.entries(value as Json)) out[ck] = normalizeValues(cv, ck);
+    return out;
+  }
+  return value;
+}
+
+/** The boolean-ness of a patch value follows its path's last attribute (e.g. `active`, `emails[…].primary`). */
+function leafOfPath(path: string | undefined): string {
+  if (!path) return '';
+  const noFilters = path.replace(/\[[^\]]*\]/g, '');
+  return noFilters.slice(Math.max(noFilters.lastIndexOf('.'), noFilters.lastIndexOf(':')) + 1);
+}
+
+export function normalizePatchBody(body: unknown): { schemas: string[]; Operations: PatchOperation[] } | Json {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body as Json;
+  const b = body as Json;
+  const opsKey = Object.keys(b).find((k) => k.toLowerCase() === 'operations');
+  const ops = opsKey ? b[opsKey] : undefined;
+  if (!Array.isArray(ops)) return b;
+  const Operations = ops.map((o: unknown) => {
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
+    const { op, path, value } = o as Json;
+    const pathStr = typeof path === 'string' ? path : undefined;
+    const isManagerPath = pathStr?.toLowerCase() === MANAGER_KEY;
+    const leaf = leafOfPath(pathStr);
+    let v = value;
+    if (pathStr === undefined) v = normalizeValues(value);
+    else if (isManagerPath && typeof value === 'string') v = { value };
+    else if (BOOLEAN_KEYS.has(leaf.toLowerCase())) v = toBool(value);
+    else v = normalizeValues(value, leaf);
+    return { op: typeof op === 'string' ? op.toLowerCase() : op, ...(path !== undefined ? { path } : {}), ...(v !== undefined ? { value: v } : {}) };
+  }) as PatchOperation[];
+  const { [opsKey!]: _original, ...rest } = b;
+  return { ...rest, schemas: Array.isArray(b.schemas) && b.schemas.length ? (b.schemas as string[]) : [PATCH_SCHEMA], Operations };
+}

@@ -1,0 +1,37 @@
+import express, { Router } from 'express';
+import type { Logger } from '../../ports/logger.js';
+import { scimAuth, scimRateLimit } from './context.js';
+import { discoveryRouter } from './discovery.js';
+import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
+import { groupsRouter } from './groups.js';
+import { usersRouter, type ScimDeps } from './users.js';
+
+export interface ScimRouterOptions extends ScimDeps {
+  logger: Logger;
+  bodyLimit: string;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+}
+
+/** Everything under /scim/v2: its own body parser, auth, rate limit, resources and SCIM error bodies. */
+export function scimRouter(opts: ScimRouterOptions): Router {
+  const r = Router();
+  r.use((_req, res, next) => {
+    res.type(SCIM_CONTENT_TYPE);
+    next();
+  });
+  r.use(express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
+  r.use(scimAuth(opts.services.credentials));
+  r.use(scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst));
+  r.use('/Users', usersRouter(opts));
+  r.use('/Groups', groupsRouter(opts));
+  r.all(['/Bulk', '/.search', '/Me'], () => {
+    throw new ScimError(501, 'not implemented: see /ServiceProviderConfig for what this endpoint supports');
+  });
+  r.use(discoveryRouter(opts.baseUrl.replace(/\/scim\/v2$/, ''), `${opts.baseUrl.replace(/\/scim\/v2$/, '')}/docs/scim`));
+  r.use(() => {
+    throw new ScimError(404, 'endpoint not found');
+  });
+  r.use(scimErrorHandler(opts.logger));
+  return r;
+}

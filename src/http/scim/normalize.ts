@@ -1,3 +1,4 @@
+import { ScimError } from './errors.js';
 import { ENTERPRISE_SCHEMA, PATCH_SCHEMA } from './schemas.js';
 
 /**
@@ -55,8 +56,10 @@ export function normalizePatchBody(body: unknown): { schemas: string[]; Operatio
   const opsKey = Object.keys(b).find((k) => k.toLowerCase() === 'operations');
   const ops = opsKey ? b[opsKey] : undefined;
   if (!Array.isArray(ops)) return b;
-  const Operations = ops.map((o: unknown) => {
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
+  const Operations = ops.map((o: unknown, i: number) => {
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+      throw new ScimError(400, `operation ${i + 1} must be an object with op, path and value`, 'invalidSyntax');
+    }
     const { op, path, value } = o as Json;
     const pathStr = typeof path === 'string' ? path : undefined;
     const isManagerPath = pathStr?.toLowerCase() === MANAGER_KEY;

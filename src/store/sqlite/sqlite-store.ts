@@ -14,6 +14,7 @@ import {
   type Updater,
 } from '../../ports/store.js';
 import { clampPage, EMPTY_HEAD, nextAuditRecords, type ChainHead } from '../shared/audit-records.js';
+import type { Statement } from 'better-sqlite3';
 import { mapRuntimeError, openDatabase, type Db, type SqliteOptions } from './open.js';
 
 type DataRow = { data: string };
@@ -37,7 +38,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.run(() => this.db.prepare('SELECT 1').get());
+    this.run(() => this.stmt('SELECT 1').get());
   }
 
   async close(): Promise<void> {
@@ -48,31 +49,31 @@ export class SqliteStore implements Store {
 
   async createOrg(org: Organization, audit: AuditDraft): Promise<Organization> {
     return this.write(() => {
-      this.db.prepare('INSERT INTO orgs (id, version, data) VALUES (?, ?, ?)').run(org.id, org.version, JSON.stringify(org));
+      this.stmt('INSERT INTO orgs (id, version, data) VALUES (?, ?, ?)').run(org.id, org.version, JSON.stringify(org));
       this.appendTx(audit);
       return org;
     });
   }
 
   async getOrg(id: string): Promise<Organization | undefined> {
-    return this.run(() => parse<Organization>(this.db.prepare('SELECT data FROM orgs WHERE id = ?').get(id) as DataRow | undefined));
+    return this.run(() => parse<Organization>(this.stmt('SELECT data FROM orgs WHERE id = ?').get(id) as DataRow | undefined));
   }
 
   async listOrgs(page?: PageRequest): Promise<Page<Organization>> {
     return this.run(() => {
       const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
-      const rows = this.db.prepare('SELECT data FROM orgs ORDER BY seq LIMIT ? OFFSET ?').all(limit, offset) as DataRow[];
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM orgs').get() as { n: number };
+      const rows = this.stmt('SELECT data FROM orgs ORDER BY seq LIMIT ? OFFSET ?').all(limit, offset) as DataRow[];
+      const { n } = this.stmt('SELECT count(*) AS n FROM orgs').get() as { n: number };
       return { items: rows.map((r) => parse<Organization>(r)!), total: n };
     });
   }
 
   async updateOrg(id: string, updater: Updater<Organization>, opts?: UpdateOptions): Promise<UpdateResult<Organization>> {
     return this.write(() => {
-      const current = parse<Organization>(this.db.prepare('SELECT data FROM orgs WHERE id = ?').get(id) as DataRow | undefined);
+      const current = parse<Organization>(this.stmt('SELECT data FROM orgs WHERE id = ?').get(id) as DataRow | undefined);
       if (!current) throw new IdsyncError('org.not_found', `organization ${id} not found`);
       return this.applyUpdate(current, updater, opts, (next) => {
-        this.db.prepare('UPDATE orgs SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
+        this.stmt('UPDATE orgs SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
       });
     });
   }
@@ -148,8 +149,8 @@ export class SqliteStore implements Store {
         args.push(...query.roles);
       }
       const clause = where.join(' AND ');
-      const rows = this.db.prepare(`SELECT data FROM members WHERE ${clause} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
-      const { n } = this.db.prepare(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
+      const rows = this.stmt(`SELECT data FROM members WHERE ${clause} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
+      const { n } = this.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
       return { items: rows.map((r) => parse<Member>(r)!), total: n };
     });
   }
@@ -172,7 +173,7 @@ export class SqliteStore implements Store {
         } catch (err) {
           throw this.uniqueViolation(err, next);
         }
-        this.db.prepare('DELETE FROM member_emails WHERE member_id = ?').run(id);
+        this.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
         this.writeEmails(next);
       });
     });
@@ -201,15 +202,15 @@ export class SqliteStore implements Store {
 
   async findTeamByName(orgId: string, displayName: string): Promise<Team | undefined> {
     return this.run(() =>
-      parse<Team>(this.db.prepare('SELECT data FROM teams WHERE org_id = ? AND name_key = ?').get(orgId, teamNameKey(displayName)) as DataRow | undefined),
+      parse<Team>(this.stmt('SELECT data FROM teams WHERE org_id = ? AND name_key = ?').get(orgId, teamNameKey(displayName)) as DataRow | undefined),
     );
   }
 
   async listTeams(orgId: string, page?: PageRequest): Promise<Page<Team>> {
     return this.run(() => {
       const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
-      const rows = this.db.prepare('SELECT data FROM teams WHERE org_id = ? ORDER BY seq LIMIT ? OFFSET ?').all(orgId, limit, offset) as DataRow[];
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM teams WHERE org_id = ?').get(orgId) as { n: number };
+      const rows = this.stmt('SELECT data FROM teams WHERE org_id = ? ORDER BY seq LIMIT ? OFFSET ?').all(orgId, limit, offset) as DataRow[];
+      const { n } = this.stmt('SELECT count(*) AS n FROM teams WHERE org_id = ?').get(orgId) as { n: number };
       return { items: rows.map((r) => parse<Team>(r)!), total: n };
     });
   }
@@ -220,7 +221,7 @@ export class SqliteStore implements Store {
       if (!current) throw new IdsyncError('team.not_found', `team ${id} not found`, { teamId: id });
       return this.applyUpdate(current, updater, opts, (next) => {
         try {
-          this.db.prepare('UPDATE teams SET name_key = ?, version = ?, data = ? WHERE id = ?').run(teamNameKey(next.displayName), next.version, JSON.stringify(next), id);
+          this.stmt('UPDATE teams SET name_key = ?, version = ?, data = ? WHERE id = ?').run(teamNameKey(next.displayName), next.version, JSON.stringify(next), id);
         } catch (err) {
           throw this.teamNameViolation(err, next);
         }
@@ -231,8 +232,8 @@ export class SqliteStore implements Store {
   async deleteTeam(orgId: string, id: string, audit: AuditDraft): Promise<void> {
     this.write(() => {
       if (!this.teamTx(orgId, id)) throw new IdsyncError('team.not_found', `team ${id} not found`, { teamId: id });
-      this.db.prepare('DELETE FROM team_members WHERE team_id = ?').run(id);
-      this.db.prepare('DELETE FROM teams WHERE id = ?').run(id);
+      this.stmt('DELETE FROM team_members WHERE team_id = ?').run(id);
+      this.stmt('DELETE FROM teams WHERE id = ?').run(id);
       this.appendTx(audit);
     });
   }
@@ -240,7 +241,7 @@ export class SqliteStore implements Store {
   async addTeamMembers(orgId: string, teamId: string, memberIds: string[], audit: AuditDraft): Promise<string[]> {
     return this.write(() => {
       if (!this.teamTx(orgId, teamId)) throw new IdsyncError('team.not_found', `team ${teamId} not found`, { teamId });
-      const insert = this.db.prepare('INSERT OR IGNORE INTO team_members (org_id, team_id, member_id) VALUES (?, ?, ?)');
+      const insert = this.stmt('INSERT OR IGNORE INTO team_members (org_id, team_id, member_id) VALUES (?, ?, ?)');
       const added = [...new Set(memberIds)].filter((m) => insert.run(orgId, teamId, m).changes > 0);
       if (added.length > 0) this.appendTx(audit);
       return added;
@@ -250,7 +251,7 @@ export class SqliteStore implements Store {
   async removeTeamMembers(orgId: string, teamId: string, memberIds: string[], audit: AuditDraft): Promise<string[]> {
     return this.write(() => {
       if (!this.teamTx(orgId, teamId)) throw new IdsyncError('team.not_found', `team ${teamId} not found`, { teamId });
-      const del = this.db.prepare('DELETE FROM team_members WHERE team_id = ? AND member_id = ?');
+      const del = this.stmt('DELETE FROM team_members WHERE team_id = ? AND member_id = ?');
       const removed = [...new Set(memberIds)].filter((m) => del.run(teamId, m).changes > 0);
       if (removed.length > 0) this.appendTx(audit);
       return removed;
@@ -263,14 +264,14 @@ export class SqliteStore implements Store {
       const rows = this.db
         .prepare('SELECT member_id FROM team_members WHERE org_id = ? AND team_id = ? ORDER BY seq LIMIT ? OFFSET ?')
         .all(orgId, teamId, limit, offset) as { member_id: string }[];
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM team_members WHERE org_id = ? AND team_id = ?').get(orgId, teamId) as { n: number };
+      const { n } = this.stmt('SELECT count(*) AS n FROM team_members WHERE org_id = ? AND team_id = ?').get(orgId, teamId) as { n: number };
       return { items: rows.map((r) => r.member_id), total: n };
     });
   }
 
   async listMemberTeams(orgId: string, memberId: string): Promise<string[]> {
     return this.run(() =>
-      (this.db.prepare('SELECT team_id FROM team_members WHERE org_id = ? AND member_id = ? ORDER BY seq').all(orgId, memberId) as { team_id: string }[]).map(
+      (this.stmt('SELECT team_id FROM team_members WHERE org_id = ? AND member_id = ? ORDER BY seq').all(orgId, memberId) as { team_id: string }[]).map(
         (r) => r.team_id,
       ),
     );
@@ -314,33 +315,33 @@ export class SqliteStore implements Store {
   async createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken> {
     return this.write(() => {
       this.assertOrg(token.orgId);
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM scim_tokens WHERE org_id = ? AND revoked = 0').get(token.orgId) as { n: number };
+      const { n } = this.stmt('SELECT count(*) AS n FROM scim_tokens WHERE org_id = ? AND revoked = 0').get(token.orgId) as { n: number };
       if (n >= maxLive) {
         throw new IdsyncError('token.limit_reached', `organization ${token.orgId} already has ${n} live SCIM tokens; revoke one first`, { live: n });
       }
-      this.db.prepare('INSERT INTO scim_tokens (id, org_id, hash, revoked, data) VALUES (?, ?, ?, 0, ?)').run(token.id, token.orgId, token.hash, JSON.stringify(token));
+      this.stmt('INSERT INTO scim_tokens (id, org_id, hash, revoked, data) VALUES (?, ?, ?, 0, ?)').run(token.id, token.orgId, token.hash, JSON.stringify(token));
       this.appendTx(audit);
       return token;
     });
   }
 
   async findScimTokenByHash(hash: string): Promise<ScimToken | undefined> {
-    return this.run(() => parse<ScimToken>(this.db.prepare('SELECT data FROM scim_tokens WHERE hash = ?').get(hash) as DataRow | undefined));
+    return this.run(() => parse<ScimToken>(this.stmt('SELECT data FROM scim_tokens WHERE hash = ?').get(hash) as DataRow | undefined));
   }
 
   async listScimTokens(orgId: string): Promise<ScimToken[]> {
     return this.run(() =>
-      (this.db.prepare('SELECT data FROM scim_tokens WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]).map((r) => parse<ScimToken>(r)!),
+      (this.stmt('SELECT data FROM scim_tokens WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]).map((r) => parse<ScimToken>(r)!),
     );
   }
 
   async revokeScimToken(orgId: string, id: string, at: string, audit: AuditDraft): Promise<ScimToken> {
     return this.write(() => {
-      const current = parse<ScimToken>(this.db.prepare('SELECT data FROM scim_tokens WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
+      const current = parse<ScimToken>(this.stmt('SELECT data FROM scim_tokens WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
       if (!current) throw new IdsyncError('token.not_found', `SCIM token ${id} not found`, { tokenId: id });
       if (current.revokedAt) return current;
       const next: ScimToken = { ...current, revokedAt: at };
-      this.db.prepare('UPDATE scim_tokens SET revoked = 1, data = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.stmt('UPDATE scim_tokens SET revoked = 1, data = ? WHERE id = ?').run(JSON.stringify(next), id);
       this.appendTx(audit);
       return next;
     });
@@ -349,39 +350,51 @@ export class SqliteStore implements Store {
   async createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey> {
     return this.write(() => {
       if (key.orgId !== undefined) this.assertOrg(key.orgId);
-      this.db.prepare('INSERT INTO admin_keys (id, org_id, hash, data) VALUES (?, ?, ?, ?)').run(key.id, key.orgId ?? null, key.hash, JSON.stringify(key));
+      this.stmt('INSERT INTO admin_keys (id, org_id, hash, data) VALUES (?, ?, ?, ?)').run(key.id, key.orgId ?? null, key.hash, JSON.stringify(key));
       this.appendTx(audit);
       return key;
     });
   }
 
   async findAdminKeyByHash(hash: string): Promise<AdminKey | undefined> {
-    return this.run(() => parse<AdminKey>(this.db.prepare('SELECT data FROM admin_keys WHERE hash = ?').get(hash) as DataRow | undefined));
+    return this.run(() => parse<AdminKey>(this.stmt('SELECT data FROM admin_keys WHERE hash = ?').get(hash) as DataRow | undefined));
   }
 
   async listAdminKeys(orgId?: string): Promise<AdminKey[]> {
     return this.run(() => {
       const rows =
         orgId === undefined
-          ? (this.db.prepare('SELECT data FROM admin_keys ORDER BY rowid').all() as DataRow[])
-          : (this.db.prepare('SELECT data FROM admin_keys WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]);
+          ? (this.stmt('SELECT data FROM admin_keys ORDER BY rowid').all() as DataRow[])
+          : (this.stmt('SELECT data FROM admin_keys WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]);
       return rows.map((r) => parse<AdminKey>(r)!);
     });
   }
 
   async revokeAdminKey(id: string, at: string, audit: AuditDraft): Promise<AdminKey> {
     return this.write(() => {
-      const current = parse<AdminKey>(this.db.prepare('SELECT data FROM admin_keys WHERE id = ?').get(id) as DataRow | undefined);
+      const current = parse<AdminKey>(this.stmt('SELECT data FROM admin_keys WHERE id = ?').get(id) as DataRow | undefined);
       if (!current) throw new IdsyncError('token.not_found', `admin key ${id} not found`, { keyId: id });
       if (current.revokedAt) return current;
       const next: AdminKey = { ...current, revokedAt: at };
-      this.db.prepare('UPDATE admin_keys SET data = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.stmt('UPDATE admin_keys SET data = ? WHERE id = ?').run(JSON.stringify(next), id);
       this.appendTx(audit);
       return next;
     });
   }
 
   // ---- internals (called inside a transaction) ----
+
+  private readonly statements = new Map<string, Statement>();
+
+  /** Prepared statements are cached: preparing costs more than running most of these queries. */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   private run<T>(fn: () => T): T {
     try {
@@ -416,9 +429,9 @@ export class SqliteStore implements Store {
   }
 
   private appendTx(draft: AuditDraft): AuditEvent {
-    const head = (this.db.prepare('SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1').get(draft.orgId) as ChainHead | undefined) ?? EMPTY_HEAD;
+    const head = (this.stmt('SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1').get(draft.orgId) as ChainHead | undefined) ?? EMPTY_HEAD;
     const { event, outbox } = nextAuditRecords(draft, head, this.now().toISOString());
-    this.db.prepare('INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES (?, ?, ?, ?, ?)').run(event.orgId, event.seq, event.id, event.hash, JSON.stringify(event));
+    this.stmt('INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES (?, ?, ?, ?, ?)').run(event.orgId, event.seq, event.id, event.hash, JSON.stringify(event));
     this.db
       .prepare('INSERT INTO outbox (org_id, seq, id, type, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)')
       .run(outbox.orgId, outbox.seq, outbox.id, outbox.type, outbox.createdAt, JSON.stringify(outbox.payload));
@@ -426,19 +439,19 @@ export class SqliteStore implements Store {
   }
 
   private assertOrg(orgId: string): void {
-    if (!this.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(orgId)) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    if (!this.stmt('SELECT 1 FROM orgs WHERE id = ?').get(orgId)) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
   }
 
   private memberTx(orgId: string, id: string): Member | undefined {
-    return parse<Member>(this.db.prepare('SELECT data FROM members WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
+    return parse<Member>(this.stmt('SELECT data FROM members WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
   }
 
   private teamTx(orgId: string, id: string): Team | undefined {
-    return parse<Team>(this.db.prepare('SELECT data FROM teams WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
+    return parse<Team>(this.stmt('SELECT data FROM teams WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
   }
 
   private writeEmails(member: Member): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO member_emails (org_id, email_key, member_id) VALUES (?, ?, ?)');
+    const insert = this.stmt('INSERT OR IGNORE INTO member_emails (org_id, email_key, member_id) VALUES (?, ?, ?)');
     for (const e of member.emails) insert.run(member.orgId, emailKey(e.value), member.id);
   }
 

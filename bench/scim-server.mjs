@@ -1,0 +1,68 @@
+// Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite, seeded with
+// one org of N users and a group of M members, plus a bare express handler serving a static body
+// of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
+// until killed.
+import express from 'express';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon } from '../dist/app/daemon.js';
+import { loadConfig } from '../dist/config/load.js';
+import { createLogger } from '../dist/logging/winston-logger.js';
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const GROUP = Number(process.env.BENCH_GROUP ?? 50_000);
+const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-'));
+const config = loadConfig({
+  env: { IDSYNC_DATA_DIR: dir, IDSYNC_PORT: '0', IDSYNC_HOST: '127.0.0.1', IDSYNC_SCIM_RATE_LIMIT: '0', IDSYNC_LOG_LEVEL: 'error', IDSYNC_PUBLIC_URL: 'http://127.0.0.1' },
+  cwd: dir,
+});
+const daemon = await startDaemon(config, { logger: createLogger({ level: 'error', format: 'json' }) });
+const s = daemon.services;
+const actor = { kind: 'system', label: 'bench' };
+const org = await s.orgs.create({ name: 'Bench' }, actor);
+const writer = { kind: 'scim' };
+const t0 = Date.now();
+const ids = [];
+for (let i = 0; i < USERS; i++) {
+  const userName = `user${i}@bench.example`;
+  const m = await s.provisioning.create(org.id, { userName, name: { givenName: 'U', familyName: String(i) }, emails: [{ value: userName, type: 'work', primary: true }], attributes: {} }, true, actor, writer);
+  ids.push(m.id);
+}
+const seedUsersMs = Date.now() - t0;
+const team = await s.teams.create(org.id, { displayName: 'Big Group' }, actor);
+const t1 = Date.now();
+for (let i = 0; i < GROUP; i += 1000) await s.teams.addMembers(org.id, team.id, ids.slice(i, Math.min(GROUP, i + 1000)), actor);
+const seedGroupMs = Date.now() - t1;
+const { token } = await s.credentials.createScimToken(org.id, actor, 'bench');
+
+// The baseline: an express handler returning a static body as large as a real lookup answer.
+const sample = await (await fetch(`${daemon.url}/scim/v2/Users?filter=${encodeURIComponent('userName eq "user7@bench.example"')}`, { headers: { authorization: `Bearer ${token}` } })).text();
+const created = JSON.stringify({ ...JSON.parse(sample).Resources[0], id: 'x' });
+const bare = express();
+bare.use(express.json());
+bare.get('/scim/v2/Users', (_req, res) => res.type('application/scim+json').send(sample));
+bare.post('/scim/v2/Users', (_req, res) => res.status(201).type('application/scim+json').send(created));
+bare.patch('/scim/v2/Groups/:id', (_req, res) => res.type('application/scim+json').send('{}'));
+const bareServer = bare.listen(0, '127.0.0.1');
+await new Promise((r) => bareServer.once('listening', r));
+
+process.stdout.write(
+  `${JSON.stringify({
+    idsync: daemon.port,
+    bare: bareServer.address().port,
+    token,
+    groupId: team.id,
+    outsiders: ids.slice(GROUP, Math.min(USERS, GROUP + 5000)),
+    users: USERS,
+    groupSize: GROUP,
+    seedUsersMs,
+    seedGroupMs,
+    lookupBytes: sample.length,
+  })}\n`,
+);
+process.on('SIGTERM', async () => {
+  bareServer.close();
+  await daemon.stop();
+  process.exit(0);
+});

@@ -1,0 +1,77 @@
+// SCIM benchmark: `npm run build && node bench/scim.mjs` (BENCH_USERS, BENCH_GROUP, BENCH_SECONDS to scale).
+// Runs the daemon and a bare express baseline in one child process and drives both with autocannon,
+// side by side in the same run, then appends the numbers to bench/RESULTS.md.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 32;
+
+const child = spawn(process.execPath, [new URL('./scim-server.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+const info = await new Promise((resolve, reject) => {
+  createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l)));
+  child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+});
+const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
+
+function run(port, opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, headers: auth, ...opts }, (err, r) => (err ? reject(err) : resolve(r)));
+  });
+}
+const summary = (r) => ({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+
+let n = 0;
+const lookup = {
+  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}` }) }],
+};
+const create = {
+  requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, path: '/scim/v2/Users', body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new${process.pid}-${n++}@bench.example`, active: true }) }) }],
+};
+
+const results = {};
+results.lookupBare = summary(await run(info.bare, lookup));
+results.lookupIdsync = summary(await run(info.idsync, lookup));
+results.createBare = summary(await run(info.bare, create));
+results.createIdsync = summary(await run(info.idsync, create));
+
+// Group member add at GROUP members: one PATCH at a time, each adding a member not yet in the group.
+const addLatencies = [];
+for (const id of info.outsiders.slice(0, 500)) {
+  const t = process.hrtime.bigint();
+  const res = await fetch(`http://127.0.0.1:${info.idsync}/scim/v2/Groups/${info.groupId}?excludedAttributes=members`, {
+    method: 'PATCH',
+    headers: auth,
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`group add answered ${res.status}`);
+  addLatencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+}
+addLatencies.sort((a, b) => a - b);
+const pct = (p) => addLatencies[Math.min(addLatencies.length - 1, Math.floor((p / 100) * addLatencies.length))].toFixed(2);
+results.groupAdd = { samples: addLatencies.length, median: pct(50), p99: pct(99) };
+
+child.kill('SIGTERM');
+const ratio = (a, b) => (a / b).toFixed(2);
+const lines = [
+  `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, SQLite, ${info.users.toLocaleString('en')} users in one org`,
+  '',
+  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  '',
+  '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
+  '|---|---|---|---|---|---|---|',
+  `| \`GET /Users?filter=userName eq\` (random user) | ${results.lookupBare.rps} | ${results.lookupIdsync.rps} | ${ratio(results.lookupIdsync.rps, results.lookupBare.rps)} | ${results.lookupIdsync.p50} | ${results.lookupIdsync.p99} | ratio ≥ 0.50, p99 < 25 ms |`,
+  `| \`POST /Users\` (new user) | ${results.createBare.rps} | ${results.createIdsync.rps} | ${ratio(results.createIdsync.rps, results.createBare.rps)} | ${results.createIdsync.p50} | ${results.createIdsync.p99} | — |`,
+  '',
+  `Group member add (\`PATCH /Groups/{id}\` add one member, one at a time, group at ${info.groupSize.toLocaleString('en')}+ members): median ${results.groupAdd.median} ms, p99 ${results.groupAdd.p99} ms over ${results.groupAdd.samples} adds (target: median < 5 ms).`,
+  '',
+  `Non-2xx / errors: lookups ${results.lookupIdsync.non2xx}/${results.lookupIdsync.errors}, creates ${results.createIdsync.non2xx}/${results.createIdsync.errors}.`,
+  '',
+];
+console.log(lines.join('\n'));
+console.log(JSON.stringify(results, null, 2));
+if (process.env.BENCH_RECORD !== '0') appendFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);

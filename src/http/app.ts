@@ -37,6 +37,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       store: deps.store,
       baseUrl: `${deps.publicUrl}/scim/v2`,
       logger: deps.logger,
+      metrics: deps.metrics,
       bodyLimit: deps.bodyLimit,
       rateLimitPerSecond: deps.scim.rateLimitPerSecond,
       rateLimitBurst: deps.scim.rateLimitBurst,

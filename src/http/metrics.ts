@@ -1,8 +1,9 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface HttpMetrics {
   registry: Registry;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
+  scimRequests: Counter<'org' | 'method' | 'resource' | 'status'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -16,5 +17,11 @@ export function createMetrics(): HttpMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, requestDuration };
+  const scimRequests = new Counter({
+    name: 'idsync_scim_requests_total',
+    help: 'SCIM requests by organization, method, resource type (Users, Groups, …) and status code.',
+    labelNames: ['org', 'method', 'resource', 'status'] as const,
+    registers: [registry],
+  });
+  return { registry, requestDuration, scimRequests };
 }

@@ -173,3 +173,136 @@ export interface AdminKey {
   createdAt: string;
   revokedAt?: string;
 }
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** A personal invitation, bound to one email address. */
+export interface Invitation {
+  id: string;
+  orgId: string;
+  /** As typed by the inviter; matching is case-insensitive. */
+  email: string;
+  givenName?: string;
+  familyName?: string;
+  role: Role;
+  teamIds: string[];
+  /** `pending` past `expiresAt` reads as expired; the store reports it so (see Store). */
+  status: InvitationStatus;
+  /** SHA-256 of the current link token; a resend replaces it, so old links stop working. */
+  tokenHash: string;
+  invitedBy: Actor;
+  createdAt: string;
+  expiresAt: string;
+  lastSentAt: string;
+  sendCount: number;
+  acceptedAt?: string;
+  acceptedMemberId?: string;
+  revokedAt?: string;
+  /** Why it ended when not accepted (revoked by an admin, withdrawn because the person was deactivated, …). */
+  endReason?: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** An open invite link of an org (or of one team). */
+export interface InviteLink {
+  id: string;
+  orgId: string;
+  teamId?: string;
+  role: Role;
+  tokenHash: string;
+  createdBy: Actor;
+  createdAt: string;
+  expiresAt?: string;
+  /** Unlimited when absent. */
+  maxUses?: number;
+  uses: number;
+  /** Lower-case domains a joiner's verified email must be in; empty means any. */
+  allowedDomains: string[];
+  /** Only people this connection's directory lists as active may use the link. */
+  directoryConnectionId?: string;
+  revokedAt?: string;
+  updatedAt: string;
+  version: number;
+}
+
+export type DirectoryProvider = 'google' | 'microsoft' | 'github';
+
+export type ConnectionHealth = 'unknown' | 'healthy' | 'degraded' | 'failing';
+
+/** A connection from an org to an upstream directory. Credentials are stored encrypted. */
+export interface DirectoryConnection {
+  id: string;
+  orgId: string;
+  provider: DirectoryProvider;
+  name: string;
+  /** Provider settings without secrets (base URLs, tenant, org, scope …). */
+  settings: Record<string, unknown>;
+  /** AES-GCM ciphertext of the secret part of the config (keys, client secrets, tokens). */
+  credentialsCiphertext: string;
+  /** Cron expression. */
+  schedule: string;
+  policy: Record<string, unknown>;
+  /** What the reconciler keeps between runs (delta link, per-member missing counters, …). */
+  syncState: Record<string, unknown>;
+  health: ConnectionHealth;
+  lastRunId?: string;
+  lastRunAt?: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export type ReconcileRunStatus = 'running' | 'completed' | 'held' | 'incomplete' | 'failed' | 'approved' | 'rejected';
+
+export interface ReconcileRun {
+  id: string;
+  orgId: string;
+  connectionId: string;
+  dryRun: boolean;
+  status: ReconcileRunStatus;
+  trigger: 'schedule' | 'manual' | 'approval';
+  startedAt: string;
+  finishedAt?: string;
+  /** Counters and guard verdicts (the CLI's run summary). */
+  summary: Record<string, unknown>;
+  /** The plan with each action and its evidence; may be large. */
+  plan: unknown[];
+  error?: { code: string; message: string };
+  updatedAt: string;
+  version: number;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  orgId: string;
+  url: string;
+  /** Event types delivered (e.g. member.deactivated); empty means all. */
+  events: string[];
+  /** AES-GCM ciphertext of the HMAC signing secret. */
+  secretCiphertext: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDelivery {
+  /** `${endpointId}:${outboxId}`: one delivery per endpoint and event, whatever the retries. */
+  id: string;
+  orgId: string;
+  endpointId: string;
+  outboxId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt?: string;
+  lastAttemptAt?: string;
+  lastStatusCode?: number;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+}

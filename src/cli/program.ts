@@ -4,6 +4,7 @@ import { isIdsyncError } from '../domain/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerCredentials } from './commands/credentials.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerMembers } from './commands/members.js';
 import { registerOrgs } from './commands/orgs.js';
 import { registerServe } from './commands/serve.js';
@@ -24,6 +25,7 @@ function buildProgram(io: CliIo): Command {
   registerCredentials(program, io);
   registerAudit(program, io);
   registerConfig(program, io);
+  registerDoctor(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
+import { createBuiltinRegistry } from '../connectors/index.js';
 import { createHttpApp } from '../http/app.js';
+import type { ConnectorRegistry } from '../ports/directory.js';
 import { createMetrics } from '../http/metrics.js';
 import { createLogger } from '../logging/winston-logger.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -22,6 +24,8 @@ export interface Daemon {
 export interface DaemonOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Tests register fakes; the built-in Google, Microsoft and GitHub connectors otherwise. */
+  connectors?: ConnectorRegistry;
 }
 
 /** Composes and starts the daemon from a validated config. */
@@ -30,7 +34,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const store = await openStore(config, logger);
-  const services = createServices({ store, clock: opts.clock ?? systemClock, logger });
+  const services = createServices({ store, clock: opts.clock ?? systemClock, logger }, { connectors: opts.connectors ?? createBuiltinRegistry(), secretKey: secret.key });
   const metrics = createMetrics();
   const app = createHttpApp({
     store,

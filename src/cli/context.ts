@@ -1,4 +1,6 @@
 import { openStore } from '../app/open-store.js';
+import { resolveSecretKey } from '../config/secret-key.js';
+import { createBuiltinRegistry } from '../connectors/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../logging/winston-logger.js';
@@ -22,7 +24,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
   const logger = createLogger({ level: 'warn', format: 'pretty', stream: stderr });
   const store = await openStore(config, logger);
   try {
-    return await fn(createServices({ store, clock: systemClock, logger }), config);
+    return await fn(createServices({ store, clock: systemClock, logger }, { connectors: createBuiltinRegistry(), secretKey: resolveSecretKey(config).key }), config);
   } finally {
     await store.close();
   }

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { isIdsyncError } from '../domain/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
+import { registerConnections } from './commands/connections.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerMembers } from './commands/members.js';
@@ -25,6 +26,7 @@ function buildProgram(io: CliIo): Command {
   registerCredentials(program, io);
   registerAudit(program, io);
   registerConfig(program, io);
+  registerConnections(program, io);
   registerDoctor(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

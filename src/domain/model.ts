@@ -120,6 +120,8 @@ export interface Actor {
   /** Admin key id, SCIM token id, connection id, … */
   id?: string;
   label?: string;
+  /** The member of the org on whose behalf an admin key acted (X-Idsync-Acting-Member). */
+  onBehalfOf?: string;
 }
 
 export interface AuditDraft {

@@ -44,7 +44,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }),
   );
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use('/api/v1', apiRoutes(deps.services));
+  app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

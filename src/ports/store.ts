@@ -10,6 +10,7 @@ import type {
   ScimToken,
   Team,
 } from '../domain/model.js';
+import type { ConnectionStore, InvitationStore, WebhookStore } from './store-extensions.js';
 
 /**
  * The storage port. Two real backends implement it (sqlite, redis) and one conformance suite
@@ -20,7 +21,7 @@ import type {
  * - the store assigns the audit event's id, seq, timestamp and hash chain (see chainHash);
  * - native failures are mapped to IdsyncError codes (`store.unavailable`, `member.user_name_taken`, …).
  */
-export interface Store {
+export interface Store extends InvitationStore, ConnectionStore, WebhookStore {
   readonly kind: 'sqlite' | 'redis';
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;

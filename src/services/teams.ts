@@ -71,6 +71,10 @@ export class TeamService {
     return this.update(orgId, id, { displayName }, actor, ifVersion);
   }
 
+  listMembers(orgId: string, teamId: string, page?: PageRequest): Promise<Page<string>> {
+    return this.deps.store.listTeamMembers(orgId, teamId, page);
+  }
+
   /** Every member id of a team, in the order they joined. */
   async memberIds(orgId: string, teamId: string): Promise<string[]> {
     const out: string[] = [];

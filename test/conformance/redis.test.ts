@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe } from '@jest/globals';
+import type { StoreFactory } from '../../src/store/conformance/harness.js';
 import { runStoreConformance } from '../../src/store/conformance/suite.js';
+import { runExtensionConformance } from '../../src/store/conformance/suite-extensions.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { RedisTestCluster, RedisTestServer } from '../support/redis-server.js';
 
@@ -14,10 +16,12 @@ describe('standalone', () => {
   afterAll(async () => {
     await server.dispose();
   });
-  runStoreConformance('redis (standalone)', async () => {
+  const factory: StoreFactory = async () => {
     const store = new RedisStore({ connection: { url: server.url }, keyPrefix: `t${++n}` });
     return { store, dispose: () => store.close() };
-  });
+  };
+  runStoreConformance('redis (standalone)', factory);
+  runExtensionConformance('redis (standalone)', factory);
 });
 
 // The same contract on a three-master Cluster: proves every script and MULTI stays in one hash slot.
@@ -29,8 +33,10 @@ describe('cluster', () => {
   afterAll(async () => {
     await cluster.dispose();
   });
-  runStoreConformance('redis (cluster)', async () => {
+  const factory: StoreFactory = async () => {
     const store = new RedisStore({ connection: { clusterNodes: cluster.seeds }, keyPrefix: `c${++n}` });
     return { store, dispose: () => store.close() };
-  });
+  };
+  runStoreConformance('redis (cluster)', factory);
+  runExtensionConformance('redis (cluster)', factory);
 });

@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStoreConformance } from '../../src/store/conformance/suite.js';
+import { runExtensionConformance } from '../../src/store/conformance/suite-extensions.js';
+import type { StoreFactory } from '../../src/store/conformance/harness.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
-runStoreConformance('sqlite (memory)', async () => {
+const memory: StoreFactory = async () => {
   const store = new SqliteStore({ path: ':memory:' });
   return { store, dispose: () => store.close() };
-});
+};
 
-runStoreConformance('sqlite (file, WAL)', async () => {
+const file: StoreFactory = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'idsync-sqlite-'));
   const store = new SqliteStore({ path: join(dir, 'idsync.db') });
   return {
@@ -19,4 +21,9 @@ runStoreConformance('sqlite (file, WAL)', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+runStoreConformance('sqlite (memory)', memory);
+runExtensionConformance('sqlite (memory)', memory);
+runStoreConformance('sqlite (file, WAL)', file);
+runExtensionConformance('sqlite (file, WAL)', file);

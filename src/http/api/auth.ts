@@ -1,27 +1,51 @@
 import type { NextFunction, Request, Response } from 'express';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
+import type { Store } from '../../ports/store.js';
+import type { Principal } from '../../services/authz.js';
 import type { CredentialService, PublicAdminKey } from '../../services/credentials.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
     adminKey: PublicAdminKey;
     actor: Actor;
+    principal: Principal;
   }
 }
 
-/** Admin-key bearer auth. Only bad credentials answer 401; a store outage propagates as 503. */
-export function adminAuth(credentials: CredentialService) {
+export const ACTING_MEMBER_HEADER = 'x-idsync-acting-member';
+
+/**
+ * Admin-key bearer auth. Only bad credentials answer 401; a store outage propagates as 503.
+ * An org-scoped key acts as the org's owner unless the host product names the signed-in member in
+ * X-Idsync-Acting-Member, in which case that member's role decides (and the audit trail says so).
+ */
+export function adminAuth(credentials: CredentialService, store: Store) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!m) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       throw new IdsyncError('auth.unauthorized', 'missing bearer admin key');
     }
     const key = await credentials.authenticateAdmin(m[1]!);
+    const actor: Actor = { kind: 'admin', id: key.id, ...(key.label ? { label: key.label } : {}) };
     res.locals.adminKey = key;
-    res.locals.actor = { kind: 'admin', id: key.id, ...(key.label ? { label: key.label } : {}) };
+    if (!key.orgId) {
+      res.locals.actor = actor;
+      res.locals.principal = { kind: 'provider', actor };
+      return next();
+    }
+    const acting = req.get(ACTING_MEMBER_HEADER);
+    if (!acting) {
+      res.locals.actor = actor;
+      res.locals.principal = { kind: 'org', orgId: key.orgId, role: 'owner', actor };
+      return next();
+    }
+    const member = await store.getMember(key.orgId, acting);
+    if (!member || member.status !== 'active') throw new IdsyncError('auth.forbidden', `acting member ${acting} is not an active member of this organization`);
+    const onBehalf: Actor = { ...actor, onBehalfOf: member.id };
+    res.locals.actor = onBehalf;
+    res.locals.principal = { kind: 'org', orgId: key.orgId, role: member.role, actor: onBehalf };
     next();
   };
 }

@@ -1,21 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Member } from '../../domain/model.js';
 import { verifyChain } from '../../ports/audit-chain.js';
 import { PROVIDER_SCOPE, type Store } from '../../ports/store.js';
 import { aMember, anOrg, aTeam, draft } from './fixtures.js';
+import { codeOf, type StoreFactory } from './harness.js';
 
-/** A factory for an empty store, and how to dispose of it. */
-export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok' | 'other'> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return isIdsyncError(err) ? err.code : 'other';
-  }
-}
+export type { StoreFactory } from './harness.js';
 
 const bump = (m: Member, change: Partial<Member>) => ({ next: { ...m, ...change }, audit: draft(m.orgId, 'member.updated', m.id) });
 

@@ -33,6 +33,8 @@ export class RedisContext {
   private readonly mutex: KeyedMutex;
   private everReady: boolean;
   private firstConnection: Promise<void> | undefined;
+  /** Scopes this process has already put in the global outbox index (entries are never removed). */
+  private readonly outboxScopes = new Map<string, Promise<void>>();
 
   constructor(
     readonly client: RedisClient,
@@ -110,8 +112,14 @@ export class RedisContext {
   /**
    * Runs a write attempt under the org's in-process lock until it neither loses the audit head nor
    * finds its record changed. Each attempt re-reads what it depends on.
+   *
+   * The lock key is the scope whose records (and, on a Cluster, whose audit chain: assertOneSlot)
+   * the write changes; it is added to the global outbox index (`{outbox}`) before the first write,
+   * so listOrgsWithOutboxBacklog finds every scope with an outbox. The entry is written once per
+   * scope and process, and readers check each scope's head against the cursor.
    */
   async write<T>(lockKey: string, attempt: () => Promise<Attempt<T>>): Promise<T> {
+    await this.noteOutboxScope(lockKey);
     return this.mutex.run(lockKey, async () => {
       for (let i = 0; i < MAX_ATTEMPTS; i++) {
         const result = await attempt();
@@ -120,6 +128,17 @@ export class RedisContext {
       }
       throw new IdsyncError('store.unavailable', `gave up writing to ${lockKey} after ${MAX_ATTEMPTS} attempts: other processes keep changing it`);
     });
+  }
+
+  private noteOutboxScope(scope: string): Promise<void> {
+    let noted = this.outboxScopes.get(scope);
+    if (!noted) {
+      noted = this.call((c) => c.sadd(this.keys.outbox.scopes, scope)).then(() => undefined);
+      this.outboxScopes.set(scope, noted);
+      // A failed attempt is forgotten, so the next write tries again.
+      noted.catch(() => this.outboxScopes.delete(scope));
+    }
+    return noted;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { MemberStatus, Role } from '../../domain/model.js';
+import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../../domain/model.js';
 
 /**
  * The one place that builds Redis key names (bullmq's queue-keys pattern).
@@ -9,8 +9,12 @@ import type { MemberStatus, Role } from '../../domain/model.js';
  *   the hash tag `{o:<orgId>}`, so each multi-key Lua script touches one slot and runs on a Cluster.
  *   The provider-level audit chain and provider-wide admin keys use the scope `provider` the same way.
  * - Global indexes have tags of their own: `{orgs}` (creation-ordered org list), `{scim}` (token hash
- *   to token) and `{admin}` (admin key hash/id to scope, creation-ordered key list). Writes that span an
- *   org and one of these are made safe without cross-slot atomicity; see redis-store.ts.
+ *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
+ *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
+ *   `{runs}` (run id to org), `{webhooks}` (due deliveries of every org) and `{outbox}` (scopes with
+ *   an outbox). Writes that span an org and one of these are made safe without cross-slot atomicity:
+ *   the global entry is written idempotently before (and where needed after) the org's script, and
+ *   every read through it checks the org's record; see credentials.ts.
  * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
  *   the same name whatever the ids contain. Braces and `%` in an org id are escaped, so an id can never
  *   end the hash tag early.
@@ -18,6 +22,8 @@ import type { MemberStatus, Role } from '../../domain/model.js';
 export const DEFAULT_KEY_PREFIX = 'idsync';
 
 const escapeTag = (s: string) => s.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** For a variable part that is not the last segment: `:` and `%` escaped, so the split stays unambiguous. */
+const escapeSegment = (s: string) => s.replace(/[%:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export interface OrgKeys {
   /** The hash tag shared by every key of the org, e.g. `{o:42}`. */
@@ -59,6 +65,41 @@ export interface OrgKeys {
   readonly auditEvents: string;
   /** HASH seq -> outbox record JSON. */
   readonly outbox: string;
+  /** HASH consumer -> the outbox seq it has read up to. */
+  readonly outboxCursors: string;
+
+  /** ZSET of non-removed member ids linked to this upstream identity, scored by ordinal. */
+  readonly byIdentity: (provider: string, subject: string) => string;
+
+  readonly invitation: (id: string) => string;
+  /** ZSET of every invitation id, scored by ordinal. */
+  readonly invitations: string;
+  /** ZSET of the invitation ids with this stored status, scored by ordinal. */
+  readonly invitationsByStatus: (status: InvitationStatus) => string;
+  /** ZSET of stored-pending invitation ids scored by expiry (epoch ms): the pending cap counts its unexpired part. */
+  readonly pendingInvitations: string;
+  /** ZSET of stored-pending invitation ids for this normalised email, scored by ordinal. */
+  readonly pendingInvitationsByEmail: (emailKey: string) => string;
+  readonly inviteLink: (id: string) => string;
+  /** ZSET of invite link ids, scored by ordinal. */
+  readonly inviteLinks: string;
+
+  readonly connection: (id: string) => string;
+  /** ZSET of the org's connection ids, scored by the global connection ordinal. */
+  readonly connections: string;
+  readonly run: (id: string) => string;
+  /** ZSET of the connection's run ids, scored by ordinal. */
+  readonly runsOf: (connectionId: string) => string;
+
+  readonly webhook: (id: string) => string;
+  /** ZSET of webhook endpoint ids, scored by ordinal. */
+  readonly webhooks: string;
+  readonly delivery: (id: string) => string;
+  /** ZSET of every delivery id, scored by the ordinal of its first save. */
+  readonly deliveries: string;
+  readonly deliveriesByStatus: (status: DeliveryStatus) => string;
+  readonly deliveriesOf: (endpointId: string) => string;
+  readonly deliveriesOfByStatus: (endpointId: string, status: DeliveryStatus) => string;
 }
 
 export interface RedisKeys {
@@ -68,6 +109,16 @@ export interface RedisKeys {
   readonly orgs: { readonly tag: string; readonly ordinal: string; readonly all: string };
   readonly scim: { readonly tag: string; readonly byHash: string };
   readonly admin: { readonly tag: string; readonly ordinal: string; readonly all: string; readonly byHash: string; readonly byId: string };
+  /** HASHes token hash -> reference JSON ({orgId, id}) of invitations and of invite links. */
+  readonly invites: { readonly tag: string; readonly invitationByHash: string; readonly linkByHash: string };
+  /** Connection id -> org (kept after a delete: ids are never reused, and runs outlive it), and the creation order. */
+  readonly connections: { readonly tag: string; readonly ordinal: string; readonly all: string; readonly byId: string };
+  /** HASH run id -> org. */
+  readonly runs: { readonly tag: string; readonly byId: string };
+  /** ZSET of delivery references (JSON [orgId, id]) scored by next attempt (epoch ms). */
+  readonly webhooks: { readonly tag: string; readonly due: string };
+  /** SET of the scopes (orgs, the provider scope) that have written to their outbox. */
+  readonly outbox: { readonly tag: string; readonly scopes: string };
 }
 
 export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
@@ -106,10 +157,35 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         auditHead: k(tag, 'audit-head'),
         auditEvents: k(tag, 'audit-events'),
         outbox: k(tag, 'outbox'),
+        outboxCursors: k(tag, 'outbox-cursors'),
+        byIdentity: (provider, subject) => k(tag, `by-identity:${escapeSegment(provider)}:${subject}`),
+        invitation: (id) => k(tag, `invitation:${id}`),
+        invitations: k(tag, 'invitations'),
+        invitationsByStatus: (status) => k(tag, `invitations-by-status:${status}`),
+        pendingInvitations: k(tag, 'invitations-pending'),
+        pendingInvitationsByEmail: (email) => k(tag, `invitations-pending-by-email:${email}`),
+        inviteLink: (id) => k(tag, `invite-link:${id}`),
+        inviteLinks: k(tag, 'invite-links'),
+        connection: (id) => k(tag, `connection:${id}`),
+        connections: k(tag, 'connections'),
+        run: (id) => k(tag, `run:${id}`),
+        runsOf: (connectionId) => k(tag, `runs-of:${connectionId}`),
+        webhook: (id) => k(tag, `webhook:${id}`),
+        webhooks: k(tag, 'webhooks'),
+        delivery: (id) => k(tag, `delivery:${id}`),
+        deliveries: k(tag, 'deliveries'),
+        deliveriesByStatus: (status) => k(tag, `deliveries-by-status:${status}`),
+        deliveriesOf: (endpointId) => k(tag, `deliveries-of:${endpointId}`),
+        deliveriesOfByStatus: (endpointId, status) => k(tag, `deliveries-of-by-status:${status}/${endpointId}`),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
     scim: { tag: scimTag, byHash: k(scimTag, 'by-hash') },
     admin: { tag: adminTag, ordinal: k(adminTag, 'ordinal'), all: k(adminTag, 'all'), byHash: k(adminTag, 'by-hash'), byId: k(adminTag, 'by-id') },
+    invites: { tag: '{invites}', invitationByHash: k('{invites}', 'invitation-by-hash'), linkByHash: k('{invites}', 'link-by-hash') },
+    connections: { tag: '{conns}', ordinal: k('{conns}', 'ordinal'), all: k('{conns}', 'all'), byId: k('{conns}', 'by-id') },
+    runs: { tag: '{runs}', byId: k('{runs}', 'by-id') },
+    webhooks: { tag: '{webhooks}', due: k('{webhooks}', 'due') },
+    outbox: { tag: '{outbox}', scopes: k('{outbox}', 'scopes') },
   };
 }

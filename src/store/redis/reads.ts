@@ -10,55 +10,64 @@ export async function readRecords<T>(ctx: RedisContext, keys: string[]): Promise
   return raw.map((r) => parseJson<T>(r)).filter((r): r is T => r !== undefined);
 }
 
+/** Creation order (ascending ordinal) or newest first. */
+export type SetOrder = 'asc' | 'desc';
+
 /** A creation-ordered page of ids from one sorted set, with its exact size, read in one snapshot. */
-export async function pageOfSortedSet(ctx: RedisContext, key: string, page: PageRequest | undefined): Promise<Page<string>> {
+export async function pageOfSortedSet(ctx: RedisContext, key: string, page: PageRequest | undefined, order: SetOrder = 'asc'): Promise<Page<string>> {
   const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   if (limit === 0) return { items: [], total: await ctx.call((c) => c.zcard(key)) };
-  const [total, ids] = await ctx.snapshot((m) => m.zcard(key).zrange(key, offset, String(offset + limit - 1)));
+  const last = String(offset + limit - 1);
+  const [total, ids] = await ctx.snapshot((m) => (order === 'asc' ? m.zcard(key).zrange(key, offset, last) : m.zcard(key).zrevrange(key, offset, last)));
   return { items: ids as string[], total: total as number };
 }
 
 /**
+ * A page of the union of disjoint sorted sets that share one hash tag and one ordinal, in ordinal
+ * order: the first offset+limit entries of the union are among the first offset+limit of each set,
+ * so it is the k-way merge of those prefixes, and the total is the sum of the sets' sizes. Both come
+ * from one MULTI snapshot, so totals are exact; the cost grows with the offset (k × (offset + limit)).
+ */
+export async function pageOfUnion(ctx: RedisContext, sets: readonly string[], page: PageRequest | undefined, order: SetOrder = 'asc'): Promise<Page<string>> {
+  if (sets.length === 1) return pageOfSortedSet(ctx, sets[0]!, page, order);
+  const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+  const rows = await ctx.snapshot((m) => {
+    for (const set of sets) {
+      m.zcard(set);
+      if (limit === 0) continue;
+      if (order === 'asc') m.zrange(set, 0, String(offset + limit - 1), 'WITHSCORES');
+      else m.zrevrange(set, 0, String(offset + limit - 1), 'WITHSCORES');
+    }
+    return m;
+  });
+  let total = 0;
+  const scored: { id: string; ord: number }[] = [];
+  const stride = limit > 0 ? 2 : 1;
+  for (let i = 0; i < rows.length; i += stride) {
+    total += rows[i] as number;
+    if (limit === 0) continue;
+    const flat = rows[i + 1] as string[];
+    for (let j = 0; j < flat.length; j += 2) scored.push({ id: flat[j]!, ord: Number(flat[j + 1]) });
+  }
+  const items = scored
+    .sort((a, b) => (order === 'asc' ? a.ord - b.ord : b.ord - a.ord))
+    .slice(offset, offset + limit)
+    .map((s) => s.id);
+  return { items, total };
+}
+
+/**
  * Members are indexed in one sorted set per (status, role) pair, scored by the creation ordinal,
- * besides the set of all members. A filtered page is the k-way merge of the selected sets: the
- * first offset+limit entries of the union are among the first offset+limit of each set, and the
- * sets are disjoint, so the total is the sum of their sizes. Both come from one MULTI snapshot, so
- * totals are exact; the cost grows with the offset (k × (offset + limit) entries, k ≤ 9).
+ * besides the set of all members. A filtered page is the union of the selected sets (pageOfUnion,
+ * k ≤ 9); an unfiltered one reads the set of all members.
  */
 export async function listMemberPage(ctx: RedisContext, orgId: string, query: MemberQuery | undefined): Promise<Page<Member>> {
-  const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   const k = ctx.keys.forOrg(orgId);
   const statuses = query?.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
   const roles = query?.roles?.length ? [...new Set(query.roles)] : [...ROLES];
   const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r));
   const sets = everything ? [k.members] : statuses.flatMap((s) => roles.map((r) => k.membersBy(s, r)));
-
-  let ids: string[];
-  let total: number;
-  if (sets.length === 1) {
-    ({ items: ids, total } = await pageOfSortedSet(ctx, sets[0]!, { offset, limit }));
-  } else {
-    const rows = await ctx.snapshot((m) => {
-      for (const set of sets) {
-        m.zcard(set);
-        if (limit > 0) m.zrange(set, 0, String(offset + limit - 1), 'WITHSCORES');
-      }
-      return m;
-    });
-    total = 0;
-    const scored: { id: string; ord: number }[] = [];
-    const stride = limit > 0 ? 2 : 1;
-    for (let i = 0; i < rows.length; i += stride) {
-      total += rows[i] as number;
-      if (limit === 0) continue;
-      const flat = rows[i + 1] as string[];
-      for (let j = 0; j < flat.length; j += 2) scored.push({ id: flat[j]!, ord: Number(flat[j + 1]) });
-    }
-    ids = scored
-      .sort((a, b) => a.ord - b.ord)
-      .slice(offset, offset + limit)
-      .map((s) => s.id);
-  }
+  const { items: ids, total } = await pageOfUnion(ctx, sets, query);
   return { items: await readRecords<Member>(ctx, ids.map((id) => k.member(id))), total };
 }
 

@@ -18,6 +18,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, createRedisClie
 import { RedisContext, RETRY, parseJson, unexpectedReply } from './context.js';
 import { Credentials } from './credentials.js';
 import { redisKeys, type OrgKeys } from './keys.js';
+import { RedisExtensions } from './redis-extensions.js';
 import { listMemberPage, pageOfSortedSet, readChain, readRecords } from './reads.js';
 import { RedisScripts } from './scripts.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, teamNameTaken, teamNotFound, userNameTaken } from './writes.js';
@@ -44,19 +45,18 @@ export type RedisStoreOptions = (
  * A client passed in stays open on close() unless `ownsClient`; one built from `connection` is closed
  * with the store.
  */
-export class RedisStore implements Store {
+export class RedisStore extends RedisExtensions implements Store {
   readonly kind = 'redis' as const;
-  private readonly ctx: RedisContext;
   private readonly credentials: Credentials;
   private readonly ownsClient: boolean;
 
   constructor(opts: RedisStoreOptions) {
     const client = opts.client ?? createRedisClient(opts.connection!);
-    this.ownsClient = opts.client === undefined || opts.ownsClient === true;
     const keys = redisKeys(opts.keyPrefix ?? opts.connection?.keyPrefix);
     const connectTimeoutMs = opts.connectTimeoutMs ?? opts.connection?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const lockWaitMs = opts.lockWaitMs ?? 2 * (opts.connection?.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-    this.ctx = new RedisContext(client, keys, new RedisScripts(client), opts.now ?? (() => new Date()), connectTimeoutMs, lockWaitMs);
+    super(new RedisContext(client, keys, new RedisScripts(client), opts.now ?? (() => new Date()), connectTimeoutMs, lockWaitMs));
+    this.ownsClient = opts.client === undefined || opts.ownsClient === true;
     this.credentials = new Credentials(this.ctx);
   }
 
@@ -375,11 +375,12 @@ export class RedisStore implements Store {
   }
 }
 
-/** The lookup index sets a live member belongs to: its externalId and each distinct email. */
+/** The lookup index sets a live member belongs to: its externalId, each distinct email and each upstream identity. */
 function lookupKeys(k: OrgKeys, m: Member): string[] {
   const keys = new Set<string>();
   if (m.externalId !== undefined) keys.add(k.byExternalId(m.externalId));
   for (const e of m.emails) keys.add(k.byEmail(emailKey(e.value)));
+  for (const i of m.identities ?? []) keys.add(k.byIdentity(i.provider, i.subject));
   return [...keys];
 }
 

@@ -101,4 +101,103 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX admin_keys_org ON admin_keys (org_id);
     `,
   },
+  {
+    version: 2,
+    name: 'invitations, invite links, member identities, directory connections, reconcile runs, webhooks',
+    sql: `
+      -- Times that the store compares (expiry, next delivery attempt) are kept as epoch milliseconds,
+      -- so the comparison does not depend on how an ISO string was written.
+      CREATE TABLE invitations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        email_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX invitations_org_seq ON invitations (org_id, seq);
+      CREATE INDEX invitations_org_status_seq ON invitations (org_id, status, seq);
+      CREATE INDEX invitations_pending_expiry ON invitations (org_id, expires_ms) WHERE status = 'pending';
+      CREATE INDEX invitations_pending_email ON invitations (org_id, email_key, expires_ms) WHERE status = 'pending';
+
+      CREATE TABLE invite_links (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX invite_links_org_seq ON invite_links (org_id, seq);
+
+      -- Upstream identities of live members (Member.identities), kept in step by createMember/updateMember.
+      CREATE TABLE member_identities (
+        org_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        PRIMARY KEY (org_id, provider, subject, member_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX member_identities_member ON member_identities (member_id);
+      INSERT OR IGNORE INTO member_identities (org_id, provider, subject, member_id)
+        SELECT m.org_id, json_extract(i.value, '$.provider'), json_extract(i.value, '$.subject'), m.id
+        FROM members m, json_each(m.data, '$.identities') i
+        WHERE m.status <> 'removed'
+          AND json_extract(i.value, '$.provider') IS NOT NULL
+          AND json_extract(i.value, '$.subject') IS NOT NULL;
+
+      CREATE TABLE directory_connections (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX directory_connections_org_seq ON directory_connections (org_id, seq);
+
+      CREATE TABLE reconcile_runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        connection_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX reconcile_runs_connection_seq ON reconcile_runs (connection_id, seq);
+
+      CREATE TABLE webhooks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX webhooks_org_seq ON webhooks (org_id, seq);
+
+      CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        next_attempt_ms INTEGER,
+        data TEXT NOT NULL,
+        UNIQUE (org_id, id)
+      );
+      CREATE INDEX webhook_deliveries_org_seq ON webhook_deliveries (org_id, seq);
+      CREATE INDEX webhook_deliveries_org_status_seq ON webhook_deliveries (org_id, status, seq);
+      CREATE INDEX webhook_deliveries_org_endpoint_seq ON webhook_deliveries (org_id, endpoint_id, seq);
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms) WHERE status = 'pending' AND next_attempt_ms IS NOT NULL;
+
+      CREATE TABLE outbox_cursors (
+        org_id TEXT NOT NULL,
+        consumer TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (org_id, consumer)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -95,6 +95,28 @@ export abstract class SqliteCore {
     for (const e of member.emails) insert.run(member.orgId, emailKey(e.value), member.id);
   }
 
+  /** The identity index holds live members only; a removed member is never found by its upstream identity. */
+  protected writeIdentities(member: Member): void {
+    this.stmt('DELETE FROM member_identities WHERE member_id = ?').run(member.id);
+    if (member.status === 'removed') return;
+    const insert = this.stmt('INSERT OR IGNORE INTO member_identities (org_id, provider, subject, member_id) VALUES (?, ?, ?, ?)');
+    for (const i of member.identities ?? []) insert.run(member.orgId, i.provider, i.subject, member.id);
+  }
+
+  /** One JSON record of an org from a table with `id`, `org_id` and `data` columns. */
+  protected recordTx<T>(table: string, orgId: string, id: string): T | undefined {
+    return parse<T>(this.stmt(`SELECT data FROM ${table} WHERE id = ? AND org_id = ?`).get(id, orgId) as DataRow | undefined);
+  }
+
+  /** Ids are chosen by callers: a second record with one id (or one token hash) is a programming error. */
+  protected duplicateRow(err: unknown, what: string, id: string): unknown {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      return new IdsyncError('internal', `${what} ${id} already exists (or its token hash is taken)`, { id });
+    }
+    return err;
+  }
+
   protected uniqueViolation(err: unknown, member: Member): unknown {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String((err as Error).message).includes('members.user_name_key')) {
       return new IdsyncError('member.user_name_taken', `userName ${member.userName} is already taken in this organization`, { userName: member.userName });

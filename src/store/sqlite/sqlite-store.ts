@@ -15,13 +15,18 @@ import {
 } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import type { SqliteOptions } from './open.js';
-import { parse, SqliteCore, type DataRow } from './sqlite-core.js';
+import { parse, type DataRow } from './sqlite-core.js';
+import { SqliteWebhooks } from './sqlite-webhooks.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every mutation is one IMMEDIATE transaction
  * (the write lock is taken before reading, so the CLI and the daemon can share the file safely).
+ *
+ * The class is assembled from layers, one file per area, so each stays small: SqliteCore
+ * (statements, transactions, CAS, audit chain) -> SqliteInvitations -> SqliteConnections ->
+ * SqliteWebhooks -> SqliteStore (orgs, members, teams, audit, credentials).
  */
-export class SqliteStore extends SqliteCore implements Store {
+export class SqliteStore extends SqliteWebhooks implements Store {
   readonly kind = 'sqlite' as const;
 
   constructor(opts: SqliteOptions & { now?: () => Date }) {
@@ -84,6 +89,7 @@ export class SqliteStore extends SqliteCore implements Store {
         throw this.uniqueViolation(err, member);
       }
       this.writeEmails(member);
+      this.writeIdentities(member);
       this.appendTx(audit);
       return member;
     });
@@ -166,6 +172,7 @@ export class SqliteStore extends SqliteCore implements Store {
         }
         this.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
         this.writeEmails(next);
+        this.writeIdentities(next);
       });
     });
   }

@@ -1,7 +1,7 @@
 --[[
   Creates a member: record, creation order, status/role index, live userName, active owners and the
-  lookup indexes (externalId, emails), with its audit event. userName uniqueness among non-removed
-  members is decided here, atomically.
+  lookup indexes (externalId, emails, upstream identities), with its audit event. userName
+  uniqueness among non-removed members is decided here, atomically.
 
   KEYS[1..3]  audit chain of the event (see includes/appendAudit.lua)
   KEYS[4]     org record (must exist)
@@ -11,7 +11,7 @@
   KEYS[8]     HASH userNameKey -> member id
   KEYS[9]     SET of active owner ids
   KEYS[10]    per-org ordinal counter
-  KEYS[11..]  lookup index ZSETs to join (externalId, emails); none for a removed member
+  KEYS[11..]  lookup index ZSETs to join (externalId, emails, identities); none for a removed member
   ARGV[1..5]  audit arguments
   ARGV[6]     member id
   ARGV[7]     member JSON

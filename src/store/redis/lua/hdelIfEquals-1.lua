@@ -1,6 +1,7 @@
 --[[
-  Deletes a hash field only if it still holds the given value (compensates the SCIM token hash
-  index after createScimToken-8 refused the token for certain).
+  Deletes a hash field only if it still holds the given value: compensates a global entry written
+  before an org's script that then refused for certain (a SCIM token hash, an invitation or invite
+  link token hash, a run id), and drops the entry of a token hash that a rotation replaced.
 
   KEYS[1]  the hash
   ARGV[1]  field

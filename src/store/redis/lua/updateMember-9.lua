@@ -9,8 +9,8 @@
   KEYS[7]     ZSET of members with the next status and role (may equal KEYS[6])
   KEYS[8]     HASH userNameKey -> member id
   KEYS[9]     SET of active owner ids
-  KEYS[10..]  first ARGV[13] keys: lookup index ZSETs to leave (the current record's);
-              the rest: lookup index ZSETs to join (the next record's)
+  KEYS[10..]  first ARGV[13] keys: lookup index ZSETs (externalId, emails, identities) to leave
+              (the current record's); the rest: lookup index ZSETs to join (the next record's)
   ARGV[1..5]  audit arguments
   ARGV[6]     member id
   ARGV[7]     the member JSON as the caller read it

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+import { IdsyncError } from '../../domain/errors.js';
+import type { Actor, DirectoryConnection, DirectoryProvider } from '../../domain/model.js';
+import type { ConnectorDeps, ConnectorRegistry, DirectoryConnector } from '../../ports/directory.js';
+import { testConnection, type ConnectionTestResult } from '../../connectors/test-connection.js';
+import type { ServiceDeps } from '../deps.js';
+import type { SecretBox } from '../secret-box.js';
+import { parseInput } from '../validate.js';
+import { DEFAULT_SCHEDULE, policySchema } from './policy.js';
+
+/** A connection as it may be shown: no ciphertext, settings already free of secrets. */
+export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none' };
+
+const createSchema = z.object({
+  provider: z.enum(['google', 'microsoft', 'github']),
+  name: z.string().trim().min(1).max(200).optional(),
+  config: z.record(z.string(), z.unknown()),
+  schedule: z.string().optional(),
+  policy: z.record(z.string(), z.unknown()).optional(),
+  enabled: z.boolean().optional(),
+});
+
+const updateSchema = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  /** Merged over the stored config: give only what changes (a secret key given replaces the stored secret). */
+  config: z.record(z.string(), z.unknown()).optional(),
+  schedule: z.string().optional(),
+  policy: z.record(z.string(), z.unknown()).optional(),
+  enabled: z.boolean().optional(),
+});
+
+function assertSchedule(schedule: string): void {
+  if (!validateCron(schedule)) throw new IdsyncError('request.invalid', `schedule: "${schedule}" is not a valid cron expression`, { problems: [{ field: 'schedule', message: 'invalid cron expression' }] });
+}
+
+export function publicConnection(c: DirectoryConnection): PublicConnection {
+  const { credentialsCiphertext, ...rest } = c;
+  return { ...rest, credentials: credentialsCiphertext ? 'stored' : 'none' };
+}
+
+/**
+ * Directory connections: config validated by the provider's connector, secrets sealed at rest and
+ * never returned, policy defaults applied, every change audited.
+ */
+export class ConnectionService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly registry: ConnectorRegistry,
+    private readonly box: SecretBox,
+  ) {}
+
+  async create(orgId: string, input: unknown, actor: Actor): Promise<PublicConnection> {
+    const data = parseInput(createSchema, input);
+    if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    const factory = this.registry.get(data.provider);
+    const parsed = factory.parseConfig(data.config);
+    const schedule = data.schedule ?? DEFAULT_SCHEDULE;
+    assertSchedule(schedule);
+    const policy = parseInput(policySchema, data.policy ?? {});
+    const { settings, secrets } = this.split(data.provider, data.config);
+    const at = this.deps.clock.now().toISOString();
+    const conn: DirectoryConnection = {
+      id: randomUUID(),
+      orgId,
+      provider: data.provider,
+      name: data.name ?? `${data.provider} directory`,
+      settings,
+      credentialsCiphertext: Object.keys(secrets).length ? this.box.seal(JSON.stringify(secrets)) : '',
+      schedule,
+      policy,
+      syncState: {},
+      health: 'unknown',
+      enabled: data.enabled ?? true,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    await this.deps.store.createConnection(conn, {
+      orgId,
+      actor,
+      action: 'connection.created',
+      target: { type: 'connection', id: conn.id },
+      after: { provider: conn.provider, name: conn.name, settings: parsed.redacted, schedule, policy },
+    });
+    return publicConnection(conn);
+  }
+
+  async get(id: string, orgId?: string): Promise<DirectoryConnection> {
+    const c = await this.deps.store.getConnection(id);
+    if (!c || (orgId !== undefined && c.orgId !== orgId)) throw new IdsyncError('connection.not_found', `connection ${id} not found`, { connectionId: id });
+    return c;
+  }
+
+  async list(orgId?: string): Promise<PublicConnection[]> {
+    return (await this.deps.store.listConnections(orgId)).map(publicConnection);
+  }
+
+  async update(id: string, input: unknown, actor: Actor, orgId?: string): Promise<PublicConnection> {
+    const data = parseInput(updateSchema, input);
+    const current = await this.get(id, orgId);
+    if (data.schedule !== undefined) assertSchedule(data.schedule);
+    const policy = data.policy ? parseInput(policySchema, { ...current.policy, ...data.policy }) : undefined;
+    let settings = current.settings;
+    let ciphertext = current.credentialsCiphertext;
+    if (data.config) {
+      const merged = { ...this.fullConfig(current), ...data.config };
+      this.registry.get(current.provider).parseConfig(merged);
+      const split = this.split(current.provider, merged);
+      settings = split.settings;
+      ciphertext = Object.keys(split.secrets).length ? this.box.seal(JSON.stringify(split.secrets)) : '';
+    }
+    const at = this.deps.clock.now().toISOString();
+    const { record } = await this.deps.store.updateConnection(current.orgId, id, (cur) => ({
+      next: {
+        ...cur,
+        ...(data.name ? { name: data.name } : {}),
+        ...(data.schedule ? { schedule: data.schedule } : {}),
+        ...(policy ? { policy } : {}),
+        ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
+        settings,
+        credentialsCiphertext: ciphertext,
+        updatedAt: at,
+      },
+      audit: {
+        orgId: cur.orgId,
+        actor,
+        action: 'connection.updated',
+        target: { type: 'connection', id },
+        after: { name: data.name, schedule: data.schedule, policy, enabled: data.enabled, configKeys: data.config ? Object.keys(data.config) : undefined },
+      },
+    }));
+    return publicConnection(record);
+  }
+
+  async delete(id: string, actor: Actor, orgId?: string): Promise<void> {
+    const c = await this.get(id, orgId);
+    await this.deps.store.deleteConnection(c.orgId, id, { orgId: c.orgId, actor, action: 'connection.deleted', target: { type: 'connection', id } });
+  }
+
+  /** A connector for one run (its request budget and deadline start now). */
+  open(conn: DirectoryConnection, deps: Partial<ConnectorDeps> = {}): DirectoryConnector {
+    const factory = this.registry.get(conn.provider);
+    return factory.open(factory.parseConfig(this.fullConfig(conn)), { logger: this.deps.logger.child({ connectionId: conn.id }), clock: this.deps.clock, ...deps });
+  }
+
+  async test(id: string, orgId?: string): Promise<ConnectionTestResult> {
+    const conn = await this.get(id, orgId);
+    return testConnection(this.open(conn));
+  }
+
+  private fullConfig(conn: DirectoryConnection): Record<string, unknown> {
+    const secrets = conn.credentialsCiphertext ? (JSON.parse(this.box.open(conn.credentialsCiphertext)) as Record<string, unknown>) : {};
+    return { ...conn.settings, ...secrets };
+  }
+
+  private split(provider: DirectoryProvider, config: Record<string, unknown>) {
+    const secretKeys = new Set(this.registry.get(provider).secretKeys);
+    const settings: Record<string, unknown> = {};
+    const secrets: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) (secretKeys.has(k) ? secrets : settings)[k] = v;
+    return { settings, secrets };
+  }
+}

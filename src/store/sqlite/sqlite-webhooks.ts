@@ -1,0 +1,127 @@
+import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import type { WebhookStore } from '../../ports/store-extensions.js';
+import { clampPage } from '../shared/audit-records.js';
+import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
+import { SqliteConnections } from './sqlite-connections.js';
+import { parse, type DataRow } from './sqlite-core.js';
+
+/** Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records into deliveries. */
+export abstract class SqliteWebhooks extends SqliteConnections implements WebhookStore {
+  async createWebhook(ep: WebhookEndpoint, audit: AuditDraft): Promise<WebhookEndpoint> {
+    return this.write(() => {
+      this.assertOrg(ep.orgId);
+      try {
+        this.stmt('INSERT INTO webhooks (id, org_id, version, data) VALUES (?, ?, ?, ?)').run(ep.id, ep.orgId, ep.version, JSON.stringify(ep));
+      } catch (err) {
+        throw this.duplicateRow(err, 'webhook endpoint', ep.id);
+      }
+      this.appendTx(audit);
+      return ep;
+    });
+  }
+
+  async getWebhook(orgId: string, id: string): Promise<WebhookEndpoint | undefined> {
+    return this.run(() => this.recordTx<WebhookEndpoint>('webhooks', orgId, id));
+  }
+
+  async listWebhooks(orgId: string): Promise<WebhookEndpoint[]> {
+    return this.run(() => (this.stmt('SELECT data FROM webhooks WHERE org_id = ? ORDER BY seq').all(orgId) as DataRow[]).map((r) => parse<WebhookEndpoint>(r)!));
+  }
+
+  async updateWebhook(orgId: string, id: string, updater: Updater<WebhookEndpoint>, opts?: UpdateOptions): Promise<UpdateResult<WebhookEndpoint>> {
+    return this.write(() => {
+      const current = this.recordTx<WebhookEndpoint>('webhooks', orgId, id);
+      if (!current) throw webhookNotFound(id);
+      return this.applyUpdate(current, updater, opts, (next) => {
+        this.stmt('UPDATE webhooks SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
+      });
+    });
+  }
+
+  async deleteWebhook(orgId: string, id: string, audit: AuditDraft): Promise<void> {
+    this.write(() => {
+      if (this.stmt('DELETE FROM webhooks WHERE id = ? AND org_id = ?').run(id, orgId).changes === 0) throw webhookNotFound(id);
+      this.appendTx(audit);
+    });
+  }
+
+  // ---- deliveries ----
+
+  /** An upsert keeps the delivery's place in the newest-first order: it is where it was first saved. */
+  async saveDelivery(d: WebhookDelivery): Promise<void> {
+    this.write(() => {
+      this.assertOrg(d.orgId);
+      const nextMs = d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt');
+      this.stmt(
+        `INSERT INTO webhook_deliveries (org_id, id, endpoint_id, status, next_attempt_ms, data) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, id) DO UPDATE SET endpoint_id = excluded.endpoint_id, status = excluded.status,
+           next_attempt_ms = excluded.next_attempt_ms, data = excluded.data`,
+      ).run(d.orgId, d.id, d.endpointId, d.status, nextMs, JSON.stringify(d));
+    });
+  }
+
+  async getDelivery(orgId: string, id: string): Promise<WebhookDelivery | undefined> {
+    return this.run(() => this.recordTx<WebhookDelivery>('webhook_deliveries', orgId, id));
+  }
+
+  async listDeliveries(orgId: string, query?: PageRequest & { endpointId?: string; status?: DeliveryStatus }): Promise<Page<WebhookDelivery>> {
+    return this.run(() => {
+      const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+      const where = ['org_id = ?'];
+      const args: unknown[] = [orgId];
+      if (query?.endpointId !== undefined) {
+        where.push('endpoint_id = ?');
+        args.push(query.endpointId);
+      }
+      if (query?.status !== undefined) {
+        where.push('status = ?');
+        args.push(query.status);
+      }
+      const clause = where.join(' AND ');
+      const rows = this.stmt(`SELECT data FROM webhook_deliveries WHERE ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
+      const { n } = this.stmt(`SELECT count(*) AS n FROM webhook_deliveries WHERE ${clause}`).get(...args) as { n: number };
+      return { items: rows.map((r) => parse<WebhookDelivery>(r)!), total: n };
+    });
+  }
+
+  async listDueDeliveries(now: string, limit: number): Promise<WebhookDelivery[]> {
+    const nowMs = epochMs(now, 'now');
+    return this.run(() =>
+      (
+        this.stmt(
+          `SELECT data FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms IS NOT NULL AND next_attempt_ms <= ?
+           ORDER BY next_attempt_ms, seq LIMIT ?`,
+        ).all(nowMs, Math.max(0, Math.floor(limit))) as DataRow[]
+      ).map((r) => parse<WebhookDelivery>(r)!),
+    );
+  }
+
+  // ---- outbox cursors ----
+
+  async getOutboxCursor(orgId: string, consumer: string): Promise<number> {
+    return this.run(() => (this.stmt('SELECT seq FROM outbox_cursors WHERE org_id = ? AND consumer = ?').get(orgId, consumer) as { seq: number } | undefined)?.seq ?? 0);
+  }
+
+  async setOutboxCursor(orgId: string, consumer: string, seq: number): Promise<void> {
+    this.write(() => {
+      this.stmt('INSERT INTO outbox_cursors (org_id, consumer, seq) VALUES (?, ?, ?) ON CONFLICT (org_id, consumer) DO UPDATE SET seq = excluded.seq').run(
+        orgId,
+        consumer,
+        seq,
+      );
+    });
+  }
+
+  async listOrgsWithOutboxBacklog(consumer: string): Promise<string[]> {
+    return this.run(() =>
+      (
+        this.stmt(
+          `SELECT o.org_id AS org_id FROM (SELECT org_id, max(seq) AS head FROM outbox GROUP BY org_id) o
+           LEFT JOIN outbox_cursors c ON c.org_id = o.org_id AND c.consumer = ?
+           WHERE o.head > coalesce(c.seq, 0) ORDER BY o.org_id`,
+        ).all(consumer) as { org_id: string }[]
+      ).map((r) => r.org_id),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Organization } from '../../src/domain/model.js';
+import { GraphFake } from '../fakes/graph-fake.js';
+import { cli, tempDir, testEnv } from '../support/harness.js';
+
+const TENANT = '11111111-2222-4333-8444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+const SECRET = 'graph-client-s3cret-value';
+
+describe('idsync connections against a local Microsoft Graph', () => {
+  let fake: GraphFake;
+  const cwd = tempDir();
+  const env = testEnv(join(cwd, 'data'));
+  let org: Organization;
+
+  beforeAll(async () => {
+    fake = await new GraphFake({ users: 1500, tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
+    org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Contoso', '--json')).json<Organization>();
+  });
+  afterAll(() => fake.stop());
+
+  const configFile = (name: string, config: Record<string, unknown>) => {
+    const file = join(cwd, name);
+    writeFileSync(file, JSON.stringify(config));
+    return file;
+  };
+
+  it('when a connection is created and tested, then credentials are sealed at rest and the test lists the directory', async () => {
+    const file = configFile('graph.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
+    const created = await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', file, '--json');
+    expect(created.code).toBe(0);
+    expect(created.stdout).not.toContain(SECRET);
+    const conn = created.json<{ id: string; credentials: string; schedule: string; policy: Record<string, unknown>; settings: Record<string, unknown> }>();
+    expect(conn).toMatchObject({ credentials: 'stored', schedule: '*/15 * * * *', policy: { maxDeactivations: 10, maxDeactivationPercent: 5, confirmMissingRuns: 2 }, settings: { tenantId: TENANT } });
+    for (const f of readdirSync(join(cwd, 'data'))) expect(readFileSync(join(cwd, 'data', f)).includes(SECRET)).toBe(false);
+
+    const tested = await cli(env, cwd, 'connections', 'test', conn.id, '--json');
+    expect(tested.code).toBe(0);
+    expect(tested.json()).toMatchObject({ ok: true, users: 1500, pages: 2, apiCalls: 3, complete: true, durationMs: expect.any(Number) });
+    const events = (await cli(env, cwd, 'audit', 'list', '--org', org.id, '--json')).stdout;
+    expect(events).toContain('connection.created');
+    expect(events).not.toContain(SECRET);
+  });
+
+  it('when the secret is wrong or the config is incomplete, then the error is precise and the exit code is 1', async () => {
+    const ok = configFile('ok.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
+    const id = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', ok, '--json')).json<{ id: string }>().id;
+    await cli(env, cwd, 'connections', 'update', id, '--config', configFile('bad-secret.json', { clientSecret: 'wrong' }));
+    const tested = await cli(env, cwd, 'connections', 'test', id, '--json');
+    expect(tested.code).toBe(1);
+    expect(tested.json()).toMatchObject({ ok: false, complete: false, error: { code: 'connector.auth_failed' } });
+
+    const missing = await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', configFile('missing.json', { clientId: CLIENT, clientSecret: SECRET }), '--json');
+    expect(missing.code).toBe(1);
+    expect(missing.json()).toMatchObject({ error: { code: 'connector.invalid_config', message: expect.stringContaining('tenantId') } });
+    const badCron = await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', ok, '--schedule', 'every day', '--json');
+    expect(badCron.json()).toMatchObject({ error: { code: 'request.invalid', message: expect.stringContaining('schedule') } });
+  });
+
+  it('when connections are listed, shown and deleted, then credentials never appear', async () => {
+    const list = await cli(env, cwd, 'connections', 'list', '--org', org.id, '--json');
+    const items = list.json<{ id: string }[]>();
+    expect(items.length).toBeGreaterThanOrEqual(2);
+    expect(list.stdout).not.toContain(SECRET);
+    const one = await cli(env, cwd, 'connections', 'get', items[0]!.id, '--json');
+    expect(one.json()).toMatchObject({ id: items[0]!.id, provider: 'microsoft' });
+    expect((await cli(env, cwd, 'connections', 'delete', items[0]!.id)).code).toBe(0);
+    expect((await cli(env, cwd, 'connections', 'get', items[0]!.id, '--json')).json()).toMatchObject({ error: { code: 'connection.not_found' } });
+  });
+});

@@ -18,14 +18,16 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
-    res.locals.log = logger.child({ requestId });
+    // Built on first use: most requests never log, and a child logger per request is not free.
+    let log: Logger | undefined;
+    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ requestId })), configurable: true, enumerable: true });
     res.setHeader('X-Request-Id', requestId);
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       metrics.requestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      res.locals.log.debug('request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) });
+      logger.debug('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) });
     });
     next();
   };

@@ -72,8 +72,8 @@ export abstract class SqliteCore {
     const head = (this.stmt('SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1').get(draft.orgId) as ChainHead | undefined) ?? EMPTY_HEAD;
     const { event, outbox } = nextAuditRecords(draft, head, this.now().toISOString());
     this.stmt('INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES (?, ?, ?, ?, ?)').run(event.orgId, event.seq, event.id, event.hash, JSON.stringify(event));
-    this.db
-      .prepare('INSERT INTO outbox (org_id, seq, id, type, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)')
+    this
+      .stmt('INSERT INTO outbox (org_id, seq, id, type, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)')
       .run(outbox.orgId, outbox.seq, outbox.id, outbox.type, outbox.createdAt, JSON.stringify(outbox.payload));
     return event;
   }

@@ -80,8 +80,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
     return this.write(() => {
       this.assertOrg(member.orgId);
       try {
-        this.db
-          .prepare(
+        this
+          .stmt(
             'INSERT INTO members (id, org_id, user_name_key, external_id, status, role, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
           )
           .run(member.id, member.orgId, userNameKey(member.userName), member.externalId ?? null, member.status, member.role, member.version, JSON.stringify(member));
@@ -102,8 +102,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async findMemberByUserName(orgId: string, userName: string): Promise<Member | undefined> {
     return this.run(() =>
       parse<Member>(
-        this.db
-          .prepare("SELECT data FROM members WHERE org_id = ? AND user_name_key = ? AND status <> 'removed'")
+        this
+          .stmt("SELECT data FROM members WHERE org_id = ? AND user_name_key = ? AND status <> 'removed'")
           .get(orgId, userNameKey(userName)) as DataRow | undefined,
       ),
     );
@@ -112,8 +112,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async findMembersByExternalId(orgId: string, externalId: string): Promise<Member[]> {
     return this.run(() =>
       (
-        this.db
-          .prepare("SELECT data FROM members WHERE org_id = ? AND external_id = ? AND status <> 'removed' ORDER BY seq")
+        this
+          .stmt("SELECT data FROM members WHERE org_id = ? AND external_id = ? AND status <> 'removed' ORDER BY seq")
           .all(orgId, externalId) as DataRow[]
       ).map((r) => parse<Member>(r)!),
     );
@@ -122,8 +122,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async findMembersByEmail(orgId: string, email: string): Promise<Member[]> {
     return this.run(() =>
       (
-        this.db
-          .prepare(
+        this
+          .stmt(
             `SELECT m.data FROM member_emails e JOIN members m ON m.id = e.member_id
              WHERE e.org_id = ? AND e.email_key = ? AND m.status <> 'removed' ORDER BY m.seq`,
           )
@@ -158,14 +158,14 @@ export class SqliteStore extends SqliteWebhooks implements Store {
       if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
       return this.applyUpdate(current, updater, opts, (next) => {
         if (losesActiveOwner(current, next)) {
-          const { n } = this.db
-            .prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND role = 'owner' AND status = 'active' AND id <> ?")
+          const { n } = this
+            .stmt("SELECT count(*) AS n FROM members WHERE org_id = ? AND role = 'owner' AND status = 'active' AND id <> ?")
             .get(orgId, id) as { n: number };
           if (n === 0) throw lastOwnerError(current);
         }
         try {
-          this.db
-            .prepare('UPDATE members SET user_name_key = ?, external_id = ?, status = ?, role = ?, version = ?, data = ? WHERE id = ?')
+          this
+            .stmt('UPDATE members SET user_name_key = ?, external_id = ?, status = ?, role = ?, version = ?, data = ? WHERE id = ?')
             .run(userNameKey(next.userName), next.externalId ?? null, next.status, next.role, next.version, JSON.stringify(next), id);
         } catch (err) {
           throw this.uniqueViolation(err, next);
@@ -183,8 +183,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
     return this.write(() => {
       this.assertOrg(team.orgId);
       try {
-        this.db
-          .prepare('INSERT INTO teams (id, org_id, name_key, version, data) VALUES (?, ?, ?, ?, ?)')
+        this
+          .stmt('INSERT INTO teams (id, org_id, name_key, version, data) VALUES (?, ?, ?, ?, ?)')
           .run(team.id, team.orgId, teamNameKey(team.displayName), team.version, JSON.stringify(team));
       } catch (err) {
         throw this.teamNameViolation(err, team);
@@ -259,8 +259,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async listTeamMembers(orgId: string, teamId: string, page?: PageRequest): Promise<Page<string>> {
     return this.run(() => {
       const { offset, limit } = clampPage(page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
-      const rows = this.db
-        .prepare('SELECT member_id FROM team_members WHERE org_id = ? AND team_id = ? ORDER BY seq LIMIT ? OFFSET ?')
+      const rows = this
+        .stmt('SELECT member_id FROM team_members WHERE org_id = ? AND team_id = ? ORDER BY seq LIMIT ? OFFSET ?')
         .all(orgId, teamId, limit, offset) as { member_id: string }[];
       const { n } = this.stmt('SELECT count(*) AS n FROM team_members WHERE org_id = ? AND team_id = ?').get(orgId, teamId) as { n: number };
       return { items: rows.map((r) => r.member_id), total: n };
@@ -284,8 +284,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async listAudit(orgId: string, opts?: { afterSeq?: number; limit?: number }): Promise<AuditEvent[]> {
     return this.run(() =>
       (
-        this.db
-          .prepare('SELECT data FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        this
+          .stmt('SELECT data FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
           .all(orgId, opts?.afterSeq ?? 0, opts?.limit ?? MAX_PAGE_LIMIT) as DataRow[]
       ).map((r) => parse<AuditEvent>(r)!),
     );
@@ -294,8 +294,8 @@ export class SqliteStore extends SqliteWebhooks implements Store {
   async listOutbox(orgId: string, opts?: { afterSeq?: number; limit?: number }): Promise<OutboxRecord[]> {
     return this.run(() =>
       (
-        this.db
-          .prepare('SELECT org_id, seq, id, type, created_at, payload FROM outbox WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        this
+          .stmt('SELECT org_id, seq, id, type, created_at, payload FROM outbox WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
           .all(orgId, opts?.afterSeq ?? 0, opts?.limit ?? MAX_PAGE_LIMIT) as {
           org_id: string;
           seq: number;

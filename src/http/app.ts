@@ -25,6 +25,8 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every JSON body for a weak ETag; SCIM sets real ones from record versions.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(helmet());

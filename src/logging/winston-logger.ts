@@ -32,7 +32,8 @@ class WinstonLogger implements Logger {
     this.w.info(message, fields);
   }
   debug(message: string, fields?: LogFields): void {
-    this.w.debug(message, fields);
+    // winston builds the whole record before filtering by level; skip that on hot paths.
+    if (this.w.isDebugEnabled()) this.w.debug(message, fields);
   }
   child(fields: LogFields): Logger {
     return new WinstonLogger(this.w.child(fields));

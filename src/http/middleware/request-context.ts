@@ -18,9 +18,7 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
-    // Built on first use: most requests never log, and a child logger per request is not free.
-    let log: Logger | undefined;
-    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ requestId })), configurable: true, enumerable: true });
+    res.locals.log = lazyChild(logger, { requestId });
     res.setHeader('X-Request-Id', requestId);
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -30,5 +28,18 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
       logger.debug('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) });
     });
     next();
+  };
+}
+
+/** A child logger built on first use: most requests never log, and winston children are not free. */
+function lazyChild(parent: Logger, fields: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const get = () => (child ??= parent.child(fields));
+  return {
+    error: (m, f) => get().error(m, f),
+    warn: (m, f) => get().warn(m, f),
+    info: (m, f) => get().info(m, f),
+    debug: (m, f) => get().debug(m, f),
+    child: (f) => get().child(f),
   };
 }

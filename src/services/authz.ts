@@ -21,7 +21,7 @@ function forbid(message: string): never {
   throw new IdsyncError('auth.forbidden', message);
 }
 
-/** Reading the org (members, teams): any member. */
+/** Reading the org (members, teams): every member may. */
 export function assertCanRead(p: Principal, orgId: string): void {
   rankOf(p, orgId);
 }

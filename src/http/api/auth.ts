@@ -50,7 +50,7 @@ export function adminAuth(credentials: CredentialService, store: Store) {
   };
 }
 
-/** An org-scoped key sees only its own org: any other org id answers 404, as if it did not exist. */
+/** An org-scoped key sees only its own org; another org id answers 404, as if it did not exist. */
 export function assertOrgVisible(key: PublicAdminKey, orgId: string): void {
   if (key.orgId !== undefined && key.orgId !== orgId) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
 }

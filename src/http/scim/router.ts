@@ -37,7 +37,7 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   r.use('/Users', usersRouter(opts));
   r.use('/Groups', groupsRouter(opts));
   r.all(['/Bulk', '/.search', '/Me'], () => {
-    throw new ScimError(501, 'not implemented: see /ServiceProviderConfig for what this endpoint supports');
+    throw new ScimError(501, 'this server does not offer Bulk, /Me or a root /.search; /ServiceProviderConfig lists what it supports');
   });
   r.use(discoveryRouter(opts.baseUrl.replace(/\/scim\/v2$/, ''), `${opts.baseUrl.replace(/\/scim\/v2$/, '')}/docs/scim`));
   r.use(() => {

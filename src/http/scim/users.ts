@@ -56,9 +56,16 @@ export function usersRouter(deps: ScimDeps): Router {
     }
     const candidates = q.filter ? await indexedCandidates(store, orgId, q.filter) : undefined;
     const pool = candidates ?? (await scanAll(orgId));
-    const rendered = await Promise.all(pool.map((m) => render(m, withGroups)));
+    // Groups cost a lookup per member: load them for the whole pool only when the filter needs
+    // them, otherwise only for the page that is returned.
+    const groupsForFilter = mentions(q.filter, 'groups') || q.sortBy?.attr.toLowerCase() === 'groups';
+    const rendered = await Promise.all(pool.map((m) => render(m, groupsForFilter)));
     const { page, total } = filterSortPage(rendered, q);
-    res.json(listResponse(page.map((x) => project(x, q.projection)), total, q.startIndex));
+    const byId = new Map(pool.map((m) => [m.id, m]));
+    const resources = await Promise.all(
+      page.map(async (x) => project(withGroups && !groupsForFilter ? await render(byId.get(x.id as string)!, true) : x, q.projection)),
+    );
+    res.json(listResponse(resources, total, q.startIndex));
   }
 
   async function scanAll(orgId: string): Promise<Member[]> {

@@ -1,0 +1,235 @@
+import type { DirectoryProvider, Member } from './model.js';
+
+/**
+ * The reconcile planner: a pure function from (members, directory listing, policy, history) to a
+ * plan. It decides; the executor (services/reconcile) applies. Guards against the known ways
+ * offboarding goes wrong are verdicts in the plan, so a dry run shows exactly what would happen.
+ */
+
+/** What the planner needs of a directory user (ports/directory DirectoryUser fits). */
+export interface DirectoryEntry {
+  id: string;
+  login?: string;
+  primaryEmail?: string;
+  emails: readonly string[];
+  state: 'active' | 'suspended' | 'deleted';
+}
+
+export interface PlanPolicy {
+  matchByEmail: boolean;
+  domains: string[];
+  deactivateSuspended: boolean;
+  deactivateMissing: boolean;
+  confirmMissingRuns: number;
+  reactivate: 'never' | 'ifDeactivatedByReconciler';
+  maxDeactivations: number;
+  maxDeactivationPercent: number;
+  exempt: string[];
+  autoInvite: boolean;
+}
+
+export interface PlanInput {
+  connectionId: string;
+  provider: DirectoryProvider;
+  /** Live members of the org (removed ones are ignored). */
+  members: readonly Member[];
+  listing: { users: readonly DirectoryEntry[]; complete: boolean };
+  policy: PlanPolicy;
+  /** Consecutive complete runs each linked member has been missing, and the last complete listing size. */
+  history: { missing: Readonly<Record<string, number>>; lastCompleteSize?: number };
+  /** Point lookups the executor made for members missing from the listing. */
+  lookups?: Readonly<Record<string, 'deleted' | 'present' | 'error'>>;
+  /** Emails with a pending invitation already (auto-invite skips them). */
+  pendingInvites?: readonly string[];
+}
+
+export type ActionKind = 'link' | 'deactivate' | 'reactivate' | 'invite' | 'drift' | 'protected';
+
+export interface PlannedAction {
+  kind: ActionKind;
+  memberId?: string;
+  directoryId?: string;
+  email?: string;
+  reason: string;
+  /** Why: the listing state, the lookup answer, the missing count, the guard that held it. */
+  evidence: Record<string, unknown>;
+  /** Deactivations over a guard's budget wait for approval. */
+  held?: boolean;
+}
+
+export interface GuardVerdict {
+  guard: 'listing_complete' | 'size_drop' | 'deactivation_budget';
+  passed: boolean;
+  detail: string;
+}
+
+export interface Plan {
+  status: 'completed' | 'held' | 'incomplete';
+  actions: PlannedAction[];
+  guards: GuardVerdict[];
+  counters: { listed: number; matched: number; deactivate: number; reactivate: number; link: number; invite: number; held: number; drift: number; protected: number };
+  /** Missing counters to keep for the next run (unchanged when the listing was incomplete). */
+  nextMissing: Record<string, number>;
+}
+
+/** A listing that shrank by more than this against the last complete one holds every deactivation. */
+export const SIZE_DROP_THRESHOLD = 0.2;
+/** The size-drop guard needs a baseline this large to mean anything. */
+export const SIZE_DROP_MIN_BASELINE = 10;
+
+const lower = (s: string) => s.trim().toLowerCase();
+const domainOf = (email: string) => lower(email.slice(email.lastIndexOf('@') + 1));
+
+/** Members found by directory id, for the lookups the executor must make before planning. */
+export function missingLinkedMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryId: string }[] {
+  const seen = new Set(input.listing.users.map((u) => u.id));
+  return input.members
+    .filter((m) => m.status === 'active' && governed(m, input.connectionId))
+    .map((m) => ({ m, link: m.identities.find((i) => i.provider === input.provider) }))
+    .filter((x): x is { m: Member; link: NonNullable<typeof x.link> } => !!x.link && !seen.has(x.link.subject))
+    .map(({ m, link }) => ({ memberId: m.id, directoryId: link.subject }));
+}
+
+/** Members this connection may change: created by an admin, an invitation, or this connection. */
+function governed(m: Member, connectionId: string): boolean {
+  const k = m.managedBy.kind;
+  return k === 'admin' || k === 'invite' || (k === 'directory' && m.managedBy.connectionId === connectionId);
+}
+
+export function planReconcile(input: PlanInput): Plan {
+  const { policy, provider, connectionId } = input;
+  const live = input.members.filter((m) => m.status !== 'removed');
+  const users = input.listing.users;
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const domains = new Set(policy.domains.length ? policy.domains.map(lower) : users.flatMap((u) => (u.primaryEmail ? [domainOf(u.primaryEmail)] : [])));
+  const byEmail = new Map<string, DirectoryEntry>();
+  for (const u of users) for (const e of [u.primaryEmail, ...u.emails]) if (e && domains.has(domainOf(e))) byEmail.set(lower(e), u);
+  const exempt = new Set(policy.exempt.map(lower));
+
+  const actions: PlannedAction[] = [];
+  const matchedUsers = new Set<string>();
+  const nextMissing: Record<string, number> = {};
+  let matched = 0;
+
+  for (const m of live) {
+    const link = m.identities.find((i) => i.provider === provider);
+    let u = link ? byId.get(link.subject) : undefined;
+    let how = link ? 'identity' : '';
+    if (!u && !link && m.externalId && byId.has(m.externalId)) {
+      u = byId.get(m.externalId);
+      how = 'externalId';
+    }
+    if (!u && !link && policy.matchByEmail) {
+      u = m.emails.map((e) => byEmail.get(lower(e.value))).find(Boolean);
+      how = 'email';
+    }
+    if (u) {
+      matched++;
+      matchedUsers.add(u.id);
+    }
+    const isExempt = exempt.has(m.id.toLowerCase()) || m.emails.some((e) => exempt.has(lower(e.value)));
+    const evidenceBase = { match: how || undefined, directoryId: u?.id ?? link?.subject };
+
+    if (m.managedBy.kind === 'scim') {
+      // SCIM belongs to the IdP pushing it; report when the directory disagrees.
+      if (m.status === 'active' && u && u.state !== 'active') actions.push({ kind: 'drift', memberId: m.id, directoryId: u.id, reason: `directory says ${u.state}, SCIM says active`, evidence: evidenceBase });
+      continue;
+    }
+    if (!governed(m, connectionId)) continue;
+    if (u && !link) actions.push({ kind: 'link', memberId: m.id, directoryId: u.id, reason: `matched by ${how}`, evidence: evidenceBase });
+
+    if (m.status === 'active') {
+      let reason: string | undefined;
+      const evidence: Record<string, unknown> = { ...evidenceBase };
+      if (u && u.state !== 'active') {
+        if ((u.state === 'suspended' && policy.deactivateSuspended) || u.state === 'deleted') reason = `${u.state} in the directory`;
+        evidence.listing = u.state;
+      } else if (!u && link && input.listing.complete && policy.deactivateMissing) {
+        const count = (input.history.missing[m.id] ?? 0) + 1;
+        nextMissing[m.id] = count;
+        const lookup = input.lookups?.[m.id];
+        evidence.missingRuns = count;
+        evidence.lookup = lookup ?? 'not made';
+        if (lookup === 'deleted') reason = 'missing from the listing; point lookup confirms deletion';
+        else if (lookup !== 'present' && count >= policy.confirmMissingRuns) reason = `missing from ${count} consecutive complete listings`;
+      }
+      if (reason) {
+        if (m.role === 'owner' || isExempt) actions.push({ kind: 'protected', memberId: m.id, directoryId: u?.id ?? link?.subject, reason: `${reason}, but ${m.role === 'owner' ? 'owners are' : 'this member is'} exempt`, evidence });
+        else actions.push({ kind: 'deactivate', memberId: m.id, directoryId: u?.id ?? link?.subject, reason, evidence });
+      }
+    } else if (m.status === 'inactive' && u?.state === 'active' && policy.reactivate === 'ifDeactivatedByReconciler') {
+      const by = m.deactivation?.by;
+      if (by?.kind === 'directory' && by.id === connectionId) actions.push({ kind: 'reactivate', memberId: m.id, directoryId: u.id, reason: 'active again in the directory', evidence: evidenceBase });
+    }
+  }
+  if (!input.listing.complete) Object.assign(nextMissing, input.history.missing);
+
+  if (policy.autoInvite) {
+    const pending = new Set((input.pendingInvites ?? []).map(lower));
+    for (const u of users) {
+      const email = u.primaryEmail && lower(u.primaryEmail);
+      if (u.state !== 'active' || matchedUsers.has(u.id) || !email || !domains.has(domainOf(email)) || pending.has(email)) continue;
+      actions.push({ kind: 'invite', directoryId: u.id, email, reason: 'active in the directory, not a member', evidence: { directoryId: u.id } });
+    }
+  }
+
+  const guards = applyGuards(input, live, actions);
+  const count = (k: ActionKind, held = false) => actions.filter((a) => a.kind === k && !!a.held === held).length;
+  const held = actions.filter((a) => a.held).length;
+  return {
+    status: !input.listing.complete ? 'incomplete' : held > 0 ? 'held' : 'completed',
+    actions,
+    guards,
+    counters: { listed: users.length, matched, deactivate: count('deactivate'), reactivate: count('reactivate'), link: count('link'), invite: count('invite'), held, drift: count('drift'), protected: count('protected') },
+    nextMissing,
+  };
+}
+
+/** Marks deactivations the guards do not allow as held; returns the verdicts. */
+function applyGuards(input: PlanInput, live: readonly Member[], actions: PlannedAction[]): GuardVerdict[] {
+  const deactivations = actions.filter((a) => a.kind === 'deactivate');
+  const hold = (list: PlannedAction[], guard: string) => list.forEach((a) => Object.assign(a, { held: true, evidence: { ...a.evidence, heldBy: guard } }));
+  const verdicts: GuardVerdict[] = [];
+
+  const complete = input.listing.complete;
+  verdicts.push({ guard: 'listing_complete', passed: complete, detail: complete ? `${input.listing.users.length} users, complete` : 'the listing did not complete: no one is deactivated' });
+  if (!complete) {
+    // Even what the partial listing did say (a suspended user) waits: a half-read listing is not
+    // trusted to offboard anyone. Approval re-plans from a fresh listing; nothing here is replayed.
+    hold(deactivations, 'listing_complete');
+    return verdicts;
+  }
+
+  const base = input.history.lastCompleteSize;
+  const size = input.listing.users.length;
+  const dropped = base !== undefined && base >= SIZE_DROP_MIN_BASELINE && size < base * (1 - SIZE_DROP_THRESHOLD);
+  verdicts.push({
+    guard: 'size_drop',
+    passed: !dropped,
+    detail: base === undefined ? 'no earlier complete listing to compare' : `${size} users now, ${base} in the last complete listing${dropped ? `: a drop over ${SIZE_DROP_THRESHOLD * 100}% holds every deactivation` : ''}`,
+  });
+  if (dropped) {
+    hold(deactivations, 'size_drop');
+    return verdicts;
+  }
+
+  const governedActive = live.filter((m) => m.status === 'active' && m.managedBy.kind !== 'scim').length;
+  const byPercent = Math.max(1, Math.floor((input.policy.maxDeactivationPercent / 100) * governedActive));
+  const budget = Math.min(input.policy.maxDeactivations, byPercent);
+  // Explicit evidence (suspended, deleted, confirmed by lookup) goes first; absence alone last.
+  const ordered = [...deactivations].sort((a, b) => weight(a) - weight(b));
+  const over = ordered.slice(budget);
+  verdicts.push({
+    guard: 'deactivation_budget',
+    passed: over.length === 0,
+    detail: `${deactivations.length} deactivations planned, budget ${budget} (maxDeactivations ${input.policy.maxDeactivations}, ${input.policy.maxDeactivationPercent}% of ${governedActive} = ${byPercent})${over.length ? `: ${over.length} held for approval` : ''}`,
+  });
+  hold(over, 'deactivation_budget');
+  return verdicts;
+}
+
+function weight(a: PlannedAction): number {
+  if (a.reason.includes('directory') && !a.reason.startsWith('missing')) return 0;
+  if (a.reason.includes('point lookup')) return 1;
+  return 2;
+}

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
 import { createBuiltinRegistry } from '../connectors/index.js';
@@ -10,6 +11,9 @@ import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { createServices, type Services } from '../services/index.js';
+import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
+import { SecretBox } from '../services/secret-box.js';
+import { WebhookWorker } from '../services/webhooks/worker.js';
 import { openStore } from './open-store.js';
 
 export interface Daemon {
@@ -34,7 +38,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const store = await openStore(config, logger);
-  const services = createServices({ store, clock: opts.clock ?? systemClock, logger }, { connectors: opts.connectors ?? createBuiltinRegistry(), secretKey: secret.key });
+  const clock = opts.clock ?? systemClock;
+  const services = createServices({ store, clock, logger }, {
+    connectors: opts.connectors ?? createBuiltinRegistry(),
+    secretKey: secret.key,
+    // No SMTP transport yet: invitation mail is written as .eml files under DATA_DIR/mail.
+    mailer: new FileMailer(join(config.dataDir, 'mail'), defaultFromAddress(config.server.publicUrl), clock),
+    publicUrl: config.server.publicUrl,
+  });
   const metrics = createMetrics();
   const app = createHttpApp({
     store,
@@ -54,11 +65,21 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     throw err;
   }
   logger.info('idsync listening', { port: running.port, store: store.kind, publicUrl: config.server.publicUrl });
+  const webhooks = new WebhookWorker({
+    store,
+    clock,
+    logger: logger.child({ component: 'webhooks' }),
+    box: new SecretBox(secret.key, 'webhook secrets'),
+    ...config.webhooks,
+    onOutcome: (status) => metrics.webhookDeliveries.inc({ status }),
+  });
+  webhooks.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
+      await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
       await store.close();
       logger.info('stopped');

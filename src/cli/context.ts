@@ -7,7 +7,9 @@ import { createLogger } from '../logging/winston-logger.js';
 import type { Actor } from '../domain/model.js';
 import { systemClock } from '../ports/clock.js';
 import { createServices, type Services } from '../services/index.js';
+import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
 import type { CliIo } from './io.js';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 export const CLI_ACTOR: Actor = { kind: 'cli', label: 'idsync CLI' };
@@ -24,7 +26,17 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
   const logger = createLogger({ level: 'warn', format: 'pretty', stream: stderr });
   const store = await openStore(config, logger);
   try {
-    return await fn(createServices({ store, clock: systemClock, logger }, { connectors: createBuiltinRegistry(), secretKey: resolveSecretKey(config).key }), config);
+    const services = createServices(
+      { store, clock: systemClock, logger },
+      {
+        connectors: createBuiltinRegistry(),
+        secretKey: resolveSecretKey(config).key,
+        // No SMTP transport yet: invitation mail is written as .eml files under DATA_DIR/mail.
+        mailer: new FileMailer(join(config.dataDir, 'mail'), defaultFromAddress(config.server.publicUrl), systemClock),
+        publicUrl: config.server.publicUrl,
+      },
+    );
+    return await fn(services, config);
   } finally {
     await store.close();
   }

@@ -4,8 +4,10 @@ import { isIdsyncError } from '../domain/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerConnections } from './commands/connections.js';
+import { registerReconcile } from './commands/reconcile.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerOrgs } from './commands/orgs.js';
 import { registerServe } from './commands/serve.js';
@@ -27,7 +29,9 @@ function buildProgram(io: CliIo): Command {
   registerAudit(program, io);
   registerConfig(program, io);
   registerConnections(program, io);
+  registerReconcile(program, io);
   registerDoctor(program, io);
+  registerInvites(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

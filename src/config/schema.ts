@@ -67,6 +67,9 @@ export const KEYS: readonly KeySpec[] = [
   },
   { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
+  { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
+  { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
+  { path: 'webhooks.retryBaseMs', env: 'IDSYNC_WEBHOOK_RETRY_BASE_MS', doc: 'First webhook retry delay; each further retry doubles it, up to one hour, with jitter.', default: 10000, schema: positiveInt },
   { path: 'log.level', env: 'IDSYNC_LOG_LEVEL', doc: 'Least severe level logged.', default: 'info', schema: z.enum(['error', 'warn', 'info', 'debug']) },
   { path: 'log.format', env: 'IDSYNC_LOG_FORMAT', doc: 'json (one object per line) or pretty (readable, for development).', default: 'json', schema: z.enum(['json', 'pretty']) },
 ];
@@ -90,5 +93,6 @@ export interface Config {
   };
   secretKey: string;
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
+  webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
 }

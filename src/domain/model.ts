@@ -132,6 +132,8 @@ export interface AuditDraft {
   before?: unknown;
   after?: unknown;
   reason?: string;
+  /** What justified an automatic change (listing state, point lookup, guards passed). */
+  evidence?: unknown;
 }
 
 export interface AuditEvent extends AuditDraft {
@@ -298,6 +300,8 @@ export interface WebhookDelivery {
   orgId: string;
   endpointId: string;
   outboxId: string;
+  /** The outbox record's seq, to read its payload back at delivery time (records written before it was added lack it). */
+  outboxSeq?: number;
   eventType: string;
   status: DeliveryStatus;
   attempts: number;

@@ -10,7 +10,7 @@ import type { DirectoryProvider, Member } from './model.js';
 export interface DirectoryEntry {
   id: string;
   login?: string;
-  primaryEmail?: string;
+  primaryEmail?: string | null;
   emails: readonly string[];
   state: 'active' | 'suspended' | 'deleted';
 }

@@ -4,6 +4,7 @@ export interface HttpMetrics {
   registry: Registry;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   scimRequests: Counter<'org' | 'method' | 'resource' | 'status'>;
+  webhookDeliveries: Counter<'status'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -23,5 +24,11 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['org', 'method', 'resource', 'status'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests };
+  const webhookDeliveries = new Counter({
+    name: 'idsync_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retrying, failed).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  return { registry, requestDuration, scimRequests, webhookDeliveries };
 }

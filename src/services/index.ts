@@ -3,12 +3,17 @@ import { AuditService } from './audit.js';
 import { CredentialService } from './credentials.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { ConnectionService } from './connections/service.js';
+import { InvitationService } from './invitations/service.js';
+import { LinkService } from './invitations/links.js';
+import type { Mailer } from '../ports/mailer.js';
 import type { ServiceDeps } from './deps.js';
 import { SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
+import { ReconcileService } from './reconcile/service.js';
 import { TeamService } from './teams.js';
+import { WebhookService } from './webhooks/service.js';
 
 export interface Services {
   orgs: OrgService;
@@ -19,25 +24,47 @@ export interface Services {
   provisioning: ProvisioningService;
   admin: AdminService;
   connections: ConnectionService;
+  reconcile: ReconcileService;
+  webhooks: WebhookService;
+  invitations: InvitationService;
+  links: LinkService;
 }
 
 export interface ServiceExtras {
   connectors: ConnectorRegistry;
   /** The deployment's secret key (config or DATA_DIR/secret.key). */
   secretKey: Buffer;
+  /** Where invitation emails go (the file mailer under DATA_DIR/mail until SMTP lands); default: dropped with a warning. */
+  mailer?: Mailer;
+  /** Base of join links (config server.publicUrl). */
+  publicUrl?: string;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
   const members = new MemberService(deps);
   const teams = new TeamService(deps);
+  const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, 'connector credentials'));
   return {
     orgs: new OrgService(deps),
     members,
     teams,
     admin: new AdminService(deps, members, teams),
-    connections: new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, 'connector credentials')),
+    invitations: new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }),
+    links: new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080'),
+    connections,
+    reconcile: new ReconcileService(deps, connections, members),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),
+    webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, 'webhook secrets')),
+  };
+}
+
+function droppingMailer(deps: ServiceDeps): Mailer {
+  return {
+    send: async (m) => {
+      deps.logger.warn('no mailer configured; an email was dropped', { subject: m.subject });
+      return { id: 'dropped' };
+    },
   };
 }

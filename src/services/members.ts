@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../domain/errors.js';
 import { assertNotRemoved, assertWriterMayChange } from '../domain/invariants.js';
-import { ROLES, type Actor, type ManagedBy, type Member, type Organization, type Role } from '../domain/model.js';
+import { ROLES, type Actor, type Identity, type ManagedBy, type Member, type Organization, type Role } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { withdrawPendingInvitations } from './invitations/withdraw.js';
 import { parseInput } from './validate.js';
 
 const email = z.string().trim().max(320).email('expected an email address');
@@ -96,11 +97,20 @@ export class MemberService {
     return this.deps.store.listMembers(orgId, query);
   }
 
-  async deactivate(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+  async deactivate(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, evidence?: Record<string, unknown>): Promise<Member> {
     const at = this.deps.clock.now().toISOString();
-    return this.change(orgId, id, writer, 'member.deactivated', actor, reason, (m) =>
-      m.status === 'inactive' ? null : { ...m, status: 'inactive', deactivation: { by: actor, reason, at } },
+    const member = await this.change(
+      orgId,
+      id,
+      writer,
+      'member.deactivated',
+      actor,
+      reason,
+      (m) => (m.status === 'inactive' ? null : { ...m, status: 'inactive', deactivation: { by: actor, reason, at } }),
+      evidence,
     );
+    await withdrawPendingInvitations(this.deps, orgId, member.emails.map((e) => e.value), 'member deactivated', actor);
+    return member;
   }
 
   async activate(orgId: string, id: string, actor: Actor, reason = 'activated', writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
@@ -116,10 +126,18 @@ export class MemberService {
     return this.change(orgId, id, writer, 'member.role_changed', actor, undefined, (m) => (m.role === r ? null : { ...m, role: r }));
   }
 
+  /** Links an upstream identity (provider + immutable id) to the member; the reconciler and the join flow use it. */
+  async linkIdentity(orgId: string, id: string, identity: Identity, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+    return this.change(orgId, id, writer, 'member.identity_linked', actor, undefined, (m) =>
+      m.identities.some((i) => i.provider === identity.provider && i.subject === identity.subject) ? null : { ...m, identities: [...m.identities.filter((i) => i.provider !== identity.provider), identity] },
+    );
+  }
+
   /** Removal is final: the member becomes a tombstone, leaves its teams and is never reactivated. */
   async remove(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
     const at = this.deps.clock.now().toISOString();
     const removed = await this.change(orgId, id, writer, 'member.removed', actor, reason, (m) => ({ ...m, status: 'removed', removedAt: at }));
+    await withdrawPendingInvitations(this.deps, orgId, removed.emails.map((e) => e.value), 'member removed', actor);
     for (const teamId of await this.deps.store.listMemberTeams(orgId, id)) {
       await this.deps.store.removeTeamMembers(orgId, teamId, [id], {
         orgId,
@@ -158,6 +176,7 @@ export class MemberService {
     actor: Actor,
     reason: string | undefined,
     apply: (m: Member) => Member | null,
+    evidence?: Record<string, unknown>,
   ): Promise<Member> {
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateMember(orgId, id, (cur) => {
@@ -167,7 +186,16 @@ export class MemberService {
       if (!next) return null;
       return {
         next: { ...next, updatedAt: at },
-        audit: { orgId, actor, action, target: { type: 'member', id }, before: memberSummary(cur), after: memberSummary(next), ...(reason ? { reason } : {}) },
+        audit: {
+          orgId,
+          actor,
+          action,
+          target: { type: 'member', id },
+          before: memberSummary(cur),
+          after: memberSummary(next),
+          ...(reason ? { reason } : {}),
+          ...(evidence ? { evidence } : {}),
+        },
       };
     });
     return record;

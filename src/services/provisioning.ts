@@ -3,6 +3,7 @@ import { IdsyncError } from '../domain/errors.js';
 import { assertNotRemoved, assertWriterMayChange, isActiveOwner } from '../domain/invariants.js';
 import type { Actor, ManagedBy, Member, MemberProfile, Organization } from '../domain/model.js';
 import type { ServiceDeps } from './deps.js';
+import { withdrawPendingInvitations } from './invitations/withdraw.js';
 import { memberSummary } from './members.js';
 
 export interface ProfileChange {
@@ -82,6 +83,9 @@ export class ProvisioningService {
       },
       opts.ifVersion === undefined ? undefined : { ifVersion: opts.ifVersion },
     );
+    if (changed && change.active === false && record.status === 'inactive') {
+      await withdrawPendingInvitations(this.deps, orgId, record.emails.map((e) => e.value), 'member deactivated', actor);
+    }
     return { member: record, changed };
   }
 

@@ -9,6 +9,7 @@ import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
 import { teamRoutes } from './teams.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** The admin REST API under /api/v1, and its OpenAPI document at /api/v1/openapi.json (no auth). */
 export function apiRoutes(services: Services, store: Store, publicUrl: string): Router {
@@ -20,6 +21,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string): 
   teamRoutes(api, services);
   credentialRoutes(api, services);
   auditRoutes(api, services);
+  webhookRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { RunSummary } from '../../services/reconcile/service.js';
+import { CLI_ACTOR, withServices } from '../context.js';
+import { printJson, printTable, type CliIo } from '../io.js';
+
+function printSummary(io: CliIo, r: RunSummary): void {
+  io.out(
+    `run ${r.runId}: ${r.status}${r.dryRun ? ' (dry run: nothing changed)' : ''} — listed ${r.listed}, matched ${r.matched}, ` +
+      `deactivated ${r.deactivated}, reactivated ${r.reactivated}, linked ${r.linked}, held ${r.held}, drift ${r.drift}, ${r.apiCalls} API calls, ${r.durationMs} ms`,
+  );
+  for (const g of r.guards) io.out(`  ${g.passed ? 'ok  ' : 'HOLD'} ${g.guard}: ${g.detail}`);
+  if (r.error) io.out(`  error: ${r.error.code}: ${r.error.message}`);
+}
+
+export function registerReconcile(program: Command, io: CliIo): void {
+  program
+    .command('reconcile')
+    .description('reconcile one connection now: list the directory, plan, apply (or only plan with --dry-run)')
+    .requiredOption('--connection <id>', 'connection id')
+    .option('--dry-run', 'show exactly what would happen and change nothing')
+    .option('--json', 'print JSON')
+    .action(async (o: { connection: string; dryRun?: boolean; json?: boolean }) => {
+      const tty = !o.json && process.stderr.isTTY;
+      const r = await withServices(io, (s) =>
+        s.reconcile.run(o.connection, { dryRun: !!o.dryRun, ...(tty ? { onProgress: (n: number) => process.stderr.write(`\r  ${n} users listed…`) } : {}) }),
+      );
+      if (tty) process.stderr.write('\n');
+      if (o.json) printJson(io, r);
+      else printSummary(io, r);
+      if (r.status === 'failed' || r.status === 'incomplete') io.exitCode = 1;
+    });
+
+  const runs = program.command('runs').description('reconcile runs: list, inspect, approve or reject held deactivations');
+
+  runs
+    .command('list')
+    .requiredOption('--connection <id>', 'connection id')
+    .option('--limit <n>', 'at most this many, newest first', '20')
+    .option('--json', 'print JSON')
+    .action(async (o: { connection: string; limit: string; json?: boolean }) => {
+      const page = await withServices(io, (s) => s.reconcile.listRuns(o.connection, { limit: Number(o.limit) }));
+      if (o.json) printJson(io, page.items.map(({ plan: _p, ...r }) => r));
+      else printTable(io, ['RUN', 'STATUS', 'TRIGGER', 'DRY RUN', 'STARTED', 'DEACTIVATED', 'HELD'], page.items.map((r) => [r.id, r.status, r.trigger, String(r.dryRun), r.startedAt, String(r.summary.deactivated ?? ''), String(r.summary.held ?? '')]));
+    });
+
+  runs
+    .command('get <run>')
+    .description('the run with its plan: each action with its evidence')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const run = await withServices(io, (s) => s.reconcile.getRun(id));
+      if (o.json) printJson(io, run);
+      else {
+        printSummary(io, run.summary as unknown as RunSummary);
+        printTable(io, ['ACTION', 'MEMBER', 'DIRECTORY ID', 'HELD', 'REASON'], (run.plan as { kind: string; memberId?: string; directoryId?: string; held?: boolean; reason: string }[]).map((a) => [a.kind, a.memberId, a.directoryId, a.held ? 'held' : '', a.reason]));
+      }
+    });
+
+  runs
+    .command('approve <run>')
+    .description('re-plan now from a fresh listing and apply held deactivations, up to --max')
+    .option('--max <n>', 'apply at most this many held deactivations')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { max?: string; json?: boolean }) => {
+      const r = await withServices(io, (s) => s.reconcile.approve(id, CLI_ACTOR, o.max === undefined ? undefined : Number(o.max)));
+      if (o.json) printJson(io, r);
+      else printSummary(io, r);
+    });
+
+  runs
+    .command('reject <run>')
+    .description('reject a held run: its held deactivations are not applied')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const run = await withServices(io, (s) => s.reconcile.reject(id, CLI_ACTOR));
+      if (o.json) printJson(io, { id: run.id, status: run.status });
+      else io.out(`rejected run ${run.id}`);
+    });
+}

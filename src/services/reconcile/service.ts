@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
+import type { Actor, DirectoryConnection, ManagedBy, Member, ReconcileRun } from '../../domain/model.js';
+import { missingLinkedMembers, planReconcile, type DirectoryEntry, type Plan, type PlannedAction } from '../../domain/reconcile-plan.js';
+import { isTombstone, type DirectoryConnector } from '../../ports/directory.js';
+import type { ConnectionService } from '../connections/service.js';
+import { policySchema } from '../connections/policy.js';
+import type { ServiceDeps } from '../deps.js';
+import type { MemberService } from '../members.js';
+
+export interface RunSummary {
+  runId: string;
+  connectionId: string;
+  status: ReconcileRun['status'] | 'failed';
+  dryRun: boolean;
+  listed: number;
+  matched: number;
+  linked: number;
+  deactivated: number;
+  reactivated: number;
+  invited: number;
+  held: number;
+  drift: number;
+  protected: number;
+  apiCalls: number;
+  durationMs: number;
+  guards: Plan['guards'];
+  error?: { code: string; message: string };
+}
+
+export interface RunOptions {
+  dryRun?: boolean;
+  trigger?: ReconcileRun['trigger'];
+  /** Approval: release up to this many held deactivations (never ones held for an incomplete listing). */
+  release?: number;
+  signal?: AbortSignal;
+  /** Progress for a terminal: users seen so far. */
+  onProgress?: (users: number) => void;
+}
+
+/** Point lookups per run are bounded: a flood of missing members is what the guards are for. */
+const MAX_LOOKUPS = 200;
+const SCAN = 1000;
+
+/**
+ * One reconcile of one connection: list the directory, confirm who is missing, plan (pure), apply
+ * the plan through the one write path (or only record it in a dry run), and keep the run record
+ * and the connection's sync state.
+ */
+export class ReconcileService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly connections: ConnectionService,
+    private readonly members: MemberService,
+  ) {}
+
+  async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
+    const conn = await this.connections.get(connectionId);
+    const started = this.deps.clock.now();
+    const run: ReconcileRun = {
+      id: randomUUID(),
+      orgId: conn.orgId,
+      connectionId,
+      dryRun: !!opts.dryRun,
+      status: 'running',
+      trigger: opts.trigger ?? 'manual',
+      startedAt: started.toISOString(),
+      summary: {},
+      plan: [],
+      updatedAt: started.toISOString(),
+      version: 1,
+    };
+    await this.deps.store.createRun(run);
+    const log = this.deps.logger.child({ runId: run.id, connectionId, orgId: conn.orgId });
+    let apiCalls = 0;
+    try {
+      const connector = this.connections.open(conn);
+      const listing = connector.listUsers(opts.signal ? { signal: opts.signal } : {});
+      const users = new Map<string, DirectoryEntry>();
+      for await (const u of listing) {
+        users.set(u.id, u);
+        if (users.size % 1000 === 0) opts.onProgress?.(users.size);
+      }
+      const result = await listing.done;
+      apiCalls = result.counters.apiCalls;
+      if (!result.complete) log.warn('directory listing incomplete: no one will be deactivated', { error: result.error, users: users.size });
+
+      const members = await this.liveMembers(conn.orgId);
+      const policy = policySchema.parse(conn.policy);
+      const history = { missing: (conn.syncState.missing ?? {}) as Record<string, number>, ...(typeof conn.syncState.lastCompleteSize === 'number' ? { lastCompleteSize: conn.syncState.lastCompleteSize } : {}) };
+      const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete }, policy, history };
+      const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base)) : {};
+      apiCalls += Object.keys(lookups).length;
+      const plan = planReconcile({ ...base, lookups });
+      if (opts.release !== undefined) release(plan, opts.release);
+
+      const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log);
+      const summary: RunSummary = {
+        runId: run.id,
+        connectionId,
+        status: plan.status === 'completed' && plan.counters.held === 0 ? 'completed' : plan.status,
+        dryRun: !!opts.dryRun,
+        listed: plan.counters.listed,
+        matched: plan.counters.matched,
+        linked: applied.link,
+        deactivated: opts.dryRun ? plan.counters.deactivate : applied.deactivate,
+        reactivated: opts.dryRun ? plan.counters.reactivate : applied.reactivate,
+        invited: applied.invite,
+        held: plan.actions.filter((a) => a.held).length,
+        drift: plan.counters.drift,
+        protected: plan.counters.protected,
+        apiCalls,
+        durationMs: Date.now() - started.getTime(),
+        guards: plan.guards,
+        ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+      };
+      await this.finish(run, summary, plan.actions);
+      if (!opts.dryRun) {
+        await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
+          syncState: { ...conn.syncState, missing: plan.nextMissing, ...(result.complete ? { lastCompleteSize: users.size } : {}) },
+          health: result.complete ? 'healthy' : 'degraded',
+          lastRunId: run.id,
+          lastRunAt: this.deps.clock.now().toISOString(),
+        });
+      }
+      if (plan.counters.drift) log.warn('directory and SCIM disagree about members', { drift: plan.counters.drift });
+      log.info('reconcile run finished', { status: summary.status, deactivated: summary.deactivated, held: summary.held, apiCalls });
+      return summary;
+    } catch (err) {
+      const error = { code: isIdsyncError(err) ? err.code : 'internal', message: (err as Error).message };
+      log.error('reconcile run failed', { error });
+      const summary = { ...failedSummary(run, connectionId, !!opts.dryRun, apiCalls, started), error };
+      await this.finish(run, summary, []);
+      if (!opts.dryRun) await this.deps.store.saveConnectionState(conn.orgId, connectionId, { health: 'failing', lastRunId: run.id, lastRunAt: this.deps.clock.now().toISOString() });
+      return summary;
+    }
+  }
+
+  /** Re-plans now from a fresh listing and applies held deactivations up to `max` (never a blind replay). */
+  async approve(runId: string, actor: Actor, max?: number): Promise<RunSummary> {
+    const run = await this.getRun(runId);
+    if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
+    const summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
+    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status: 'approved', updatedAt: this.deps.clock.now().toISOString() }));
+    await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approved', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max } });
+    return summary;
+  }
+
+  async reject(runId: string, actor: Actor): Promise<ReconcileRun> {
+    const run = await this.getRun(runId);
+    if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
+    const updated = await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status: 'rejected', updatedAt: this.deps.clock.now().toISOString() }));
+    await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.rejected', target: { type: 'run', id: run.id } });
+    return updated;
+  }
+
+  async getRun(runId: string): Promise<ReconcileRun> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run) throw new IdsyncError('run.not_found', `run ${runId} not found`, { runId });
+    return run;
+  }
+
+  listRuns(connectionId: string, page?: { offset?: number; limit?: number }) {
+    return this.deps.store.listRuns(connectionId, page);
+  }
+
+  private async lookups(connector: DirectoryConnector, missing: { memberId: string; directoryId: string }[]): Promise<Record<string, 'deleted' | 'present' | 'error'>> {
+    const out: Record<string, 'deleted' | 'present' | 'error'> = {};
+    for (const { memberId, directoryId } of missing.slice(0, MAX_LOOKUPS)) {
+      try {
+        out[memberId] = isTombstone(await connector.getUser(directoryId)) ? 'deleted' : 'present';
+      } catch {
+        out[memberId] = 'error';
+      }
+    }
+    return out;
+  }
+
+  private async apply(conn: DirectoryConnection, plan: Plan, log: ReturnType<ServiceDeps['logger']['child']>) {
+    const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
+    const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
+    const done = emptyApplied();
+    for (const a of plan.actions) {
+      if (a.held || !a.memberId) continue;
+      try {
+        if (a.kind === 'link') {
+          await this.members.linkIdentity(conn.orgId, a.memberId, { provider: conn.provider, subject: a.directoryId! }, actor, writer);
+          done.link++;
+        } else if (a.kind === 'deactivate') {
+          await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, a.evidence);
+          done.deactivate++;
+        } else if (a.kind === 'reactivate') {
+          await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer);
+          done.reactivate++;
+        }
+        a.evidence = { ...a.evidence, applied: true };
+      } catch (err) {
+        // One member's refusal (last owner, managed elsewhere) must not stop the others.
+        if (!isIdsyncError(err) || err.status >= 500) throw err;
+        a.evidence = { ...a.evidence, applied: false, refused: err.code };
+        log.warn('reconcile action refused', { action: a.kind, memberId: a.memberId, code: err.code });
+      }
+    }
+    return done;
+  }
+
+  private async finish(run: ReconcileRun, summary: RunSummary, actions: PlannedAction[]): Promise<void> {
+    const at = this.deps.clock.now().toISOString();
+    const status: ReconcileRun['status'] = summary.status === 'failed' ? 'failed' : summary.status;
+    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status, summary: { ...summary }, plan: actions, finishedAt: at, updatedAt: at, ...(summary.error ? { error: summary.error } : {}) }));
+  }
+
+  private async liveMembers(orgId: string): Promise<Member[]> {
+    const all: Member[] = [];
+    for (let offset = 0; ; offset += SCAN) {
+      const page = await this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], offset, limit: SCAN });
+      all.push(...page.items);
+      if (page.items.length < SCAN) return all;
+    }
+  }
+}
+
+function emptyApplied() {
+  return { link: 0, deactivate: 0, reactivate: 0, invite: 0 };
+}
+
+/** Releases up to `n` held deactivations, explicit evidence first; a hold for an incomplete listing stays. */
+function release(plan: Plan, n: number): void {
+  let left = n;
+  for (const a of plan.actions) {
+    if (left <= 0) break;
+    if (a.kind === 'deactivate' && a.held && a.evidence.heldBy !== 'listing_complete') {
+      a.held = false;
+      a.evidence = { ...a.evidence, releasedByApproval: true };
+      left--;
+    }
+  }
+  plan.counters.held = plan.actions.filter((a) => a.held).length;
+  plan.counters.deactivate = plan.actions.filter((a) => a.kind === 'deactivate' && !a.held).length;
+  if (plan.status === 'held' && plan.counters.held === 0) plan.status = 'completed';
+}
+
+function failedSummary(run: ReconcileRun, connectionId: string, dryRun: boolean, apiCalls: number, started: Date): RunSummary {
+  return { runId: run.id, connectionId, status: 'failed', dryRun, listed: 0, matched: 0, linked: 0, deactivated: 0, reactivated: 0, invited: 0, held: 0, drift: 0, protected: 0, apiCalls, durationMs: Date.now() - started.getTime(), guards: [] };
+}

@@ -1,0 +1,66 @@
+import type { WebhookEvent } from './signing.js';
+import { signatureHeader } from './signing.js';
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface SendResult {
+  /** True on a 2xx answer. */
+  ok: boolean;
+  statusCode?: number;
+  /** Why it failed, without the secret: `HTTP 500`, `timeout after 10000 ms`, a network error. */
+  error?: string;
+  durationMs: number;
+  /** The caller's shutdown signal cut the request: not an attempt that counts. */
+  aborted: boolean;
+}
+
+export interface SendOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+  /** Unix seconds of the signature. */
+  timestamp: number;
+  deliveryId: string;
+  /** Aborts the request on shutdown. */
+  signal?: AbortSignal;
+}
+
+/** POSTs one signed event. Never throws; redirects are not followed (a 3xx is a failure). */
+export async function sendWebhook(url: string, secret: string, event: WebhookEvent, opts: SendOptions): Promise<SendResult> {
+  const body = JSON.stringify(event);
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const res = await opts.fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal,
+      headers: {
+        'Content-Type': 'application/json',
+        'User-Agent': 'idsync-webhooks/1',
+        'X-Idsync-Event': event.type,
+        'X-Idsync-Delivery': opts.deliveryId,
+        'X-Idsync-Timestamp': String(opts.timestamp),
+        'X-Idsync-Signature': signatureHeader(secret, opts.timestamp, body),
+      },
+      body,
+    });
+    // Read (and drop) the body so the connection can be reused; a receiver that stalls here is cut by the timeout.
+    await res.arrayBuffer().catch(() => undefined);
+    const ok = res.status >= 200 && res.status < 300;
+    return { ok, statusCode: res.status, ...(ok ? {} : { error: `HTTP ${res.status}` }), durationMs: elapsed(), aborted: false };
+  } catch (err) {
+    if (opts.signal?.aborted) return { ok: false, error: 'aborted by shutdown', durationMs: elapsed(), aborted: true };
+    const message = timeout.aborted ? `timeout after ${opts.timeoutMs} ms` : errorMessage(err);
+    return { ok: false, error: message, durationMs: elapsed(), aborted: false };
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`.slice(0, 500);
+  }
+  return String(err).slice(0, 500);
+}

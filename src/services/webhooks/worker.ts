@@ -1,0 +1,217 @@
+import type { OutboxRecord, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import { PROVIDER_SCOPE, type Store } from '../../ports/store.js';
+import type { SecretBox } from '../secret-box.js';
+import { sendWebhook, type FetchLike } from './send.js';
+import { backoffDelayMs, eventMatches } from './signing.js';
+
+/** The outbox consumer name of webhook fan-out. */
+export const WEBHOOK_CONSUMER = 'webhooks';
+
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed';
+
+export interface WebhookWorkerOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** `new SecretBox(secretKey, 'webhook secrets')`. */
+  box: SecretBox;
+  fetch?: FetchLike;
+  pollMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Outbox records read, and due deliveries attempted, per batch. */
+  batchSize?: number;
+  timeoutMs?: number;
+  random?: () => number;
+  /** Called once per attempt (metrics). */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
+}
+
+/**
+ * Delivers the outbox to webhook endpoints, at least once.
+ * Each tick (a) fans new outbox records out into `pending` deliveries, one per matching enabled
+ * endpoint, and only then moves the org's `webhooks` cursor, so a crash between the two repeats
+ * the fan-out instead of losing it; (b) attempts the due deliveries, rescheduling failures with
+ * exponential backoff until `maxAttempts`, after which a delivery is `failed` (the dead letter).
+ * One tick at a time per process; stop() aborts in-flight requests (they stay pending) and waits.
+ */
+export class WebhookWorker {
+  private readonly o: Required<Omit<WebhookWorkerOptions, 'onOutcome'>> & Pick<WebhookWorkerOptions, 'onOutcome'>;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private readonly shutdown = new AbortController();
+  private started = false;
+
+  constructor(opts: WebhookWorkerOptions) {
+    this.o = {
+      fetch: (u, i) => fetch(u, i),
+      pollMs: 1000,
+      maxAttempts: 8,
+      retryBaseMs: 10_000,
+      retryMaxMs: 3_600_000,
+      batchSize: 100,
+      timeoutMs: 10_000,
+      random: Math.random,
+      ...opts,
+    };
+  }
+
+  /** Ticks now and then every pollMs until stop() or until `signal` aborts. */
+  start(signal?: AbortSignal): void {
+    if (this.started || this.shutdown.signal.aborted) return;
+    this.started = true;
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.shutdown.abort();
+    await this.current;
+  }
+
+  /** One fan-out and delivery pass; joins the running one rather than starting a second. */
+  tick(): Promise<void> {
+    this.current ??= this.runTick().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  private schedule(ms: number): void {
+    if (this.shutdown.signal.aborted) return;
+    this.timer = setTimeout(() => {
+      void this.tick().then(() => this.schedule(this.o.pollMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async runTick(): Promise<void> {
+    try {
+      await this.fanOut();
+      if (!this.shutdown.signal.aborted) await this.deliverDue();
+    } catch (err) {
+      this.o.logger.error('webhook worker tick failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async fanOut(): Promise<void> {
+    const { store } = this.o;
+    for (const orgId of await store.listOrgsWithOutboxBacklog(WEBHOOK_CONSUMER)) {
+      if (this.shutdown.signal.aborted) return;
+      try {
+        const endpoints = orgId === PROVIDER_SCOPE ? [] : (await store.listWebhooks(orgId)).filter((e) => e.enabled);
+        let cursor = await store.getOutboxCursor(orgId, WEBHOOK_CONSUMER);
+        for (;;) {
+          const records = await store.listOutbox(orgId, { afterSeq: cursor, limit: this.o.batchSize });
+          for (const rec of records) {
+            for (const ep of endpoints) if (this.wants(ep, rec)) await this.enqueue(ep, rec);
+          }
+          if (records.length === 0) break;
+          cursor = records.at(-1)!.seq;
+          await store.setOutboxCursor(orgId, WEBHOOK_CONSUMER, cursor);
+          if (records.length < this.o.batchSize || this.shutdown.signal.aborted) break;
+        }
+      } catch (err) {
+        this.o.logger.error('webhook fan-out failed', { orgId, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+
+  /** Matches the filter, and happened after the endpoint was registered (no replay of history). */
+  private wants(ep: WebhookEndpoint, rec: OutboxRecord): boolean {
+    return rec.createdAt >= ep.createdAt && eventMatches(ep.events, rec.type);
+  }
+
+  private async enqueue(ep: WebhookEndpoint, rec: OutboxRecord): Promise<void> {
+    const id = `${ep.id}:${rec.id}`;
+    // A repeated fan-out (after a crash) must not reset a delivery that already progressed.
+    if (await this.o.store.getDelivery(ep.orgId, id)) return;
+    const at = this.o.clock.now().toISOString();
+    await this.o.store.saveDelivery({
+      id,
+      orgId: ep.orgId,
+      endpointId: ep.id,
+      outboxId: rec.id,
+      outboxSeq: rec.seq,
+      eventType: rec.type,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: at,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  private async deliverDue(): Promise<void> {
+    const due = await this.o.store.listDueDeliveries(this.o.clock.now().toISOString(), this.o.batchSize);
+    await Promise.all(
+      due.map((d) =>
+        this.attempt(d).catch((err: unknown) => {
+          this.o.logger.error('webhook delivery attempt failed', { deliveryId: d.id, orgId: d.orgId, error: err instanceof Error ? err.message : String(err) });
+        }),
+      ),
+    );
+  }
+
+  private async attempt(d: WebhookDelivery): Promise<void> {
+    const { store, logger } = this.o;
+    const ep = await store.getWebhook(d.orgId, d.endpointId);
+    if (!ep || !ep.enabled) return this.finish(d, 'failed', { lastError: ep ? 'endpoint disabled' : 'endpoint deleted' });
+    const rec = await this.record(d);
+    if (!rec) return this.finish(d, 'failed', { lastError: 'event no longer in the outbox' });
+
+    const now = this.o.clock.now();
+    const result = await sendWebhook(
+      ep.url,
+      this.o.box.open(ep.secretCiphertext),
+      { id: rec.id, type: rec.type, time: rec.createdAt, orgId: rec.orgId, data: rec.payload },
+      { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, timestamp: Math.floor(now.getTime() / 1000), deliveryId: d.id, signal: this.shutdown.signal },
+    );
+    if (result.aborted) return; // shutdown: not an attempt; still pending, retried after restart
+
+    const attempts = d.attempts + 1;
+    const last = { attempts, lastAttemptAt: now.toISOString(), ...(result.statusCode !== undefined ? { lastStatusCode: result.statusCode } : {}) };
+    const fields = { deliveryId: d.id, orgId: d.orgId, endpointId: d.endpointId, eventType: d.eventType, attempts, statusCode: result.statusCode, durationMs: result.durationMs };
+    if (result.ok) {
+      logger.info('webhook delivered', fields);
+      return this.finish(d, 'delivered', last);
+    }
+    if (attempts >= this.o.maxAttempts) {
+      logger.warn('webhook delivery failed for good', { ...fields, error: result.error });
+      return this.finish(d, 'failed', { ...last, lastError: result.error ?? 'failed' });
+    }
+    const delay = backoffDelayMs(attempts, { baseMs: this.o.retryBaseMs, maxMs: this.o.retryMaxMs }, this.o.random);
+    const nextAttemptAt = new Date(now.getTime() + delay).toISOString();
+    logger.warn('webhook delivery will be retried', { ...fields, error: result.error, nextAttemptAt });
+    this.o.onOutcome?.('retrying');
+    await store.saveDelivery({ ...d, ...last, status: 'pending', nextAttemptAt, lastError: result.error ?? 'failed', updatedAt: now.toISOString() });
+  }
+
+  private async finish(d: WebhookDelivery, status: 'delivered' | 'failed', change: Partial<WebhookDelivery>): Promise<void> {
+    const { nextAttemptAt: _due, lastError: _err, ...rest } = d;
+    const at = this.o.clock.now().toISOString();
+    this.o.onOutcome?.(status);
+    if (status === 'failed' && change.attempts === undefined) this.o.logger.warn('webhook delivery dropped', { deliveryId: d.id, orgId: d.orgId, reason: change.lastError });
+    await this.o.store.saveDelivery({ ...rest, ...change, status, updatedAt: at });
+  }
+
+  /** The delivery's outbox record, by its seq when known (else a scan of the org's outbox). */
+  private async record(d: WebhookDelivery): Promise<OutboxRecord | undefined> {
+    const { store } = this.o;
+    if (d.outboxSeq !== undefined) {
+      const [rec] = await store.listOutbox(d.orgId, { afterSeq: d.outboxSeq - 1, limit: 1 });
+      if (rec?.id === d.outboxId) return rec;
+    }
+    for (let after = 0; ; ) {
+      const page = await store.listOutbox(d.orgId, { afterSeq: after, limit: 500 });
+      const hit = page.find((r) => r.id === d.outboxId);
+      if (hit || page.length < 500) return hit;
+      after = page.at(-1)!.seq;
+    }
+  }
+}

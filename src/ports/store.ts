@@ -89,6 +89,13 @@ export interface Store extends InvitationStore, ConnectionStore, WebhookStore {
   /** Without orgId: every key. */
   listAdminKeys(orgId?: string): Promise<AdminKey[]>;
   revokeAdminKey(id: string, at: string, audit: AuditDraft): Promise<AdminKey>;
+
+  /**
+   * A lease: true when `holder` now holds `name` (it was free, expired, or already held by the same
+   * holder) for `ttlMs`; false when another holder has it. Scheduled work uses it so that among
+   * several replicas exactly one runs a given tick.
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
 }
 
 export interface PageRequest {

@@ -337,5 +337,18 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect((await store.findAdminKeyByHash('h-k2'))?.revokedAt).toBe('2026-01-05T00:00:00.000Z');
       });
     });
+
+    describe('leases', () => {
+      it('when replicas race for a lease, then exactly one holds it until it expires; the holder may renew', async () => {
+        const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.tryAcquireLease('tick:c1:1', `replica-${i}`, 200)));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        const winner = `replica-${wins.indexOf(true)}`;
+        expect(await store.tryAcquireLease('tick:c1:1', winner, 200)).toBe(true);
+        expect(await store.tryAcquireLease('tick:c1:1', 'someone-else', 200)).toBe(false);
+        expect(await store.tryAcquireLease('tick:c1:2', 'someone-else', 200)).toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await store.tryAcquireLease('tick:c1:1', 'someone-else', 200)).toBe(true);
+      });
+    });
   });
 }

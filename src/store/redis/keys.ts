@@ -119,6 +119,8 @@ export interface RedisKeys {
   readonly webhooks: { readonly tag: string; readonly due: string };
   /** SET of the scopes (orgs, the provider scope) that have written to their outbox. */
   readonly outbox: { readonly tag: string; readonly scopes: string };
+  /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
+  readonly lease: (name: string) => string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
@@ -187,5 +189,6 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     runs: { tag: '{runs}', byId: k('{runs}', 'by-id') },
     webhooks: { tag: '{webhooks}', due: k('{webhooks}', 'due') },
     outbox: { tag: '{outbox}', scopes: k('{outbox}', 'scopes') },
+    lease: (name) => k('{leases}', `lease:${name}`),
   };
 }

@@ -373,6 +373,10 @@ export class RedisStore extends RedisExtensions implements Store {
   revokeAdminKey(id: string, at: string, audit: AuditDraft): Promise<AdminKey> {
     return this.credentials.revokeAdminKey(id, at, audit);
   }
+  async tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.ctx.script('acquireLease', [this.ctx.keys.lease(name)], [holder, Math.max(1, Math.round(ttlMs))]);
+    return reply[1] === 1;
+  }
 }
 
 /** The lookup index sets a live member belongs to: its externalId, each distinct email and each upstream identity. */

@@ -10,6 +10,7 @@ import type { RedisClient } from './client.js';
 export const LUA_DIR = new URL('./lua/', import.meta.url);
 
 export const SCRIPT_NAMES = [
+  'acquireLease',
   'addTeamMembers',
   'appendAudit',
   'createAdminKey',

@@ -379,4 +379,14 @@ export class SqliteStore extends SqliteWebhooks implements Store {
       return next;
     });
   }
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.write(() => {
+      const now = this.now().getTime();
+      const cur = this.stmt('SELECT holder, expires_at FROM leases WHERE name = ?').get(name) as { holder: string; expires_at: number } | undefined;
+      if (cur && cur.holder !== holder && cur.expires_at > now) return false;
+      this.stmt('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
+      return true;
+    });
+  }
 }

@@ -10,6 +10,9 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
+import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
 import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
 import { SecretBox } from '../services/secret-box.js';
@@ -23,6 +26,8 @@ export interface Daemon {
   services: Services;
   /** Graceful: stop accepting, drain in-flight requests (bounded), close the store. Idempotent. */
   stop(): Promise<void>;
+  /** Present unless reconcile.scheduler is off. */
+  scheduler?: ReconcileScheduler;
 }
 
 export interface DaemonOptions {
@@ -56,6 +61,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     trustProxy: config.server.trustProxy,
     publicUrl: config.server.publicUrl,
     scim: config.scim,
+    join: { secretKey: secret.key, oidc: config.oidc, clock },
   });
   let running;
   try {
@@ -74,16 +80,29 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     onOutcome: (status) => metrics.webhookDeliveries.inc({ status }),
   });
   webhooks.start();
+  const scheduler = config.reconcile.scheduler
+    ? new ReconcileScheduler({
+        store,
+        reconcile: services.reconcile,
+        logger: logger.child({ component: 'scheduler' }),
+        holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        resyncMs: config.reconcile.resyncMs,
+        runTimeoutMs: config.reconcile.runTimeoutMs,
+        failureBackoffMs: config.reconcile.failureBackoffMs,
+      })
+    : undefined;
+  await scheduler?.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
+      await scheduler?.stop();
       await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
       await store.close();
       logger.info('stopped');
     })());
 
-  return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop };
+  return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}) };
 }

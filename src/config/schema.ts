@@ -70,6 +70,27 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
   { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
   { path: 'webhooks.retryBaseMs', env: 'IDSYNC_WEBHOOK_RETRY_BASE_MS', doc: 'First webhook retry delay; each further retry doubles it, up to one hour, with jitter.', default: 10000, schema: positiveInt },
+  { path: 'reconcile.scheduler', env: 'IDSYNC_RECONCILE_SCHEDULER', doc: "Run each enabled connection's reconcile on its cron schedule (a store lease makes one replica run each tick).", default: true, schema: bool },
+  { path: 'reconcile.resyncMs', env: 'IDSYNC_RECONCILE_RESYNC_MS', doc: 'How often the scheduler re-reads connections and their schedules (milliseconds).', default: 60000, schema: positiveInt },
+  { path: 'reconcile.runTimeoutMs', env: 'IDSYNC_RECONCILE_RUN_TIMEOUT_MS', doc: 'A scheduled run taking longer is aborted; its listing is then incomplete and nobody is deactivated.', default: 600000, schema: positiveInt },
+  { path: 'reconcile.failureBackoffMs', env: 'IDSYNC_RECONCILE_FAILURE_BACKOFF_MS', doc: 'After a failed run, later ticks of that connection wait this long, doubling per failure up to one hour.', default: 60000, schema: positiveInt },
+  { path: 'oidc.google.clientId', env: 'IDSYNC_OIDC_GOOGLE_CLIENT_ID', doc: 'OAuth client id for "Continue with Google" on the join page. Empty: Google is not offered.', default: '', schema: z.string() },
+  { path: 'oidc.google.clientSecret', env: 'IDSYNC_OIDC_GOOGLE_CLIENT_SECRET', doc: 'OAuth client secret of the Google sign-in client.', default: '', schema: z.string(), secret: true },
+  { path: 'oidc.google.issuer', env: 'IDSYNC_OIDC_GOOGLE_ISSUER', doc: 'OpenID issuer for Google sign-in (discovery is read from it).', default: 'https://accounts.google.com', schema: z.url({ protocol: /^https?$/ }) },
+  { path: 'oidc.microsoft.clientId', env: 'IDSYNC_OIDC_MICROSOFT_CLIENT_ID', doc: 'Entra application (client) id for "Continue with Microsoft". Empty: Microsoft is not offered.', default: '', schema: z.string() },
+  { path: 'oidc.microsoft.clientSecret', env: 'IDSYNC_OIDC_MICROSOFT_CLIENT_SECRET', doc: 'Client secret of the Entra sign-in application.', default: '', schema: z.string(), secret: true },
+  {
+    path: 'oidc.microsoft.issuer',
+    env: 'IDSYNC_OIDC_MICROSOFT_ISSUER',
+    doc: 'OpenID issuer for Microsoft sign-in: a tenant URL, or the multi-tenant organizations endpoint (iss is then checked against the token tid).',
+    default: 'https://login.microsoftonline.com/organizations/v2.0',
+    schema: z.url({ protocol: /^https?$/ }),
+  },
+  { path: 'oidc.github.clientId', env: 'IDSYNC_OIDC_GITHUB_CLIENT_ID', doc: 'GitHub OAuth app client id for "Continue with GitHub". Empty: GitHub is not offered.', default: '', schema: z.string() },
+  { path: 'oidc.github.clientSecret', env: 'IDSYNC_OIDC_GITHUB_CLIENT_SECRET', doc: 'Client secret of the GitHub OAuth app.', default: '', schema: z.string(), secret: true },
+  { path: 'oidc.github.authorizeUrl', env: 'IDSYNC_OIDC_GITHUB_AUTHORIZE_URL', doc: 'GitHub OAuth authorize endpoint (GitHub Enterprise Server: your host).', default: 'https://github.com/login/oauth/authorize', schema: z.url({ protocol: /^https?$/ }) },
+  { path: 'oidc.github.tokenUrl', env: 'IDSYNC_OIDC_GITHUB_TOKEN_URL', doc: 'GitHub OAuth token endpoint.', default: 'https://github.com/login/oauth/access_token', schema: z.url({ protocol: /^https?$/ }) },
+  { path: 'oidc.github.apiBaseUrl', env: 'IDSYNC_OIDC_GITHUB_API_BASE_URL', doc: 'GitHub REST API base URL (reads the user id and verified primary email).', default: 'https://api.github.com', schema: z.url({ protocol: /^https?$/ }) },
   { path: 'log.level', env: 'IDSYNC_LOG_LEVEL', doc: 'Least severe level logged.', default: 'info', schema: z.enum(['error', 'warn', 'info', 'debug']) },
   { path: 'log.format', env: 'IDSYNC_LOG_FORMAT', doc: 'json (one object per line) or pretty (readable, for development).', default: 'json', schema: z.enum(['json', 'pretty']) },
 ];
@@ -94,5 +115,20 @@ export interface Config {
   secretKey: string;
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number };
+  reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+  oidc: OidcConfig;
+}
+
+export interface OidcClientConfig {
+  clientId: string;
+  clientSecret: string;
+  issuer: string;
+}
+
+/** Sign-in providers of the join page; a provider without a client id is not offered. */
+export interface OidcConfig {
+  google: OidcClientConfig;
+  microsoft: OidcClientConfig;
+  github: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string; apiBaseUrl: string };
 }

@@ -5,6 +5,7 @@ import type { Store } from '../ports/store.js';
 import type { Services } from '../services/index.js';
 import { apiRoutes } from './api/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { joinRouter, type JoinRouterDeps } from './join/router.js';
 import type { HttpMetrics } from './metrics.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
@@ -19,6 +20,8 @@ export interface HttpAppDeps {
   trustProxy: boolean;
   publicUrl: string;
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
+  /** The join pages and sign-in callback; absent: not mounted. */
+  join?: Pick<JoinRouterDeps, 'secretKey' | 'oidc' | 'clock'>;
 }
 
 /** The express app: health and metrics, the admin API, and one error handler at the end. */
@@ -45,6 +48,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       rateLimitBurst: deps.scim.rateLimitBurst,
     }),
   );
+  // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
+  if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl));
   app.use(notFound);

@@ -4,6 +4,7 @@ import type { Page } from '../ports/store.js';
 import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
 import type { ServiceDeps } from './deps.js';
+import { moveMember, type MoveResult } from './move-member.js';
 import type { TeamService } from './teams.js';
 
 export interface MemberSearch {
@@ -105,6 +106,11 @@ export class AdminService {
     const r = await this.members.removeMany(orgId, allowed, p.actor, reason);
     const order = new Map(ids.map((id, i) => [id, i]));
     return { ...r, skipped: [...skipped, ...r.skipped].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
+  }
+
+  /** Moves a member's account to another organization (provider admins only; see move-member.ts). */
+  async moveMember(p: Principal, fromOrg: string, id: string, toOrg: string, role?: Role): Promise<MoveResult> {
+    return moveMember(this.deps, this.members, p, fromOrg, id, toOrg, role);
   }
 
   /** The host product's sign-in and session-refresh check: only active members are allowed. */

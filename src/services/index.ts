@@ -44,15 +44,16 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const members = new MemberService(deps);
   const teams = new TeamService(deps);
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, 'connector credentials'));
+  const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' });
   return {
     orgs: new OrgService(deps),
     members,
     teams,
     admin: new AdminService(deps, members, teams),
-    invitations: new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }),
+    invitations,
     links: new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080'),
     connections,
-    reconcile: new ReconcileService(deps, connections, members),
+    reconcile: new ReconcileService(deps, connections, members, invitations),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),

@@ -103,4 +103,14 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     expect([(await status(3)).status, (await status(4)).status]).toEqual(['inactive', 'inactive']);
     expect((await cli(f.env, f.cwd, 'runs', 'get', held.summary.runId, '--json')).json()).toMatchObject({ status: 'approved' });
   });
+
+  it('when auto-invite is on, then active directory users who are not members get one invitation each, and never twice', async () => {
+    await cli(f.env, f.cwd, 'connections', 'update', conn, '--policy', file('invite.json', { autoInvite: true }));
+    const first = await run();
+    expect(first.summary.invited).toBe(10);
+    const second = await run();
+    expect(second.summary.invited).toBe(0);
+    const invites = (await cli(f.env, f.cwd, 'invites', 'list', '--org', org.id, '--json')).json<{ email: string; status: string }[]>();
+    expect(invites.map((i) => i.email).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `user${i + 10}@contoso.example`).sort());
+  });
 });

@@ -121,4 +121,22 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, body, res }) => ({ status: 200, body: await s.admin.removeMany(res.locals.principal, params.org, body.ids, body.reason ?? 'removed by admin (bulk)') }),
   );
+
+  api.add(
+    {
+      method: 'post',
+      path: '/orgs/{org}/members/{id}/move',
+      tag: 'members',
+      summary: "Move a member's account to another organization (provider-wide keys only): same profile and identities there, removed here",
+      params: memberParams,
+      body: z.object({ toOrg: z.string().min(1), role: role.optional().describe('Role in the target organization; default member') }),
+      responses: {
+        200: { description: 'The new member and the removed source member', schema: z.object({ member: memberSchema, removed: memberSchema }) },
+        403: e('Not a provider-wide key'),
+        404: e('No such member or organization'),
+        409: e('Last owner of the source, or userName taken in the target'),
+      },
+    },
+    async ({ params, body, res }) => ({ status: 200, body: await s.admin.moveMember(res.locals.principal, params.org, params.id, body.toOrg, body.role) }),
+  );
 }

@@ -2,12 +2,16 @@ import { Router } from 'express';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { auditRoutes } from './audit.js';
+import { connectionRoutes } from './connections.js';
 import { adminAuth } from './auth.js';
 import { credentialRoutes } from './credentials.js';
+import { invitationRoutes } from './invitations.js';
+import { linkRoutes } from './links.js';
 import { ApiRegistry } from './define.js';
 import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
+import { runRoutes } from './runs.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -22,6 +26,10 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string): 
   credentialRoutes(api, services);
   auditRoutes(api, services);
   webhookRoutes(api, services);
+  invitationRoutes(api, services);
+  linkRoutes(api, services);
+  connectionRoutes(api, services);
+  runRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

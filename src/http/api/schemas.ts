@@ -40,7 +40,7 @@ export const orgSettingsSchema = z.object({
 
 export const orgSchema = z.object({ id: z.string(), name: z.string(), settings: orgSettingsSchema, createdAt: timestamp, updatedAt: timestamp, version: z.number().int() });
 
-const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
+export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
 
 export const memberSchema = z.object({
   id: z.string(),
@@ -102,3 +102,117 @@ export const verifySchema = z.object({
   head: z.object({ seq: z.number().int(), hash: z.string() }).optional(),
   break: z.object({ seq: z.number().int(), reason: z.string(), eventId: z.string().optional() }).optional(),
 });
+
+/** An invitation as shown: never its token hash; a pending one past its expiry reads expired. */
+export const invitationSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  email: z.string(),
+  givenName: z.string().optional(),
+  familyName: z.string().optional(),
+  role,
+  teamIds: z.array(z.string()),
+  status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+  invitedBy: actorSchema,
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  lastSentAt: timestamp,
+  sendCount: z.number().int(),
+  acceptedAt: timestamp.optional(),
+  acceptedMemberId: z.string().optional(),
+  revokedAt: timestamp.optional(),
+  endReason: z.string().optional(),
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
+
+/** An invite link as shown: never its token hash (the URL is shown on create and rotate only). */
+export const inviteLinkSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  teamId: z.string().optional(),
+  role,
+  createdBy: actorSchema,
+  createdAt: timestamp,
+  expiresAt: timestamp.optional(),
+  maxUses: z.number().int().optional(),
+  uses: z.number().int(),
+  allowedDomains: z.array(z.string()),
+  directoryConnectionId: z.string().optional(),
+  revokedAt: timestamp.optional(),
+  updatedAt: timestamp,
+  version: z.number().int(),
+  state: z.enum(['active', 'expired', 'revoked', 'used_up']),
+});
+
+/** A directory connection as shown: settings without secrets, and only whether credentials are stored. */
+export const connectionSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  provider: z.enum(['google', 'microsoft', 'github']),
+  name: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  credentials: z.enum(['stored', 'none']),
+  schedule: z.string().describe('Cron expression'),
+  policy: z.record(z.string(), z.unknown()),
+  syncState: z.record(z.string(), z.unknown()),
+  health: z.enum(['unknown', 'healthy', 'degraded', 'failing']),
+  lastRunId: z.string().optional(),
+  lastRunAt: timestamp.optional(),
+  enabled: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
+
+export const connectionTestSchema = z.object({
+  ok: z.boolean().describe('True only for a complete listing'),
+  users: z.number().int(),
+  pages: z.number().int(),
+  apiCalls: z.number().int(),
+  complete: z.boolean(),
+  durationMs: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+const runStatus = z.enum(['running', 'completed', 'held', 'incomplete', 'failed', 'approved', 'rejected']);
+
+/** What a reconcile run did (counters and guard verdicts); more counters may be added. */
+export const runSummarySchema = z.looseObject({
+  runId: z.string(),
+  connectionId: z.string(),
+  status: runStatus,
+  dryRun: z.boolean(),
+  listed: z.number().int(),
+  matched: z.number().int(),
+  linked: z.number().int(),
+  deactivated: z.number().int(),
+  reactivated: z.number().int(),
+  invited: z.number().int(),
+  held: z.number().int(),
+  drift: z.number().int(),
+  protected: z.number().int(),
+  apiCalls: z.number().int(),
+  durationMs: z.number(),
+  guards: z.array(z.looseObject({ guard: z.string(), passed: z.boolean(), detail: z.string() })),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+export const runSchema = z.looseObject({
+  id: z.string(),
+  orgId: z.string(),
+  connectionId: z.string(),
+  dryRun: z.boolean(),
+  status: runStatus,
+  trigger: z.enum(['schedule', 'manual', 'approval']),
+  startedAt: timestamp,
+  finishedAt: timestamp.optional(),
+  summary: z.record(z.string(), z.unknown()),
+  plan: z.array(z.looseObject({ kind: z.string(), reason: z.string(), evidence: z.record(z.string(), z.unknown()), held: z.boolean().optional() })).describe('Each planned action with its evidence'),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
+
+/** A run in a list: everything but the plan (GET /orgs/{org}/runs/{run} has it). */
+export const runListItemSchema = runSchema.omit({ plan: true });

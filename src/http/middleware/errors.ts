@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
+import { redactPath } from './request-context.js';
 
 /** The JSON error body of every non-SCIM endpoint. Never contains a stack. */
 export function errorBody(err: IdsyncError, requestId: string | undefined) {
@@ -12,7 +13,7 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const coded = toIdsyncError(err);
     const log = res.locals.log ?? logger;
-    if (coded.status >= 500) log.error('request failed', { method: req.method, path: req.path, code: coded.code, err });
+    if (coded.status >= 500) log.error('request failed', { method: req.method, path: redactPath(req.path), code: coded.code, err });
     if (res.headersSent) return;
     res.status(coded.status).json(errorBody(coded, res.locals.requestId));
   };

@@ -25,7 +25,7 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       metrics.requestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      logger.debug('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) });
+      logger.debug('request', { requestId, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round(seconds * 1000) });
     });
     next();
   };
@@ -42,4 +42,9 @@ function lazyChild(parent: Logger, fields: Record<string, unknown>): Logger {
     debug: (m, f) => get().debug(m, f),
     child: (f) => get().child(f),
   };
+}
+
+/** Join links carry their token in the path: it is never logged. */
+export function redactPath(path: string): string {
+  return path.replace(/^\/join\/[^/]+/, '/join/[token]');
 }

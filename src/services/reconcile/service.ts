@@ -6,6 +6,7 @@ import { isTombstone, type DirectoryConnector } from '../../ports/directory.js';
 import type { ConnectionService } from '../connections/service.js';
 import { policySchema } from '../connections/policy.js';
 import type { ServiceDeps } from '../deps.js';
+import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
 
 export interface RunSummary {
@@ -52,6 +53,7 @@ export class ReconcileService {
     private readonly deps: ServiceDeps,
     private readonly connections: ConnectionService,
     private readonly members: MemberService,
+    private readonly invitations: Pick<InvitationService, 'invite'>,
   ) {}
 
   async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
@@ -90,8 +92,9 @@ export class ReconcileService {
       const history = { missing: (conn.syncState.missing ?? {}) as Record<string, number>, ...(typeof conn.syncState.lastCompleteSize === 'number' ? { lastCompleteSize: conn.syncState.lastCompleteSize } : {}) };
       const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete }, policy, history };
       const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base)) : {};
+      const pendingInvites = policy.autoInvite ? await this.pendingInviteEmails(conn.orgId) : [];
       apiCalls += Object.keys(lookups).length;
-      const plan = planReconcile({ ...base, lookups });
+      const plan = planReconcile({ ...base, lookups, pendingInvites });
       if (opts.release !== undefined) release(plan, opts.release);
 
       const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log);
@@ -181,6 +184,10 @@ export class ReconcileService {
     const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
     const done = emptyApplied();
     for (const a of plan.actions) {
+      if (a.kind === 'invite' && a.email && !a.held) {
+        done.invite += await this.invite(conn, a, actor, log);
+        continue;
+      }
       if (a.held || !a.memberId) continue;
       try {
         if (a.kind === 'link') {
@@ -202,6 +209,25 @@ export class ReconcileService {
       }
     }
     return done;
+  }
+
+  /** An invitation for a directory user; the org's pending cap stops the rest until a later run. */
+  private async invite(conn: DirectoryConnection, a: PlannedAction, actor: Actor, log: ReturnType<ServiceDeps['logger']['child']>): Promise<number> {
+    try {
+      await this.invitations.invite(conn.orgId, { email: a.email! }, actor);
+      a.evidence = { ...a.evidence, applied: true };
+      return 1;
+    } catch (err) {
+      if (!isIdsyncError(err) || err.status >= 500) throw err;
+      a.evidence = { ...a.evidence, applied: false, refused: err.code };
+      if (err.code !== 'invite.duplicate') log.info('auto-invite deferred', { email: a.email, code: err.code });
+      return 0;
+    }
+  }
+
+  private async pendingInviteEmails(orgId: string): Promise<string[]> {
+    const page = await this.deps.store.listInvitations(orgId, { statuses: ['pending'], limit: 1000 });
+    return page.items.map((i) => i.email);
   }
 
   private async finish(run: ReconcileRun, summary: RunSummary, actions: PlannedAction[]): Promise<void> {

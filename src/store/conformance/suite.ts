@@ -340,14 +340,16 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
 
     describe('leases', () => {
       it('when replicas race for a lease, then exactly one holds it until it expires; the holder may renew', async () => {
-        const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.tryAcquireLease('tick:c1:1', `replica-${i}`, 200)));
+        // A long TTL for the race itself: a slow backend must not see the lease expire mid-race.
+        const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.tryAcquireLease('tick:c1:1', `replica-${i}`, 30_000)));
         expect(wins.filter(Boolean)).toHaveLength(1);
         const winner = `replica-${wins.indexOf(true)}`;
-        expect(await store.tryAcquireLease('tick:c1:1', winner, 200)).toBe(true);
-        expect(await store.tryAcquireLease('tick:c1:1', 'someone-else', 200)).toBe(false);
-        expect(await store.tryAcquireLease('tick:c1:2', 'someone-else', 200)).toBe(true);
-        await new Promise((r) => setTimeout(r, 300));
-        expect(await store.tryAcquireLease('tick:c1:1', 'someone-else', 200)).toBe(true);
+        expect(await store.tryAcquireLease('tick:c1:1', winner, 30_000)).toBe(true);
+        expect(await store.tryAcquireLease('tick:c1:1', 'someone-else', 30_000)).toBe(false);
+        expect(await store.tryAcquireLease('tick:c1:2', 'someone-else', 30_000)).toBe(true);
+        expect(await store.tryAcquireLease('tick:c1:3', 'first', 100)).toBe(true);
+        await new Promise((r) => setTimeout(r, 250));
+        expect(await store.tryAcquireLease('tick:c1:3', 'second', 100)).toBe(true);
       });
     });
   });

@@ -11,6 +11,7 @@ import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
+import { PeriodicJob } from '../runtime/periodic-job.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
@@ -80,24 +81,29 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     onOutcome: (status) => metrics.webhookDeliveries.inc({ status }),
   });
   webhooks.start();
+  /** This replica's name in store leases (scheduled reconciles, housekeeping). */
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,
         reconcile: services.reconcile,
         logger: logger.child({ component: 'scheduler' }),
-        holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        holder,
         resyncMs: config.reconcile.resyncMs,
         runTimeoutMs: config.reconcile.runTimeoutMs,
         failureBackoffMs: config.reconcile.failureBackoffMs,
       })
     : undefined;
   await scheduler?.start();
+  const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
+  expiry.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
       await scheduler?.stop();
+      await expiry.stop();
       await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
       await store.close();

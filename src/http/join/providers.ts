@@ -92,12 +92,12 @@ export class JoinProviders {
     }
     const claims = tokens.claims();
     if (!claims) throw new SignInError('the provider returned no ID token');
-    const email = typeof claims.email === 'string' ? claims.email : typeof claims.preferred_username === 'string' && p === 'microsoft' ? claims.preferred_username : '';
+    const { email, emailVerified } = p === 'microsoft' ? microsoftEmail(claims) : { email: typeof claims.email === 'string' ? claims.email : '', emailVerified: claims.email_verified === true };
     if (!email) throw new SignInError('the provider did not share an email address');
-    // Google asserts email_verified; Entra has no such claim for work accounts, whose address the tenant owns.
-    const emailVerified = p === 'microsoft' ? claims.email_verified !== false : claims.email_verified === true;
-    const directoryId = p === 'microsoft' && typeof claims.oid === 'string' ? claims.oid : claims.sub;
-    return { provider: p, subject: claims.sub, email, emailVerified, directoryId };
+    // Microsoft's stable id is the directory object id (oid, = the Graph id the reconciler sees);
+    // `sub` is pairwise per application. Google's `sub` is its Directory user id.
+    const subject = p === 'microsoft' && typeof claims.oid === 'string' ? claims.oid : claims.sub;
+    return { provider: p, subject, email, emailVerified, directoryId: subject };
   }
 
   private async finishGithub(callbackUrl: URL, s: StartParams): Promise<SignedIn> {
@@ -146,4 +146,17 @@ async function safeFetch(url: string, init: RequestInit): Promise<Response> {
   } catch (e) {
     throw new SignInError(`could not reach ${new URL(url).host}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Entra's `email` claim is an editable attribute, not proof of ownership (the "nOAuth" pitfall):
+ * it counts as verified only with `xms_edov` (email domain owner verified). Otherwise the UPN in
+ * `preferred_username` is used: its domain must be one the tenant verified (or, for personal
+ * accounts, an address Microsoft verified).
+ */
+function microsoftEmail(claims: Record<string, unknown>): { email: string; emailVerified: boolean } {
+  if (typeof claims.email === 'string' && claims.xms_edov === true) return { email: claims.email, emailVerified: true };
+  const upn = claims.preferred_username;
+  if (typeof upn === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(upn)) return { email: upn, emailVerified: true };
+  return { email: typeof claims.email === 'string' ? claims.email : '', emailVerified: false };
 }

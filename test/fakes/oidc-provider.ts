@@ -11,7 +11,9 @@ import Provider from 'oidc-provider';
 export interface FakeUser {
   sub: string;
   email: string;
-  email_verified: boolean;
+  email_verified?: boolean;
+  /** Further ID token claims (Entra's oid, preferred_username, xms_edov, …). */
+  extra?: Record<string, unknown>;
 }
 
 export interface TestOidcProvider {
@@ -64,8 +66,14 @@ export async function startOidcProvider(redirectUris: string[]): Promise<TestOid
   state.issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   provider = new Provider(state.issuer, {
     clients: [{ client_id: state.clientId, client_secret: state.clientSecret, redirect_uris: redirectUris, grant_types: ['authorization_code'], response_types: ['code'] }],
-    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ ...state.user, sub: id }) }),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    findAccount: (_ctx, id) => ({
+      accountId: id,
+      claims: () => {
+        const { extra, ...user } = state.user;
+        return { ...user, ...extra, sub: id };
+      },
+    }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'oid', 'tid', 'xms_edov'] },
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -12,10 +12,11 @@ import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
+import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
-import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
+import { createMailer } from '../services/invitations/mailer-factory.js';
 import { SecretBox } from '../services/secret-box.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { openStore } from './open-store.js';
@@ -45,14 +46,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const store = await openStore(config, logger);
   const clock = opts.clock ?? systemClock;
+  const mail = createMailer(config, clock);
+  const metrics = createMetrics();
+  const observeRun = createReconcileMetrics(metrics.registry);
   const services = createServices({ store, clock, logger }, {
+    onRunFinished: observeRun,
     connectors: opts.connectors ?? createBuiltinRegistry(),
     secretKey: secret.key,
-    // No SMTP transport yet: invitation mail is written as .eml files under DATA_DIR/mail.
-    mailer: new FileMailer(join(config.dataDir, 'mail'), defaultFromAddress(config.server.publicUrl), clock),
+    // SMTP when IDSYNC_SMTP_URL is set, otherwise .eml files under DATA_DIR/mail.
+    mailer: mail.mailer,
     publicUrl: config.server.publicUrl,
   });
-  const metrics = createMetrics();
   const app = createHttpApp({
     store,
     services,
@@ -68,6 +72,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   try {
     running = await listen(app, config.server.host, config.server.port);
   } catch (err) {
+    await mail.close();
     await store.close();
     throw err;
   }
@@ -106,6 +111,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await expiry.stop();
       await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
+      await mail.close();
       await store.close();
       logger.info('stopped');
     })());

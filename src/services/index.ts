@@ -38,6 +38,8 @@ export interface ServiceExtras {
   mailer?: Mailer;
   /** Base of join links (config server.publicUrl). */
   publicUrl?: string;
+  /** Told about every finished reconcile run (the daemon's metrics). */
+  onRunFinished?: ConstructorParameters<typeof ReconcileService>[4];
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -53,7 +55,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     invitations,
     links: new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080'),
     connections,
-    reconcile: new ReconcileService(deps, connections, members, invitations),
+    reconcile: new ReconcileService(deps, connections, members, invitations, extras.onRunFinished),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),

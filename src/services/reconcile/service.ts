@@ -54,6 +54,8 @@ export class ReconcileService {
     private readonly connections: ConnectionService,
     private readonly members: MemberService,
     private readonly invitations: Pick<InvitationService, 'invite'>,
+    /** Told about every finished run (metrics). */
+    private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection) => void = () => {},
   ) {}
 
   async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
@@ -118,6 +120,7 @@ export class ReconcileService {
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
       };
       await this.finish(run, summary, plan.actions);
+      this.onRunFinished(summary, conn);
       if (!opts.dryRun) {
         await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
           syncState: { ...conn.syncState, missing: plan.nextMissing, ...(result.complete ? { lastCompleteSize: users.size } : {}) },
@@ -134,6 +137,7 @@ export class ReconcileService {
       log.error('reconcile run failed', { error });
       const summary = { ...failedSummary(run, connectionId, !!opts.dryRun, apiCalls, started), error };
       await this.finish(run, summary, []);
+      this.onRunFinished(summary, conn);
       if (!opts.dryRun) await this.deps.store.saveConnectionState(conn.orgId, connectionId, { health: 'failing', lastRunId: run.id, lastRunAt: this.deps.clock.now().toISOString() });
       return summary;
     }

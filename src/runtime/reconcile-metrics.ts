@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DirectoryConnection } from '../domain/model.js';
+import type { RunSummary } from '../services/reconcile/service.js';
+
+const STATUSES = ['completed', 'held', 'incomplete', 'failed'] as const;
+
+/**
+ * Prometheus metrics of reconcile runs. The per-connection status gauge is what the alerts use:
+ * held runs awaiting approval, connections failing or listing incompletely.
+ */
+export function createReconcileMetrics(registry: Registry) {
+  const runs = new Counter({ name: 'idsync_reconcile_runs_total', help: 'Reconcile runs by provider and final status.', labelNames: ['provider', 'status'] as const, registers: [registry] });
+  const duration = new Histogram({
+    name: 'idsync_reconcile_run_duration_seconds',
+    help: 'Wall time of reconcile runs by provider.',
+    labelNames: ['provider'] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const deactivations = new Counter({ name: 'idsync_reconcile_deactivations_total', help: 'Members deactivated by the reconciler.', labelNames: ['provider'] as const, registers: [registry] });
+  const held = new Counter({ name: 'idsync_reconcile_held_deactivations_total', help: 'Deactivations held for approval by a guard.', labelNames: ['provider'] as const, registers: [registry] });
+  const drift = new Counter({ name: 'idsync_reconcile_drift_total', help: 'SCIM-managed members the directory says are suspended or gone.', labelNames: ['provider'] as const, registers: [registry] });
+  const apiCalls = new Counter({ name: 'idsync_directory_api_calls_total', help: 'Directory API calls made by reconcile runs.', labelNames: ['provider'] as const, registers: [registry] });
+  const status = new Gauge({
+    name: 'idsync_reconcile_connection_status',
+    help: "1 for the status of each connection's last run (completed, held, incomplete, failed).",
+    labelNames: ['connection', 'org', 'provider', 'status'] as const,
+    registers: [registry],
+  });
+  return (summary: RunSummary, conn: DirectoryConnection): void => {
+    if (summary.dryRun) return;
+    const provider = conn.provider;
+    const final = summary.status === 'approved' || summary.status === 'rejected' || summary.status === 'running' ? 'completed' : summary.status;
+    runs.inc({ provider, status: final });
+    duration.observe({ provider }, summary.durationMs / 1000);
+    deactivations.inc({ provider }, summary.deactivated);
+    held.inc({ provider }, summary.held);
+    drift.inc({ provider }, summary.drift);
+    apiCalls.inc({ provider }, summary.apiCalls);
+    for (const s of STATUSES) status.set({ connection: conn.id, org: conn.orgId, provider, status: s }, s === final ? 1 : 0);
+  };
+}

@@ -18,8 +18,8 @@ describe('chart templates', () => {
   it('when the templates directory is listed, then it holds one template per resource and the helpers', () => {
     expect(files).toEqual(
       [
-        'NOTES.txt', '_helpers.tpl', 'configmap.yaml', 'deployment.yaml', 'hpa.yaml', 'ingress.yaml', 'networkpolicy.yaml', 'pdb.yaml', 'pvc.yaml',
-        'secret.yaml', 'service.yaml', 'serviceaccount.yaml', 'servicemonitor.yaml', 'validate.yaml',
+        'NOTES.txt', '_helpers.tpl', 'configmap.yaml', 'dashboard.yaml', 'deployment.yaml', 'hpa.yaml', 'ingress.yaml', 'networkpolicy.yaml', 'pdb.yaml',
+        'prometheusrule.yaml', 'pvc.yaml', 'secret.yaml', 'service.yaml', 'serviceaccount.yaml', 'servicemonitor.yaml', 'validate.yaml',
       ].sort(),
     );
     for (const f of files.filter((x) => x.endsWith('.yaml') && x !== 'validate.yaml')) {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
 import { createBuiltinRegistry } from '../connectors/index.js';
@@ -66,6 +66,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     trustProxy: config.server.trustProxy,
     publicUrl: config.server.publicUrl,
     scim: config.scim,
+    api: { rateLimitPerMinute: config.api.rateLimitPerMinute, ...(await redisRateLimit(store, config)) },
     join: { secretKey: secret.key, oidc: config.oidc, clock },
   });
   let running;
@@ -117,4 +118,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     })());
 
   return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}) };
+}
+
+/** In Redis mode the API rate limit counts in Redis, on the store's connection, shared by every replica. */
+async function redisRateLimit(store: Store, config: Config): Promise<{ rateLimitStore?: RateLimitStore }> {
+  if (store.kind !== 'redis' || config.api.rateLimitPerMinute <= 0) return {};
+  const redis = await import('../store/redis/index.js');
+  if (!(store instanceof redis.RedisStore)) return {};
+  const { redisRateLimitStore } = await import('../store/redis/rate-limit-store.js');
+  return { rateLimitStore: redisRateLimitStore(store.client, config.redis.keyPrefix) };
 }

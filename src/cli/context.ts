@@ -7,9 +7,8 @@ import { createLogger } from '../logging/winston-logger.js';
 import type { Actor } from '../domain/model.js';
 import { systemClock } from '../ports/clock.js';
 import { createServices, type Services } from '../services/index.js';
-import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
+import { createMailer } from '../services/invitations/mailer-factory.js';
 import type { CliIo } from './io.js';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 export const CLI_ACTOR: Actor = { kind: 'cli', label: 'idsync CLI' };
@@ -25,19 +24,21 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
   });
   const logger = createLogger({ level: 'warn', format: 'pretty', stream: stderr });
   const store = await openStore(config, logger);
+  const mail = createMailer(config, systemClock);
   try {
     const services = createServices(
       { store, clock: systemClock, logger },
       {
         connectors: createBuiltinRegistry(),
         secretKey: resolveSecretKey(config).key,
-        // No SMTP transport yet: invitation mail is written as .eml files under DATA_DIR/mail.
-        mailer: new FileMailer(join(config.dataDir, 'mail'), defaultFromAddress(config.server.publicUrl), systemClock),
+        // SMTP when IDSYNC_SMTP_URL is set, otherwise .eml files under DATA_DIR/mail.
+        mailer: mail.mailer,
         publicUrl: config.server.publicUrl,
       },
     );
     return await fn(services, config);
   } finally {
+    await mail.close();
     await store.close();
   }
 }

@@ -65,6 +65,7 @@ export const KEYS: readonly KeySpec[] = [
     schema: z.string(),
     secret: true,
   },
+  { path: 'api.rateLimitPerMinute', env: 'IDSYNC_API_RATE_LIMIT', doc: 'Admin API requests per minute allowed per admin key (shared by all replicas in Redis mode); over it, 429 with Retry-After. 0 turns the limit off.', default: 600, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
@@ -91,6 +92,16 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'oidc.github.authorizeUrl', env: 'IDSYNC_OIDC_GITHUB_AUTHORIZE_URL', doc: 'GitHub OAuth authorize endpoint (GitHub Enterprise Server: your host).', default: 'https://github.com/login/oauth/authorize', schema: z.url({ protocol: /^https?$/ }) },
   { path: 'oidc.github.tokenUrl', env: 'IDSYNC_OIDC_GITHUB_TOKEN_URL', doc: 'GitHub OAuth token endpoint.', default: 'https://github.com/login/oauth/access_token', schema: z.url({ protocol: /^https?$/ }) },
   { path: 'oidc.github.apiBaseUrl', env: 'IDSYNC_OIDC_GITHUB_API_BASE_URL', doc: 'GitHub REST API base URL (reads the user id and verified primary email).', default: 'https://api.github.com', schema: z.url({ protocol: /^https?$/ }) },
+  {
+    path: 'mail.smtpUrl',
+    env: 'IDSYNC_SMTP_URL',
+    doc: 'SMTP server for invitation mail: smtp:// (STARTTLS when offered) or smtps:// (TLS), with optional user:pass@ (URL-encoded). Empty: mail is written as .eml files under DATA_DIR/mail.',
+    default: '',
+    schema: z.union([z.literal(''), z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' })]),
+    secret: true,
+  },
+  { path: 'mail.from', env: 'IDSYNC_MAIL_FROM', doc: 'From address of invitation mail, e.g. "Acme <no-reply@acme.example>". Empty: idsync <no-reply@HOST>, HOST being the public URL host (or localhost).', default: '', schema: z.string().regex(/^[^\r\n]*$/, 'one line') },
+  { path: 'mail.tlsRejectUnauthorized', env: 'IDSYNC_SMTP_TLS_REJECT_UNAUTHORIZED', doc: "Verify the SMTP server's TLS certificate (turn off only for a server with a self-signed certificate).", default: true, schema: bool },
   { path: 'log.level', env: 'IDSYNC_LOG_LEVEL', doc: 'Least severe level logged.', default: 'info', schema: z.enum(['error', 'warn', 'info', 'debug']) },
   { path: 'log.format', env: 'IDSYNC_LOG_FORMAT', doc: 'json (one object per line) or pretty (readable, for development).', default: 'json', schema: z.enum(['json', 'pretty']) },
 ];
@@ -113,9 +124,11 @@ export interface Config {
     commandTimeoutMs: number;
   };
   secretKey: string;
+  api: { rateLimitPerMinute: number };
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
+  mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   oidc: OidcConfig;
 }

@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import type { Services } from '../services/index.js';
+import { apiRateLimit } from './api/rate-limit.js';
 import { apiRoutes } from './api/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { joinRouter, type JoinRouterDeps } from './join/router.js';
@@ -20,6 +22,8 @@ export interface HttpAppDeps {
   trustProxy: boolean;
   publicUrl: string;
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
+  /** Per-admin-key limit of /api/v1 (0: off); counts in `rateLimitStore` (Redis), else in memory. Absent: off. */
+  api?: { rateLimitPerMinute: number; rateLimitStore?: RateLimitStore };
   /** The join pages and sign-in callback; absent: not mounted. */
   join?: Pick<JoinRouterDeps, 'secretKey' | 'oidc' | 'clock'>;
 }
@@ -51,7 +55,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl));
+  const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
+  app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, limit));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -26,6 +26,11 @@ export function openApiDocument(routes: AnyRouteSpec[], serverUrl: string): Reco
       responses[status] = { description: resp.description, ...(resp.schema ? { content: { 'application/json': { schema: json(resp.schema) } } } : {}) };
     }
     responses['401'] ??= { description: 'Missing, unknown or revoked admin key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses['429'] ??= {
+      description: 'Too many requests for this admin key (api.rate_limited); see Retry-After and RateLimit headers',
+      headers: { 'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' } } },
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
     responses['default'] = { description: 'A coded error (see the README error table)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     (paths[r.path] ??= {})[r.method] = {
       summary: r.summary,

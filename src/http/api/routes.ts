@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { auditRoutes } from './audit.js';
@@ -15,8 +15,11 @@ import { runRoutes } from './runs.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
 
-/** The admin REST API under /api/v1, and its OpenAPI document at /api/v1/openapi.json (no auth). */
-export function apiRoutes(services: Services, store: Store, publicUrl: string): Router {
+/**
+ * The admin REST API under /api/v1, and its OpenAPI document at /api/v1/openapi.json (no auth).
+ * `rateLimit` (rate-limit.ts) runs after adminAuth, so it counts per authenticated key.
+ */
+export function apiRoutes(services: Services, store: Store, publicUrl: string, rateLimit?: RequestHandler): Router {
   const r = Router();
   const authed = Router();
   const api = new ApiRegistry(authed);
@@ -34,6 +37,6 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string): 
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
-  r.use(adminAuth(services.credentials, store), authed);
+  r.use(adminAuth(services.credentials, store), ...(rateLimit ? [rateLimit] : []), authed);
   return r;
 }

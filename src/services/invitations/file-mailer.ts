@@ -49,7 +49,7 @@ export function renderEml(message: MailMessage, from: string, date: Date, messag
  * The mailer when no SMTP is configured: each message becomes an .eml file in `dir`
  * (DATA_DIR/mail), readable with any mail client. Files hold live invitation links, so the folder is
  * 0700 and the files 0600; a file appears whole (written aside, then renamed).
- * An SMTP transport (IDSYNC_SMTP_URL) is a later addition behind the same Mailer port.
+ * With IDSYNC_SMTP_URL set, SmtpMailer (smtp-mailer.ts) is used instead (mailer-factory.ts).
  */
 export class FileMailer implements Mailer {
   constructor(

@@ -60,6 +60,11 @@ export class RedisStore extends RedisExtensions implements Store {
     this.credentials = new Credentials(this.ctx);
   }
 
+  /** The ioredis client, read-only, for components that share the connection (the API rate limiter). */
+  get client(): RedisClient {
+    return this.ctx.client;
+  }
+
   async ping(): Promise<void> {
     await this.ctx.call((c) => c.ping());
   }

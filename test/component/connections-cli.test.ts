@@ -51,6 +51,12 @@ describe('idsync connections against a local Microsoft Graph', () => {
     const tested = await cli(env, cwd, 'connections', 'test', id, '--json');
     expect(tested.code).toBe(1);
     expect(tested.json()).toMatchObject({ ok: false, complete: false, error: { code: 'connector.auth_failed' } });
+    const doctor = await cli(env, cwd, 'doctor', '--json');
+    expect(doctor.code).toBe(1);
+    const checks = doctor.json<{ checks: { name: string; ok: boolean; message: string; fix?: string }[] }>().checks.filter((c) => c.name === 'connection');
+    expect(checks.some((c) => c.ok && c.message.includes('1500 users listed'))).toBe(true);
+    expect(checks.find((c) => c.message.includes(id))).toMatchObject({ ok: false, fix: expect.stringContaining('idsync connections update') });
+    expect(doctor.stdout).not.toContain(SECRET);
 
     const missing = await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', configFile('missing.json', { clientId: CLIENT, clientSecret: SECRET }), '--json');
     expect(missing.code).toBe(1);

@@ -8,10 +8,11 @@ import type { Config } from '../../config/schema.js';
 import { decodeSecretKey, SECRET_KEY_FILE } from '../../config/secret-key.js';
 import type { Logger } from '../../ports/logger.js';
 import { printJson, type CliIo } from '../io.js';
+import { checkConnections } from './doctor-connections.js';
 
 /** One line of the report; `fix` says what to change when `ok` is false. */
 export interface DoctorCheck {
-  name: 'config' | 'data-dir' | 'secret-key' | 'store';
+  name: 'config' | 'data-dir' | 'secret-key' | 'store' | 'connection';
   ok: boolean;
   message: string;
   fix?: string;
@@ -28,7 +29,7 @@ const PING_DEADLINE_MS = 1500;
 export function registerDoctor(program: Command, io: CliIo): void {
   program
     .command('doctor')
-    .description('check the configuration, data directory, secret key and store, and say how to fix what fails')
+    .description('check the configuration, data directory, secret key, store and each directory connection, and say how to fix what fails')
     .option('--json', 'print JSON: {ok, checks: [{name, ok, message, fix?}]}')
     .action(async (o: { json?: boolean }) => {
       const checks = await runDoctor(io);
@@ -52,7 +53,10 @@ export async function runDoctor(io: CliIo): Promise<DoctorCheck[]> {
   ];
   if (config.store === 'sqlite') checks.push(checkDataDir(config.dataDir));
   checks.push(checkSecretKey(config));
-  checks.push(await checkStore(config));
+  const store = await checkStore(config);
+  checks.push(store);
+  // Each directory connection authenticates and lists, as `idsync connections test` does.
+  if (store.ok) checks.push(...(await checkConnections(config)));
   return checks;
 }
 

@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore } from '../../app/open-store.js';
+import type { Config } from '../../config/schema.js';
+import { decodeSecretKey, SECRET_KEY_FILE } from '../../config/secret-key.js';
+import { createBuiltinRegistry } from '../../connectors/index.js';
+import { silentLogger } from '../../logging/winston-logger.js';
+import { systemClock } from '../../ports/clock.js';
+import { createServices } from '../../services/index.js';
+
+export interface ConnectionCheck {
+  name: 'connection';
+  ok: boolean;
+  message: string;
+  fix?: string;
+}
+
+const FIXES: Record<string, string> = {
+  'connector.auth_failed': 'the credentials were refused: renew them and run `idsync connections update ID --config FILE`',
+  'connector.forbidden': 'a permission, scope or domain-wide delegation is missing: see "Directory connections" in the README for what each provider needs',
+  'connector.not_found': 'the tenant, domain, group or organization does not exist: check the connection settings',
+  'connector.unreachable': 'the directory API cannot be reached: check DNS, proxies and the NetworkPolicy egress (allowExternalEgress)',
+  'connector.throttled': 'the directory is rate limiting this client: try again later, or lower the schedule frequency',
+};
+
+/**
+ * Authenticates and lists each directory connection (the same test as `idsync connections test`).
+ * Read-only: a missing secret key is reported, never generated.
+ */
+export async function checkConnections(config: Config): Promise<ConnectionCheck[]> {
+  const key = secretKeyOf(config);
+  const store = await openStore(config, silentLogger);
+  try {
+    const conns = await store.listConnections();
+    if (conns.length === 0) return [];
+    if (!key) return [{ name: 'connection', ok: false, message: `${conns.length} connection(s) are stored but no secret key is available to decrypt their credentials`, fix: 'restore DATA_DIR/secret.key or set IDSYNC_SECRET_KEY to the key they were stored with' }];
+    const services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: key });
+    const out: ConnectionCheck[] = [];
+    for (const c of conns.filter((x) => x.enabled)) {
+      const label = `connection ${c.name} (${c.provider}, ${c.id})`;
+      try {
+        const r = await services.connections.test(c.id);
+        out.push(
+          r.ok
+            ? { name: 'connection', ok: true, message: `${label}: ${r.users} users listed, ${r.apiCalls} API calls, ${r.durationMs} ms` }
+            : { name: 'connection', ok: false, message: `${label}: ${r.error?.code ?? 'connector.incomplete'}: ${r.error?.message ?? 'the listing did not complete'}`, fix: FIXES[r.error?.code ?? ''] ?? 'run `idsync connections test ID --json` for details' },
+        );
+      } catch (err) {
+        out.push({ name: 'connection', ok: false, message: `${label}: ${(err as Error).message}`, fix: 'check the connection settings with `idsync connections get ID`' });
+      }
+    }
+    return out;
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+function secretKeyOf(config: Config): Buffer | undefined {
+  if (config.secretKey !== '') return decodeSecretKey(config.secretKey);
+  const file = join(config.dataDir, SECRET_KEY_FILE);
+  return existsSync(file) ? decodeSecretKey(readFileSync(file, 'utf8')) : undefined;
+}

@@ -78,6 +78,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     throw err;
   }
   logger.info('idsync listening', { port: running.port, store: store.kind, publicUrl: config.server.publicUrl });
+  /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping). */
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const webhooks = new WebhookWorker({
     store,
     clock,
@@ -85,10 +87,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     box: new SecretBox(secret.key, 'webhook secrets'),
     ...config.webhooks,
     onOutcome: (status) => metrics.webhookDeliveries.inc({ status }),
+    holder,
   });
   webhooks.start();
-  /** This replica's name in store leases (scheduled reconciles, housekeeping). */
-  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,

@@ -28,6 +28,8 @@ export interface WebhookWorkerOptions {
   random?: () => number;
   /** Called once per attempt (metrics). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
+  /** This replica's name in store leases: with several replicas, one attempt is made by one of them. */
+  holder?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export class WebhookWorker {
       batchSize: 100,
       timeoutMs: 10_000,
       random: Math.random,
+      holder: `webhook-worker:${process.pid}`,
       ...opts,
     };
   }
@@ -160,6 +163,9 @@ export class WebhookWorker {
 
   private async attempt(d: WebhookDelivery): Promise<void> {
     const { store, logger } = this.o;
+    // Every replica sees the same due deliveries; a lease per delivery and attempt number lets
+    // exactly one of them send it (the lease outlives the request timeout).
+    if (!(await store.tryAcquireLease(`webhook:${d.id}:${d.attempts}`, this.o.holder, this.o.timeoutMs * 3))) return;
     const ep = await store.getWebhook(d.orgId, d.endpointId);
     if (!ep || !ep.enabled) return this.finish(d, 'failed', { lastError: ep ? 'endpoint disabled' : 'endpoint deleted' });
     const rec = await this.record(d);

@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerConnections } from './commands/connections.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInvites } from './commands/invites.js';
@@ -30,6 +31,7 @@ function buildProgram(io: CliIo): Command {
   registerConfig(program, io);
   registerConnections(program, io);
   registerReconcile(program, io);
+  registerWebhooks(program, io);
   registerDoctor(program, io);
   registerInvites(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

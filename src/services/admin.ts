@@ -4,7 +4,7 @@ import type { Page } from '../ports/store.js';
 import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
 import type { ServiceDeps } from './deps.js';
-import { moveMember, type MoveResult } from './move-member.js';
+import { addMemberToOrg, moveMember, type MoveResult } from './move-member.js';
 import type { TeamService } from './teams.js';
 
 export interface MemberSearch {
@@ -111,6 +111,11 @@ export class AdminService {
   /** Moves a member's account to another organization (provider admins only; see move-member.ts). */
   async moveMember(p: Principal, fromOrg: string, id: string, toOrg: string, role?: Role): Promise<MoveResult> {
     return moveMember(this.deps, this.members, p, fromOrg, id, toOrg, role);
+  }
+
+  /** The same account becomes a member of another organization too. */
+  async addToOrg(p: Principal, fromOrg: string, id: string, toOrg: string, role?: Role): Promise<Member> {
+    return addMemberToOrg(this.deps, this.members, p, fromOrg, id, toOrg, role);
   }
 
   /** The host product's sign-in and session-refresh check: only active members are allowed. */

@@ -21,17 +21,34 @@ export interface MoveResult {
  * the source fails anyway the new member is removed again.
  */
 export async function moveMember(deps: ServiceDeps, members: MemberService, p: Principal, fromOrg: string, id: string, toOrg: string, role: Role = 'member'): Promise<MoveResult> {
-  rankOf(p, fromOrg);
-  if (p.kind !== 'provider') throw new IdsyncError('auth.forbidden', "moving a member's account to another organization needs a provider-wide admin key");
+  assertProvider(p, fromOrg);
+  const source = await members.get(fromOrg, id);
+  if (isActiveOwner(source)) {
+    const owners = await deps.store.listMembers(fromOrg, { roles: ['owner'], statuses: ['active'], limit: 2 });
+    if (owners.total <= 1) throw lastOwnerError(source);
+  }
+  const moved = await addMemberToOrg(deps, members, p, fromOrg, id, toOrg, role, `moved from ${fromOrg}`);
+  try {
+    const removed = await members.remove(fromOrg, id, p.actor, `moved to ${toOrg}`);
+    return { member: moved, removed };
+  } catch (err) {
+    await members.remove(toOrg, moved.id, p.actor, `move from ${fromOrg} failed`).catch((undo: unknown) => deps.logger.error('could not undo a failed move', { memberId: moved.id, orgId: toOrg, error: String(undo) }));
+    throw err;
+  }
+}
+
+/**
+ * Adds an existing member's account to another organization: same userName, name, emails and
+ * upstream identities (an identity another live member of the target has stays behind), the
+ * given role. The source membership is untouched. Provider-wide keys only.
+ */
+export async function addMemberToOrg(deps: ServiceDeps, members: MemberService, p: Principal, fromOrg: string, id: string, toOrg: string, role: Role = 'member', reason = `added from ${fromOrg}`): Promise<Member> {
+  assertProvider(p, fromOrg);
   if (toOrg === fromOrg) throw new IdsyncError('request.invalid', 'the target organization is the source organization', { problems: [{ field: 'toOrg', message: 'same as the source' }] });
   const source = await members.get(fromOrg, id);
   if (source.status === 'removed') throw new IdsyncError('member.removed', `member ${id} was removed`, { memberId: id });
   const target = await deps.store.getOrg(toOrg);
   if (!target) throw new IdsyncError('org.not_found', `organization ${toOrg} not found`, { orgId: toOrg });
-  if (isActiveOwner(source)) {
-    const owners = await deps.store.listMembers(fromOrg, { roles: ['owner'], statuses: ['active'], limit: 2 });
-    if (owners.total <= 1) throw lastOwnerError(source);
-  }
   const primary = source.emails.find((e) => e.primary)?.value ?? source.emails[0]?.value;
   const allowed = target.settings.allowedDomains;
   const domain = primary?.slice(primary.lastIndexOf('@') + 1).toLowerCase();
@@ -61,13 +78,12 @@ export async function moveMember(deps: ServiceDeps, members: MemberService, p: P
     updatedAt: at,
     version: 1,
   };
-  const reason = `moved from ${fromOrg}`;
-  await deps.store.createMember(moved, { orgId: toOrg, actor: p.actor, action: 'member.created', target: { type: 'member', id: moved.id }, after: { ...memberSummary(moved), movedFrom: { orgId: fromOrg, memberId: id } }, reason });
-  try {
-    const removed = await members.remove(fromOrg, id, p.actor, `moved to ${toOrg}`);
-    return { member: moved, removed };
-  } catch (err) {
-    await members.remove(toOrg, moved.id, p.actor, `move from ${fromOrg} failed`).catch((undo: unknown) => deps.logger.error('could not undo a failed move', { memberId: moved.id, orgId: toOrg, error: String(undo) }));
-    throw err;
-  }
+  await deps.store.createMember(moved, { orgId: toOrg, actor: p.actor, action: 'member.created', target: { type: 'member', id: moved.id }, after: { ...memberSummary(moved), copiedFrom: { orgId: fromOrg, memberId: id } }, reason });
+  return moved;
+}
+
+/** Another org's key gets 404 (as everywhere); an org-scoped key of this org gets 403. */
+function assertProvider(p: Principal, fromOrg: string): void {
+  rankOf(p, fromOrg);
+  if (p.kind !== 'provider') throw new IdsyncError('auth.forbidden', "adding or moving a member's account to another organization needs a provider-wide admin key");
 }

@@ -197,4 +197,15 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     const scoped = await api.call('post', `/orgs/${alpha.id}/members/${dup.id}/move`, orgKey, { toOrg: beta.id });
     expect([scoped.status, scoped.body]).toEqual([403, expect.objectContaining({ error: expect.objectContaining({ code: 'auth.forbidden' }) })]);
   });
+
+  it('when an existing account is added to another organization, then it is a member of both with the same identity', async () => {
+    const { body: gamma } = await api.call<Organization>('post', '/orgs', provider, { name: 'Gamma' });
+    const m = (await api.call<Member>('post', `/orgs/${alpha.id}/members`, provider, { email: 'both@alpha.example', givenName: 'Bo' })).body;
+    const added = await api.call<Member>('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, provider, { toOrg: gamma.id, role: 'admin' });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ orgId: gamma.id, userName: 'both@alpha.example', role: 'admin', status: 'active', name: { givenName: 'Bo' } });
+    expect((await api.call<Member>('get', `/orgs/${alpha.id}/members/${m.id}`, provider)).body.status).toBe('active');
+    expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, provider, { toOrg: gamma.id })).status).toBe(409);
+    expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, orgKey, { toOrg: gamma.id })).status).toBe(403);
+  });
 });

@@ -20,7 +20,9 @@ describe('idsync webhooks', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   });
-  afterAll(() => receiver.close());
+  afterAll(() => {
+    receiver.close();
+  });
 
   it('when an operator registers, pings, lists and deletes an endpoint, then the ping arrives signed with the secret shown once', async () => {
     const cwd = tempDir();

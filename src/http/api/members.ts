@@ -139,4 +139,25 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, body, res }) => ({ status: 200, body: await s.admin.moveMember(res.locals.principal, params.org, params.id, body.toOrg, body.role) }),
   );
+
+  api.add(
+    {
+      method: 'post',
+      path: '/orgs/{org}/members/{id}/add-to-org',
+      tag: 'members',
+      summary: "Add a member's existing account to another organization too (provider-wide keys only): same profile and identities there, unchanged here",
+      params: memberParams,
+      body: z.object({ toOrg: z.string().min(1), role: role.optional().describe('Role in the target organization; default member') }),
+      responses: {
+        201: { description: 'The new member of the target organization', schema: memberSchema },
+        403: e('Not a provider-wide key'),
+        404: e('No such member or organization'),
+        409: e('userName taken in the target'),
+      },
+    },
+    async ({ params, body, req, res }) => {
+      const m = await s.admin.addToOrg(res.locals.principal, params.org, params.id, body.toOrg, body.role);
+      return { status: 201, body: m, headers: { Location: `${req.baseUrl}/orgs/${m.orgId}/members/${m.id}` } };
+    },
+  );
 }

@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerConnections } from './commands/connections.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerTeams } from './commands/teams.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -32,6 +33,7 @@ function buildProgram(io: CliIo): Command {
   registerConnections(program, io);
   registerReconcile(program, io);
   registerWebhooks(program, io);
+  registerTeams(program, io);
   registerDoctor(program, io);
   registerInvites(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

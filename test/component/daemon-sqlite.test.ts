@@ -90,6 +90,18 @@ describe('daemon on the embedded SQLite store, driven by the CLI', () => {
     expect((await cli(env, cwd, 'scim-tokens', 'revoke', id, '--org', org.id, '--json')).json()).toMatchObject({ id, revokedAt: expect.any(String) });
   });
 
+  it('when teams are managed with the CLI, then members join and leave them by userName', async () => {
+    const cwd = tempDir();
+    const env = testEnv(join(cwd, 'data'));
+    const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Teamwork', '--json')).json<Organization>();
+    const m = (await cli(env, cwd, 'members', 'add', '--org', org.id, '--email', 'tm@team.example', '--json')).json<Member>();
+    const team = (await cli(env, cwd, 'teams', 'create', '--org', org.id, '--name', 'Platform', '--json')).json<{ id: string }>();
+    expect((await cli(env, cwd, 'teams', 'create', '--org', org.id, '--name', 'PLATFORM')).stderr).toContain('team.name_taken');
+    expect((await cli(env, cwd, 'teams', 'add', team.id, 'TM@team.example', '--org', org.id, '--json')).json()).toEqual({ added: [m.id] });
+    expect((await cli(env, cwd, 'teams', 'remove', team.id, m.id, '--org', org.id, '--json')).json()).toEqual({ removed: [m.id] });
+    expect((await cli(env, cwd, 'teams', 'list', '--org', org.id, '--json')).json<{ displayName: string }[]>().map((t) => t.displayName)).toEqual(['Platform']);
+  });
+
   it('when the configuration is bad, then the CLI exits 2 naming every bad key', async () => {
     const cwd = tempDir();
     const r = await cli({ IDSYNC_PORT: '-1', IDSYNC_STORE: 'postgres', IDSYNC_DATA_DIR: cwd }, cwd, 'orgs', 'list');

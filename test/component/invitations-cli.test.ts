@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { emlParts } from '../support/eml.js';
 import { join } from 'node:path';
 import { cli, tempDir, testEnv } from '../support/harness.js';
 
@@ -9,19 +10,7 @@ interface Created {
   mailed: boolean;
 }
 
-/** The decoded body of each part of a multipart .eml, by content type. */
-function parts(eml: string): Record<string, string> {
-  const boundary = /boundary="([^"]+)"/.exec(eml)?.[1];
-  if (!boundary) throw new Error('not multipart');
-  const out: Record<string, string> = {};
-  for (const chunk of eml.split(`--${boundary}`).slice(1, -1)) {
-    const [head = '', ...body] = chunk.replace(/^\r\n/, '').split('\r\n\r\n');
-    const type = /Content-Type: ([^;\r\n]+)/.exec(head)?.[1] ?? '';
-    const raw = body.join('\r\n\r\n');
-    out[type] = /Content-Transfer-Encoding: base64/.test(head) ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  }
-  return out;
-}
+const parts = emlParts;
 
 describe('invitations and links CLI', () => {
   let dir: string;

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Actor } from '../../src/domain/model.js';
 import { captureLogger } from '../support/connectors.js';
 import { startOidcProvider, type TestOidcProvider } from '../fakes/oidc-provider.js';
+import { joinLinkFromMail } from '../support/eml.js';
 import { tempDir, testEnv } from '../support/harness.js';
 import { freePort } from '../support/join.js';
 
@@ -39,7 +40,7 @@ describe('join page in a real browser (headless Chromium)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('when an invited person opens the link and continues with Google, then they land on the success page as a linked member', async () => {
+  it('when an invited person opens the link from their mail and continues with Google, then they land on the success page as a linked member', async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this) to run the browser test`);
     }
@@ -58,7 +59,10 @@ describe('join page in a real browser (headless Chromium)', () => {
         // The browser's own /favicon.ico probe 404s; what matters is that the CSP blocked nothing.
         if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
       });
-      await page.goto(inv.link);
+      // What the person clicks: the link in the mail they received.
+      const link = joinLinkFromMail(join(dir, 'mail'));
+      expect(link).toBe(inv.link);
+      await page.goto(link);
       await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Join Acme');
       await page.getByRole('link', { name: 'Continue with Google' }).click();
       await page.waitForURL(/\/auth\/callback\/google/);

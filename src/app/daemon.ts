@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
 import { createMailer } from '../services/invitations/mailer-factory.js';
-import { SecretBox } from '../services/secret-box.js';
+import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { openStore } from './open-store.js';
 
@@ -84,7 +84,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     store,
     clock,
     logger: logger.child({ component: 'webhooks' }),
-    box: new SecretBox(secret.key, 'webhook secrets'),
+    box: new SecretBox(secret.key, SEAL_PURPOSE.webhookSecrets),
     ...config.webhooks,
     onOutcome: (status) => metrics.webhookDeliveries.inc({ status }),
     holder,

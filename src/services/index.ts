@@ -7,7 +7,7 @@ import { InvitationService } from './invitations/service.js';
 import { LinkService } from './invitations/links.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ServiceDeps } from './deps.js';
-import { SecretBox } from './secret-box.js';
+import { SEAL_PURPOSE, SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
@@ -45,7 +45,7 @@ export interface ServiceExtras {
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
   const members = new MemberService(deps);
   const teams = new TeamService(deps);
-  const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, 'connector credentials'));
+  const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' });
   return {
     orgs: new OrgService(deps),
@@ -59,7 +59,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),
-    webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, 'webhook secrets')),
+    webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets)),
   };
 }
 

@@ -33,3 +33,6 @@ export class SecretBox {
     }
   }
 }
+
+/** The purposes secrets are sealed for; every place that seals or opens one kind uses the same label. */
+export const SEAL_PURPOSE = { connectorCredentials: 'connector credentials', webhookSecrets: 'webhook secrets' } as const;

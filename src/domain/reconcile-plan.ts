@@ -33,7 +33,12 @@ export interface PlanInput {
   provider: DirectoryProvider;
   /** Live members of the org (removed ones are ignored). */
   members: readonly Member[];
-  listing: { users: readonly DirectoryEntry[]; complete: boolean };
+  /**
+   * `full` (default): every in-scope user, so a linked member absent from it is missing. `delta`:
+   * only users that changed since the last round (Graph delta), so absence means "unchanged" and
+   * the size-drop guard has nothing to compare.
+   */
+  listing: { users: readonly DirectoryEntry[]; complete: boolean; mode?: 'full' | 'delta' };
   policy: PlanPolicy;
   /** Consecutive complete runs each linked member has been missing, and the last complete listing size. */
   history: { missing: Readonly<Record<string, number>>; lastCompleteSize?: number };
@@ -72,9 +77,12 @@ export interface Plan {
   nextMissing: Record<string, number>;
 }
 
-/** A listing that shrank by more than this against the last complete one holds every deactivation. */
+/**
+ * A full listing that shrank by more than this against the last complete one, or that misses more
+ * than this share of the linked members, holds every deactivation.
+ */
 export const SIZE_DROP_THRESHOLD = 0.2;
-/** The size-drop guard needs a baseline this large to mean anything. */
+/** The size-drop guard needs a baseline (listing size, linked members) this large to mean anything. */
 export const SIZE_DROP_MIN_BASELINE = 10;
 
 const lower = (s: string) => s.trim().toLowerCase();
@@ -82,11 +90,17 @@ const domainOf = (email: string) => lower(email.slice(email.lastIndexOf('@') + 1
 
 /** Members found by directory id, for the lookups the executor must make before planning. */
 export function missingLinkedMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryId: string }[] {
+  if (input.listing.mode === 'delta') return [];
   const seen = new Set(input.listing.users.map((u) => u.id));
+  return linkedActiveMembers(input).filter((x) => !seen.has(x.directoryId));
+}
+
+/** Active members this connection governs that are linked to a directory id of its provider. */
+function linkedActiveMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryId: string }[] {
   return input.members
     .filter((m) => m.status === 'active' && governed(m, input.connectionId))
     .map((m) => ({ m, link: m.identities.find((i) => i.provider === input.provider) }))
-    .filter((x): x is { m: Member; link: NonNullable<typeof x.link> } => !!x.link && !seen.has(x.link.subject))
+    .filter((x): x is { m: Member; link: NonNullable<typeof x.link> } => !!x.link)
     .map(({ m, link }) => ({ memberId: m.id, directoryId: link.subject }));
 }
 
@@ -105,9 +119,11 @@ export function planReconcile(input: PlanInput): Plan {
   const byEmail = new Map<string, DirectoryEntry>();
   for (const u of users) for (const e of [u.primaryEmail, ...u.emails]) if (e && domains.has(domainOf(e))) byEmail.set(lower(e), u);
   const exempt = new Set(policy.exempt.map(lower));
+  const delta = input.listing.mode === 'delta';
 
   const actions: PlannedAction[] = [];
   const matchedUsers = new Set<string>();
+  const seenMembers = new Set<string>();
   const nextMissing: Record<string, number> = {};
   let matched = 0;
 
@@ -126,6 +142,7 @@ export function planReconcile(input: PlanInput): Plan {
     if (u) {
       matched++;
       matchedUsers.add(u.id);
+      seenMembers.add(m.id);
     }
     const isExempt = exempt.has(m.id.toLowerCase()) || m.emails.some((e) => exempt.has(lower(e.value)));
     const evidenceBase = { match: how || undefined, directoryId: u?.id ?? link?.subject };
@@ -144,7 +161,7 @@ export function planReconcile(input: PlanInput): Plan {
       if (u && u.state !== 'active') {
         if ((u.state === 'suspended' && policy.deactivateSuspended) || u.state === 'deleted') reason = `${u.state} in the directory`;
         evidence.listing = u.state;
-      } else if (!u && link && input.listing.complete && policy.deactivateMissing) {
+      } else if (!u && link && input.listing.complete && !delta && policy.deactivateMissing) {
         const count = (input.history.missing[m.id] ?? 0) + 1;
         nextMissing[m.id] = count;
         const lookup = input.lookups?.[m.id];
@@ -162,7 +179,9 @@ export function planReconcile(input: PlanInput): Plan {
       if (by?.kind === 'directory' && by.id === connectionId) actions.push({ kind: 'reactivate', memberId: m.id, directoryId: u.id, reason: 'active again in the directory', evidence: evidenceBase });
     }
   }
+  // Counters only move on complete full listings; a delta round keeps those of members it did not see.
   if (!input.listing.complete) Object.assign(nextMissing, input.history.missing);
+  else if (delta) for (const [id, n] of Object.entries(input.history.missing)) if (!seenMembers.has(id)) nextMissing[id] = n;
 
   if (policy.autoInvite) {
     const pending = new Set((input.pendingInvites ?? []).map(lower));
@@ -200,15 +219,9 @@ function applyGuards(input: PlanInput, live: readonly Member[], actions: Planned
     return verdicts;
   }
 
-  const base = input.history.lastCompleteSize;
-  const size = input.listing.users.length;
-  const dropped = base !== undefined && base >= SIZE_DROP_MIN_BASELINE && size < base * (1 - SIZE_DROP_THRESHOLD);
-  verdicts.push({
-    guard: 'size_drop',
-    passed: !dropped,
-    detail: base === undefined ? 'no earlier complete listing to compare' : `${size} users now, ${base} in the last complete listing${dropped ? `: a drop over ${SIZE_DROP_THRESHOLD * 100}% holds every deactivation` : ''}`,
-  });
-  if (dropped) {
+  if (input.listing.mode === 'delta') {
+    verdicts.push({ guard: 'size_drop', passed: true, detail: `delta round (${input.listing.users.length} changes): compared at full rounds only` });
+  } else if (sizeDropped(input, verdicts)) {
     hold(deactivations, 'size_drop');
     return verdicts;
   }
@@ -226,6 +239,26 @@ function applyGuards(input: PlanInput, live: readonly Member[], actions: Planned
   });
   hold(over, 'deactivation_budget');
   return verdicts;
+}
+
+/** Records the size-drop verdict of a full listing; true when it holds every deactivation. */
+function sizeDropped(input: PlanInput, verdicts: GuardVerdict[]): boolean {
+  const base = input.history.lastCompleteSize;
+  const size = input.listing.users.length;
+  const shrank = base !== undefined && base >= SIZE_DROP_MIN_BASELINE && size < base * (1 - SIZE_DROP_THRESHOLD);
+  // Measured against the org too, not only against the last listing: a baseline taken from an
+  // implausible listing (an empty one the guard held last run) must not let the next one through.
+  const linked = linkedActiveMembers(input).length;
+  const missing = missingLinkedMembers(input).length;
+  const vanished = linked >= SIZE_DROP_MIN_BASELINE && missing > linked * SIZE_DROP_THRESHOLD;
+  const dropped = shrank || vanished;
+  const listed = base === undefined ? 'no earlier complete listing to compare' : `${size} users now, ${base} in the last complete listing`;
+  verdicts.push({
+    guard: 'size_drop',
+    passed: !dropped,
+    detail: `${listed}; ${missing} of ${linked} linked members missing${dropped ? `: a drop over ${SIZE_DROP_THRESHOLD * 100}% holds every deactivation` : ''}`,
+  });
+  return dropped;
 }
 
 function weight(a: PlannedAction): number {

@@ -67,10 +67,11 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     const { summary } = await run();
     expect(summary).toMatchObject({ status: 'completed', deactivated: 2 });
     expect(await status(1)).toMatchObject({ status: 'inactive', deactivation: { by: { kind: 'directory', id: conn }, reason: 'suspended in the directory' } });
-    expect((await status(2)).deactivation?.reason).toBe('missing from the listing; point lookup confirms deletion');
+    // Graph's delta reports the removal as a bare id; a point lookup confirms it before anyone acts.
+    expect((await status(2)).deactivation?.reason).toBe('deleted in the directory');
     const audit = (await cli(f.env, f.cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
     const evidence = audit.find((e) => e.action === 'member.deactivated' && e.target.id === members[2]!.id)?.evidence;
-    expect(evidence).toMatchObject({ lookup: 'deleted', missingRuns: 1, match: 'identity' });
+    expect(evidence).toMatchObject({ listing: 'deleted', lookup: 'deleted', match: 'identity' });
   });
 
   it('when the owner is disabled upstream, then the owner is protected and stays active', async () => {
@@ -83,7 +84,7 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
   it('when the directory fails mid-listing, then the run is incomplete and nobody is deactivated', async () => {
     fake.disable(3);
     // One first attempt and the client's five retries: all six fail, then the listing gives up.
-    fake.server.inject('users.list', { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable' } } }, 6);
+    fake.server.inject('users.delta', { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable' } } }, 6);
     const { code, summary } = await run();
     expect(code).toBe(1);
     expect(summary).toMatchObject({ status: 'incomplete', deactivated: 0 });
@@ -112,5 +113,29 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     expect(second.summary.invited).toBe(0);
     const invites = (await cli(f.env, f.cwd, 'invites', 'list', '--org', org.id, '--json')).json<{ email: string; status: string }[]>();
     expect(invites.map((i) => i.email).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `user${i + 10}@contoso.example`).sort());
+  });
+
+  it('when nothing changed upstream, then the run reads Graph through its delta: one call plus the token', async () => {
+    const { summary } = await run();
+    expect(summary).toMatchObject({ status: 'completed', listingMode: 'delta', listed: 0, deactivated: 0 });
+    expect(summary.apiCalls).toBeLessThanOrEqual(2);
+  });
+
+  it('when a removal cannot be confirmed by a point lookup, then nobody is deactivated and the next run sees the change again', async () => {
+    fake.remove(5);
+    fake.server.inject('users.get', { status: 500, body: { error: { code: 'generalException' } } }, 6);
+    const first = await run();
+    expect(first.summary).toMatchObject({ status: 'completed', listingMode: 'delta', deactivated: 0 });
+    expect((await status(5)).status).toBe('active');
+    const second = await run();
+    expect(second.summary).toMatchObject({ listingMode: 'delta', deactivated: 1 });
+    expect((await status(5)).status).toBe('inactive');
+  });
+
+  it('when the stored delta cursor has expired, then the run falls back to a full round and changes nothing wrongly', async () => {
+    fake.expireDeltaTokens();
+    const { summary } = await run();
+    expect(summary).toMatchObject({ status: 'completed', listingMode: 'full', deactivated: 0, reactivated: 0 });
+    expect(summary.listed).toBeGreaterThanOrEqual(18);
   });
 });

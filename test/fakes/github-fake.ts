@@ -27,6 +27,10 @@ export interface GithubFakeOptions {
   pending?: Set<number>;
   /** Primary rate limit per token (default: effectively unlimited). */
   rateLimit?: number;
+  /** Former members: the accounts exist, but they are neither listed nor members any more. */
+  removed?: Set<number>;
+  /** Serve at most this many members per page, whatever per_page asks. */
+  pageSize?: number;
 }
 
 const NOT_FOUND: Reply = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } };
@@ -116,11 +120,11 @@ export class GithubFake {
   private members(req: FakeRequest, org: string): Reply {
     if (org !== this.opts.org) return NOT_FOUND;
     const q = req.url.searchParams;
-    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30)));
+    const perPage = Math.min(100, this.opts.pageSize ?? 100, Math.max(1, Number(q.get('per_page') ?? 30)));
     const page = Math.max(1, Number(q.get('page') ?? 1));
     const role = q.get('role') ?? 'all';
     const indexes: number[] = [];
-    for (let i = 0; i < this.opts.members; i++) if (!this.opts.pending?.has(i) && (role !== 'admin' || this.isAdmin(i))) indexes.push(i);
+    for (let i = 0; i < this.opts.members; i++) if (!this.opts.pending?.has(i) && !this.opts.removed?.has(i) && (role !== 'admin' || this.isAdmin(i))) indexes.push(i);
     const last = Math.max(1, Math.ceil(indexes.length / perPage));
     const body = indexes.slice((page - 1) * perPage, page * perPage).map((i) => this.memberAt(i));
     const link = (p: number) => {
@@ -140,7 +144,7 @@ export class GithubFake {
 
   private membership(org: string, login: string): Reply {
     const i = Number(/^octo(\d+)$/.exec(login)?.[1] ?? -1);
-    if (org !== this.opts.org || i < 0 || i >= this.opts.members) return NOT_FOUND;
+    if (org !== this.opts.org || i < 0 || i >= this.opts.members || this.opts.removed?.has(i)) return NOT_FOUND;
     const state = this.opts.pending?.has(i) ? 'pending' : 'active';
     return { status: 200, body: { state, role: this.isAdmin(i) ? 'admin' : 'member', organization: { login: org }, user: this.memberAt(i) } };
   }

@@ -40,6 +40,8 @@ export interface GoogleFakeOptions {
   /** Changes a generated user (suspend, move, …). */
   patch?: (i: number, u: GoogleFakeUser) => GoogleFakeUser;
   deleted?: Set<number>;
+  /** Serve at most this many users per page, whatever maxResults asks (the API may return fewer). */
+  pageSize?: number;
 }
 
 const ID_BASE = 100000000000000000000n;
@@ -145,6 +147,7 @@ export class GoogleFake {
     if (domain !== null && domain !== this.domain) return err(404, 'Domain not found.', 'notFound');
     const max = Number(q.get('maxResults') ?? 100);
     if (!Number.isInteger(max) || max < 1 || max > 500) return err(400, `Invalid value '${q.get('maxResults')}'. Values must be within the range: [1, 500]`, 'invalid');
+    const pageMax = Math.min(max, this.opts.pageSize ?? max);
     let offset = 0;
     const token = q.get('pageToken');
     if (token !== null) {
@@ -155,7 +158,7 @@ export class GoogleFake {
     const ou = /orgUnitPath='([^']*)'/.exec(q.get('query') ?? '')?.[1];
     const users: GoogleFakeUser[] = [];
     let i = offset;
-    for (; i < this.opts.users && users.length < max; i++) {
+    for (; i < this.opts.users && users.length < pageMax; i++) {
       if (this.opts.deleted?.has(i)) continue;
       const u = this.userAt(i);
       if (ou === undefined || u.orgUnitPath === ou || u.orgUnitPath.startsWith(`${ou}/`)) users.push(u);

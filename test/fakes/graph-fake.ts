@@ -22,6 +22,8 @@ export interface GraphFakeOptions {
   inGroup?: (i: number) => boolean;
   disabled?: (i: number) => boolean;
   deltaPageSize?: number;
+  /** Serve at most this many users per /users page, whatever $top asks (Graph may return fewer). */
+  pageSize?: number;
 }
 
 const DEFAULT_SELECT = ['businessPhones', 'displayName', 'givenName', 'id', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName'];
@@ -84,6 +86,14 @@ export class GraphFake {
   }
   remove(i: number, reason: 'changed' | 'deleted' = 'changed'): void {
     this.changes.set(i, { version: ++this.version, removed: reason });
+  }
+  /** The deltaLink a round finishing now would carry (for faults that end a delta round early). */
+  deltaLinkNow(): string {
+    return `${this.url}/v1.0/users/delta?$deltatoken=d${this.deltaGeneration}.${this.version}`;
+  }
+  /** A change to an attribute that does not matter here: the user shows up in the next delta round. */
+  touch(i: number): void {
+    this.changes.set(i, { ...this.changes.get(i), version: ++this.version });
   }
 
   private isRemoved(i: number): boolean {
@@ -166,7 +176,8 @@ export class GraphFake {
     }
     const value: Record<string, unknown>[] = [];
     let i = offset;
-    for (; i < this.opts.users && value.length < top; i++) if (include(i)) value.push(this.select(this.userAt(i), q.get('$select')));
+    const pageMax = Math.min(top, this.opts.pageSize ?? top);
+    for (; i < this.opts.users && value.length < pageMax; i++) if (include(i)) value.push(this.select(this.userAt(i), q.get('$select')));
     const body: Record<string, unknown> = { '@odata.context': `${this.url}/v1.0/$metadata#users`, value };
     if (i < this.opts.users) {
       const next = new URL(req.url);

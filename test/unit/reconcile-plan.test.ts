@@ -69,6 +69,17 @@ describe('reconcile planner', () => {
     expect(empty.guards.find((g) => g.guard === 'size_drop')).toMatchObject({ passed: false });
   });
 
+  it('when the last complete listing was itself empty, then a listing most linked members are missing from is still held', () => {
+    const members = Array.from({ length: 20 }, (_, i) => linked(i));
+    const again = planReconcile(input(members, [user(0)], { history: { missing: Object.fromEntries(members.map((m) => [m.id, 1])), lastCompleteSize: 0 }, lookups: {} }));
+    expect(again.status).toBe('held');
+    expect(again.actions.filter((a) => a.kind === 'deactivate' && !a.held)).toEqual([]);
+    expect(again.guards.find((g) => g.guard === 'size_drop')).toMatchObject({ passed: false, detail: expect.stringContaining('19 of 20 linked members missing') });
+    const few = planReconcile(input(members, members.slice(0, 17).map((_, i) => user(i)), { history: { missing: {}, lastCompleteSize: 20 }, lookups: { m17: 'deleted', m18: 'deleted', m19: 'deleted' } }));
+    expect(few.guards.find((g) => g.guard === 'size_drop')?.passed).toBe(true);
+    expect(few.counters.deactivate).toBe(3);
+  });
+
   it('when deactivations exceed the budget, then the excess is held, explicit evidence first', () => {
     const members = Array.from({ length: 40 }, (_, i) => linked(i));
     const users = members.map((_, i) => user(i, i < 6 ? 'suspended' : 'active'));

@@ -38,13 +38,17 @@ export function usableCursor(state: DeltaSyncState | null, config: MicrosoftConf
   return new URL(parsed.data.cursor).pathname.endsWith('/users/delta') ? parsed.data.cursor : undefined;
 }
 
-function readDelta(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig, clock: Clock, logger: Logger, state: DeltaSyncState | null): PageReader<DeltaExtra> {
+/** Where the round stands, kept outside the reader so that a round that fails still says which it was. */
+type RoundProgress = Pick<DeltaExtra, 'mode' | 'resynced'>;
+
+function readDelta(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig, clock: Clock, logger: Logger, state: DeltaSyncState | null, progress: RoundProgress): PageReader<DeltaExtra> {
   const initial = `${config.graphBaseUrl}/v1.0/users/delta?$select=${GRAPH_USER_SELECT}`;
   return async function* read(ctx) {
     const cursor = usableCursor(state, config);
     let resynced = state !== null && cursor === undefined;
     if (resynced) logger.warn('stored delta state is not usable; starting a full round');
     let mode: 'full' | 'delta' = cursor === undefined ? 'full' : 'delta';
+    Object.assign(progress, { mode, resynced });
     let url = cursor ?? initial;
     let firstOfRound = true;
     for (;;) {
@@ -56,6 +60,7 @@ function readDelta(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig
           logger.warn('delta token rejected; falling back to a full round', { status: res.status, upstreamCode: upstream.code });
           mode = 'full';
           resynced = true;
+          Object.assign(progress, { mode, resynced });
           url = initial;
           continue;
         }
@@ -85,9 +90,10 @@ export function listGraphChanges(
   state: DeltaSyncState | null,
   signal?: AbortSignal,
 ): DeltaListing {
-  const listing = createListing(readDelta(client, auth, config, deps.clock, deps.logger, state), { clock: deps.clock, logger: deps.logger, counters: () => client.counters(), signal });
-  // Until the round ends the mode is whatever it started as; a resync flips it to full.
-  const fill = <T extends Partial<DeltaExtra>>(r: T) => ({ ...r, mode: r.mode ?? (usableCursor(state, config) ? 'delta' : 'full'), resynced: r.resynced ?? false });
+  const progress: RoundProgress = { mode: usableCursor(state, config) ? 'delta' : 'full', resynced: false };
+  const listing = createListing(readDelta(client, auth, config, deps.clock, deps.logger, state, progress), { clock: deps.clock, logger: deps.logger, counters: () => client.counters(), signal });
+  // A round that did not finish reports how far it got: a refused cursor has already made it full.
+  const fill = <T extends Partial<DeltaExtra>>(r: T) => ({ ...r, mode: r.mode ?? progress.mode, resynced: r.resynced ?? progress.resynced });
   return {
     [Symbol.asyncIterator]: () => listing[Symbol.asyncIterator](),
     result: () => fill(listing.result()),

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { Actor, DirectoryConnection, ManagedBy, Member, ReconcileRun } from '../../domain/model.js';
-import { missingLinkedMembers, planReconcile, type DirectoryEntry, type Plan, type PlannedAction } from '../../domain/reconcile-plan.js';
-import { isTombstone, type DirectoryConnector } from '../../ports/directory.js';
+import { missingLinkedMembers, planReconcile, type Plan, type PlannedAction } from '../../domain/reconcile-plan.js';
+import { isTombstone, type DirectoryConnector, type DirectoryUser } from '../../ports/directory.js';
 import type { ConnectionService } from '../connections/service.js';
 import { policySchema } from '../connections/policy.js';
 import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
+import { listedSize, readDirectory, type DirectoryRead, type SyncState } from './read-directory.js';
 
 export interface RunSummary {
   runId: string;
@@ -26,6 +27,8 @@ export interface RunSummary {
   apiCalls: number;
   durationMs: number;
   guards: Plan['guards'];
+  /** `delta`: only the users that changed since the last round were read (Graph delta). */
+  listingMode?: 'full' | 'delta';
   error?: { code: string; message: string };
 }
 
@@ -79,24 +82,22 @@ export class ReconcileService {
     let apiCalls = 0;
     try {
       const connector = this.connections.open(conn);
-      const listing = connector.listUsers(opts.signal ? { signal: opts.signal } : {});
-      const users = new Map<string, DirectoryEntry>();
-      for await (const u of listing) {
-        users.set(u.id, u);
-        if (users.size % 1000 === 0) opts.onProgress?.(users.size);
-      }
-      const result = await listing.done;
+      const state = conn.syncState as SyncState;
+      const policy = policySchema.parse(conn.policy);
+      const read = await readDirectory(connector, state, { policy: JSON.stringify(policy), now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const { users, result, mode } = read;
       apiCalls = result.counters.apiCalls;
       if (!result.complete) log.warn('directory listing incomplete: no one will be deactivated', { error: result.error, users: users.size });
 
       const members = await this.liveMembers(conn.orgId);
-      const policy = policySchema.parse(conn.policy);
-      const history = { missing: (conn.syncState.missing ?? {}) as Record<string, number>, ...(typeof conn.syncState.lastCompleteSize === 'number' ? { lastCompleteSize: conn.syncState.lastCompleteSize } : {}) };
-      const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete }, policy, history };
+      const history = { missing: state.missing ?? {}, ...(typeof state.lastCompleteSize === 'number' ? { lastCompleteSize: state.lastCompleteSize } : {}) };
+      const removals = result.complete ? await this.confirmRemovals(connector, users, members, conn.provider) : { confirmed: new Set<string>(), unconfirmed: 0 };
+      const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete, mode }, policy, history };
       const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base)) : {};
       const pendingInvites = policy.autoInvite ? await this.pendingInviteEmails(conn.orgId) : [];
-      apiCalls += Object.keys(lookups).length;
+      apiCalls = connector.counters().apiCalls;
       const plan = planReconcile({ ...base, lookups, pendingInvites });
+      for (const a of plan.actions) if (a.kind === 'deactivate' && removals.confirmed.has(a.directoryId ?? '')) a.evidence = { ...a.evidence, lookup: 'deleted' };
       if (opts.release !== undefined) release(plan, opts.release);
 
       const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log);
@@ -117,13 +118,14 @@ export class ReconcileService {
         apiCalls,
         durationMs: Date.now() - started.getTime(),
         guards: plan.guards,
+        listingMode: mode,
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
       };
       await this.finish(run, summary, plan.actions);
       this.onRunFinished(summary, conn);
       if (!opts.dryRun) {
         await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
-          syncState: { ...conn.syncState, missing: plan.nextMissing, ...(result.complete ? { lastCompleteSize: users.size } : {}) },
+          syncState: nextSyncState(state, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: JSON.stringify(policy) }),
           health: result.complete ? 'healthy' : 'degraded',
           lastRunId: run.id,
           lastRunAt: this.deps.clock.now().toISOString(),
@@ -169,6 +171,29 @@ export class ReconcileService {
 
   listRuns(connectionId: string, page?: { offset?: number; limit?: number }) {
     return this.deps.store.listRuns(connectionId, page);
+  }
+
+  /**
+   * Delta rounds (the first one too) report removals as bare ids ("deleted" or "changed", which includes moves out of
+   * scope and restorable deletes). For linked members, a point lookup confirms each one; a user the
+   * directory still has takes the looked-up state instead, and one it could not answer about is
+   * left out of this round (and the cursor stays, so the change is seen again).
+   */
+  private async confirmRemovals(connector: DirectoryConnector, users: Map<string, DirectoryUser>, members: Member[], provider: DirectoryConnection['provider']) {
+    const linked = new Set(members.filter((m) => m.status === 'active').flatMap((m) => m.identities.filter((i) => i.provider === provider).map((i) => i.subject)));
+    const confirmed = new Set<string>();
+    let unconfirmed = 0;
+    for (const u of [...users.values()].filter((x) => x.state === 'deleted' && linked.has(x.id)).slice(0, MAX_LOOKUPS)) {
+      try {
+        const found = await connector.getUser(u.id);
+        if (isTombstone(found)) confirmed.add(u.id);
+        else users.set(u.id, found);
+      } catch {
+        users.delete(u.id);
+        unconfirmed++;
+      }
+    }
+    return { confirmed, unconfirmed };
   }
 
   private async lookups(connector: DirectoryConnector, missing: { memberId: string; directoryId: string }[]): Promise<Record<string, 'deleted' | 'present' | 'error'>> {
@@ -248,6 +273,26 @@ export class ReconcileService {
       if (page.items.length < SCAN) return all;
     }
   }
+}
+
+/**
+ * The state for the next run. Missing counters follow the plan. A complete full round becomes the
+ * size baseline, unless the size-drop guard tripped on it (an implausible listing must not become
+ * the yardstick the next one passes against) and no admin approved it. The delta cursor moves only
+ * when this round's changes were all acted on: nothing held, nothing unconfirmed. Otherwise the
+ * next run (and an approval) reads the same changes again.
+ */
+function nextSyncState(state: SyncState, plan: Plan, read: DirectoryRead, o: { unconfirmed: number; approved: boolean; now: Date; policy: string }): SyncState {
+  const next: SyncState = { ...state, missing: plan.nextMissing };
+  if (!read.result.complete) return next;
+  const dropped = plan.guards.some((g) => g.guard === 'size_drop' && !g.passed);
+  if (read.mode === 'full' && (!dropped || o.approved)) next.lastCompleteSize = listedSize(read.users.values());
+  if (read.nextState && plan.counters.held === 0 && o.unconfirmed === 0) {
+    next.delta = read.nextState;
+    next.deltaPolicy = o.policy;
+    if (read.mode === 'full') next.lastFullAt = o.now.toISOString();
+  }
+  return next;
 }
 
 function emptyApplied() {

@@ -11,6 +11,7 @@ import { SEAL_PURPOSE, SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
+import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { TeamService } from './teams.js';
 import { WebhookService } from './webhooks/service.js';
@@ -39,7 +40,7 @@ export interface ServiceExtras {
   /** Base of join links (config server.publicUrl). */
   publicUrl?: string;
   /** Told about every finished reconcile run (the daemon's metrics). */
-  onRunFinished?: ConstructorParameters<typeof ReconcileService>[4];
+  onRunFinished?: ConstructorParameters<typeof ReconcileService>[5];
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -47,15 +48,17 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const teams = new TeamService(deps);
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' });
+  const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
+  const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   return {
     orgs: new OrgService(deps),
     members,
     teams,
     admin: new AdminService(deps, members, teams),
     invitations,
-    links: new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080'),
+    links,
     connections,
-    reconcile: new ReconcileService(deps, connections, members, invitations, extras.onRunFinished),
+    reconcile: new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),

@@ -138,4 +138,13 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     expect(summary).toMatchObject({ status: 'completed', listingMode: 'full', deactivated: 0, reactivated: 0 });
     expect(summary.listed).toBeGreaterThanOrEqual(18);
   });
+
+  it('when policy.inviteLink is on, then a run mints the gated link and `connections invite-link` prints its URL', async () => {
+    expect((await cli(f.env, f.cwd, 'connections', 'invite-link', conn)).code).not.toBe(0);
+    await cli(f.env, f.cwd, 'connections', 'update', conn, '--policy', file('link.json', { inviteLink: true }));
+    const { summary } = await run();
+    expect(summary.inviteLink).toMatchObject({ action: 'minted' });
+    const printed = await cli(f.env, f.cwd, 'connections', 'invite-link', conn, '--json');
+    expect(printed.json<{ linkId: string; url: string }>()).toEqual({ linkId: summary.inviteLink!.linkId, url: expect.stringMatching(/\/join\//) });
+  });
 });

@@ -97,6 +97,15 @@ export function registerConnections(program: Command, io: CliIo): void {
       else io.out(`deleted connection ${id}`);
     });
 
+  c.command('invite-link <id>')
+    .description("print the join URL of the connection's directory-gated invite link (policy.inviteLink)")
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const r = await withServices(io, (s) => s.reconcile.inviteLinkUrl(id));
+      if (o.json) printJson(io, r);
+      else io.out(r.url);
+    });
+
   c.command('test <id>')
     .description('authenticate, list the whole directory, and report {ok, users, pages, apiCalls, complete, durationMs} or the precise error')
     .option('--json', 'print JSON')

@@ -53,6 +53,22 @@ export function connectionRoutes(api: ApiRegistry, s: Services): void {
 
   api.add(
     {
+      method: 'get',
+      path: '/orgs/{org}/connections/{id}/invite-link',
+      tag: 'connections',
+      summary: "The join URL of the connection's directory-gated invite link (policy.inviteLink), to copy and share",
+      params: connectionParams,
+      responses: { 200: { description: 'The link id and its URL', schema: z.object({ linkId: z.string(), url: z.string() }) }, 404: e('No such connection, or it keeps no link') },
+    },
+    async ({ params, res }) => {
+      s.admin.assertCanAdminister(res.locals.principal, params.org);
+      await s.connections.get(params.id, params.org);
+      return { status: 200, body: await s.reconcile.inviteLinkUrl(params.id) };
+    },
+  );
+
+  api.add(
+    {
       method: 'patch',
       path: '/orgs/{org}/connections/{id}',
       tag: 'connections',

@@ -1,3 +1,4 @@
+import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
 
@@ -14,6 +15,8 @@ export type SyncState = {
   delta?: DeltaSyncState;
   /** When the last complete full round finished. */
   lastFullAt?: string;
+  /** policy.inviteLink: the connection's directory-gated link and its sealed URL. */
+  inviteLink?: KeptLink;
   /** The policy the cursor was kept under: a changed policy (say, auto-invite turned on) re-reads everyone. */
   deltaPolicy?: string;
 };

@@ -8,6 +8,7 @@ import { policySchema } from '../connections/policy.js';
 import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
+import type { InviteLinkKeeper, InviteLinkOutcome } from './invite-link.js';
 import { listedSize, readDirectory, type DirectoryRead, type SyncState } from './read-directory.js';
 
 export interface RunSummary {
@@ -27,6 +28,8 @@ export interface RunSummary {
   apiCalls: number;
   durationMs: number;
   guards: Plan['guards'];
+  /** policy.inviteLink: the connection's directory-gated link after this run, and links rotated for offboarded creators. */
+  inviteLink?: InviteLinkOutcome;
   /** `delta`: only the users that changed since the last round were read (Graph delta). */
   listingMode?: 'full' | 'delta';
   error?: { code: string; message: string };
@@ -57,6 +60,7 @@ export class ReconcileService {
     private readonly connections: ConnectionService,
     private readonly members: MemberService,
     private readonly invitations: Pick<InvitationService, 'invite'>,
+    private readonly linkKeeper: InviteLinkKeeper,
     /** Told about every finished run (metrics). */
     private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection) => void = () => {},
   ) {}
@@ -101,6 +105,7 @@ export class ReconcileService {
       if (opts.release !== undefined) release(plan, opts.release);
 
       const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log);
+      const link = opts.dryRun ? undefined : await this.keepInviteLink(conn, policy.inviteLink, state, plan);
       const summary: RunSummary = {
         runId: run.id,
         connectionId,
@@ -119,13 +124,14 @@ export class ReconcileService {
         durationMs: Date.now() - started.getTime(),
         guards: plan.guards,
         listingMode: mode,
+        ...(link && link.outcome.action !== 'none' ? { inviteLink: link.outcome } : {}),
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
       };
       await this.finish(run, summary, plan.actions);
       this.onRunFinished(summary, conn);
       if (!opts.dryRun) {
         await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
-          syncState: nextSyncState(state, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: JSON.stringify(policy) }),
+          syncState: nextSyncState({ ...state, inviteLink: link?.kept }, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: JSON.stringify(policy) }),
           health: result.complete ? 'healthy' : 'degraded',
           lastRunId: run.id,
           lastRunAt: this.deps.clock.now().toISOString(),
@@ -143,6 +149,14 @@ export class ReconcileService {
       if (!opts.dryRun) await this.deps.store.saveConnectionState(conn.orgId, connectionId, { health: 'failing', lastRunId: run.id, lastRunAt: this.deps.clock.now().toISOString() });
       return summary;
     }
+  }
+
+  /** The join URL of the connection's directory-gated link (policy.inviteLink), for an admin to copy. */
+  async inviteLinkUrl(connectionId: string): Promise<{ linkId: string; url: string }> {
+    const conn = await this.connections.get(connectionId);
+    const kept = (conn.syncState as SyncState).inviteLink;
+    if (!kept) throw new IdsyncError('link.not_found', `connection ${connectionId} keeps no invite link (policy.inviteLink is off, or no run has happened since it was turned on)`, { connectionId });
+    return { linkId: kept.linkId, url: this.linkKeeper.url(kept) };
   }
 
   /** Re-plans now from a fresh listing and applies held deactivations up to `max` (never a blind replay). */
@@ -252,6 +266,12 @@ export class ReconcileService {
       if (err.code !== 'invite.duplicate') log.info('auto-invite deferred', { email: a.email, code: err.code });
       return 0;
     }
+  }
+
+  private async keepInviteLink(conn: DirectoryConnection, enabled: boolean, state: SyncState, plan: Plan) {
+    const offboarded = new Set(plan.actions.filter((a) => a.kind === 'deactivate' && a.evidence.applied === true && a.memberId).map((a) => a.memberId!));
+    const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
+    return this.linkKeeper.keep(conn, enabled, state.inviteLink, offboarded, actor);
   }
 
   private async pendingInviteEmails(orgId: string): Promise<string[]> {

@@ -61,6 +61,7 @@ export function createListing<X extends object = object>(read: PageReader<X>, de
       authCalls: now.authCalls - startCounters.authCalls,
       retries: now.retries - startCounters.retries,
       throttled: now.throttled - startCounters.throttled,
+      byStatus: Object.fromEntries(Object.entries(now.byStatus).map(([k, n]) => [k, n - (startCounters.byStatus[k] ?? 0)]).filter(([, n]) => n !== 0)),
     };
     const err = complete ? undefined : (error ?? { code: 'connector.incomplete' as const, message: 'the listing has not finished' });
     return { ...extra, complete, users, pages, restarts, counters, durationMs: deps.clock.now().getTime() - startedAt, ...(err ? { error: err } : {}) };

@@ -25,6 +25,8 @@ export interface DirectoryUser {
   readonly provider: DirectoryProvider;
   /** Immutable upstream id: Google user id, Graph object id, GitHub numeric user id (as a string). */
   readonly id: string;
+  /** When the directory says the user's state last changed (Graph deletedDateTime); absent when it does not say. */
+  readonly stateChangedAt?: string;
   /** Google primaryEmail, Graph userPrincipalName, GitHub login. */
   readonly login: string;
   /** The address mail goes to, lower-cased; null when the directory has none (GitHub without SAML). */
@@ -46,6 +48,8 @@ export interface DirectoryTombstone {
   readonly deleted: true;
   /** What the directory answered, e.g. "404 from GET /users/{id}". */
   readonly reason: string;
+  /** When the directory says the user was deleted (Graph deletedItems' deletedDateTime), if it says. */
+  readonly deletedAt?: string;
 }
 
 export function isTombstone(v: DirectoryUser | DirectoryTombstone): v is DirectoryTombstone {
@@ -60,6 +64,8 @@ export interface ConnectorCounters {
   readonly retries: number;
   /** Responses the directory marked as throttling (429, Google quota 403, GitHub rate limits). */
   readonly throttled: number;
+  /** Attempts by outcome: "2xx", "3xx", "4xx", "5xx" by status class, "429" on its own, "network" when no response came. */
+  readonly byStatus: Readonly<Record<string, number>>;
 }
 
 export interface ListingError {

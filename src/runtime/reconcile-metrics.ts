@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DirectoryConnection } from '../domain/model.js';
-import type { RunSummary } from '../services/reconcile/service.js';
+import type { RunDetails, RunSummary } from '../services/reconcile/service.js';
 
 const STATUSES = ['completed', 'held', 'incomplete', 'failed'] as const;
 
@@ -20,14 +20,26 @@ export function createReconcileMetrics(registry: Registry) {
   const deactivations = new Counter({ name: 'idsync_reconcile_deactivations_total', help: 'Members deactivated by the reconciler.', labelNames: ['provider'] as const, registers: [registry] });
   const held = new Counter({ name: 'idsync_reconcile_held_deactivations_total', help: 'Deactivations held for approval by a guard.', labelNames: ['provider'] as const, registers: [registry] });
   const drift = new Counter({ name: 'idsync_reconcile_drift_total', help: 'SCIM-managed members the directory says are suspended or gone.', labelNames: ['provider'] as const, registers: [registry] });
-  const apiCalls = new Counter({ name: 'idsync_directory_api_calls_total', help: 'Directory API calls made by reconcile runs.', labelNames: ['provider'] as const, registers: [registry] });
+  const apiCalls = new Counter({
+    name: 'idsync_directory_api_calls_total',
+    help: 'Directory API calls made by reconcile runs, by outcome (2xx, 3xx, 4xx, 5xx, 429, network).',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'idsync_reconcile_offboarding_lag_seconds',
+    help: 'Time from the upstream change to the local deactivation: exact where the directory dates it (source="directory"), else an upper bound from the previous complete read (source="previous_read").',
+    labelNames: ['provider', 'source'] as const,
+    buckets: [60, 300, 900, 1800, 3600, 7200, 21600, 86400],
+    registers: [registry],
+  });
   const status = new Gauge({
     name: 'idsync_reconcile_connection_status',
     help: "1 for the status of each connection's last run (completed, held, incomplete, failed).",
     labelNames: ['connection', 'org', 'provider', 'status'] as const,
     registers: [registry],
   });
-  return (summary: RunSummary, conn: DirectoryConnection): void => {
+  return (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails): void => {
     if (summary.dryRun) return;
     const provider = conn.provider;
     const final = summary.status === 'approved' || summary.status === 'rejected' || summary.status === 'running' ? 'completed' : summary.status;
@@ -36,7 +48,9 @@ export function createReconcileMetrics(registry: Registry) {
     deactivations.inc({ provider }, summary.deactivated);
     held.inc({ provider }, summary.held);
     drift.inc({ provider }, summary.drift);
-    apiCalls.inc({ provider }, summary.apiCalls);
+    const byStatus = summary.apiCallsByStatus ?? { unknown: summary.apiCalls };
+    for (const [outcome, n] of Object.entries(byStatus)) if (n > 0) apiCalls.inc({ provider, status: outcome }, n);
+    for (const l of details?.offboardingLags ?? []) lag.observe({ provider, source: l.source }, l.seconds);
     for (const s of STATUSES) status.set({ connection: conn.id, org: conn.orgId, provider, status: s }, s === final ? 1 : 0);
   };
 }

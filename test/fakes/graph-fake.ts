@@ -9,7 +9,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { bearer, FakeServer, form, type FakeRequest, type Reply } from './server.js';
 
-export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups';
+export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups' | 'deletedItems.get';
 
 export interface GraphFakeOptions {
   users: number;
@@ -46,7 +46,7 @@ export class GraphFake {
   private generation = 0;
   private version = 1;
   /** index → version of its last change; removed users have `removed` set. */
-  private readonly changes = new Map<number, { version: number; removed?: 'changed' | 'deleted'; disabled?: boolean }>();
+  private readonly changes = new Map<number, { version: number; removed?: 'changed' | 'deleted'; disabled?: boolean; deletedAt?: string }>();
   private deltaGeneration = 0;
 
   constructor(readonly opts: GraphFakeOptions) {
@@ -60,6 +60,8 @@ export class GraphFake {
       if (gm) return { route: 'group.members', handle: () => this.guard(req, () => (gm[1] === opts.groupId ? this.list(req, (i) => !this.isRemoved(i) && this.inGroup(i)) : gErr(404, 'Request_ResourceNotFound', `Resource '${gm[1]}' does not exist or one of its queried reference-property objects are not present.`))) };
       const cm = /^\/v1\.0\/users\/([^/]+)\/checkMemberGroups$/.exec(p);
       if (req.method === 'POST' && cm) return { route: 'checkMemberGroups', handle: () => this.guard(req, () => this.checkMemberGroups(req, cm[1]!)) };
+      const dm = /^\/v1\.0\/directory\/deletedItems\/([^/]+)$/.exec(p);
+      if (dm) return { route: 'deletedItems.get', handle: () => this.guard(req, () => this.deletedItem(decodeURIComponent(dm[1]!))) };
       const um = /^\/v1\.0\/users\/([^/]+)$/.exec(p);
       if (um) return { route: 'users.get', handle: () => this.guard(req, () => this.get(req, decodeURIComponent(um[1]!))) };
       return undefined;
@@ -85,7 +87,7 @@ export class GraphFake {
     this.changes.set(i, { version: ++this.version, disabled: true });
   }
   remove(i: number, reason: 'changed' | 'deleted' = 'changed'): void {
-    this.changes.set(i, { version: ++this.version, removed: reason });
+    this.changes.set(i, { version: ++this.version, removed: reason, deletedAt: new Date().toISOString() });
   }
   /** The deltaLink a round finishing now would carry (for faults that end a delta round early). */
   deltaLinkNow(): string {
@@ -191,6 +193,14 @@ export class GraphFake {
     const i = parseInt(id.slice(-12), 16);
     if (graphId(i) !== id || i >= this.opts.users || this.isRemoved(i)) return gErr(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
     return { status: 200, body: this.select(this.userAt(i), req.url.searchParams.get('$select')) };
+  }
+
+  /** GET /directory/deletedItems/{id}: soft-deleted users (`@removed` reason "changed") are restorable and dated; hard-deleted ones are gone. */
+  private deletedItem(id: string): Reply {
+    const i = parseInt(id.slice(-12), 16);
+    const c = this.changes.get(i);
+    if (graphId(i) !== id || c?.removed !== 'changed') return gErr(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    return { status: 200, body: { '@odata.type': '#microsoft.graph.user', id, deletedDateTime: c.deletedAt } };
   }
 
   private checkMemberGroups(req: FakeRequest, id: string): Reply {

@@ -40,6 +40,7 @@ interface MutableCounters {
   authCalls: number;
   retries: number;
   throttled: number;
+  byStatus: Record<string, number>;
 }
 
 export class HttpClient {
@@ -50,7 +51,7 @@ export class HttpClient {
   private readonly random: () => number;
   private readonly fetchImpl: typeof fetch | undefined;
   private readonly deadlineAt: number;
-  private readonly counts: MutableCounters = { apiCalls: 0, authCalls: 0, retries: 0, throttled: 0 };
+  private readonly counts: MutableCounters = { apiCalls: 0, authCalls: 0, retries: 0, throttled: 0, byStatus: {} };
   /** Set when a response announced an exhausted quota (GitHub x-ratelimit-remaining: 0). */
   private notBefore = 0;
 
@@ -69,7 +70,7 @@ export class HttpClient {
   }
 
   counters(): ConnectorCounters {
-    return { ...this.counts };
+    return { ...this.counts, byStatus: { ...this.counts.byStatus } };
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -146,8 +147,10 @@ export class HttpClient {
       const fetchImpl = this.fetchImpl ?? globalThis.fetch;
       const res = await fetchImpl(url, { method: req.method ?? 'GET', headers, body: req.body ?? null, signal, redirect: 'manual' });
       const text = await res.text();
+      this.count(res.status === 429 ? '429' : `${Math.floor(res.status / 100)}xx`);
       return { status: res.status, headers: res.headers, text, url: url.toString() };
     } catch (err) {
+      this.count('network');
       this.checkAbort(req, where);
       const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : describeNetworkError(err);
       return connectorError('connector.unreachable', `${req.method ?? 'GET'} ${url.host}${url.pathname}: ${reason}`, { ...where, host: url.host }, err);
@@ -175,6 +178,10 @@ export class HttpClient {
 
   private checkAbort(req: HttpRequest, where: Where): void {
     if (req.signal?.aborted) throw connectorError('connector.aborted', 'the run was cancelled', where, req.signal.reason);
+  }
+
+  private count(outcome: string): void {
+    this.counts.byStatus[outcome] = (this.counts.byStatus[outcome] ?? 0) + 1;
   }
 
   private now(): number {

@@ -43,6 +43,7 @@ export function mapGraphUser(u: GraphUser): DirectoryUser {
     emails,
     name: { given: u.givenName || null, family: u.surname || null, display: u.displayName || null },
     state,
+    ...(u.deletedDateTime ? { stateChangedAt: u.deletedDateTime } : {}),
     isAdmin: false,
     raw: u,
   };

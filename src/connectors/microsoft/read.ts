@@ -69,6 +69,22 @@ export function readGraphUsers(client: HttpClient, auth: BearerAuth, config: Mic
 }
 
 const checkMemberGroups = z.object({ value: z.array(z.string()) });
+const deletedItem = z.looseObject({ deletedDateTime: z.string().nullish() });
+
+/**
+ * When a user that /users no longer has was deleted: a soft-deleted (restorable) user is in
+ * /directory/deletedItems with its deletedDateTime; a hard-deleted one is not. Only a date for the
+ * metrics: any failure answers undefined and never changes the tombstone.
+ */
+async function deletedDateTime(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig, id: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const res = await client.send({ op: 'directory.deletedItems', url: `${config.graphBaseUrl}/v1.0/directory/deletedItems/${encodeURIComponent(id)}?$select=id,deletedDateTime`, auth, signal, accept: [403, 404] });
+    if (res.status !== 200) return undefined;
+    return parseGraph(deletedItem, res, 'directory.deletedItems').deletedDateTime ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * GET /users/{id}: 404 means gone. With a groupId scope, a user no longer (transitively) in the
@@ -77,7 +93,10 @@ const checkMemberGroups = z.object({ value: z.array(z.string()) });
 export async function getGraphUser(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig, id: string, signal?: AbortSignal): Promise<DirectoryUser | DirectoryTombstone> {
   const base = `${config.graphBaseUrl}/v1.0/users/${encodeURIComponent(id)}`;
   const res = await client.send({ op: 'users.get', url: `${base}?$select=${GRAPH_USER_SELECT}`, auth, signal, accept: [404] });
-  if (res.status === 404) return { provider: 'microsoft', id, deleted: true, reason: describe(res, graphUpstreamError(res)) };
+  if (res.status === 404) {
+    const deletedAt = await deletedDateTime(client, auth, config, id, signal);
+    return { provider: 'microsoft', id, deleted: true, reason: describe(res, graphUpstreamError(res)), ...(deletedAt ? { deletedAt } : {}) };
+  }
   const user = mapGraphUser(parseGraph(graphUserSchema, res, 'users.get'));
   if (config.groupId === undefined) return user;
   const check = await client.send({

@@ -13,6 +13,8 @@ export type SyncState = {
   lastCompleteSize?: number;
   /** Graph delta cursor, advanced only when every change it covers was applied. */
   delta?: DeltaSyncState;
+  /** When the last complete read (full or delta) finished. */
+  lastCompleteAt?: string;
   /** When the last complete full round finished. */
   lastFullAt?: string;
   /** policy.inviteLink: the connection's directory-gated link and its sealed URL. */

@@ -26,6 +26,8 @@ export interface RunSummary {
   drift: number;
   protected: number;
   apiCalls: number;
+  /** The run's API calls by outcome ("2xx", "4xx", "5xx", "429", "network"). */
+  apiCallsByStatus?: Readonly<Record<string, number>>;
   durationMs: number;
   guards: Plan['guards'];
   /** policy.inviteLink: the connection's directory-gated link after this run, and links rotated for offboarded creators. */
@@ -33,6 +35,16 @@ export interface RunSummary {
   /** `delta`: only the users that changed since the last round were read (Graph delta). */
   listingMode?: 'full' | 'delta';
   error?: { code: string; message: string };
+}
+
+/** What metrics want of a run beyond its summary. */
+export interface RunDetails {
+  /**
+   * Per applied deactivation, the time since the upstream change: exact when the directory dates
+   * it (`directory`: Graph deletedDateTime), else an upper bound from the previous complete read
+   * (`previous_read`), when the person was not yet offboarded there.
+   */
+  offboardingLags: { seconds: number; source: 'directory' | 'previous_read' }[];
 }
 
 export interface RunOptions {
@@ -62,7 +74,7 @@ export class ReconcileService {
     private readonly invitations: Pick<InvitationService, 'invite'>,
     private readonly linkKeeper: InviteLinkKeeper,
     /** Told about every finished run (metrics). */
-    private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection) => void = () => {},
+    private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails) => void = () => {},
   ) {}
 
   async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
@@ -97,9 +109,11 @@ export class ReconcileService {
       const history = { missing: state.missing ?? {}, ...(typeof state.lastCompleteSize === 'number' ? { lastCompleteSize: state.lastCompleteSize } : {}) };
       const removals = result.complete ? await this.confirmRemovals(connector, users, members, conn.provider) : { confirmed: new Set<string>(), unconfirmed: 0 };
       const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete, mode }, policy, history };
-      const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base)) : {};
+      const deletedAt = new Map<string, string>();
+      const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base), deletedAt) : {};
       const pendingInvites = policy.autoInvite ? await this.pendingInviteEmails(conn.orgId) : [];
-      apiCalls = connector.counters().apiCalls;
+      const counters = connector.counters();
+      apiCalls = counters.apiCalls;
       const plan = planReconcile({ ...base, lookups, pendingInvites });
       for (const a of plan.actions) if (a.kind === 'deactivate' && removals.confirmed.has(a.directoryId ?? '')) a.evidence = { ...a.evidence, lookup: 'deleted' };
       if (opts.release !== undefined) release(plan, opts.release);
@@ -121,6 +135,7 @@ export class ReconcileService {
         drift: plan.counters.drift,
         protected: plan.counters.protected,
         apiCalls,
+        apiCallsByStatus: counters.byStatus,
         durationMs: Date.now() - started.getTime(),
         guards: plan.guards,
         listingMode: mode,
@@ -128,7 +143,7 @@ export class ReconcileService {
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
       };
       await this.finish(run, summary, plan.actions);
-      this.onRunFinished(summary, conn);
+      this.onRunFinished(summary, conn, { offboardingLags: offboardingLags(plan, (id) => deletedAt.get(id) ?? read.users.get(id)?.stateChangedAt, state, this.deps.clock.now()) });
       if (!opts.dryRun) {
         await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
           syncState: nextSyncState({ ...state, inviteLink: link?.kept }, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: JSON.stringify(policy) }),
@@ -200,8 +215,11 @@ export class ReconcileService {
     for (const u of [...users.values()].filter((x) => x.state === 'deleted' && linked.has(x.id)).slice(0, MAX_LOOKUPS)) {
       try {
         const found = await connector.getUser(u.id);
-        if (isTombstone(found)) confirmed.add(u.id);
-        else users.set(u.id, found);
+        if (!isTombstone(found)) users.set(u.id, found);
+        else {
+          confirmed.add(u.id);
+          if (found.deletedAt) users.set(u.id, { ...u, stateChangedAt: found.deletedAt });
+        }
       } catch {
         users.delete(u.id);
         unconfirmed++;
@@ -210,11 +228,14 @@ export class ReconcileService {
     return { confirmed, unconfirmed };
   }
 
-  private async lookups(connector: DirectoryConnector, missing: { memberId: string; directoryId: string }[]): Promise<Record<string, 'deleted' | 'present' | 'error'>> {
+  /** Point lookups of members missing from a full listing; `deletedAt` collects the dates the directory gives. */
+  private async lookups(connector: DirectoryConnector, missing: { memberId: string; directoryId: string }[], deletedAt: Map<string, string>): Promise<Record<string, 'deleted' | 'present' | 'error'>> {
     const out: Record<string, 'deleted' | 'present' | 'error'> = {};
     for (const { memberId, directoryId } of missing.slice(0, MAX_LOOKUPS)) {
       try {
-        out[memberId] = isTombstone(await connector.getUser(directoryId)) ? 'deleted' : 'present';
+        const found = await connector.getUser(directoryId);
+        out[memberId] = isTombstone(found) ? 'deleted' : 'present';
+        if (isTombstone(found) && found.deletedAt) deletedAt.set(directoryId, found.deletedAt);
       } catch {
         out[memberId] = 'error';
       }
@@ -305,6 +326,7 @@ export class ReconcileService {
 function nextSyncState(state: SyncState, plan: Plan, read: DirectoryRead, o: { unconfirmed: number; approved: boolean; now: Date; policy: string }): SyncState {
   const next: SyncState = { ...state, missing: plan.nextMissing };
   if (!read.result.complete) return next;
+  next.lastCompleteAt = o.now.toISOString();
   const dropped = plan.guards.some((g) => g.guard === 'size_drop' && !g.passed);
   if (read.mode === 'full' && (!dropped || o.approved)) next.lastCompleteSize = listedSize(read.users.values());
   if (read.nextState && plan.counters.held === 0 && o.unconfirmed === 0) {
@@ -313,6 +335,18 @@ function nextSyncState(state: SyncState, plan: Plan, read: DirectoryRead, o: { u
     if (read.mode === 'full') next.lastFullAt = o.now.toISOString();
   }
   return next;
+}
+
+function offboardingLags(plan: Plan, changedAt: (directoryId: string) => string | undefined, state: SyncState, now: Date): RunDetails['offboardingLags'] {
+  const previous = state.lastCompleteAt ? Date.parse(state.lastCompleteAt) : NaN;
+  const lags: RunDetails['offboardingLags'] = [];
+  for (const a of plan.actions) {
+    if (a.kind !== 'deactivate' || a.evidence.applied !== true) continue;
+    const dated = Date.parse(changedAt(a.directoryId ?? '') ?? '');
+    if (Number.isFinite(dated)) lags.push({ seconds: Math.max(0, (now.getTime() - dated) / 1000), source: 'directory' });
+    else if (Number.isFinite(previous)) lags.push({ seconds: Math.max(0, (now.getTime() - previous) / 1000), source: 'previous_read' });
+  }
+  return lags;
 }
 
 function emptyApplied() {

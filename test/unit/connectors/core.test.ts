@@ -9,7 +9,7 @@ import type { DirectoryUser } from '../../../src/ports/directory.js';
 import { captureLogger, fakeTime } from '../../support/connectors.js';
 
 const user = (id: string): DirectoryUser => ({ provider: 'google', id, login: id, primaryEmail: null, emails: [], name: { given: null, family: null, display: null }, state: 'active', isAdmin: false, raw: {} });
-const zero = () => ({ apiCalls: 0, authCalls: 0, retries: 0, throttled: 0 });
+const zero = () => ({ apiCalls: 0, authCalls: 0, retries: 0, throttled: 0, byStatus: {} });
 const listingDeps = () => ({ clock: fakeTime().clock, logger: captureLogger(), counters: zero });
 
 describe('waiting rules', () => {

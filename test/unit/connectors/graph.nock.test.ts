@@ -73,6 +73,8 @@ describe('Microsoft Graph connector (nock, documented response shapes)', () => {
     nock(GRAPH).get(/\/v1\.0\/users/).reply(200, page(0, 1));
     const { result } = await drain(open(time).listUsers());
     expect(result).toMatchObject({ complete: true, counters: { throttled: 1, retries: 3 } });
+    // Every attempt by outcome: the token request and the page that finally answered are the 2xx.
+    expect(result.counters.byStatus).toEqual({ '429': 1, '5xx': 2, '2xx': 2 });
     expect(time.sleeps).toEqual([2000, 4000, 1000]);
   });
 

@@ -10,7 +10,7 @@ type Invitation = { id: string; status: string; email: string; role: string };
 type InviteResult = { invitation: Invitation; link: string; mailed: boolean };
 type Link = { id: string; state: string; role: string; uses: number };
 type Connection = { id: string; credentials: string; name: string; policy: Record<string, unknown> };
-type Summary = { runId: string; status: string; dryRun: boolean; listed: number; linked: number; deactivated: number; held: number };
+type Summary = { runId: string; status: string; dryRun: boolean; listed: number; linked: number; deactivated: number; held: number; inviteLink?: { action: string; linkId: string } };
 type Run = { id: string; status: string; plan?: { kind: string; held?: boolean }[]; summary: Record<string, unknown> };
 
 const TENANT = '11111111-2222-4333-8444-555555555555';
@@ -167,6 +167,17 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     expect(second.body).toMatchObject({ status: 'held', held: 1 });
     expect((await api.call<Run>('post', `/orgs/${contoso.id}/runs/${second.body.runId}/reject`, provider)).body.status).toBe('rejected');
     expect(await status(2)).toBe('active');
+  });
+
+  it('when policy.inviteLink is turned on, then a run mints the gated link and its URL can be copied over the API', async () => {
+    const url = `/orgs/${contoso.id}/connections/${conn.id}/invite-link`;
+    expect((await api.call('get', url, provider)).body).toMatchObject({ error: { code: 'link.not_found' } });
+    await api.call('patch', `/orgs/${contoso.id}/connections/${conn.id}`, provider, { policy: { inviteLink: true } });
+    const run = await api.call<Summary>('post', `/orgs/${contoso.id}/connections/${conn.id}/runs`, provider, {});
+    expect(run.body.inviteLink).toMatchObject({ action: 'minted' });
+    const copied = await api.call<{ linkId: string; url: string }>('get', url, provider);
+    expect(copied.body).toEqual({ linkId: run.body.inviteLink!.linkId, url: expect.stringContaining('/join/') });
+    expect((await api.call('get', url, orgKey)).status).toBe(404);
   });
 
   it("when a member's account is moved to another org, then it arrives with its profile and identities and leaves the source", async () => {

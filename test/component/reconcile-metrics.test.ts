@@ -66,4 +66,12 @@ describe('reconcile metrics from real runs against a local Microsoft Graph', () 
     expect(await sample('idsync_reconcile_offboarding_lag_seconds_bucket', 'le="60",provider="microsoft",source="directory"')).toBe(1);
     expect(await sample('idsync_reconcile_offboarding_lag_seconds_bucket', 'le="60",provider="microsoft",source="previous_read"')).toBe(1);
   });
+
+  it('when a run lists the directory, then progress reports pages read and users seen, ending at the totals', async () => {
+    fake.expireDeltaTokens();
+    const seen: { users: number; pages: number }[] = [];
+    const run = await services.reconcile.run(connId, { dryRun: true, onProgress: (p) => seen.push(p) });
+    expect(run.listingMode).toBe('full');
+    expect(seen.at(-1)).toEqual({ users: run.listed, pages: 1 });
+  });
 });

@@ -22,7 +22,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
     .action(async (o: { connection: string; dryRun?: boolean; json?: boolean }) => {
       const tty = !o.json && process.stderr.isTTY;
       const r = await withServices(io, (s) =>
-        s.reconcile.run(o.connection, { dryRun: !!o.dryRun, ...(tty ? { onProgress: (n: number) => process.stderr.write(`\r  ${n} users listed…`) } : {}) }),
+        s.reconcile.run(o.connection, { dryRun: !!o.dryRun, ...(tty ? { onProgress: (p: { users: number; pages: number }) => process.stderr.write(`\r  ${p.pages} pages, ${p.users} users listed…`) } : {}) }),
       );
       if (tty) process.stderr.write('\n');
       if (o.json) printJson(io, r);

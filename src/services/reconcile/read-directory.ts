@@ -31,11 +31,17 @@ export interface DirectoryRead {
   nextState?: DeltaSyncState;
 }
 
+/** Users seen and pages read so far, for a terminal. */
+export interface ListingProgress {
+  users: number;
+  pages: number;
+}
+
 interface ReadOptions {
   /** The connection's policy, serialised: a cursor kept under another policy is not used. */
   policy: string;
   signal?: AbortSignal;
-  onProgress?: (users: number) => void;
+  onProgress?: (progress: ListingProgress) => void;
   now: Date;
 }
 
@@ -46,11 +52,17 @@ interface ReadOptions {
 export async function readDirectory(connector: DirectoryConnector, state: SyncState, opts: ReadOptions): Promise<DirectoryRead> {
   const op = opts.signal ? { signal: opts.signal } : {};
   const users = new Map<string, DirectoryUser>();
-  const collect = async (listing: AsyncIterable<DirectoryUser>) => {
+  const collect = async (listing: AsyncIterable<DirectoryUser> & { result(): ListingResult }) => {
+    let pages = 0;
+    const report = () => {
+      const now = listing.result().pages;
+      if (now !== pages) opts.onProgress?.({ users: users.size, pages: (pages = now) });
+    };
     for await (const u of listing) {
       users.set(u.id, u);
-      if (users.size % 1000 === 0) opts.onProgress?.(users.size);
+      if (opts.onProgress && users.size % 100 === 0) report();
     }
+    if (opts.onProgress) report();
   };
   if (!supportsDelta(connector)) {
     const listing = connector.listUsers(op);

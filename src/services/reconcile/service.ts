@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
 import type { InviteLinkKeeper } from './invite-link.js';
-import { readDirectory, type SyncState } from './read-directory.js';
+import { readDirectory, type ListingProgress, type SyncState } from './read-directory.js';
 import { emptyApplied, failedSummary, nextSyncState, offboardingLags, release, type RunDetails, type RunSummary } from './run-outcome.js';
 
 export type { RunDetails, RunSummary } from './run-outcome.js';
@@ -21,7 +21,7 @@ export interface RunOptions {
   release?: number;
   signal?: AbortSignal;
   /** Progress for a terminal: users seen so far. */
-  onProgress?: (users: number) => void;
+  onProgress?: (progress: ListingProgress) => void;
 }
 
 /** Point lookups per run are bounded: a flood of missing members is what the guards are for. */

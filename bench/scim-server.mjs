@@ -1,9 +1,11 @@
 // Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite, seeded with
 // one org of N users and a group of M members, plus a bare express handler serving a static body
 // of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
-// until killed.
+// until killed. BENCH_SEED_CACHE=DIR keeps a copy of the seeded database there (page for page, with
+// its fixtures) and reuses it on later runs of the same size: for iterating, not for recorded runs.
+import Database from 'better-sqlite3';
 import express from 'express';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../dist/app/daemon.js';
@@ -13,28 +15,59 @@ import { createLogger } from '../dist/logging/winston-logger.js';
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const GROUP = Number(process.env.BENCH_GROUP ?? 50_000);
 const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-'));
+const cacheDir = process.env.BENCH_SEED_CACHE;
+const cached = cacheDir ? join(cacheDir, `u${USERS}-g${GROUP}`) : undefined;
+const reuse = cached !== undefined && existsSync(join(cached, 'fixtures.json'));
+if (reuse) {
+  copyFileSync(join(cached, 'idsync.db'), join(dir, 'idsync.db'));
+  copyFileSync(join(cached, 'secret.key'), join(dir, 'secret.key'));
+}
 const config = loadConfig({
-  env: { IDSYNC_DATA_DIR: dir, IDSYNC_PORT: '0', IDSYNC_HOST: '127.0.0.1', IDSYNC_SCIM_RATE_LIMIT: '0', IDSYNC_LOG_LEVEL: 'error', IDSYNC_PUBLIC_URL: 'http://127.0.0.1' },
+  env: {
+    IDSYNC_DATA_DIR: dir,
+    IDSYNC_PORT: '0',
+    IDSYNC_HOST: '127.0.0.1',
+    IDSYNC_SCIM_RATE_LIMIT: '0',
+    IDSYNC_LOG_LEVEL: 'error',
+    IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
+    // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
+  },
   cwd: dir,
 });
 const daemon = await startDaemon(config, { logger: createLogger({ level: 'error', format: 'json' }) });
-const s = daemon.services;
-const actor = { kind: 'system', label: 'bench' };
-const org = await s.orgs.create({ name: 'Bench' }, actor);
-const writer = { kind: 'scim' };
-const t0 = Date.now();
-const ids = [];
-for (let i = 0; i < USERS; i++) {
-  const userName = `user${i}@bench.example`;
-  const m = await s.provisioning.create(org.id, { userName, name: { givenName: 'U', familyName: String(i) }, emails: [{ value: userName, type: 'work', primary: true }], attributes: {} }, true, actor, writer);
-  ids.push(m.id);
+async function seed() {
+  const s = daemon.services;
+  const actor = { kind: 'system', label: 'bench' };
+  const org = await s.orgs.create({ name: 'Bench' }, actor);
+  const writer = { kind: 'scim' };
+  const t0 = Date.now();
+  const ids = [];
+  for (let i = 0; i < USERS; i++) {
+    const userName = `user${i}@bench.example`;
+    const m = await s.provisioning.create(org.id, { userName, name: { givenName: 'U', familyName: String(i) }, emails: [{ value: userName, type: 'work', primary: true }], attributes: {} }, true, actor, writer);
+    ids.push(m.id);
+  }
+  const seedUsersMs = Date.now() - t0;
+  const team = await s.teams.create(org.id, { displayName: 'Big Group' }, actor);
+  const t1 = Date.now();
+  for (let i = 0; i < GROUP; i += 1000) await s.teams.addMembers(org.id, team.id, ids.slice(i, Math.min(GROUP, i + 1000)), actor);
+  const seedGroupMs = Date.now() - t1;
+  const { token } = await s.credentials.createScimToken(org.id, actor, 'bench');
+  return { token, groupId: team.id, outsiders: ids.slice(GROUP, Math.min(USERS, GROUP + 5000)), seedUsersMs, seedGroupMs };
 }
-const seedUsersMs = Date.now() - t0;
-const team = await s.teams.create(org.id, { displayName: 'Big Group' }, actor);
-const t1 = Date.now();
-for (let i = 0; i < GROUP; i += 1000) await s.teams.addMembers(org.id, team.id, ids.slice(i, Math.min(GROUP, i + 1000)), actor);
-const seedGroupMs = Date.now() - t1;
-const { token } = await s.credentials.createScimToken(org.id, actor, 'bench');
+const fixtures = reuse ? JSON.parse(readFileSync(join(cached, 'fixtures.json'), 'utf8')) : await seed();
+if (cached && !reuse) {
+  mkdirSync(cached, { recursive: true });
+  // The backup API copies pages as they are: the copy keeps the seeded file's layout (VACUUM
+  // would compact it and make later runs faster than a fresh seed).
+  const copy = new Database(config.sqlite.path, { readonly: true });
+  await copy.backup(join(cached, 'idsync.db'));
+  copy.close();
+  copyFileSync(join(dir, 'secret.key'), join(cached, 'secret.key'));
+  writeFileSync(join(cached, 'fixtures.json'), JSON.stringify(fixtures));
+}
+const { token, groupId, outsiders, seedUsersMs, seedGroupMs } = fixtures;
 
 // The baseline: an express handler returning a static body as large as a real lookup answer.
 const sample = await (await fetch(`${daemon.url}/scim/v2/Users?filter=${encodeURIComponent('userName eq "user7@bench.example"')}`, { headers: { authorization: `Bearer ${token}` } })).text();
@@ -52,8 +85,9 @@ process.stdout.write(
     idsync: daemon.port,
     bare: bareServer.address().port,
     token,
-    groupId: team.id,
-    outsiders: ids.slice(GROUP, Math.min(USERS, GROUP + 5000)),
+    groupId,
+    outsiders,
+    seedCached: reuse,
     users: USERS,
     groupSize: GROUP,
     seedUsersMs,

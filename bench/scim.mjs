@@ -1,9 +1,10 @@
 // SCIM benchmark: `npm run build && node bench/scim.mjs` (BENCH_USERS, BENCH_GROUP, BENCH_SECONDS to scale).
 // Runs the daemon and a bare express baseline in one child process and drives both with autocannon,
-// side by side in the same run, then appends the numbers to bench/RESULTS.md.
+// side by side in the same run, then appends the numbers to bench/RESULTS.md (not with BENCH_RECORD=0).
+// BENCH_SEED_CACHE=DIR reuses a seeded database between runs (see scim-server.mjs).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 
@@ -17,12 +18,24 @@ const info = await new Promise((resolve, reject) => {
 });
 const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
 
-function run(port, opts) {
-  return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, headers: auth, ...opts }, (err, r) => (err ? reject(err) : resolve(r)));
+// The server process's CPU time (Linux /proc, in ms): CPU per request is far less sensitive to
+// other load on the machine than req/s, so it is reported beside it.
+const statPath = `/proc/${child.pid}/stat`;
+const cpuMs = () => {
+  if (!existsSync(statPath)) return undefined;
+  const f = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+};
+
+async function run(port, opts) {
+  const c0 = cpuMs();
+  const r = await new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, headers: auth, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
   });
+  const c1 = cpuMs();
+  return { ...r, cpuUsPerRequest: c0 === undefined || c1 === undefined ? undefined : Math.round(((c1 - c0) * 1000) / r.requests.total) };
 }
-const summary = (r) => ({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+const summary = (r) => ({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuUsPerRequest: r.cpuUsPerRequest });
 
 let n = 0;
 const lookup = {
@@ -31,6 +44,10 @@ const lookup = {
 const create = {
   requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, path: '/scim/v2/Users', body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new${process.pid}-${n++}@bench.example`, active: true }) }) }],
 };
+
+// A short warm-up of both servers (JIT, caches), not measured: BENCH_WARMUP seconds, 0 for none.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+if (WARMUP > 0) for (const port of [info.bare, info.idsync]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
 
 const results = {};
 results.lookupBare = summary(await run(info.bare, lookup));
@@ -60,7 +77,7 @@ const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
   `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, SQLite, ${info.users.toLocaleString('en')} users in one org`,
   '',
-  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on both, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
   '',
   '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
   '|---|---|---|---|---|---|---|',
@@ -68,6 +85,8 @@ const lines = [
   `| \`POST /Users\` (new user) | ${results.createBare.rps} | ${results.createIdsync.rps} | ${ratio(results.createIdsync.rps, results.createBare.rps)} | ${results.createIdsync.p50} | ${results.createIdsync.p99} | — |`,
   '',
   `Group member add (\`PATCH /Groups/{id}\` add one member, one at a time, group at ${info.groupSize.toLocaleString('en')}+ members): median ${results.groupAdd.median} ms, p99 ${results.groupAdd.p99} ms over ${results.groupAdd.samples} adds (target: median < 5 ms).`,
+  '',
+  `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',
   `Non-2xx / errors: lookups ${results.lookupIdsync.non2xx}/${results.lookupIdsync.errors}, creates ${results.createIdsync.non2xx}/${results.createIdsync.errors}.`,
   '',

@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
-import helmet from 'helmet';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import type { Services } from '../services/index.js';
@@ -11,6 +10,7 @@ import { joinRouter, type JoinRouterDeps } from './join/router.js';
 import type { HttpMetrics } from './metrics.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
@@ -36,9 +36,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.use(requestContext(deps.logger, deps.metrics));
-  app.use(helmet());
-  app.use(healthRoutes(deps.store, deps.metrics));
-  // SCIM parses its own bodies and answers every error in the SCIM error schema.
+  // helmet()'s headers, computed once (test/component/scim-http.test.ts holds them equal).
+  app.use(securityHeaders());
+  // SCIM parses its own bodies and answers every error in the SCIM error schema. Mounted ahead of
+  // the health routes (disjoint paths) so the provisioning hot path does not walk their layers.
   app.use(
     '/scim/v2',
     scimRouter({
@@ -52,6 +53,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       rateLimitBurst: deps.scim.rateLimitBurst,
     }),
   );
+  app.use(healthRoutes(deps.store, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -109,4 +109,47 @@ describe.each(STORES)('SCIM Groups on %s', (kind) => {
     expect((await other.get<List>('/Groups')).body.totalResults).toBe(0);
     expect((await other.get(`/Groups/${String(all.Resources[0]!.id)}`)).status).toBe(404);
   });
+
+  it("when a group's members are paged with filter groups.value eq, then pages follow the order they were added, with exact totals", async () => {
+    const g = (await group('Paged Members')).body;
+    const order = [...users.slice(20, 32)].reverse();
+    for (const value of order) expect((await patch(g.id, [{ op: 'add', path: 'members', value: [{ value }] }])).status).toBe(200);
+    const q = (filter: string, extra = '') => scim.get<List & { startIndex: number }>(`/Users?filter=${encodeURIComponent(filter)}${extra}`);
+    const paged: Json[] = [];
+    for (let start = 1; start <= order.length; start += 5) {
+      const page = (await q(`groups.value eq "${String(g.id)}"`, `&startIndex=${start}&count=5&attributes=userName`)).body;
+      expect(page).toMatchObject({ totalResults: order.length, startIndex: start, itemsPerPage: Math.min(5, order.length - start + 1) });
+      paged.push(...page.Resources);
+    }
+    expect(paged.map((u) => u.id)).toEqual(order);
+    expect(paged[0]).toEqual({ schemas: [USER], id: order[0], userName: 'g31@groups.example' });
+    // The bracket form and an upper-cased id name the same group; past the end is an empty page.
+    expect((await q(`groups[value eq "${String(g.id).toUpperCase()}"]`, '&count=1000')).body.Resources.map((u) => u.id)).toEqual(order);
+    expect((await q(`groups.value eq "${String(g.id)}"`, '&startIndex=13&count=5')).body).toMatchObject({ totalResults: 12, itemsPerPage: 0, Resources: [] });
+    expect((await q(`groups.value eq "${String(g.id)}"`, '&count=0')).body).toMatchObject({ totalResults: 12, itemsPerPage: 0 });
+    // Without attributes each user carries its groups, as on any other list.
+    expect(((await q(`groups.value eq "${String(g.id)}"`, '&count=1')).body.Resources[0]!.groups as Json[]).map((x) => x.value)).toContain(g.id);
+    expect((await q('groups.value eq "no-such-group"')).body).toMatchObject({ totalResults: 0, Resources: [] });
+    const { scim: other } = await f.newOrg('Group Peeker');
+    expect((await other.get<List>(`/Users?filter=${encodeURIComponent(`groups.value eq "${String(g.id)}"`)}`)).body.totalResults).toBe(0);
+  });
+
+  it("when groups.value eq is combined with other conditions, then they are evaluated on the group's members only", async () => {
+    const a = (await group('Combo A', users.slice(33, 39))).body;
+    const b = (await group('Combo B', users.slice(36, 40))).body;
+    for (const id of users.slice(33, 35)) await scim.patch(`/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    const ids = async (filter: string, extra = '') => (await scim.get<List>(`/Users?filter=${encodeURIComponent(filter)}${extra}`)).body;
+    const active = await ids(`groups.value eq "${String(a.id)}" and active eq true`, '&count=2');
+    expect(active.totalResults).toBe(4);
+    expect(active.Resources.map((u) => u.id)).toEqual(users.slice(35, 37));
+    expect((await ids(`active eq false and groups.value eq "${String(a.id)}"`)).Resources.map((u) => u.id)).toEqual(users.slice(33, 35));
+    expect((await ids(`groups.value eq "${String(a.id)}" and groups.value eq "${String(b.id)}"`)).Resources.map((u) => u.id)).toEqual(users.slice(36, 39));
+    expect((await ids(`groups.value eq "${String(a.id)}" and userName sw "g3"`, '&sortBy=userName&sortOrder=descending')).Resources.map((u) => u.userName)).toEqual(
+      ['g38', 'g37', 'g36', 'g35', 'g34', 'g33'].map((n) => `${n}@groups.example`),
+    );
+    // A removed user leaves the group, its count and its pages.
+    await scim.delete(`/Users/${users[38]!}`);
+    expect((await ids(`groups.value eq "${String(b.id)}"`)).Resources.map((u) => u.id)).toEqual([users[36], users[37], users[39]]);
+    expect((await ids(`groups.value eq "${String(b.id)}"`)).totalResults).toBe(3);
+  });
 });

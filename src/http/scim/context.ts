@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Actor, ManagedBy } from '../../domain/model.js';
 import type { CredentialService } from '../../services/credentials.js';
 import { ScimError } from './errors.js';
@@ -21,7 +21,7 @@ declare module 'express-serve-static-core' {
  * outage while checking it is a 503, never a 401 (an IdP would otherwise disable provisioning).
  */
 export function scimAuth(credentials: CredentialService) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return async (req: Request, res: Response): Promise<void> => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (!m) throw new ScimError(401, 'missing bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="idsync SCIM"' });
     let token;
@@ -39,19 +39,17 @@ export function scimAuth(credentials: CredentialService) {
       actor: { kind: 'scim', id: token.id, ...(token.label ? { label: token.label } : {}) },
       writer: { kind: 'scim', tokenId: token.id },
     };
-    next();
   };
 }
 
 /**
  * Per-token token bucket (per replica). Over the limit: 429 with Retry-After, which Okta and Entra
- * both honour by backing off.
+ * both honour by backing off. Takes one request for the token id, or throws the 429.
  */
 export function scimRateLimit(perSecond: number, burst: number, now: () => number = () => Date.now()) {
   const buckets = new Map<string, { tokens: number; at: number }>();
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    if (perSecond <= 0) return next();
-    const id = res.locals.scim.tokenId;
+  return (id: string): void => {
+    if (perSecond <= 0) return;
     const t = now();
     const b = buckets.get(id) ?? { tokens: burst, at: t };
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
@@ -62,6 +60,5 @@ export function scimRateLimit(perSecond: number, burst: number, now: () => numbe
       throw new ScimError(429, `rate limit of ${perSecond} requests per second exceeded for this token`, undefined, { 'Retry-After': String(wait) });
     }
     b.tokens -= 1;
-    next();
   };
 }

@@ -4,7 +4,7 @@ import { isIdsyncError } from '../../domain/errors.js';
 import type { Team } from '../../domain/model.js';
 import { ScimError } from './errors.js';
 import { parseFilter } from './filter/parse.js';
-import { checkIfMatch, sendResource } from './http-util.js';
+import { checkIfMatch, sendJson, sendResource } from './http-util.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
 import { normalizePatchBody, normalizeValues, type PatchOperation } from './normalize.js';
 import { project, wants } from './projection.js';
@@ -88,12 +88,12 @@ export function groupsRouter(deps: ScimDeps): Router {
     }
     if (!f && !q.sortBy) {
       const slice = pool.slice(q.startIndex - 1, q.startIndex - 1 + q.count);
-      res.json(listResponse(await Promise.all(slice.map(async (t) => project(await render(t, withMembers), q.projection))), pool.length, q.startIndex));
+      sendJson(res, 200, listResponse(await Promise.all(slice.map(async (t) => project(await render(t, withMembers), q.projection))), pool.length, q.startIndex));
       return;
     }
     const rendered = await Promise.all(pool.map((t) => render(t, withMembers)));
     const { page, total } = filterSortPage(rendered, q);
-    res.json(listResponse(page.map((x) => project(x, q.projection)), total, q.startIndex));
+    sendJson(res, 200, listResponse(page.map((x) => project(x, q.projection)), total, q.startIndex));
   }
 
   r.get('/', async (req, res) => list(req, res, parseListQuery(req.query as Json)));

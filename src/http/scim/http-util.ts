@@ -16,6 +16,27 @@ export function checkIfMatch(req: Request, version: number): number | undefined 
 }
 
 export function sendResource(res: Response, status: number, body: unknown, version: number): void {
-  res.status(status).setHeader('ETag', etagOf(version));
-  res.type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  res.setHeader('ETag', etagOf(version));
+  sendJson(res, status, body);
+}
+
+const CONTENT_TYPE_UTF8 = `${SCIM_CONTENT_TYPE}; charset=utf-8`;
+
+/**
+ * A SCIM JSON body, as express's res.send would write it (same Content-Type, Content-Length, HEAD
+ * without a body) minus its per-response work: charset re-parsing and, unless the client sent a
+ * conditional header, the freshness check (which then goes through res.send as before).
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  const h = res.req.headers;
+  if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) {
+    res.status(status).type(SCIM_CONTENT_TYPE).send(text);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', CONTENT_TYPE_UTF8);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(text);
 }

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../ports/logger.js';
 import type { HttpMetrics } from '../metrics.js';
 import { scimAuth, scimRateLimit } from './context.js';
@@ -17,23 +17,40 @@ export interface ScimRouterOptions extends ScimDeps {
 
 const KNOWN = new Set(['Users', 'Groups', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me']);
 
+/** type-is's hasBody: only such requests reach the JSON parser (it would skip the others anyway). */
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length']));
+
 /** Everything under /scim/v2: its own body parser, auth, rate limit, resources and SCIM error bodies. */
 export function scimRouter(opts: ScimRouterOptions): Router {
   const r = Router();
-  r.use((_req, res, next) => {
-    res.type(SCIM_CONTENT_TYPE);
-    next();
-  });
-  r.use(express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
-  r.use((req, res, next) => {
+  const json = express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] });
+  const authenticate = scimAuth(opts.services.credentials);
+  const takeRate = scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst);
+  const count = (req: Request, res: Response) => {
     res.on('finish', () => {
       const resource = /^\/([A-Za-z]+)/.exec(req.path)?.[1] ?? 'root';
       opts.metrics.scimRequests.inc({ org: res.locals.scim?.orgId ?? 'unauthenticated', method: req.method, resource: KNOWN.has(resource) ? resource : 'other', status: String(res.statusCode) });
     });
+  };
+  // One layer for what every SCIM request goes through, in this order: content type, body, request
+  // counter (after a body that parsed), token, rate limit. Each used to be its own layer.
+  const guarded = async (req: Request, res: Response, next: NextFunction) => {
+    count(req, res);
+    await authenticate(req, res);
+    takeRate(res.locals.scim.tokenId);
     next();
+  };
+  r.use((req, res, next) => {
+    res.setHeader('Content-Type', SCIM_CONTENT_TYPE);
+    if (!hasBody(req)) {
+      guarded(req, res, next).catch(next);
+      return;
+    }
+    json(req, res, (err?: unknown) => {
+      if (err) next(err);
+      else guarded(req, res, next).catch(next);
+    });
   });
-  r.use(scimAuth(opts.services.credentials));
-  r.use(scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst));
   r.use('/Users', usersRouter(opts));
   r.use('/Groups', groupsRouter(opts));
   r.all(['/Bulk', '/.search', '/Me'], () => {

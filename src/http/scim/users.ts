@@ -10,9 +10,10 @@ import { normalizePatchBody, normalizeValues, type PatchOperation } from './norm
 import { applyUserPatch } from './patch-user.js';
 import { project, wants } from './projection.js';
 import { etagOf } from './schemas.js';
+import { allTeamMembers, groupFilter, teamMembersPage, teamOf } from './user-by-group.js';
 import { indexedCandidates } from './user-lookup.js';
 import { profileFromScim, toScimUser, type ScimJson } from './user-mapper.js';
-import { checkIfMatch, sendResource } from './http-util.js';
+import { checkIfMatch, sendJson, sendResource } from './http-util.js';
 
 const SCAN_PAGE = 1000;
 const PATCH_RETRIES = 20;
@@ -51,21 +52,37 @@ export function usersRouter(deps: ScimDeps): Router {
       // Straight from the store's stable creation order: exact totals, no scan.
       const page = await store.listMembers(orgId, { statuses: ['active', 'inactive'], offset: q.startIndex - 1, limit: q.count });
       const resources = await Promise.all(page.items.map(async (m) => project(await render(m, withGroups), q.projection)));
-      res.json(listResponse(resources, page.total, q.startIndex));
+      sendJson(res, 200, listResponse(resources, page.total, q.startIndex));
       return;
     }
-    const candidates = q.filter ? await indexedCandidates(store, orgId, q.filter) : undefined;
+    let candidates = q.filter ? await indexedCandidates(store, orgId, q.filter) : undefined;
+    let filter = q.filter;
+    const byGroup = !candidates && q.filter ? groupFilter(q.filter) : undefined;
+    if (byGroup) {
+      const teamId = await teamOf(store, orgId, byGroup.value);
+      if (!byGroup.rest && !q.sortBy) {
+        // A group's members, paged by the store's team-membership index in the order they were added.
+        const { members, total } = teamId ? await teamMembersPage(store, orgId, teamId, q.startIndex - 1, q.count) : { members: [], total: 0 };
+        // The index answered the filter: groups are loaded only if the answer shows them.
+        const resources = await Promise.all(members.map(async (m) => project(await render(m, wants(q.projection, 'groups')), q.projection)));
+        sendJson(res, 200, listResponse(resources, total, q.startIndex));
+        return;
+      }
+      // Combined with other conditions: those are evaluated on the team's members only, and the
+      // group condition, which each of them meets, is dropped unless groups matter to the rest.
+      candidates = teamId ? await allTeamMembers(store, orgId, teamId) : [];
+      if (!mentions(byGroup.rest, 'groups') && q.sortBy?.attr.toLowerCase() !== 'groups') filter = byGroup.rest;
+    }
     const pool = candidates ?? (await scanAll(orgId));
     // Groups cost a lookup per member: load them for the whole pool only when the filter needs
-    // them, otherwise only for the page that is returned.
-    const groupsForFilter = mentions(q.filter, 'groups') || q.sortBy?.attr.toLowerCase() === 'groups';
-    const rendered = await Promise.all(pool.map((m) => render(m, groupsForFilter)));
-    const { page, total } = filterSortPage(rendered, q);
-    const byId = new Map(pool.map((m) => [m.id, m]));
-    const resources = await Promise.all(
-      page.map(async (x) => project(withGroups && !groupsForFilter ? await render(byId.get(x.id as string)!, true) : x, q.projection)),
-    );
-    res.json(listResponse(resources, total, q.startIndex));
+    // them (or the pool is the one candidate of a lookup), otherwise only for the returned page.
+    const groupsForFilter = mentions(filter, 'groups') || q.sortBy?.attr.toLowerCase() === 'groups';
+    const eager = groupsForFilter || (withGroups && pool.length === 1);
+    const rendered = await Promise.all(pool.map((m) => render(m, eager)));
+    const { page, total } = filterSortPage(rendered, { ...q, filter });
+    const byId = eager ? undefined : new Map(pool.map((m) => [m.id, m]));
+    const resources = await Promise.all(page.map(async (x) => project(withGroups && byId ? await render(byId.get(x.id as string)!, true) : x, q.projection)));
+    sendJson(res, 200, listResponse(resources, total, q.startIndex));
   }
 
   async function scanAll(orgId: string): Promise<Member[]> {

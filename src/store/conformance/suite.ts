@@ -239,6 +239,26 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         expect(await store.listMemberTeams(org.id, 'member-5')).toEqual([]);
       });
 
+      it("when a team's members are paged, then pages follow the order they were added, with the team's total and nothing of another team", async () => {
+        const org = await newOrg();
+        const t = aTeam(org.id, { displayName: 'Paged' });
+        const other = aTeam(org.id, { displayName: 'Other' });
+        await store.createTeam(t, draft(org.id, 'team.created', t.id));
+        await store.createTeam(other, draft(org.id, 'team.created', other.id));
+        const ids = Array.from({ length: 25 }, (_, i) => `member-${String(24 - i).padStart(2, '0')}`);
+        for (const id of ids) {
+          await store.addTeamMembers(org.id, t.id, [id], draft(org.id, 'team.members_added', t.id));
+          await store.addTeamMembers(org.id, other.id, [`x-${id}`], draft(org.id, 'team.members_added', other.id));
+        }
+        const pages = [];
+        for (let offset = 0; offset < 30; offset += 10) pages.push(await store.listTeamMembers(org.id, t.id, { offset, limit: 10 }));
+        expect(pages.map((p) => p.total)).toEqual([25, 25, 25]);
+        expect(pages.flatMap((p) => p.items)).toEqual(ids);
+        expect(await store.listTeamMembers(org.id, t.id, { offset: 0, limit: 0 })).toEqual({ items: [], total: 25 });
+        expect(await store.listTeamMembers(org.id, t.id, { offset: 40, limit: 10 })).toEqual({ items: [], total: 25 });
+        expect(await store.listTeamMembers((await newOrg()).id, t.id)).toEqual({ items: [], total: 0 });
+      });
+
       it('when a team is renamed or deleted, then lookups follow and its membership goes with it', async () => {
         const org = await newOrg();
         const t = aTeam(org.id, { displayName: 'Ops' });

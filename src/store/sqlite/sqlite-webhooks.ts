@@ -117,9 +117,13 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
     return this.run(() =>
       (
         this.stmt(
-          `SELECT o.org_id AS org_id FROM (SELECT org_id, max(seq) AS head FROM outbox GROUP BY org_id) o
-           LEFT JOIN outbox_cursors c ON c.org_id = o.org_id AND c.consumer = ?
-           WHERE o.head > coalesce(c.seq, 0) ORDER BY o.org_id`,
+          // A skip-scan over the outbox key: one index seek per org for its next org id and its head,
+          // instead of reading every outbox row (GROUP BY) on each poll.
+          `WITH RECURSIVE orgs(org_id) AS (
+             SELECT (SELECT min(org_id) FROM outbox)
+             UNION ALL SELECT (SELECT min(org_id) FROM outbox WHERE org_id > orgs.org_id) FROM orgs WHERE orgs.org_id IS NOT NULL)
+           SELECT o.org_id AS org_id FROM orgs o LEFT JOIN outbox_cursors c ON c.org_id = o.org_id AND c.consumer = ?
+           WHERE o.org_id IS NOT NULL AND (SELECT max(seq) FROM outbox WHERE org_id = o.org_id) > coalesce(c.seq, 0) ORDER BY o.org_id`,
         ).all(consumer) as { org_id: string }[]
       ).map((r) => r.org_id),
     );

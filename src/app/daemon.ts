@@ -11,6 +11,8 @@ import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
+import { InProcessTickRunner } from '../runtime/in-process-runner.js';
+import { MemoryBackoff, type TickRunner } from '../runtime/tick-runner.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
 import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +39,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Tests register fakes; the built-in Google, Microsoft and GitHub connectors otherwise. */
   connectors?: ConnectorRegistry;
+  /** Redis mode: BullMQ job lock and stalled-check timings (tests shorten them; 30 s each otherwise). */
+  reconcileJobs?: { lockDurationMs?: number; stalledIntervalMs?: number };
 }
 
 /** Composes and starts the daemon from a validated config. */
@@ -93,12 +97,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,
-        reconcile: services.reconcile,
         logger: logger.child({ component: 'scheduler' }),
-        holder,
         resyncMs: config.reconcile.resyncMs,
-        runTimeoutMs: config.reconcile.runTimeoutMs,
-        failureBackoffMs: config.reconcile.failureBackoffMs,
+        runner: await tickRunner(config, store, services, logger.child({ component: 'scheduler' }), holder, opts),
       })
     : undefined;
   await scheduler?.start();
@@ -119,6 +120,19 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     })());
 
   return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}) };
+}
+
+/**
+ * How scheduled ticks run: in Redis mode as BullMQ jobs (deduplicated per connection and tick, run by
+ * any replica's worker), in SQLite mode in process under a store lease per connection and tick.
+ */
+async function tickRunner(config: Config, store: Store, services: Services, logger: Logger, holder: string, opts: DaemonOptions): Promise<TickRunner> {
+  const { runTimeoutMs, failureBackoffMs } = config.reconcile;
+  if (store.kind === 'redis') {
+    const { BullmqTickRunner } = await import('../runtime/bullmq-runner.js');
+    return new BullmqTickRunner({ store, logger, redis: config.redis, run: { reconcile: services.reconcile, runTimeoutMs }, failureBackoffMs, holder, ...opts.reconcileJobs });
+  }
+  return new InProcessTickRunner({ store, logger, holder, run: { reconcile: services.reconcile, runTimeoutMs, backoff: new MemoryBackoff(failureBackoffMs) } });
 }
 
 /** In Redis mode the API rate limit counts in Redis, on the store's connection, shared by every replica. */

@@ -71,7 +71,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
   { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
   { path: 'webhooks.retryBaseMs', env: 'IDSYNC_WEBHOOK_RETRY_BASE_MS', doc: 'First webhook retry delay; each further retry doubles it, up to one hour, with jitter.', default: 10000, schema: positiveInt },
-  { path: 'reconcile.scheduler', env: 'IDSYNC_RECONCILE_SCHEDULER', doc: "Run each enabled connection's reconcile on its cron schedule (a store lease makes one replica run each tick).", default: true, schema: bool },
+  { path: 'reconcile.scheduler', env: 'IDSYNC_RECONCILE_SCHEDULER', doc: "Run each enabled connection's reconcile on its cron schedule (Redis mode: one BullMQ job per connection and tick, run by one replica; SQLite mode: in process).", default: true, schema: bool },
   { path: 'reconcile.resyncMs', env: 'IDSYNC_RECONCILE_RESYNC_MS', doc: 'How often the scheduler re-reads connections and their schedules (milliseconds).', default: 60000, schema: positiveInt },
   { path: 'reconcile.runTimeoutMs', env: 'IDSYNC_RECONCILE_RUN_TIMEOUT_MS', doc: 'A scheduled run taking longer is aborted; its listing is then incomplete and nobody is deactivated.', default: 600000, schema: positiveInt },
   { path: 'reconcile.failureBackoffMs', env: 'IDSYNC_RECONCILE_FAILURE_BACKOFF_MS', doc: 'After a failed run, later ticks of that connection wait this long, doubling per failure up to one hour.', default: 60000, schema: positiveInt },

@@ -32,6 +32,15 @@ export interface RedisConnectionOptions {
   maxReconnectDelayMs?: number;
   /** Receives connection errors (ioredis emits them as events); silent when absent. */
   onError?: (err: Error) => void;
+  /** Shown in CLIENT LIST. Default `idsync`. */
+  connectionName?: string;
+  /**
+   * For a queue worker's blocking connection (BullMQ requires it): commands wait out an outage in
+   * the offline queue, with no retry limit and no command timeout. Default false: fail fast.
+   */
+  waitWhileDisconnected?: boolean;
+  /** Asked before each reconnect attempt; false leaves a lost connection closed (shutdown). */
+  reconnect?: () => boolean;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
@@ -52,17 +61,18 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
   const modes = [opts.url !== undefined, opts.sentinels !== undefined, opts.clusterNodes !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new IdsyncError('config.invalid', 'Redis: set exactly one of url, sentinels (with name) or clusterNodes');
   const maxDelay = opts.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
-  const retry = (times: number) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay);
+  const retry = (times: number) => (opts.reconnect && !opts.reconnect() ? null : Math.min(50 * 2 ** Math.min(times, 10), maxDelay));
+  const wait = opts.waitWhileDisconnected === true;
   const common: RedisOptions = {
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
     ...(opts.tls ? { tls: {} } : {}),
-    commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    ...(wait ? {} : { commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS }),
     connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    enableOfflineQueue: false,
-    connectionName: 'idsync',
+    maxRetriesPerRequest: wait ? null : 0,
+    autoResendUnfulfilledCommands: wait,
+    enableOfflineQueue: wait,
+    connectionName: opts.connectionName ?? 'idsync',
   };
 
   let client: RedisClient;
@@ -70,7 +80,7 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
     if (opts.clusterNodes.length === 0) throw new IdsyncError('config.invalid', 'Redis: clusterNodes is empty');
     const { enableOfflineQueue: _q, ...nodeOptions } = common;
     const clusterOptions: ClusterOptions = {
-      enableOfflineQueue: false,
+      enableOfflineQueue: wait,
       clusterRetryStrategy: retry,
       redisOptions: nodeOptions,
       slotsRefreshTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

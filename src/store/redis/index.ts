@@ -1,6 +1,6 @@
 import { isIdsyncError } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
-import type { RedisHostPort } from './client.js';
+import type { RedisConnectionOptions, RedisHostPort } from './client.js';
 import { createRedisClient } from './client.js';
 import { RedisStore } from './redis-store.js';
 
@@ -27,14 +27,7 @@ export interface RedisStoreConfig {
 export async function openRedisStore(config: RedisStoreConfig, logger?: Logger): Promise<RedisStore> {
   let down = false;
   const client = createRedisClient({
-    ...(config.url ? { url: config.url } : {}),
-    ...(config.sentinels.length > 0 ? { sentinels: config.sentinels.map(hostPort), name: config.sentinelName } : {}),
-    ...(config.clusterNodes.length > 0 ? { clusterNodes: config.clusterNodes.map(hostPort) } : {}),
-    ...(config.username ? { username: config.username } : {}),
-    ...(config.password ? { password: config.password } : {}),
-    tls: config.tls,
-    keyPrefix: config.keyPrefix,
-    commandTimeoutMs: config.commandTimeoutMs,
+    ...redisConnectionOptions(config),
     onError: (err) => {
       if (down) return;
       down = true;
@@ -53,6 +46,20 @@ export async function openRedisStore(config: RedisStoreConfig, logger?: Logger):
     if (!isIdsyncError(err, 'store.unavailable')) throw err;
   }
   return store;
+}
+
+/** How to reach Redis, from the configuration: the store and the BullMQ queue connect the same way. */
+export function redisConnectionOptions(config: RedisStoreConfig): RedisConnectionOptions {
+  return {
+    ...(config.url ? { url: config.url } : {}),
+    ...(config.sentinels.length > 0 ? { sentinels: config.sentinels.map(hostPort), name: config.sentinelName } : {}),
+    ...(config.clusterNodes.length > 0 ? { clusterNodes: config.clusterNodes.map(hostPort) } : {}),
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    tls: config.tls,
+    keyPrefix: config.keyPrefix,
+    commandTimeoutMs: config.commandTimeoutMs,
+  };
 }
 
 function hostPort(entry: string): RedisHostPort {

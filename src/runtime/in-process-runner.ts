@@ -1,0 +1,63 @@
+import type { Logger } from '../ports/logger.js';
+import type { Store } from '../ports/store.js';
+import { runScheduled, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
+
+export interface InProcessRunnerOptions {
+  store: Store;
+  logger: Logger;
+  /** This replica's name in leases. */
+  holder: string;
+  run: ScheduledRunDeps;
+  now?: () => number;
+}
+
+const LEASE_MS = 5 * 60 * 1000;
+
+/**
+ * Runs ticks in this process (SQLite mode). Single-flight per connection in this process; a store
+ * lease per connection and tick makes exactly one replica run each tick.
+ */
+export class InProcessTickRunner implements TickRunner {
+  readonly kind = 'in-process';
+  private readonly running = new Map<string, { done: Promise<unknown>; abort: AbortController }>();
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: InProcessRunnerOptions) {
+    this.now = opts.now ?? (() => Date.now());
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async fire(connectionId: string, tick: Date): Promise<TickOutcome> {
+    if (this.stopped) return 'stopped';
+    if (this.running.has(connectionId)) {
+      this.opts.logger.info('reconcile still running; skipping this tick', { connectionId });
+      return 'busy';
+    }
+    if ((await this.opts.run.backoff.until(connectionId)) > this.now()) return 'backoff';
+    const log = this.opts.logger.child({ connectionId });
+    try {
+      if (!(await this.opts.store.tryAcquireLease(`reconcile:${connectionId}:${tick.toISOString()}`, this.opts.holder, LEASE_MS))) return 'other-replica';
+    } catch (err) {
+      log.warn('could not take the reconcile lease; skipping this tick', { error: (err as Error).message });
+      return 'error';
+    }
+    const abort = new AbortController();
+    const done = runScheduled(this.opts.run, connectionId, log, abort.signal);
+    this.running.set(connectionId, { done, abort });
+    try {
+      return await done;
+    } finally {
+      this.running.delete(connectionId);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const r of this.running.values()) r.abort.abort(new Error('shutting down'));
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+}

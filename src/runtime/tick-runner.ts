@@ -1,0 +1,114 @@
+import type { Logger } from '../ports/logger.js';
+import type { ReconcileService } from '../services/reconcile/service.js';
+
+/**
+ * What became of one cron firing of a connection (for logs and tests):
+ * - `ran`: this process ran the reconcile (its summary may still say failed);
+ * - `queued`: handed to the BullMQ queue (some replica's worker runs it);
+ * - `busy`: a run of the connection is still going, so this tick is skipped, not queued up behind it;
+ * - `backoff`: the connection failed recently and waits;
+ * - `other-replica`: another replica took this tick;
+ * - `stopped`: the scheduler is shutting down;
+ * - `error`: the run threw, or the store/Redis could not be reached (logged).
+ */
+export type TickOutcome = 'ran' | 'queued' | 'busy' | 'backoff' | 'other-replica' | 'stopped' | 'error';
+
+/**
+ * How a tick runs, behind the cron ("when to fire") part of the scheduler: in process with a store
+ * lease per connection and tick (SQLite mode), or as a BullMQ job that any replica's worker runs
+ * (Redis mode).
+ */
+export interface TickRunner {
+  readonly kind: 'in-process' | 'bullmq';
+  start(): Promise<void>;
+  /** One cron firing; `tick` is the scheduled time, whole seconds, identical on every replica. */
+  fire(connectionId: string, tick: Date): Promise<TickOutcome>;
+  /** No new runs; in-flight runs aborted and awaited; connections closed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Per-connection failure backoff: after a failed run, later ticks wait min(base · 2^(failures-1), 1 h). */
+export interface FailureBackoff {
+  /** Epoch milliseconds until which ticks of the connection wait (0 when they need not). */
+  until(connectionId: string): Promise<number>;
+  failed(connectionId: string): Promise<{ failures: number; retryInMs: number }>;
+  succeeded(connectionId: string): Promise<void>;
+}
+
+export const MAX_BACKOFF_MS = 60 * 60 * 1000;
+
+export function backoffDelay(baseMs: number, failures: number): number {
+  return Math.min(baseMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
+}
+
+/** Backoff kept in this process (SQLite mode: one replica). */
+export class MemoryBackoff implements FailureBackoff {
+  private readonly failures = new Map<string, { count: number; until: number }>();
+  constructor(
+    private readonly baseMs: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  until(connectionId: string): Promise<number> {
+    return Promise.resolve(this.failures.get(connectionId)?.until ?? 0);
+  }
+
+  failed(connectionId: string): Promise<{ failures: number; retryInMs: number }> {
+    const failures = (this.failures.get(connectionId)?.count ?? 0) + 1;
+    const retryInMs = backoffDelay(this.baseMs, failures);
+    this.failures.set(connectionId, { count: failures, until: this.now() + retryInMs });
+    return Promise.resolve({ failures, retryInMs });
+  }
+
+  succeeded(connectionId: string): Promise<void> {
+    this.failures.delete(connectionId);
+    return Promise.resolve();
+  }
+}
+
+export interface ScheduledRunDeps {
+  reconcile: Pick<ReconcileService, 'run'>;
+  /** A run that takes longer is aborted (its listing is then incomplete: nobody is deactivated). */
+  runTimeoutMs: number;
+  backoff: FailureBackoff;
+}
+
+/**
+ * Runs one scheduled reconcile with the per-run timeout and the caller's `stop` signal (shutdown,
+ * a lost job lock) both aborting it, and books the outcome into the failure backoff. Never throws.
+ * The reconcile service logs the run under its run id; `log` carries the connection and tick.
+ */
+export async function runScheduled(deps: ScheduledRunDeps, connectionId: string, log: Logger, stop: AbortSignal): Promise<'ran' | 'error'> {
+  const abort = new AbortController();
+  const onStop = () => abort.abort(stop.reason);
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  const timer = setTimeout(() => abort.abort(new Error(`reconcile run exceeded ${deps.runTimeoutMs} ms`)), deps.runTimeoutMs);
+  timer.unref();
+  let outcome: 'ran' | 'error' = 'ran';
+  let failed = false;
+  let runId: string | undefined;
+  try {
+    const summary = await deps.reconcile.run(connectionId, { trigger: 'schedule', signal: abort.signal });
+    runId = summary.runId;
+    failed = summary.status === 'failed';
+  } catch (err) {
+    outcome = 'error';
+    failed = true;
+    log.error('scheduled reconcile failed', { error: (err as Error).message });
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
+  try {
+    if (failed) {
+      const { failures, retryInMs } = await deps.backoff.failed(connectionId);
+      log.warn('reconcile failing; backing off', { ...(runId ? { runId } : {}), failures, retryInMs });
+    } else {
+      await deps.backoff.succeeded(connectionId);
+    }
+  } catch (err) {
+    log.warn('could not record the reconcile backoff', { error: (err as Error).message });
+  }
+  return outcome;
+}

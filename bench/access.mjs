@@ -43,4 +43,4 @@ const lines = [
   '',
 ];
 console.log(lines.join('\n'));
-if (process.env.BENCH_RECORD !== '0') appendFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);
+if (process.env.BENCH_RECORD !== '0') appendFileSync(new URL('./RESULTS.md', import.meta.url), `\n${lines.join('\n')}\n`);

@@ -44,7 +44,7 @@ export interface PlanInput {
   history: { missing: Readonly<Record<string, number>>; lastCompleteSize?: number };
   /** Point lookups the executor made for members missing from the listing. */
   lookups?: Readonly<Record<string, 'deleted' | 'present' | 'error'>>;
-  /** Emails with a pending invitation already (auto-invite skips them). */
+  /** Emails auto-invite skips: a pending invitation already, or one an admin revoked. */
   pendingInvites?: readonly string[];
 }
 

@@ -147,4 +147,17 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     const printed = await cli(f.env, f.cwd, 'connections', 'invite-link', conn, '--json');
     expect(printed.json<{ linkId: string; url: string }>()).toEqual({ linkId: summary.inviteLink!.linkId, url: expect.stringMatching(/\/join\//) });
   });
+
+  it('when users are enabled again upstream, then only the member the reconciler deactivated is reactivated', async () => {
+    // user 1 was deactivated by the reconciler (disabled upstream); user 6 by an admin.
+    expect((await cli(f.env, f.cwd, 'members', 'deactivate', members[6]!.id, '--org', org.id)).code).toBe(0);
+    fake.enable(1);
+    fake.touch(6);
+    const { summary } = await run();
+    expect(summary).toMatchObject({ reactivated: 1, deactivated: 0 });
+    expect(await status(1)).toMatchObject({ status: 'active' });
+    expect((await status(6)).status).toBe('inactive');
+    const audit = (await cli(f.env, f.cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
+    expect(audit.find((e) => e.action === 'member.activated' && e.target.id === members[1]!.id)).toMatchObject({ actor: { kind: 'directory', id: conn } });
+  });
 });

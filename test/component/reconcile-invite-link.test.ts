@@ -98,4 +98,20 @@ describe.each(STORES)('the directory-gated invite link kept by the reconciler, o
     expect((await services.links.get(orgId, linkId)).state).toBe('revoked');
     await expect(services.reconcile.inviteLinkUrl(connId)).rejects.toMatchObject({ code: 'link.not_found' });
   });
+
+  it('when auto-invite meets the org pending cap, then the rest are deferred, the summary says so, and a later run invites them (never the revoked)', async () => {
+    const org = await services.orgs.create({ name: 'Capped', settings: { pendingInviteCap: 6 } }, ACTOR);
+    for (let i = 0; i < 10; i++) await services.members.create(org.id, { email: dir.emailOf(i), role: i === 0 ? 'owner' : 'member' }, ACTOR);
+    const conn = await services.connections.create(org.id, { provider: 'google', config: dir.config, policy: { autoInvite: true } }, ACTOR);
+    const first = await services.reconcile.run(conn.id);
+    expect(first).toMatchObject({ invited: 6, invitesDeferred: MEMBERS - 10 - 6 });
+    const again = await services.reconcile.run(conn.id);
+    expect(again).toMatchObject({ invited: 0, invitesDeferred: MEMBERS - 10 - 6 });
+    const pending = await services.invitations.list(org.id);
+    for (const inv of pending.items.slice(0, 3)) await services.invitations.revoke(org.id, inv.id, ACTOR);
+    const later = await services.reconcile.run(conn.id);
+    // Revoked invitations are not sent again behind the admin's back: three others get the free places.
+    // Of the 20 non-members: 3 still pending, 3 revoked, 3 invited now, 11 waiting.
+    expect(later).toMatchObject({ invited: 3, invitesDeferred: MEMBERS - 10 - 3 - 3 - 3 });
+  });
 });

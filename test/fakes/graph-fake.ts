@@ -86,6 +86,10 @@ export class GraphFake {
   disable(i: number): void {
     this.changes.set(i, { version: ++this.version, disabled: true });
   }
+  /** accountEnabled true again (after disable). */
+  enable(i: number): void {
+    this.changes.set(i, { version: ++this.version, disabled: false });
+  }
   remove(i: number, reason: 'changed' | 'deleted' = 'changed'): void {
     this.changes.set(i, { version: ++this.version, removed: reason, deletedAt: new Date().toISOString() });
   }

@@ -16,6 +16,8 @@ export interface RunSummary {
   deactivated: number;
   reactivated: number;
   invited: number;
+  /** Invitations the org's rules refused for now (its pending cap): they wait for a later run. */
+  invitesDeferred?: number;
   held: number;
   drift: number;
   protected: number;
@@ -75,7 +77,7 @@ export function offboardingLags(plan: Plan, changedAt: (directoryId: string) => 
 }
 
 export function emptyApplied() {
-  return { link: 0, deactivate: 0, reactivate: 0, invite: 0 };
+  return { link: 0, deactivate: 0, reactivate: 0, invite: 0, inviteDeferred: 0 };
 }
 
 /** Releases up to `n` held deactivations, explicit evidence first; a hold for an incomplete listing stays. */

@@ -78,7 +78,7 @@ export class ReconcileService {
       const base = { connectionId, provider: conn.provider, members, listing: { users: [...users.values()], complete: result.complete, mode }, policy, history };
       const deletedAt = new Map<string, string>();
       const lookups = result.complete ? await this.lookups(connector, missingLinkedMembers(base), deletedAt) : {};
-      const pendingInvites = policy.autoInvite ? await this.pendingInviteEmails(conn.orgId) : [];
+      const pendingInvites = policy.autoInvite ? await this.invitedEmails(conn.orgId) : [];
       const counters = connector.counters();
       apiCalls = counters.apiCalls;
       const plan = planReconcile({ ...base, lookups, pendingInvites });
@@ -98,6 +98,7 @@ export class ReconcileService {
         deactivated: opts.dryRun ? plan.counters.deactivate : applied.deactivate,
         reactivated: opts.dryRun ? plan.counters.reactivate : applied.reactivate,
         invited: applied.invite,
+        invitesDeferred: applied.inviteDeferred,
         held: plan.actions.filter((a) => a.held).length,
         drift: plan.counters.drift,
         protected: plan.counters.protected,
@@ -214,9 +215,17 @@ export class ReconcileService {
     const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
     const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
     const done = emptyApplied();
+    let capReached = false;
     for (const a of plan.actions) {
       if (a.kind === 'invite' && a.email && !a.held) {
-        done.invite += await this.invite(conn, a, actor, log);
+        // Once the org's pending cap is reached, the rest wait for a later run without asking again.
+        const outcome = capReached ? 'deferred' : await this.invite(conn, a, actor, log);
+        if (outcome === 'sent') done.invite++;
+        if (outcome === 'deferred') {
+          done.inviteDeferred++;
+          a.evidence = { ...a.evidence, applied: false, refused: 'invite.cap_reached' };
+        }
+        capReached ||= a.evidence.refused === 'invite.cap_reached';
         continue;
       }
       if (a.held || !a.memberId) continue;
@@ -242,17 +251,18 @@ export class ReconcileService {
     return done;
   }
 
-  /** An invitation for a directory user; the org's pending cap stops the rest until a later run. */
-  private async invite(conn: DirectoryConnection, a: PlannedAction, actor: Actor, log: ReturnType<ServiceDeps['logger']['child']>): Promise<number> {
+  /** An invitation for a directory user; one the org's rules refuse now (its pending cap) is deferred to a later run. */
+  private async invite(conn: DirectoryConnection, a: PlannedAction, actor: Actor, log: ReturnType<ServiceDeps['logger']['child']>): Promise<'sent' | 'duplicate' | 'deferred'> {
     try {
       await this.invitations.invite(conn.orgId, { email: a.email! }, actor);
       a.evidence = { ...a.evidence, applied: true };
-      return 1;
+      return 'sent';
     } catch (err) {
       if (!isIdsyncError(err) || err.status >= 500) throw err;
       a.evidence = { ...a.evidence, applied: false, refused: err.code };
-      if (err.code !== 'invite.duplicate') log.info('auto-invite deferred', { email: a.email, code: err.code });
-      return 0;
+      if (err.code === 'invite.duplicate') return 'duplicate';
+      log.info('auto-invite deferred', { email: a.email, code: err.code });
+      return 'deferred';
     }
   }
 
@@ -262,9 +272,14 @@ export class ReconcileService {
     return this.linkKeeper.keep(conn, enabled, state.inviteLink, offboarded, actor);
   }
 
-  private async pendingInviteEmails(orgId: string): Promise<string[]> {
-    const page = await this.deps.store.listInvitations(orgId, { statuses: ['pending'], limit: 1000 });
-    return page.items.map((i) => i.email);
+  /** Emails auto-invite skips: a pending invitation, or one an admin revoked (never re-sent behind their back). */
+  private async invitedEmails(orgId: string): Promise<string[]> {
+    const emails: string[] = [];
+    for (let offset = 0; ; offset += SCAN) {
+      const page = await this.deps.store.listInvitations(orgId, { statuses: ['pending', 'revoked'], offset, limit: SCAN });
+      emails.push(...page.items.map((i) => i.email));
+      if (page.items.length < SCAN) return emails;
+    }
   }
 
   private async finish(run: ReconcileRun, summary: RunSummary, actions: PlannedAction[]): Promise<void> {

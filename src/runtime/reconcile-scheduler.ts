@@ -60,11 +60,13 @@ export class ReconcileScheduler {
       }
     }
     for (const [id, schedule] of wanted) {
-      if (this.entries.has(id)) continue;
+      if (this.entries.has(id) || this.stopped) continue;
       const task = createTask(schedule, (ctx) => this.tick(id, ctx.date), { name: `reconcile:${id}`, noOverlap: true });
       task.unref();
       await task.start();
-      this.entries.set(id, { schedule, task });
+      // stop() may have run while the task started: it must not outlive the scheduler.
+      if (this.stopped) await task.destroy();
+      else this.entries.set(id, { schedule, task });
     }
   }
 

@@ -85,7 +85,7 @@ export class ReconcileService {
       for (const a of plan.actions) if (a.kind === 'deactivate' && removals.confirmed.has(a.directoryId ?? '')) a.evidence = { ...a.evidence, lookup: 'deleted' };
       if (opts.release !== undefined) release(plan, opts.release);
 
-      const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log);
+      const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log, { runId: run.id, listingMode: mode, listedUsers: users.size });
       const link = opts.dryRun ? undefined : await this.keepInviteLink(conn, policy.inviteLink, state, plan);
       const summary: RunSummary = {
         runId: run.id,
@@ -211,7 +211,9 @@ export class ReconcileService {
     return out;
   }
 
-  private async apply(conn: DirectoryConnection, plan: Plan, log: ReturnType<ServiceDeps['logger']['child']>) {
+  /** `source` says which run and listing the audit evidence of each deactivation comes from. */
+  private async apply(conn: DirectoryConnection, plan: Plan, log: ReturnType<ServiceDeps['logger']['child']>, source: Record<string, unknown>) {
+    const guards = Object.fromEntries(plan.guards.map((g) => [g.guard, g.passed ? 'passed' : 'failed']));
     const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
     const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
     const done = emptyApplied();
@@ -234,7 +236,7 @@ export class ReconcileService {
           await this.members.linkIdentity(conn.orgId, a.memberId, { provider: conn.provider, subject: a.directoryId! }, actor, writer);
           done.link++;
         } else if (a.kind === 'deactivate') {
-          await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, a.evidence);
+          await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source, guards });
           done.deactivate++;
         } else if (a.kind === 'reactivate') {
           await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer);

@@ -104,6 +104,28 @@ function linkedActiveMembers(input: Omit<PlanInput, 'lookups'>): { memberId: str
     .map(({ m, link }) => ({ memberId: m.id, directoryId: link.subject }));
 }
 
+/** The domains of the directory's own primary emails. */
+function directoryDomains(users: readonly DirectoryEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const u of users) if (u.primaryEmail) out.add(domainOf(u.primaryEmail));
+  return out;
+}
+
+/** The users holding the `wanted` addresses (lower-cased), within `domains`. */
+function emailIndex(users: readonly DirectoryEntry[], domains: ReadonlySet<string>, wanted: ReadonlySet<string>): Map<string, DirectoryEntry> {
+  const out = new Map<string, DirectoryEntry>();
+  const add = (e: string | null | undefined, u: DirectoryEntry) => {
+    if (!e) return;
+    const key = lower(e);
+    if (wanted.has(key) && domains.has(domainOf(key))) out.set(key, u);
+  };
+  for (const u of users) {
+    add(u.primaryEmail, u);
+    for (const e of u.emails) add(e, u);
+  }
+  return out;
+}
+
 /** Members this connection may change: created by an admin, an invitation, or this connection. */
 function governed(m: Member, connectionId: string): boolean {
   const k = m.managedBy.kind;
@@ -114,10 +136,13 @@ export function planReconcile(input: PlanInput): Plan {
   const { policy, provider, connectionId } = input;
   const live = input.members.filter((m) => m.status !== 'removed');
   const users = input.listing.users;
-  const byId = new Map(users.map((u) => [u.id, u]));
-  const domains = new Set(policy.domains.length ? policy.domains.map(lower) : users.flatMap((u) => (u.primaryEmail ? [domainOf(u.primaryEmail)] : [])));
-  const byEmail = new Map<string, DirectoryEntry>();
-  for (const u of users) for (const e of [u.primaryEmail, ...u.emails]) if (e && domains.has(domainOf(e))) byEmail.set(lower(e), u);
+  const byId = new Map<string, DirectoryEntry>();
+  for (const u of users) byId.set(u.id, u);
+  // Email matching looks only for the addresses of members not linked yet: on a large directory,
+  // indexing every user's addresses would cost far more than the few members it could match.
+  const wanted = new Set(policy.matchByEmail ? live.filter((m) => !m.identities.some((i) => i.provider === provider)).flatMap((m) => m.emails.map((e) => lower(e.value))) : []);
+  const domains = policy.domains.length ? new Set(policy.domains.map(lower)) : wanted.size > 0 || policy.autoInvite ? directoryDomains(users) : new Set<string>();
+  const byEmail = wanted.size > 0 ? emailIndex(users, domains, wanted) : new Map<string, DirectoryEntry>();
   const exempt = new Set(policy.exempt.map(lower));
   const delta = input.listing.mode === 'delta';
 

@@ -3,12 +3,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { Organization, ReconcileRun } from '../../src/domain/model.js';
+import type { ReconcileRun } from '../../src/domain/model.js';
 import { createLogger } from '../../src/logging/winston-logger.js';
 import { openRedisStore } from '../../src/store/redis/index.js';
 import { bullPrefix, RECONCILE_QUEUE, reconcileJobId } from '../../src/runtime/bullmq-redis.js';
@@ -17,11 +16,10 @@ import type { TickOutcome } from '../../src/runtime/tick-runner.js';
 import type { RunOptions, RunSummary } from '../../src/services/reconcile/service.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 import { captureLogger } from '../support/connectors.js';
-import { cli, logSink, tempDir, testEnv } from '../support/harness.js';
+import { logSink, tempDir, testEnv } from '../support/harness.js';
+import { GRAPH_CLIENT, GRAPH_SECRET, GRAPH_TENANT, installGraphConnection } from '../support/graph-install.js';
 import { RedisTestServer } from '../support/redis-server.js';
 
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,7 +42,7 @@ describe('scheduled reconciles are BullMQ jobs in Redis mode', () => {
   let client: Redis;
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    fake = await new GraphFake({ users: 5, tenantId: TENANT, clientId: CLIENT, clientSecret: 's' }).start();
+    fake = await new GraphFake({ users: 5, tenantId: GRAPH_TENANT, clientId: GRAPH_CLIENT, clientSecret: GRAPH_SECRET }).start();
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     client.on('error', () => undefined);
     queue = new Queue<ReconcileJobData, TickOutcome>(RECONCILE_QUEUE, { connection: client, prefix: bullPrefix('idsync') });
@@ -59,18 +57,7 @@ describe('scheduled reconciles are BullMQ jobs in Redis mode', () => {
 
   /** An installation on the shared Redis with one Graph connection on `schedule`; its own key prefix keeps tests apart. */
   async function install(schedule: string) {
-    const cwd = tempDir();
-    const env = testEnv(join(cwd, 'data'), {
-      IDSYNC_STORE: 'redis',
-      IDSYNC_REDIS_URL: redis.url,
-      IDSYNC_SECRET_KEY: randomBytes(32).toString('base64'),
-      IDSYNC_RECONCILE_RESYNC_MS: '200',
-    });
-    const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Jobs', '--json')).json<Organization>();
-    const config = join(cwd, 'graph.json');
-    writeFileSync(config, JSON.stringify({ tenantId: TENANT, clientId: CLIENT, clientSecret: 's', graphBaseUrl: fake.url, authorityHost: fake.url }));
-    const conn = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', config, '--schedule', schedule, '--json')).json<{ id: string }>().id;
-    return { cwd, env, conn };
+    return installGraphConnection(redis.url, fake, { name: 'Jobs', schedule: schedule });
   }
 
   async function jobsOf(conn: string) {

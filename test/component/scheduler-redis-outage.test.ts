@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Organization } from '../../src/domain/model.js';
 import { bullPrefix, RECONCILE_QUEUE } from '../../src/runtime/bullmq-redis.js';
 import type { ReconcileJobData } from '../../src/runtime/bullmq-runner.js';
 import type { TickOutcome } from '../../src/runtime/tick-runner.js';
 import { GraphFake } from '../fakes/graph-fake.js';
-import { cli, startTestDaemon, tempDir, testEnv } from '../support/harness.js';
+import { startTestDaemon } from '../support/harness.js';
+import { GRAPH_CLIENT, GRAPH_SECRET, GRAPH_TENANT, installGraphConnection } from '../support/graph-install.js';
 import { RedisTestServer } from '../support/redis-server.js';
 
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('scheduled reconciles through a Redis outage', () => {
@@ -21,7 +16,7 @@ describe('scheduled reconciles through a Redis outage', () => {
   let fake: GraphFake;
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    fake = await new GraphFake({ users: 3, tenantId: TENANT, clientId: CLIENT, clientSecret: 's' }).start();
+    fake = await new GraphFake({ users: 3, tenantId: GRAPH_TENANT, clientId: GRAPH_CLIENT, clientSecret: GRAPH_SECRET }).start();
   });
   afterAll(async () => {
     await fake.stop();
@@ -30,18 +25,7 @@ describe('scheduled reconciles through a Redis outage', () => {
 
   /** An installation with one Graph connection firing every second. */
   async function install() {
-    const cwd = tempDir();
-    const env = testEnv(join(cwd, 'data'), {
-      IDSYNC_STORE: 'redis',
-      IDSYNC_REDIS_URL: redis.url,
-      IDSYNC_SECRET_KEY: randomBytes(32).toString('base64'),
-      IDSYNC_RECONCILE_RESYNC_MS: '200',
-    });
-    const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Outage', '--json')).json<Organization>();
-    const config = join(cwd, 'graph.json');
-    writeFileSync(config, JSON.stringify({ tenantId: TENANT, clientId: CLIENT, clientSecret: 's', graphBaseUrl: fake.url, authorityHost: fake.url }));
-    const conn = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', config, '--schedule', '* * * * * *', '--json')).json<{ id: string }>().id;
-    return { cwd, env, conn };
+    return installGraphConnection(redis.url, fake, { name: 'Outage', schedule: '* * * * * *' });
   }
 
   async function completedTicks(conn: string): Promise<string[]> {

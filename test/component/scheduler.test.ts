@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Organization, ReconcileRun } from '../../src/domain/model.js';
+import type { ReconcileRun } from '../../src/domain/model.js';
 import { GraphFake } from '../fakes/graph-fake.js';
-import { cli, startTestDaemon, tempDir, testEnv } from '../support/harness.js';
+import { GRAPH_CLIENT, GRAPH_SECRET, GRAPH_TENANT, installGraphConnection } from '../support/graph-install.js';
+import { startTestDaemon } from '../support/harness.js';
 import { RedisTestServer } from '../support/redis-server.js';
-
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
 describe('scheduled reconciles with two daemons on one Redis', () => {
   let redis: RedisTestServer;
   let fake: GraphFake;
   beforeAll(async () => {
     redis = await RedisTestServer.start();
-    fake = await new GraphFake({ users: 5, tenantId: TENANT, clientId: CLIENT, clientSecret: 's' }).start();
+    fake = await new GraphFake({ users: 5, tenantId: GRAPH_TENANT, clientId: GRAPH_CLIENT, clientSecret: GRAPH_SECRET }).start();
   });
   afterAll(async () => {
     await fake.stop();
@@ -23,20 +18,10 @@ describe('scheduled reconciles with two daemons on one Redis', () => {
   });
 
   it('when a connection runs every second on two replicas, then each tick runs exactly once', async () => {
-    const cwd = tempDir();
-    const env = testEnv(join(cwd, 'data'), {
-      IDSYNC_STORE: 'redis',
-      IDSYNC_REDIS_URL: redis.url,
-      IDSYNC_SECRET_KEY: randomBytes(32).toString('base64'),
-      IDSYNC_RECONCILE_RESYNC_MS: '200',
-    });
+    const { cwd, env, org, conn } = await installGraphConnection(redis.url, fake, { name: 'Ticks', schedule: '* * * * * *' });
     const a = await startTestDaemon(env, cwd);
     const b = await startTestDaemon(env, cwd);
     try {
-      const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Ticks', '--json')).json<Organization>();
-      const config = join(cwd, 'graph.json');
-      writeFileSync(config, JSON.stringify({ tenantId: TENANT, clientId: CLIENT, clientSecret: 's', graphBaseUrl: fake.url, authorityHost: fake.url }));
-      const conn = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', config, '--schedule', '* * * * * *', '--json')).json<{ id: string }>().id;
       await new Promise((r) => setTimeout(r, 4500));
       const scraped = await Promise.all([a, b].map(async (d) => (await fetch(`${d.url}/metrics`)).text()));
       const completed = scraped.map((t) => Number(/idsync_reconcile_runs_total\{provider="microsoft",status="completed"\} (\d+)/.exec(t)?.[1] ?? 0));

@@ -74,7 +74,7 @@ const deletedItem = z.looseObject({ deletedDateTime: z.string().nullish() });
 /**
  * When a user that /users no longer has was deleted: a soft-deleted (restorable) user is in
  * /directory/deletedItems with its deletedDateTime; a hard-deleted one is not. Only a date for the
- * metrics: any failure answers undefined and never changes the tombstone.
+ * metrics: a failure answers undefined and never changes the tombstone.
  */
 async function deletedDateTime(client: HttpClient, auth: BearerAuth, config: MicrosoftConfig, id: string, signal?: AbortSignal): Promise<string | undefined> {
   try {

@@ -67,7 +67,9 @@ export class ReconcileService {
       const connector = this.connections.open(conn);
       const state = conn.syncState as SyncState;
       const policy = policySchema.parse(conn.policy);
-      const read = await readDirectory(connector, state, { policy: JSON.stringify(policy), now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      /** A delta cursor is kept under one policy: another one re-reads the whole directory. */
+      const policyKey = JSON.stringify(policy);
+      const read = await readDirectory(connector, state, { policy: policyKey, now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const { users, result, mode } = read;
       apiCalls = result.counters.apiCalls;
       if (!result.complete) log.warn('directory listing incomplete: no one will be deactivated', { error: result.error, users: users.size });
@@ -114,7 +116,7 @@ export class ReconcileService {
       this.onRunFinished(summary, conn, { offboardingLags: offboardingLags(plan, (id) => deletedAt.get(id) ?? read.users.get(id)?.stateChangedAt, state, this.deps.clock.now()) });
       if (!opts.dryRun) {
         await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
-          syncState: nextSyncState({ ...state, inviteLink: link?.kept }, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: JSON.stringify(policy) }),
+          syncState: nextSyncState({ ...state, inviteLink: link?.kept }, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: policyKey }),
           health: result.complete ? 'healthy' : 'degraded',
           lastRunId: run.id,
           lastRunAt: this.deps.clock.now().toISOString(),

@@ -27,6 +27,7 @@ export class ReconcileScheduler {
   private readonly entries = new Map<string, Entry>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private resyncing: Promise<void> | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {}
 
@@ -41,8 +42,17 @@ export class ReconcileScheduler {
     this.resyncTimer.unref();
   }
 
-  /** Brings the cron tasks in line with the stored connections. Errors (a store outage) are logged and retried next time. */
-  async resync(): Promise<void> {
+  /**
+   * Brings the cron tasks in line with the stored connections. Errors (a store outage) are logged
+   * and retried next time. One at a time: a slow store must not let two resyncs both create a task
+   * for the same connection (the first would run on, unreachable by stop()).
+   */
+  resync(): Promise<void> {
+    this.resyncing ??= this.syncTasks().finally(() => (this.resyncing = undefined));
+    return this.resyncing;
+  }
+
+  private async syncTasks(): Promise<void> {
     if (this.stopped) return;
     let conns: DirectoryConnection[];
     try {
@@ -79,6 +89,7 @@ export class ReconcileScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.resyncing;
     for (const e of this.entries.values()) await e.task.destroy();
     this.entries.clear();
     await this.opts.runner.stop();

@@ -35,7 +35,11 @@ describe('scheduled reconciles with two daemons on one Redis', () => {
       const seconds = runs.map((r) => r.startedAt.slice(0, 19));
       expect(runs.length).toBeGreaterThanOrEqual(2);
       expect(new Set(seconds).size).toBe(runs.length);
-      expect(runs.every((r) => r.trigger === 'schedule' && r.status === 'completed')).toBe(true);
+      expect(runs.every((r) => r.trigger === 'schedule')).toBe(true);
+      // A tick still running when the daemons stop is aborted (its listing incomplete); every other one completed.
+      const cut = runs.filter((r) => r.status !== 'completed');
+      expect(cut.length).toBeLessThanOrEqual(2);
+      expect(cut.every((r) => r.error?.code === 'connector.aborted' || /shutting down/.test(r.error?.message ?? ''))).toBe(true);
     } finally {
       await a.stop();
       await b.stop();

@@ -60,6 +60,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     // SMTP when IDSYNC_SMTP_URL is set, otherwise .eml files under DATA_DIR/mail.
     mailer: mail.mailer,
     publicUrl: config.server.publicUrl,
+    webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
   });
   const app = createHttpApp({
     store,

@@ -34,6 +34,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         // SMTP when IDSYNC_SMTP_URL is set, otherwise .eml files under DATA_DIR/mail.
         mailer: mail.mailer,
         publicUrl: config.server.publicUrl,
+        webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
       },
     );
     return await fn(services, config);

@@ -71,6 +71,13 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
   { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
   { path: 'webhooks.retryBaseMs', env: 'IDSYNC_WEBHOOK_RETRY_BASE_MS', doc: 'First webhook retry delay; each further retry doubles it, up to one hour, with jitter.', default: 10000, schema: positiveInt },
+  {
+    path: 'webhooks.allowPrivateNetworks',
+    env: 'IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+    doc: 'Let webhook endpoints point at loopback, private, link-local or reserved addresses (checked at registration for IP hosts, and on every delivery against each resolved address). Off: a tenant cannot make idsync call internal services.',
+    default: false,
+    schema: bool,
+  },
   { path: 'reconcile.scheduler', env: 'IDSYNC_RECONCILE_SCHEDULER', doc: "Run each enabled connection's reconcile on its cron schedule (Redis mode: one BullMQ job per connection and tick, run by one replica; SQLite mode: in process).", default: true, schema: bool },
   { path: 'reconcile.resyncMs', env: 'IDSYNC_RECONCILE_RESYNC_MS', doc: 'How often the scheduler re-reads connections and their schedules (milliseconds).', default: 60000, schema: positiveInt },
   { path: 'reconcile.runTimeoutMs', env: 'IDSYNC_RECONCILE_RUN_TIMEOUT_MS', doc: 'A scheduled run taking longer is aborted; its listing is then incomplete and nobody is deactivated.', default: 600000, schema: positiveInt },
@@ -126,7 +133,7 @@ export interface Config {
   secretKey: string;
   api: { rateLimitPerMinute: number };
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
-  webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number };
+  webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number; allowPrivateNetworks: boolean };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };

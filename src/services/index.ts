@@ -14,7 +14,7 @@ import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { TeamService } from './teams.js';
-import { WebhookService } from './webhooks/service.js';
+import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
 export interface Services {
   orgs: OrgService;
@@ -41,6 +41,8 @@ export interface ServiceExtras {
   publicUrl?: string;
   /** Told about every finished reconcile run (the daemon's metrics). */
   onRunFinished?: ConstructorParameters<typeof ReconcileService>[5];
+  /** Webhook destination policy (config webhooks.allowPrivateNetworks); default: internal addresses refused. */
+  webhooks?: WebhookHttpOptions;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -62,7 +64,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps),
-    webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets)),
+    webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
   };
 }
 

@@ -11,9 +11,12 @@ export function tempDir(prefix = 'idsync-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Environment of a test installation: its own data dir, a free port, loopback only. */
+/**
+ * Environment of a test installation: its own data dir, a free port, loopback only. Webhook
+ * receivers of tests listen on 127.0.0.1, so internal webhook destinations are allowed.
+ */
 export function testEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { IDSYNC_DATA_DIR: dataDir, IDSYNC_PORT: '0', IDSYNC_HOST: '127.0.0.1', ...extra };
+  return { IDSYNC_DATA_DIR: dataDir, IDSYNC_PORT: '0', IDSYNC_HOST: '127.0.0.1', IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', ...extra };
 }
 
 /** Collects log lines as parsed objects (pino's sink()). */

@@ -1,3 +1,4 @@
+import { checkDestination, systemLookup, type LookupAll } from './destination.js';
 import type { WebhookEvent } from './signing.js';
 import { signatureHeader } from './signing.js';
 
@@ -22,15 +23,26 @@ export interface SendOptions {
   deliveryId: string;
   /** Aborts the request on shutdown. */
   signal?: AbortSignal;
+  /** webhooks.allowPrivateNetworks: false resolves the host first and refuses internal addresses. */
+  allowPrivateNetworks: boolean;
+  /** Resolver of the destination check (tests); default node:dns/promises lookup. */
+  lookup?: LookupAll;
 }
 
-/** POSTs one signed event. Never throws; redirects are not followed (a 3xx is a failure). */
+/**
+ * POSTs one signed event. Never throws; redirects are not followed (a 3xx is a failure). Unless
+ * private networks are allowed, a host resolving to an internal address is refused before connecting.
+ */
 export async function sendWebhook(url: string, secret: string, event: WebhookEvent, opts: SendOptions): Promise<SendResult> {
   const body = JSON.stringify(event);
   const started = performance.now();
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const elapsed = () => Math.round(performance.now() - started);
+  if (!opts.allowPrivateNetworks) {
+    const refused = await checkDestination(url, opts.lookup ?? systemLookup);
+    if (refused !== undefined) return { ok: false, error: refused, durationMs: elapsed(), aborted: false };
+  }
   try {
     const res = await opts.fetch(url, {
       method: 'POST',

@@ -7,6 +7,7 @@ import type { Page, PageRequest } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
+import { blockedLiteralReason, type LookupAll } from './destination.js';
 import { sendWebhook, type FetchLike, type SendResult } from './send.js';
 import { generateWebhookSecret } from './signing.js';
 
@@ -47,6 +48,15 @@ const updateSchema = z.object({
   version: z.number().int().optional(),
 });
 
+export interface WebhookHttpOptions {
+  fetch?: FetchLike;
+  timeoutMs?: number;
+  /** webhooks.allowPrivateNetworks; false (the default) refuses internal destinations at registration and on ping. */
+  allowPrivateNetworks?: boolean;
+  /** Resolver of the destination check (tests); default node:dns/promises lookup. */
+  lookup?: LookupAll;
+}
+
 export type PingResult = Pick<SendResult, 'statusCode' | 'error' | 'durationMs'> & { delivered: boolean };
 
 const summary = (ep: WebhookEndpoint) => ({ url: ep.url, events: ep.events, enabled: ep.enabled });
@@ -59,11 +69,16 @@ export class WebhookService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly box: SecretBox,
-    private readonly http: { fetch: FetchLike; timeoutMs: number } = { fetch: (u, i) => fetch(u, i), timeoutMs: 10_000 },
-  ) {}
+    http: WebhookHttpOptions = {},
+  ) {
+    this.http = { fetch: (u, i) => fetch(u, i), timeoutMs: 10_000, allowPrivateNetworks: false, ...http };
+  }
+
+  private readonly http: Required<Omit<WebhookHttpOptions, 'lookup'>> & Pick<WebhookHttpOptions, 'lookup'>;
 
   async create(orgId: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret: string }> {
     const data = parseInput(createSchema, input);
+    this.checkUrl(data.url);
     const secret = data.secret ?? generateWebhookSecret();
     const at = this.deps.clock.now().toISOString();
     const ep: WebhookEndpoint = {
@@ -92,6 +107,7 @@ export class WebhookService {
   /** Changes url, events, enabled; `rotateSecret` replaces the secret and returns the new one (once). */
   async update(orgId: string, id: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret?: string }> {
     const data = parseInput(updateSchema, input);
+    if (data.url !== undefined) this.checkUrl(data.url);
     const secret = data.rotateSecret === true ? generateWebhookSecret() : typeof data.rotateSecret === 'string' ? data.rotateSecret : undefined;
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateWebhook(
@@ -143,7 +159,14 @@ export class WebhookService {
       ep.url,
       this.box.open(ep.secretCiphertext),
       { id: eventId, type: 'webhook.ping', time: now.toISOString(), orgId, data: { webhookId: ep.id } },
-      { fetch: this.http.fetch, timeoutMs: this.http.timeoutMs, timestamp: Math.floor(now.getTime() / 1000), deliveryId: `${ep.id}:ping:${eventId}` },
+      {
+        fetch: this.http.fetch,
+        timeoutMs: this.http.timeoutMs,
+        timestamp: Math.floor(now.getTime() / 1000),
+        deliveryId: `${ep.id}:ping:${eventId}`,
+        allowPrivateNetworks: this.http.allowPrivateNetworks,
+        ...(this.http.lookup ? { lookup: this.http.lookup } : {}),
+      },
     );
     this.deps.logger.info('webhook ping', { orgId, webhookId: ep.id, delivered: result.ok, statusCode: result.statusCode, error: result.error, durationMs: result.durationMs });
     return {
@@ -152,6 +175,14 @@ export class WebhookService {
       ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
       ...(result.error !== undefined ? { error: result.error } : {}),
     };
+  }
+
+  /** An IP-literal host in an internal range is refused as invalid input; hostnames are checked when sent. */
+  private checkUrl(url: string): void {
+    if (this.http.allowPrivateNetworks) return;
+    const reason = blockedLiteralReason(url);
+    if (reason === undefined) return;
+    throw new IdsyncError('request.invalid', `url: ${reason}`, { problems: [{ field: 'url', message: reason }] });
   }
 
   private async endpoint(orgId: string, id: string): Promise<WebhookEndpoint> {

@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { PROVIDER_SCOPE, type Store } from '../../ports/store.js';
 import type { SecretBox } from '../secret-box.js';
+import type { LookupAll } from './destination.js';
 import { sendWebhook, type FetchLike } from './send.js';
 import { backoffDelayMs, eventMatches } from './signing.js';
 
@@ -30,6 +31,10 @@ export interface WebhookWorkerOptions {
   onOutcome?: (outcome: DeliveryOutcome) => void;
   /** This replica's name in store leases: with several replicas, one attempt is made by one of them. */
   holder?: string;
+  /** webhooks.allowPrivateNetworks; false (the default) refuses deliveries to internal addresses. */
+  allowPrivateNetworks?: boolean;
+  /** Resolver of the destination check (tests); default node:dns/promises lookup. */
+  lookup?: LookupAll;
 }
 
 /**
@@ -41,7 +46,7 @@ export interface WebhookWorkerOptions {
  * One tick at a time per process; stop() aborts in-flight requests (they stay pending) and waits.
  */
 export class WebhookWorker {
-  private readonly o: Required<Omit<WebhookWorkerOptions, 'onOutcome'>> & Pick<WebhookWorkerOptions, 'onOutcome'>;
+  private readonly o: Required<Omit<WebhookWorkerOptions, 'onOutcome' | 'lookup'>> & Pick<WebhookWorkerOptions, 'onOutcome' | 'lookup'>;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private readonly shutdown = new AbortController();
@@ -58,6 +63,7 @@ export class WebhookWorker {
       timeoutMs: 10_000,
       random: Math.random,
       holder: `webhook-worker:${process.pid}`,
+      allowPrivateNetworks: false,
       ...opts,
     };
   }
@@ -176,7 +182,7 @@ export class WebhookWorker {
       ep.url,
       this.o.box.open(ep.secretCiphertext),
       { id: rec.id, type: rec.type, time: rec.createdAt, orgId: rec.orgId, data: rec.payload },
-      { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, timestamp: Math.floor(now.getTime() / 1000), deliveryId: d.id, signal: this.shutdown.signal },
+      { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, timestamp: Math.floor(now.getTime() / 1000), deliveryId: d.id, signal: this.shutdown.signal, ...this.destination() },
     );
     if (result.aborted) return; // shutdown: not an attempt; still pending, retried after restart
 
@@ -196,6 +202,10 @@ export class WebhookWorker {
     logger.warn('webhook delivery will be retried', { ...fields, error: result.error, nextAttemptAt });
     this.o.onOutcome?.('retrying');
     await store.saveDelivery({ ...d, ...last, status: 'pending', nextAttemptAt, lastError: result.error ?? 'failed', updatedAt: now.toISOString() });
+  }
+
+  private destination() {
+    return { allowPrivateNetworks: this.o.allowPrivateNetworks, ...(this.o.lookup ? { lookup: this.o.lookup } : {}) };
   }
 
   private async finish(d: WebhookDelivery, status: 'delivered' | 'failed', change: Partial<WebhookDelivery>): Promise<void> {

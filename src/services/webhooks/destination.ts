@@ -1,0 +1,83 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * Where webhook deliveries may go when `webhooks.allowPrivateNetworks` is false: never to a
+ * loopback, private, link-local, shared (CGNAT), benchmarking, multicast or reserved address, so
+ * a tenant cannot make idsync call services inside the operator's network. Pure: resolving a
+ * hostname is the caller's.
+ */
+export const ALLOW_PRIVATE_KEY = 'webhooks.allowPrivateNetworks';
+export const ALLOW_PRIVATE_ENV = 'IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS';
+
+const blocked = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  // Multicast (224/4) and everything above it: reserved 240/4 and broadcast.
+  ['224.0.0.0', 3],
+] as const) {
+  blocked.addSubnet(net, prefix, 'ipv4');
+}
+blocked.addAddress('::', 'ipv6');
+blocked.addAddress('::1', 'ipv6');
+blocked.addSubnet('fc00::', 7, 'ipv6');
+blocked.addSubnet('fe80::', 10, 'ipv6');
+blocked.addSubnet('ff00::', 8, 'ipv6');
+
+/** A URL host without the brackets of an IPv6 literal. */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * True when the address is in a blocked range. IPv4-mapped IPv6 (::ffff:a.b.c.d, in either
+ * notation) is judged by the IPv4 rules (BlockList does so). Not an IP address: false.
+ */
+export function isBlockedAddress(address: string): boolean {
+  const host = bareHost(address);
+  const family = isIP(host);
+  if (family === 0) return false;
+  return blocked.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The refusal of a URL whose host is a blocked IP literal, or undefined. */
+export function blockedLiteralReason(url: string): string | undefined {
+  const host = bareHost(new URL(url).hostname);
+  if (!isBlockedAddress(host)) return undefined;
+  return `${host} is a private, loopback or reserved address; webhooks may not target internal networks unless ${ALLOW_PRIVATE_KEY} (${ALLOW_PRIVATE_ENV}) is true`;
+}
+
+export type LookupAll = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+/** node:dns/promises lookup of every address (what the system resolver would give fetch). */
+export const systemLookup: LookupAll = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Resolves the URL's host and returns why delivering to it is refused (any address in a blocked
+ * range), or undefined. A resolution failure is returned as the reason too: nothing is sent.
+ * The check is made at resolve time; the request resolves again, so a rebinding DNS answer
+ * between the two is not caught here.
+ */
+export async function checkDestination(url: string, lookup: LookupAll): Promise<string | undefined> {
+  const host = bareHost(new URL(url).hostname);
+  if (isIP(host) !== 0) {
+    const reason = blockedLiteralReason(url);
+    return reason === undefined ? undefined : `destination refused: ${reason}`;
+  }
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(host);
+  } catch (err) {
+    return `cannot resolve ${host}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+  }
+  const bad = addresses.map((a) => a.address).filter(isBlockedAddress);
+  if (bad.length === 0) return undefined;
+  return `destination refused: ${host} resolves to ${bad.join(', ')}, a private, loopback or reserved address; set ${ALLOW_PRIVATE_KEY} (${ALLOW_PRIVATE_ENV}) to true to allow internal destinations`;
+}

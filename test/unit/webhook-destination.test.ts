@@ -30,6 +30,13 @@ const BLOCKED: [string, string][] = [
   ['IPv4-mapped loopback, hex', '::ffff:7f00:1'],
   ['IPv4-mapped private', '::ffff:10.0.0.1'],
   ['upper-case IPv6', 'FE80::1'],
+  ['192.0.0/24 (IETF protocol assignments)', '192.0.0.8'],
+  ['TEST-NET-1', '192.0.2.1'],
+  ['TEST-NET-2', '198.51.100.7'],
+  ['TEST-NET-3', '203.0.113.9'],
+  ['NAT64 of a private address', '64:ff9b::a00:1'],
+  ['local-use NAT64', '64:ff9b:1::1'],
+  ['6to4 of loopback', '2002:7f00:1::1'],
 ];
 
 const ALLOWED: [string, string][] = [

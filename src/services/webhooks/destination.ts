@@ -3,9 +3,9 @@ import { BlockList, isIP } from 'node:net';
 
 /**
  * Where webhook deliveries may go when `webhooks.allowPrivateNetworks` is false: never to a
- * loopback, private, link-local, shared (CGNAT), benchmarking, multicast or reserved address, so
- * a tenant cannot make idsync call services inside the operator's network. Pure: resolving a
- * hostname is the caller's.
+ * loopback, private, link-local, shared (CGNAT), benchmarking, documentation, multicast, reserved or
+ * IPv4-embedding (NAT64, 6to4) address, so a tenant cannot make idsync call services inside the
+ * operator's network. Pure: resolving a hostname is the caller's.
  */
 export const ALLOW_PRIVATE_KEY = 'webhooks.allowPrivateNetworks';
 export const ALLOW_PRIVATE_ENV = 'IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS';
@@ -19,7 +19,11 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.168.0.0', 16],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
   ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
   // Multicast (224/4) and everything above it: reserved 240/4 and broadcast.
   ['224.0.0.0', 3],
 ] as const) {
@@ -30,6 +34,11 @@ blocked.addAddress('::1', 'ipv6');
 blocked.addSubnet('fc00::', 7, 'ipv6');
 blocked.addSubnet('fe80::', 10, 'ipv6');
 blocked.addSubnet('ff00::', 8, 'ipv6');
+// IPv6 forms that carry an IPv4 address a gateway would reach: NAT64 (64:ff9b::/96, and the local-use
+// 64:ff9b:1::/48) and 6to4 (2002::/16); blocked whole, as their embedded address may be internal.
+blocked.addSubnet('64:ff9b::', 96, 'ipv6');
+blocked.addSubnet('64:ff9b:1::', 48, 'ipv6');
+blocked.addSubnet('2002::', 16, 'ipv6');
 
 /** A URL host without the brackets of an IPv6 literal. */
 export function bareHost(hostname: string): string {

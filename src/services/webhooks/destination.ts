@@ -68,25 +68,36 @@ export type LookupAll = (hostname: string) => Promise<{ address: string; family:
 /** node:dns/promises lookup of every address (what the system resolver would give fetch). */
 export const systemLookup: LookupAll = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
+/** The destination check's answer: why it is refused, or the address to connect to (absent for an IP literal). */
+export type Vetted = { refused: string } | { refused?: undefined; pinned?: { address: string; family: 4 | 6 } };
+
 /**
- * Resolves the URL's host and returns why delivering to it is refused (any address in a blocked
- * range), or undefined. A resolution failure is returned as the reason too: nothing is sent.
- * The check is made at resolve time; the request resolves again, so a rebinding DNS answer
- * between the two is not caught here.
+ * Resolves the URL's host: refused when any address is in a blocked range (or the name does not
+ * resolve: nothing is sent), otherwise the first address, for the request to connect to exactly
+ * that one (pinnedFetch), so a DNS answer that changes in between cannot redirect it inward.
  */
-export async function checkDestination(url: string, lookup: LookupAll): Promise<string | undefined> {
+export async function vetDestination(url: string, lookup: LookupAll): Promise<Vetted> {
   const host = bareHost(new URL(url).hostname);
   if (isIP(host) !== 0) {
     const reason = blockedLiteralReason(url);
-    return reason === undefined ? undefined : `destination refused: ${reason}`;
+    return reason === undefined ? {} : { refused: `destination refused: ${reason}` };
   }
-  let addresses: { address: string }[];
+  let addresses: { address: string; family: number }[];
   try {
     addresses = await lookup(host);
   } catch (err) {
-    return `cannot resolve ${host}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+    return { refused: `cannot resolve ${host}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500) };
   }
   const bad = addresses.map((a) => a.address).filter(isBlockedAddress);
-  if (bad.length === 0) return undefined;
-  return `destination refused: ${host} resolves to ${bad.join(', ')}, a private, loopback or reserved address; set ${ALLOW_PRIVATE_KEY} (${ALLOW_PRIVATE_ENV}) to true to allow internal destinations`;
+  if (bad.length > 0) {
+    return { refused: `destination refused: ${host} resolves to ${bad.join(', ')}, a private, loopback or reserved address; set ${ALLOW_PRIVATE_KEY} (${ALLOW_PRIVATE_ENV}) to true to allow internal destinations` };
+  }
+  const first = addresses[0];
+  if (!first) return { refused: `cannot resolve ${host}: no address` };
+  return { pinned: { address: first.address, family: first.family === 6 ? 6 : 4 } };
+}
+
+/** Why delivering to the URL is refused, or undefined (see vetDestination). */
+export async function checkDestination(url: string, lookup: LookupAll): Promise<string | undefined> {
+  return (await vetDestination(url, lookup)).refused;
 }

@@ -1,4 +1,5 @@
-import { checkDestination, systemLookup, type LookupAll } from './destination.js';
+import { systemLookup, vetDestination, type LookupAll } from './destination.js';
+import { pinnedFetch } from './pinned-fetch.js';
 import type { WebhookEvent } from './signing.js';
 import { signatureHeader } from './signing.js';
 
@@ -31,7 +32,8 @@ export interface SendOptions {
 
 /**
  * POSTs one signed event. Never throws; redirects are not followed (a 3xx is a failure). Unless
- * private networks are allowed, a host resolving to an internal address is refused before connecting.
+ * private networks are allowed, a host resolving to an internal address is refused before connecting,
+ * and an allowed one is connected to at the address that was checked (no DNS rebinding).
  */
 export async function sendWebhook(url: string, secret: string, event: WebhookEvent, opts: SendOptions): Promise<SendResult> {
   const body = JSON.stringify(event);
@@ -39,12 +41,15 @@ export async function sendWebhook(url: string, secret: string, event: WebhookEve
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const elapsed = () => Math.round(performance.now() - started);
+  let send = opts.fetch;
   if (!opts.allowPrivateNetworks) {
-    const refused = await checkDestination(url, opts.lookup ?? systemLookup);
-    if (refused !== undefined) return { ok: false, error: refused, durationMs: elapsed(), aborted: false };
+    const vetted = await vetDestination(url, opts.lookup ?? systemLookup);
+    if (vetted.refused !== undefined) return { ok: false, error: vetted.refused, durationMs: elapsed(), aborted: false };
+    // Connect to the address just vetted, not to whatever the name resolves to a moment later.
+    if (vetted.pinned) send = pinnedFetch(vetted.pinned.address, vetted.pinned.family);
   }
   try {
-    const res = await opts.fetch(url, {
+    const res = await send(url, {
       method: 'POST',
       redirect: 'manual',
       signal,

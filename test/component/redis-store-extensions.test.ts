@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { IdsyncError } from '../../src/domain/errors.js';
 import type { InviteLink } from '../../src/domain/model.js';
@@ -7,7 +7,7 @@ import { aConnection, aDelivery, anInvitation, anInviteLink, anOrg, aRun, aWebho
 import { codeOf } from '../../src/store/conformance/harness.js';
 import { redisKeys } from '../../src/store/redis/keys.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { RedisTestServer } from '../support/redis-server.js';
+import { RedisTestServer, twoReplicaStores } from '../support/redis-server.js';
 
 const useLink = (cur: InviteLink) => {
   if (cur.maxUses !== undefined && cur.uses >= cur.maxUses) throw new IdsyncError('link.not_found', 'used up');
@@ -15,60 +15,41 @@ const useLink = (cur: InviteLink) => {
 };
 
 describe('redis store extensions: two processes on one keyspace', () => {
-  let server: RedisTestServer;
-  let a: RedisStore;
-  let b: RedisStore;
-  let n = 0;
-
-  beforeAll(async () => {
-    server = await RedisTestServer.start();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
-  // Two stores with their own connections stand for two replicas: the in-process lock does not
-  // serialise them, so only the scripts decide the cap, the duplicate check and the last use.
-  beforeEach(() => {
-    const keyPrefix = `x${++n}`;
-    a = new RedisStore({ connection: { url: server.url }, keyPrefix });
-    b = new RedisStore({ connection: { url: server.url }, keyPrefix });
-  });
-  afterEach(async () => {
-    await Promise.all([a.close(), b.close()]);
-  });
+  // Two replicas: only the scripts keep their writes apart.
+  const r = twoReplicaStores('x');
 
   it('when both create invitations against one cap and for one email, then the cap and the duplicate rule hold', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
     const capped = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => codeOf((i % 2 ? a : b).createInvitation(anInvitation(org.id), draft(org.id, 'invite.created', `i${i}`), { pendingCap: 7, now: NOW }))),
+      Array.from({ length: 30 }, (_, i) => codeOf((i % 2 ? r.a : r.b).createInvitation(anInvitation(org.id), draft(org.id, 'invite.created', `i${i}`), { pendingCap: 7, now: NOW }))),
     );
     expect(capped.filter((r) => r === 'ok')).toHaveLength(7);
     expect(capped.filter((r) => r === 'invite.cap_reached')).toHaveLength(23);
 
     const other = anOrg();
-    await b.createOrg(other, draft(other.id, 'org.created', other.id));
+    await r.b.createOrg(other, draft(other.id, 'org.created', other.id));
     const same = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        codeOf((i % 2 ? a : b).createInvitation(anInvitation(other.id, { email: i % 3 ? 'Dup@X.io' : 'dup@x.IO' }), draft(other.id, 'invite.created', `d${i}`), { pendingCap: 50, now: NOW })),
+        codeOf((i % 2 ? r.a : r.b).createInvitation(anInvitation(other.id, { email: i % 3 ? 'Dup@X.io' : 'dup@x.IO' }), draft(other.id, 'invite.created', `d${i}`), { pendingCap: 50, now: NOW })),
       ),
     );
     expect(same.filter((r) => r === 'ok')).toHaveLength(1);
-    expect(await a.listPendingInvitationsForEmail(other.id, 'dup@x.io')).toHaveLength(1);
-    expect(verifyChain(await b.listAudit(org.id))).toMatchObject({ ok: true, head: { seq: 8 } });
+    expect(await r.a.listPendingInvitationsForEmail(other.id, 'dup@x.io')).toHaveLength(1);
+    expect(verifyChain(await r.b.listAudit(org.id))).toMatchObject({ ok: true, head: { seq: 8 } });
   });
 
   it('when both use the last use of a link and accept one invitation, then exactly one of each wins', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
-    const link = await a.createInviteLink(anInviteLink(org.id, { maxUses: 3 }), draft(org.id, 'invite_link.created', 'l'));
-    const uses = await Promise.all(Array.from({ length: 20 }, (_, i) => codeOf((i % 2 ? a : b).updateInviteLink(org.id, link.id, useLink))));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
+    const link = await r.a.createInviteLink(anInviteLink(org.id, { maxUses: 3 }), draft(org.id, 'invite_link.created', 'l'));
+    const uses = await Promise.all(Array.from({ length: 20 }, (_, i) => codeOf((i % 2 ? r.a : r.b).updateInviteLink(org.id, link.id, useLink))));
     expect(uses.filter((r) => r === 'ok')).toHaveLength(3);
-    expect(await b.getInviteLink(org.id, link.id)).toMatchObject({ uses: 3, version: 4 });
+    expect(await r.b.getInviteLink(org.id, link.id)).toMatchObject({ uses: 3, version: 4 });
 
-    const inv = await b.createInvitation(anInvitation(org.id), draft(org.id, 'invite.created', 'i'), { pendingCap: 5, now: NOW });
+    const inv = await r.b.createInvitation(anInvitation(org.id), draft(org.id, 'invite.created', 'i'), { pendingCap: 5, now: NOW });
     const accepted = await Promise.all(
-      [a, b, a, b].map((s, i) =>
+      [r.a, r.b, r.a, r.b].map((s, i) =>
         codeOf(
           s.updateInvitation(org.id, inv.id, (cur) => {
             if (cur.status !== 'pending') throw new IdsyncError('invite.not_found', 'not pending');
@@ -78,22 +59,22 @@ describe('redis store extensions: two processes on one keyspace', () => {
       ),
     );
     expect(accepted.filter((r) => r === 'ok')).toHaveLength(1);
-    expect(await a.listInvitations(org.id, { statuses: ['pending'] })).toEqual({ items: [], total: 0 });
+    expect(await r.a.listInvitations(org.id, { statuses: ['pending'] })).toEqual({ items: [], total: 0 });
   });
 
   it('when one saves connection state while the other updates the connection, then neither change is lost', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
     const conn = aConnection(org.id);
-    await a.createConnection(conn, draft(org.id, 'connection.created', conn.id));
+    await r.a.createConnection(conn, draft(org.id, 'connection.created', conn.id));
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         i % 2
-          ? a.saveConnectionState(org.id, conn.id, { syncState: { [`k${i}`]: i } })
-          : b.updateConnection(org.id, conn.id, (cur) => ({ next: { ...cur, policy: { ...cur.policy, [`p${i}`]: i } }, audit: draft(org.id, 'connection.updated', cur.id) })),
+          ? r.a.saveConnectionState(org.id, conn.id, { syncState: { [`k${i}`]: i } })
+          : r.b.updateConnection(org.id, conn.id, (cur) => ({ next: { ...cur, policy: { ...cur.policy, [`p${i}`]: i } }, audit: draft(org.id, 'connection.updated', cur.id) })),
       ),
     );
-    const after = await b.getConnection(conn.id);
+    const after = await r.b.getConnection(conn.id);
     expect(after?.version).toBe(11);
     expect(Object.keys(after?.policy ?? {})).toHaveLength(11);
     // saveConnectionState replaces syncState whole, so the last writer's state is what remains.

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isIdsyncError, type ErrorCode } from '../../src/domain/errors.js';
@@ -8,7 +8,7 @@ import { aMember, anOrg, aTeam, draft } from '../../src/store/conformance/fixtur
 import { redisKeys } from '../../src/store/redis/keys.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { expandIncludes, loadScripts, LUA_DIR, SCRIPT_NAMES } from '../../src/store/redis/scripts.js';
-import { RedisTestServer } from '../support/redis-server.js';
+import { RedisTestServer, twoReplicaStores } from '../support/redis-server.js';
 
 async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok' | 'other'> {
   try {
@@ -22,84 +22,65 @@ async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok' | 'other'> 
 const bump = (m: Member, change: Partial<Member>) => ({ next: { ...m, ...change }, audit: draft(m.orgId, 'member.updated', m.id) });
 
 describe('redis store: two processes on one keyspace', () => {
-  let server: RedisTestServer;
-  let a: RedisStore;
-  let b: RedisStore;
-  let n = 0;
-
-  beforeAll(async () => {
-    server = await RedisTestServer.start();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
-  // Two stores with their own connections stand for two replicas: the in-process lock does not
-  // serialise them, so only the scripts' compare-and-swap keeps their writes apart.
-  beforeEach(() => {
-    const keyPrefix = `p${++n}`;
-    a = new RedisStore({ connection: { url: server.url }, keyPrefix });
-    b = new RedisStore({ connection: { url: server.url }, keyPrefix });
-  });
-  afterEach(async () => {
-    await Promise.all([a.close(), b.close()]);
-  });
+  // Two replicas: only the scripts keep their writes apart.
+  const r = twoReplicaStores('p');
 
   it('when both update one member without ifVersion, then no update is lost and the chain stays valid', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
     const m = aMember(org.id, { attributes: { n: 0 } });
-    await a.createMember(m, draft(org.id, 'member.created', m.id));
+    await r.a.createMember(m, draft(org.id, 'member.created', m.id));
 
     await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        (i % 2 ? a : b).updateMember(org.id, m.id, (cur) => bump(cur, { attributes: { n: (cur.attributes.n as number) + 1 } })),
+        (i % 2 ? r.a : r.b).updateMember(org.id, m.id, (cur) => bump(cur, { attributes: { n: (cur.attributes.n as number) + 1 } })),
       ),
     );
 
-    const after = await b.getMember(org.id, m.id);
+    const after = await r.b.getMember(org.id, m.id);
     expect(after?.attributes.n).toBe(60);
     expect(after?.version).toBe(61);
-    const events = await a.listAudit(org.id);
+    const events = await r.a.listAudit(org.id);
     expect(events).toHaveLength(62);
     expect(verifyChain(events).ok).toBe(true);
-    expect((await a.listOutbox(org.id)).map((o) => o.id)).toEqual(events.map((e) => e.id));
+    expect((await r.a.listOutbox(org.id)).map((o) => o.id)).toEqual(events.map((e) => e.id));
   });
 
   it('when both create one userName and remove the two owners, then uniqueness and the last-owner rule hold', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
     const created = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => codeOf((i % 2 ? a : b).createMember(aMember(org.id, { userName: i % 3 ? 'Same@x.io' : 'same@X.IO' }), draft(org.id, 'member.created', `m${i}`)))),
+      Array.from({ length: 20 }, (_, i) => codeOf((i % 2 ? r.a : r.b).createMember(aMember(org.id, { userName: i % 3 ? 'Same@x.io' : 'same@X.IO' }), draft(org.id, 'member.created', `m${i}`)))),
     );
     expect(created.filter((r) => r === 'ok')).toHaveLength(1);
 
     const [o1, o2] = [aMember(org.id, { role: 'owner' }), aMember(org.id, { role: 'owner' })];
-    await a.createMember(o1, draft(org.id, 'member.created', o1.id));
-    await b.createMember(o2, draft(org.id, 'member.created', o2.id));
+    await r.a.createMember(o1, draft(org.id, 'member.created', o1.id));
+    await r.b.createMember(o2, draft(org.id, 'member.created', o2.id));
     const removed = await Promise.all([
-      codeOf(a.updateMember(org.id, o1.id, (cur) => bump(cur, { status: 'removed' }))),
-      codeOf(b.updateMember(org.id, o2.id, (cur) => bump(cur, { status: 'removed' }))),
+      codeOf(r.a.updateMember(org.id, o1.id, (cur) => bump(cur, { status: 'removed' }))),
+      codeOf(r.b.updateMember(org.id, o2.id, (cur) => bump(cur, { status: 'removed' }))),
     ]);
     expect(removed.sort()).toEqual(['member.last_owner', 'ok']);
-    expect((await a.listMembers(org.id, { roles: ['owner'], statuses: ['active'] })).total).toBe(1);
-    expect(verifyChain(await b.listAudit(org.id)).ok).toBe(true);
+    expect((await r.a.listMembers(org.id, { roles: ['owner'], statuses: ['active'] })).total).toBe(1);
+    expect(verifyChain(await r.b.listAudit(org.id)).ok).toBe(true);
   });
 
   it('when both add and remove team members, then the set and the reverse index agree', async () => {
     const org = anOrg();
-    await a.createOrg(org, draft(org.id, 'org.created', org.id));
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
     const team = aTeam(org.id);
-    await a.createTeam(team, draft(org.id, 'team.created', team.id));
+    await r.a.createTeam(team, draft(org.id, 'team.created', team.id));
     const ids = Array.from({ length: 30 }, (_, i) => `m${i}`);
-    const added = await Promise.all(ids.map((id, i) => (i % 2 ? a : b).addTeamMembers(org.id, team.id, [id, 'm0'], draft(org.id, 'team.members_added', team.id))));
+    const added = await Promise.all(ids.map((id, i) => (i % 2 ? r.a : r.b).addTeamMembers(org.id, team.id, [id, 'm0'], draft(org.id, 'team.members_added', team.id))));
     expect(added.flat().sort()).toEqual([...ids].sort());
-    await Promise.all(ids.slice(0, 10).map((id, i) => (i % 2 ? b : a).removeTeamMembers(org.id, team.id, [id], draft(org.id, 'team.members_removed', team.id))));
-    expect((await a.listTeamMembers(org.id, team.id)).total).toBe(20);
-    expect(await b.listMemberTeams(org.id, 'm5')).toEqual([]);
-    expect(await b.listMemberTeams(org.id, 'm25')).toEqual([team.id]);
+    await Promise.all(ids.slice(0, 10).map((id, i) => (i % 2 ? r.b : r.a).removeTeamMembers(org.id, team.id, [id], draft(org.id, 'team.members_removed', team.id))));
+    expect((await r.a.listTeamMembers(org.id, team.id)).total).toBe(20);
+    expect(await r.b.listMemberTeams(org.id, 'm5')).toEqual([]);
+    expect(await r.b.listMemberTeams(org.id, 'm25')).toEqual([team.id]);
     // Only calls that changed the set were audited.
     const changing = added.filter((x) => x.length > 0).length;
-    expect(verifyChain(await a.listAudit(org.id))).toMatchObject({ ok: true, head: { seq: 2 + changing + 10 } });
+    expect(verifyChain(await r.a.listAudit(org.id))).toMatchObject({ ok: true, head: { seq: 2 + changing + 10 } });
   });
 });
 

@@ -1,8 +1,10 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
 
 /**
  * A private redis-server for one test file: a free 127.0.0.1 port, a temp dir, AOF on and RDB
@@ -197,4 +199,30 @@ export class RedisTestCluster {
 function clusterOk(port: number): boolean {
   const info = spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' });
   return /cluster_state:ok/.test(info.stdout);
+}
+
+/**
+ * Two stores with their own connections on one test Redis and one fresh key prefix per test: they
+ * stand for two replicas (the in-process lock does not serialise them, so only the scripts decide).
+ * Registers the hooks of the enclosing describe; `stores.a` and `stores.b` are set before each test.
+ */
+export function twoReplicaStores(prefix: string): { a: RedisStore; b: RedisStore } {
+  let server: RedisTestServer;
+  let n = 0;
+  const stores = {} as { a: RedisStore; b: RedisStore };
+  beforeAll(async () => {
+    server = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+  beforeEach(() => {
+    const keyPrefix = `${prefix}${++n}`;
+    stores.a = new RedisStore({ connection: { url: server.url }, keyPrefix });
+    stores.b = new RedisStore({ connection: { url: server.url }, keyPrefix });
+  });
+  afterEach(async () => {
+    await Promise.all([stores.a.close(), stores.b.close()]);
+  });
+  return stores;
 }

@@ -18,7 +18,7 @@ import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
-import { createMailer } from '../services/invitations/mailer-factory.js';
+import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { openStore } from './open-store.js';

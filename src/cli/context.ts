@@ -7,7 +7,7 @@ import { createLogger } from '../logging/winston-logger.js';
 import type { Actor } from '../domain/model.js';
 import { systemClock } from '../ports/clock.js';
 import { createServices, type Services } from '../services/index.js';
-import { createMailer } from '../services/invitations/mailer-factory.js';
+import { createMailer } from '../app/mailer-factory.js';
 import type { CliIo } from './io.js';
 import { Writable } from 'node:stream';
 

@@ -8,7 +8,7 @@ export interface MailMessage {
 
 /**
  * Sends email: the SMTP mailer (src/services/invitations/smtp-mailer.ts, IDSYNC_SMTP_URL), or the
- * file mailer (file-mailer.ts) writing .eml files under DATA_DIR/mail; see mailer-factory.ts.
+ * file mailer (file-mailer.ts) writing .eml files under DATA_DIR/mail; see src/app/mailer-factory.ts.
  */
 export interface Mailer {
   /** Resolves with an id of the sent message (a file name, a Message-ID). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { githubConnector } from '../../src/connectors/github/index.js';
-import { testConnection } from '../../src/connectors/test-connection.js';
+import { testConnection } from '../../src/services/connections/test-connection.js';
 import { isTombstone, type ConnectorLimits } from '../../src/ports/directory.js';
 import { GithubFake } from '../fakes/github-fake.js';
 import { drain, fakeTime, rsaKeys, testDeps, type FakeTime } from '../support/connectors.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { googleConnector } from '../../src/connectors/google/index.js';
-import { testConnection } from '../../src/connectors/test-connection.js';
+import { testConnection } from '../../src/services/connections/test-connection.js';
 import { isTombstone, type DirectoryUser } from '../../src/ports/directory.js';
 import { GoogleFake } from '../fakes/google-fake.js';
 import { closedPortUrl, drain, fakeTime, rsaKeys, testDeps } from '../support/connectors.js';

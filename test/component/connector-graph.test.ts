@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey } from 'node:crypto';
 import { microsoftConnector } from '../../src/connectors/microsoft/index.js';
-import { testConnection } from '../../src/connectors/test-connection.js';
+import { testConnection } from '../../src/services/connections/test-connection.js';
 import { isTombstone, supportsDelta, type DirectoryConnector } from '../../src/ports/directory.js';
 import { GraphFake, graphId } from '../fakes/graph-fake.js';
 import { drain, fakeTime, rsaKeys, testDeps } from '../support/connectors.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor, DirectoryConnection, DirectoryProvider } from '../../domain/model.js';
 import type { ConnectorDeps, ConnectorRegistry, DirectoryConnector } from '../../ports/directory.js';
-import { testConnection, type ConnectionTestResult } from '../../connectors/test-connection.js';
+import { testConnection, type ConnectionTestResult } from './test-connection.js';
 import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';

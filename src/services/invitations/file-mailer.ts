@@ -49,7 +49,7 @@ export function renderEml(message: MailMessage, from: string, date: Date, messag
  * The mailer when no SMTP is configured: each message becomes an .eml file in `dir`
  * (DATA_DIR/mail), readable with any mail client. Files hold live invitation links, so the folder is
  * 0700 and the files 0600; a file appears whole (written aside, then renamed).
- * With IDSYNC_SMTP_URL set, SmtpMailer (smtp-mailer.ts) is used instead (mailer-factory.ts).
+ * With IDSYNC_SMTP_URL set, SmtpMailer (smtp-mailer.ts) is used instead (src/app/mailer-factory.ts).
  */
 export class FileMailer implements Mailer {
   constructor(

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { Config } from '../../config/schema.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Mailer } from '../../ports/mailer.js';
-import { defaultFromAddress, FileMailer } from './file-mailer.js';
-import { SmtpMailer } from './smtp-mailer.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../ports/clock.js';
+import type { Mailer } from '../ports/mailer.js';
+import { defaultFromAddress, FileMailer } from '../services/invitations/file-mailer.js';
+import { SmtpMailer } from '../services/invitations/smtp-mailer.js';
 
 /** A mailer and how to release it (the SMTP pool's connections; nothing for files). */
 export interface OwnedMailer {

@@ -3,8 +3,8 @@
  * object the CLI prints. The error is the coded cause (bad credentials, missing scope or
  * delegation, unknown tenant or org, unreachable host…), never a bare "failed".
  */
-import type { ErrorCode } from '../domain/errors.js';
-import type { DirectoryConnector } from '../ports/directory.js';
+import type { ErrorCode } from '../../domain/errors.js';
+import type { DirectoryConnector } from '../../ports/directory.js';
 
 export interface ConnectionTestResult {
   /** True only for a complete listing. */

@@ -42,7 +42,8 @@ export function parseListQuery(q: Record<string, unknown>): ListQuery {
   return {
     ...(filterText ? { filter: parseFilter(filterText) } : {}),
     // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1, a negative count as 0; we cap count at maxResults.
-    startIndex: Math.max(1, intParam(q, 'startIndex') ?? 1),
+    // One past any real list is as good as 2^63: both answer an empty page, and stores take only safe integers.
+    startIndex: Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, intParam(q, 'startIndex') ?? 1)),
     count: Math.min(MAX_RESULTS, Math.max(0, intParam(q, 'count') ?? DEFAULT_COUNT)),
     ...(sortPath ? { sortBy: sortPath } : {}),
     descending: order === 'descending',

@@ -5,6 +5,7 @@ import { scimAuth, scimRateLimit } from './context.js';
 import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
 import { groupsRouter } from './groups.js';
+import { assertBodyDepth } from './normalize.js';
 import { usersRouter, type ScimDeps } from './users.js';
 
 export interface ScimRouterOptions extends ScimDeps {
@@ -33,11 +34,12 @@ export function scimRouter(opts: ScimRouterOptions): Router {
     });
   };
   // One layer for what every SCIM request goes through, in this order: content type, body, request
-  // counter (after a body that parsed), token, rate limit. Each used to be its own layer.
+  // counter (after a body that parsed), token, rate limit, body depth. Each used to be its own layer.
   const guarded = async (req: Request, res: Response, next: NextFunction) => {
     count(req, res);
     await authenticate(req, res);
     takeRate(res.locals.scim.tokenId);
+    assertBodyDepth(req.body);
     next();
   };
   r.use((req, res, next) => {

@@ -71,6 +71,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     trustProxy: config.server.trustProxy,
     publicUrl: config.server.publicUrl,
     scim: config.scim,
+    authFailuresPerMinute: config.server.authFailuresPerMinute,
     api: { rateLimitPerMinute: config.api.rateLimitPerMinute, ...(await redisRateLimit(store, config)) },
     join: { secretKey: secret.key, oidc: config.oidc, clock },
   });

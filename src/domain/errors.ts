@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   'auth.unauthorized': { status: 401, doc: 'Missing, unknown or revoked credentials.' },
   'auth.forbidden': { status: 403, doc: 'The credentials are valid but do not allow this action.' },
   'api.rate_limited': { status: 429, doc: 'The admin key sent more requests this minute than api.rateLimitPerMinute allows; retry after Retry-After seconds.' },
+  'auth.throttled': { status: 429, doc: 'Too many failed authentication attempts from this client address (server.authFailuresPerMinute); retry after Retry-After seconds. Valid credentials are never throttled.' },
   'org.not_found': { status: 404, doc: 'No such organization (or not visible to this key).' },
   'member.not_found': { status: 404, doc: 'No such member in this organization.' },
   'member.user_name_taken': { status: 409, doc: 'Another live member of the organization has this userName (case-insensitive).' },

@@ -8,9 +8,11 @@ import { apiRoutes } from './api/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { joinRouter, type JoinRouterDeps } from './join/router.js';
 import type { HttpMetrics } from './metrics.js';
+import { AuthFailureThrottle } from './middleware/auth-failures.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { StoreOutage } from './middleware/store-outage.js';
 import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
@@ -22,6 +24,8 @@ export interface HttpAppDeps {
   trustProxy: boolean;
   publicUrl: string;
   scim: { rateLimitPerSecond: number; rateLimitBurst: number };
+  /** Failed authentication attempts per client address and minute before they answer 429 (0: off). */
+  authFailuresPerMinute: number;
   /** Per-admin-key limit of /api/v1 (0: off); counts in `rateLimitStore` (Redis), else in memory. Absent: off. */
   api?: { rateLimitPerMinute: number; rateLimitStore?: RateLimitStore };
   /** The join pages and sign-in callback; absent: not mounted. */
@@ -36,6 +40,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.use(requestContext(deps.logger, deps.metrics));
+  // One of each per app: every surface reports a store outage to the same story, and a client
+  // address's failed attempts count the same on SCIM and the admin API.
+  const outage = new StoreOutage(deps.logger, deps.metrics);
+  const authThrottle = new AuthFailureThrottle(deps.authFailuresPerMinute);
+  const guards = { throttle: authThrottle, outage, metrics: deps.metrics };
   // helmet()'s headers, computed once (test/component/scim-http.test.ts holds them equal).
   app.use(securityHeaders());
   // SCIM parses its own bodies and answers every error in the SCIM error schema. Mounted ahead of
@@ -51,6 +60,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       bodyLimit: deps.bodyLimit,
       rateLimitPerSecond: deps.scim.rateLimitPerSecond,
       rateLimitBurst: deps.scim.rateLimitBurst,
+      authThrottle,
+      outage,
     }),
   );
   app.use(healthRoutes(deps.store, deps.metrics));
@@ -58,8 +69,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
-  app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, limit));
+  app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, outage));
   return app;
 }

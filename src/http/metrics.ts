@@ -5,6 +5,8 @@ export interface HttpMetrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   scimRequests: Counter<'org' | 'method' | 'resource' | 'status'>;
   webhookDeliveries: Counter<'status'>;
+  storeUnavailable: Counter<'surface'>;
+  authThrottled: Counter<'surface'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -30,5 +32,17 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries };
+  const storeUnavailable = new Counter({
+    name: 'idsync_store_unavailable_responses_total',
+    help: 'Requests answered 503 store.unavailable (with Retry-After) because the store could not be reached, by surface (scim, api, join).',
+    labelNames: ['surface'] as const,
+    registers: [registry],
+  });
+  const authThrottled = new Counter({
+    name: 'idsync_auth_failures_throttled_total',
+    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api).',
+    labelNames: ['surface'] as const,
+    registers: [registry],
+  });
+  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled };
 }

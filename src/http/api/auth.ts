@@ -1,9 +1,19 @@
 import type { NextFunction, Request, Response } from 'express';
-import { IdsyncError } from '../../domain/errors.js';
+import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
 import type { Store } from '../../ports/store.js';
 import type { Principal } from '../../services/authz.js';
 import type { CredentialService, PublicAdminKey } from '../../services/credentials.js';
+import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
+import type { StoreOutage } from '../middleware/store-outage.js';
+import type { HttpMetrics } from '../metrics.js';
+
+/** What admin authentication reports to besides the request: the failure throttle, the outage log and metrics. */
+export interface AdminAuthGuards {
+  throttle: AuthFailureThrottle;
+  outage: StoreOutage;
+  metrics: Pick<HttpMetrics, 'authThrottled'>;
+}
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -19,15 +29,30 @@ export const ACTING_MEMBER_HEADER = 'x-idsync-acting-member';
  * Admin-key bearer auth. Only bad credentials answer 401; a store outage propagates as 503.
  * An org-scoped key acts as the org's owner unless the host product names the signed-in member in
  * X-Idsync-Acting-Member, in which case that member's role decides (and the audit trail says so).
+ * Failed attempts are throttled per client address (429 `auth.throttled`); valid keys never are.
  */
-export function adminAuth(credentials: CredentialService, store: Store) {
+export function adminAuth(credentials: CredentialService, store: Store, guards: AdminAuthGuards) {
+  const refuse = (req: Request, error: IdsyncError): never => {
+    const wait = guards.throttle.failed(req.ip ?? 'unknown');
+    if (wait === undefined) throw error;
+    guards.metrics.authThrottled.inc({ surface: 'api' });
+    throw new IdsyncError('auth.throttled', `too many failed authentication attempts from this address; retry after ${wait} seconds`, { retryAfterSeconds: wait });
+  };
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!m) {
       res.setHeader('WWW-Authenticate', 'Bearer');
-      throw new IdsyncError('auth.unauthorized', 'missing bearer admin key');
+      refuse(req, new IdsyncError('auth.unauthorized', 'missing bearer admin key'));
     }
-    const key = await credentials.authenticateAdmin(m[1]!);
+    let key: PublicAdminKey;
+    try {
+      key = await credentials.authenticateAdmin(m![1]!);
+    } catch (err) {
+      if (isIdsyncError(err, 'auth.unauthorized')) refuse(req, err);
+      throw err;
+    }
+    // The key lookup was a store read that succeeded: if an outage was on, it is over.
+    guards.outage.answered();
     const actor: Actor = { kind: 'admin', id: key.id, ...(key.label ? { label: key.label } : {}) };
     res.locals.adminKey = key;
     if (!key.orgId) {

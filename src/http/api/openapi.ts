@@ -27,8 +27,13 @@ export function openApiDocument(routes: AnyRouteSpec[], serverUrl: string): Reco
     }
     responses['401'] ??= { description: 'Missing, unknown or revoked admin key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     responses['429'] ??= {
-      description: 'Too many requests for this admin key (api.rate_limited); see Retry-After and RateLimit headers',
-      headers: { 'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' } } },
+      description: 'Too many requests for this admin key (api.rate_limited; see the RateLimit headers), or too many failed authentication attempts from this client address (auth.throttled); see Retry-After',
+      headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+    responses['503'] ??= {
+      description: 'The store cannot be reached right now (store.unavailable); retry after Retry-After seconds',
+      headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
     responses['default'] = { description: 'A coded error (see the README error table)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };

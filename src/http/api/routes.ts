@@ -3,7 +3,7 @@ import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { auditRoutes } from './audit.js';
 import { connectionRoutes } from './connections.js';
-import { adminAuth } from './auth.js';
+import { adminAuth, type AdminAuthGuards } from './auth.js';
 import { credentialRoutes } from './credentials.js';
 import { invitationRoutes } from './invitations.js';
 import { linkRoutes } from './links.js';
@@ -19,7 +19,7 @@ import { webhookRoutes } from './webhooks.js';
  * The admin REST API under /api/v1, and its OpenAPI document at /api/v1/openapi.json (no auth).
  * `rateLimit` (rate-limit.ts) runs after adminAuth, so it counts per authenticated key.
  */
-export function apiRoutes(services: Services, store: Store, publicUrl: string, rateLimit?: RequestHandler): Router {
+export function apiRoutes(services: Services, store: Store, publicUrl: string, guards: AdminAuthGuards, rateLimit?: RequestHandler): Router {
   const r = Router();
   const authed = Router();
   const api = new ApiRegistry(authed);
@@ -37,6 +37,6 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, r
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
-  r.use(adminAuth(services.credentials, store), ...(rateLimit ? [rateLimit] : []), authed);
+  r.use(adminAuth(services.credentials, store, guards), ...(rateLimit ? [rateLimit] : []), authed);
   return r;
 }

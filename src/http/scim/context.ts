@@ -1,7 +1,17 @@
 import type { Request, Response } from 'express';
 import type { Actor, ManagedBy } from '../../domain/model.js';
 import type { CredentialService } from '../../services/credentials.js';
+import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
+import type { StoreOutage } from '../middleware/store-outage.js';
+import type { HttpMetrics } from '../metrics.js';
 import { ScimError } from './errors.js';
+
+/** What SCIM authentication reports to besides the request: the failure throttle, the outage log and metrics. */
+export interface ScimAuthGuards {
+  throttle: AuthFailureThrottle;
+  outage: StoreOutage;
+  metrics: Pick<HttpMetrics, 'authThrottled'>;
+}
 
 export interface ScimContext {
   orgId: string;
@@ -19,20 +29,29 @@ declare module 'express-serve-static-core' {
 /**
  * The bearer token selects the organization. Only a missing or bad token answers 401; a store
  * outage while checking it is a 503, never a 401 (an IdP would otherwise disable provisioning).
+ * Failed attempts are throttled per client address (429 with Retry-After); valid tokens never are.
  */
-export function scimAuth(credentials: CredentialService) {
+export function scimAuth(credentials: CredentialService, guards: ScimAuthGuards) {
+  const refuse = (req: Request, error: ScimError): never => {
+    const wait = guards.throttle.failed(req.ip ?? 'unknown');
+    if (wait === undefined) throw error;
+    guards.metrics.authThrottled.inc({ surface: 'scim' });
+    throw new ScimError(429, `too many failed authentication attempts from this address; retry after ${wait} seconds`, undefined, { 'Retry-After': String(wait) });
+  };
   return async (req: Request, res: Response): Promise<void> => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m) throw new ScimError(401, 'missing bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="idsync SCIM"' });
+    if (!m) refuse(req, new ScimError(401, 'missing bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="idsync SCIM"' }));
     let token;
     try {
-      token = await credentials.authenticateScim(m[1]!);
+      token = await credentials.authenticateScim(m![1]!);
     } catch (err) {
       if ((err as { code?: string }).code === 'auth.unauthorized') {
-        throw new ScimError(401, 'invalid or revoked SCIM token', undefined, { 'WWW-Authenticate': 'Bearer realm="idsync SCIM", error="invalid_token"' });
+        refuse(req, new ScimError(401, 'invalid or revoked SCIM token', undefined, { 'WWW-Authenticate': 'Bearer realm="idsync SCIM", error="invalid_token"' }));
       }
       throw err;
     }
+    // The token lookup was a store read that succeeded: if an outage was on, it is over.
+    guards.outage.answered();
     res.locals.scim = {
       orgId: token.orgId,
       tokenId: token.id,

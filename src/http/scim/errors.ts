@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
+import { STORE_RETRY_AFTER_SECONDS, type StoreOutage } from '../middleware/store-outage.js';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -58,7 +59,7 @@ export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   if (isIdsyncError(err)) {
     const m = FROM_CODE[err.code];
-    if (m) return new ScimError(m.status, err.message, m.scimType, err.code === 'store.unavailable' ? { 'Retry-After': '5' } : {});
+    if (m) return new ScimError(m.status, err.message, m.scimType, err.code === 'store.unavailable' ? { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) } : {});
     return new ScimError(500, 'internal error');
   }
   const e = err as { status?: unknown; scimType?: unknown; message?: unknown; type?: unknown; limit?: unknown };
@@ -79,11 +80,15 @@ export function sendScimError(res: Response, e: ScimError): void {
   res.status(e.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(e)));
 }
 
-/** The SCIM error handler: SCIM error bodies everywhere under /scim/v2; 5xx are logged with their cause. */
-export function scimErrorHandler(logger: Logger) {
+/**
+ * The SCIM error handler: SCIM error bodies everywhere under /scim/v2; 5xx are logged with their
+ * cause, except a store outage, which the outage reporter logs once and then counts.
+ */
+export function scimErrorHandler(logger: Logger, outage: StoreOutage) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toScimError(err);
-    if (e.status >= 500) (res.locals.log ?? logger).error('SCIM request failed', { method: req.method, path: req.path, status: e.status, err });
+    if (isIdsyncError(err, 'store.unavailable')) outage.refused('scim', err);
+    else if (e.status >= 500) (res.locals.log ?? logger).error('SCIM request failed', { method: req.method, path: req.path, status: e.status, err });
     if (res.headersSent) return;
     sendScimError(res, e);
   };

@@ -1,5 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../ports/logger.js';
+import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
+import type { StoreOutage } from '../middleware/store-outage.js';
 import type { HttpMetrics } from '../metrics.js';
 import { scimAuth, scimRateLimit } from './context.js';
 import { discoveryRouter } from './discovery.js';
@@ -14,6 +16,8 @@ export interface ScimRouterOptions extends ScimDeps {
   bodyLimit: string;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  authThrottle: AuthFailureThrottle;
+  outage: StoreOutage;
 }
 
 const KNOWN = new Set(['Users', 'Groups', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me']);
@@ -25,7 +29,7 @@ const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined
 export function scimRouter(opts: ScimRouterOptions): Router {
   const r = Router();
   const json = express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] });
-  const authenticate = scimAuth(opts.services.credentials);
+  const authenticate = scimAuth(opts.services.credentials, { throttle: opts.authThrottle, outage: opts.outage, metrics: opts.metrics });
   const takeRate = scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst);
   const count = (req: Request, res: Response) => {
     res.on('finish', () => {
@@ -62,6 +66,6 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   r.use(() => {
     throw new ScimError(404, 'endpoint not found');
   });
-  r.use(scimErrorHandler(opts.logger));
+  r.use(scimErrorHandler(opts.logger, opts.outage));
   return r;
 }

@@ -69,4 +69,20 @@ describe('SCIM over HTTP', () => {
     expect(one.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
     expect(one.headers.get('etag')).toBe('W/"1"');
   });
+
+  it('when /Schemas and /ResourceTypes are listed, then itemsPerPage is the number of resources sent, in SCIM JSON', async () => {
+    for (const [path, names] of [
+      ['/Schemas', ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']],
+      ['/ResourceTypes', ['User', 'Group']],
+    ] as const) {
+      const res = await scim.get<{ itemsPerPage: number; totalResults: number; startIndex: number; Resources: { id: string }[] }>(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
+      expect(res.body.Resources.map((r) => r.id).sort()).toEqual([...names].sort());
+      expect(res.body.itemsPerPage).toBe(res.body.Resources.length);
+      expect(res.body.totalResults).toBe(res.body.Resources.length);
+      expect(res.body.startIndex).toBe(1);
+    }
+    expect((await scim.get('/Schemas/urn:ietf:params:scim:schemas:core:2.0:User')).status).toBe(200);
+  });
 });

@@ -1,6 +1,7 @@
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
-import type { Router } from 'express';
+import { Router } from 'express';
+import { listResponse } from './list.js';
 import { MAX_RESULTS } from './schemas.js';
 
 let declared = false;
@@ -36,5 +37,17 @@ export function discoveryRouter(publicBase: string, docsUrl: string): Router {
     etag: true,
     changePassword: false,
   });
-  return router as unknown as Router;
+  const discovery = Router();
+  // scimmy-routers answers these two lists with itemsPerPage echoing its default count (20) whatever
+  // it returns; the list response is ours, so itemsPerPage is the number of resources sent.
+  discovery.get('/Schemas', async (_req, res) => sendList(res, await new SCIMMY.Resources.Schema().read()));
+  discovery.get('/ResourceTypes', async (_req, res) => sendList(res, await new SCIMMY.Resources.ResourceType().read()));
+  discovery.use(router as unknown as Router);
+  return discovery;
+}
+
+function sendList(res: import('express').Response, list: unknown): void {
+  const { Resources } = JSON.parse(JSON.stringify(list)) as { Resources?: unknown[] };
+  const resources = Resources ?? [];
+  res.status(200).send(JSON.stringify(listResponse(resources, resources.length, 1)));
 }

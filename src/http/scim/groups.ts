@@ -6,7 +6,7 @@ import { ScimError } from './errors.js';
 import { parseFilter } from './filter/parse.js';
 import { checkIfMatch, sendJson, sendResource } from './http-util.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
-import { normalizePatchBody, normalizeValues, type PatchOperation } from './normalize.js';
+import { normalizePatchBody, normalizeResource, type PatchOperation } from './normalize.js';
 import { project, wants } from './projection.js';
 import { etagOf, GROUP_SCHEMA } from './schemas.js';
 import type { ScimDeps } from './users.js';
@@ -107,7 +107,7 @@ export function groupsRouter(deps: ScimDeps): Router {
 
   r.post('/', async (req, res) => {
     const { orgId, actor } = res.locals.scim;
-    const body = new SCIMMY.Schemas.Group(normalizeValues(req.body) as Json, 'in') as unknown as Json;
+    const body = new SCIMMY.Schemas.Group(normalizeResource(req.body) as Json, 'in') as unknown as Json;
     const ids = memberValues(body.members, 'members');
     const created = await services.teams.create(orgId, { displayName: String(body.displayName ?? ''), ...(typeof body.externalId === 'string' ? { externalId: body.externalId } : {}) }, actor);
     if (ids.length) {
@@ -126,7 +126,7 @@ export function groupsRouter(deps: ScimDeps): Router {
     const { orgId, actor } = res.locals.scim;
     const current = await team(orgId, req.params.id);
     const ifVersion = checkIfMatch(req, current.version);
-    const body = new SCIMMY.Schemas.Group(normalizeValues(req.body) as Json, 'in') as unknown as Json;
+    const body = new SCIMMY.Schemas.Group(normalizeResource(req.body) as Json, 'in') as unknown as Json;
     const updated = await services.teams.update(orgId, current.id, { displayName: String(body.displayName ?? ''), externalId: typeof body.externalId === 'string' ? body.externalId : null }, actor, ifVersion);
     await withMemberCheck(() => services.teams.setMembers(orgId, current.id, memberValues(body.members, 'members'), actor));
     sendResource(res, 200, await render(updated, true), updated.version);

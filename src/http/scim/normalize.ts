@@ -1,4 +1,5 @@
 import { ScimError } from './errors.js';
+import { unassignNulls } from './multi-valued.js';
 import { ENTERPRISE_SCHEMA, PATCH_SCHEMA } from './schemas.js';
 
 /**
@@ -41,6 +42,11 @@ export function normalizeValues(value: unknown, key = ''): unknown {
     return out;
   }
   return value;
+}
+
+/** A POST or PUT body in RFC form: null attributes unassigned (RFC 7643 §2.5), then the dialects fixed. */
+export function normalizeResource(body: unknown): unknown {
+  return normalizeValues(unassignNulls(body));
 }
 
 /** The boolean-ness of a patch value follows its path's last attribute (e.g. `active`, `emails[…].primary`). */

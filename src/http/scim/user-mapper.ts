@@ -1,4 +1,5 @@
 import type { Member, MemberProfile, Team } from '../../domain/model.js';
+import { singlePrimary } from './multi-valued.js';
 import { ENTERPRISE_SCHEMA, etagOf, USER_SCHEMA } from './schemas.js';
 
 export type ScimJson = Record<string, unknown>;
@@ -23,8 +24,9 @@ export function toScimUser(m: Member, groups: Pick<Team, 'id' | 'displayName'>[]
   };
 }
 
-/** A profile from a SCIM User body already coerced by scimmy's schema (types checked). */
-export function profileFromScim(body: ScimJson): { profile: MemberProfile; active: boolean | undefined } {
+/** A profile from a SCIM User body already coerced by scimmy's schema (types checked); at most one primary per list. */
+export function profileFromScim(coerced: ScimJson): { profile: MemberProfile; active: boolean | undefined } {
+  const body = singlePrimary(coerced);
   const attributes: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (!FIRST_CLASS.has(k.toLowerCase()) && v !== undefined) attributes[k] = v;
   const name = (body.name ?? {}) as MemberProfile['name'];

@@ -6,7 +6,7 @@ import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { ScimError } from './errors.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
-import { normalizePatchBody, normalizeValues, type PatchOperation } from './normalize.js';
+import { normalizePatchBody, normalizeResource, type PatchOperation } from './normalize.js';
 import { applyUserPatch } from './patch-user.js';
 import { project, wants } from './projection.js';
 import { etagOf } from './schemas.js';
@@ -109,7 +109,7 @@ export function usersRouter(deps: ScimDeps): Router {
 
   r.post('/', async (req, res) => {
     const { orgId, actor, writer } = res.locals.scim;
-    const body = new SCIMMY.Schemas.User(normalizeValues(req.body) as ScimJson, 'in') as unknown as ScimJson;
+    const body = new SCIMMY.Schemas.User(normalizeResource(req.body) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
     const existing = await store.findMemberByUserName(orgId, profile.userName);
     let member: Member;
@@ -136,7 +136,7 @@ export function usersRouter(deps: ScimDeps): Router {
     const { orgId, actor, writer } = res.locals.scim;
     const current = await live(orgId, req.params.id);
     const ifVersion = checkIfMatch(req, current.version);
-    const body = new SCIMMY.Schemas.User(normalizeValues(req.body) as ScimJson, 'in') as unknown as ScimJson;
+    const body = new SCIMMY.Schemas.User(normalizeResource(req.body) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
     // PUT replaces the profile, but a PUT without `active` deactivates nobody.
     const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: ifVersion ?? current.version });

@@ -16,7 +16,12 @@ import { profileFromScim, toScimUser, type ScimJson } from './user-mapper.js';
 import { checkIfMatch, sendJson, sendResource } from './http-util.js';
 
 const SCAN_PAGE = 1000;
-const PATCH_RETRIES = 20;
+/**
+ * Without If-Match a PATCH re-reads and re-applies after losing a compare-and-swap until it wins:
+ * the client asked for no version check, so it never sees a 412. Bounded by time, not a count,
+ * since how many lose depends on how many race (Okta and Entra send dozens in parallel).
+ */
+const PATCH_RETRY_MS = 10_000;
 
 export interface ScimDeps {
   services: Services;
@@ -139,7 +144,8 @@ export function usersRouter(deps: ScimDeps): Router {
     const body = new SCIMMY.Schemas.User(normalizeResource(req.body) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
     // PUT replaces the profile, but a PUT without `active` deactivates nobody.
-    const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: ifVersion ?? current.version });
+    // Without If-Match the store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
+    const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
     sendResource(res, 200, await render(member, true), member.version);
   });
 
@@ -156,6 +162,7 @@ export function usersRouter(deps: ScimDeps): Router {
     const ops = new SCIMMY.Messages.PatchOp(body as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]).Operations as PatchOperation[];
     // Read, apply, write with compare-and-swap; a concurrent writer makes us re-read and re-apply,
     // so concurrent PATCHes never lose each other's changes.
+    const deadline = Date.now() + PATCH_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       const patched = await applyUserPatch(ops, await render(current, false));
       if (!patched) break;
@@ -164,7 +171,9 @@ export function usersRouter(deps: ScimDeps): Router {
         current = (await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: current.version })).member;
         break;
       } catch (err) {
-        if (!isIdsyncError(err, 'version.mismatch') || ifVersion !== undefined || attempt >= PATCH_RETRIES) throw err;
+        if (!isIdsyncError(err, 'version.mismatch') || ifVersion !== undefined || Date.now() > deadline) throw err;
+        // Spread the losers out a little so a crowd does not collide again on the same version.
+        if (attempt >= 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
         current = await live(orgId, current.id);
       }
     }

@@ -42,7 +42,7 @@ describe.each(STORES)('SCIM Groups on %s', (kind) => {
 
   it('when members are added and removed in the documented styles, then the set is exact', async () => {
     const g = (await group('Styles')).body;
-    expect((await patch(g.id, [{ op: 'add', path: 'members', value: users.slice(0, 5).map((value) => ({ value, display: 'x' })) }])).status).toBe(200);
+    expect((await patch(g.id, [{ op: 'add', path: 'members', value: users.slice(0, 5).map((value) => ({ value, display: 'x' })) }])).status).toBe(204);
     // Okta: remove with a filtered path.
     await patch(g.id, [{ op: 'remove', path: `members[value eq "${users[0]}"]` }]);
     // Entra without aadOptscim062020: capitalised op, value-style removal.
@@ -61,15 +61,31 @@ describe.each(STORES)('SCIM Groups on %s', (kind) => {
   it('when Okta renames a group with a path-less replace, then displayName changes and members stay', async () => {
     const g = (await group('Old Name', users.slice(0, 2))).body;
     const res = await patch(g.id, [{ op: 'replace', value: { id: g.id, displayName: 'New Name' } }]);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ displayName: 'New Name' });
-    expect(memberIds(res.body)).toEqual(users.slice(0, 2).sort());
+    expect(res.status).toBe(204);
+    const after = (await scim.get(`/Groups/${g.id}`)).body;
+    expect(after).toMatchObject({ displayName: 'New Name' });
+    expect(memberIds(after)).toEqual(users.slice(0, 2).sort());
+  });
+
+  it('when a group PATCH comes as Okta and Entra send it (no query), then it answers 204 with the new ETag and no body; asking for attributes gets 200 with them', async () => {
+    const g = (await group('Answers', users.slice(0, 1))).body;
+    const plain = await scim.call('PATCH', `/Groups/${g.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: users[1] }] }] });
+    expect(plain.status).toBe(204);
+    expect(plain.body).toBeUndefined();
+    expect(plain.headers.get('etag')).toBe((await scim.get(`/Groups/${g.id}`)).headers.get('etag'));
+    const lean = await scim.patch(`/Groups/${g.id}?excludedAttributes=members`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: users[2] }] }] });
+    expect(lean.status).toBe(200);
+    expect(lean.body).toMatchObject({ id: g.id, displayName: 'Answers' });
+    expect(lean.body.members).toBeUndefined();
+    const full = await scim.patch(`/Groups/${g.id}?attributes=members,displayName`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${users[0]}"]` }] });
+    expect(full.status).toBe(200);
+    expect(memberIds(full.body)).toEqual([users[1], users[2]].sort());
   });
 
   it('when 40 PATCHes each add a different member concurrently, then all 40 are members', async () => {
     const g = (await group('Concurrent')).body;
     const res = await Promise.all(users.map((value) => patch(g.id, [{ op: 'add', path: 'members', value: [{ value }] }])));
-    expect(res.every((r) => r.status === 200)).toBe(true);
+    expect(res.every((r) => r.status === 204)).toBe(true);
     expect(memberIds((await scim.get(`/Groups/${g.id}`)).body)).toEqual([...users].sort());
   });
 
@@ -113,7 +129,7 @@ describe.each(STORES)('SCIM Groups on %s', (kind) => {
   it("when a group's members are paged with filter groups.value eq, then pages follow the order they were added, with exact totals", async () => {
     const g = (await group('Paged Members')).body;
     const order = [...users.slice(20, 32)].reverse();
-    for (const value of order) expect((await patch(g.id, [{ op: 'add', path: 'members', value: [{ value }] }])).status).toBe(200);
+    for (const value of order) expect((await patch(g.id, [{ op: 'add', path: 'members', value: [{ value }] }])).status).toBe(204);
     const q = (filter: string, extra = '') => scim.get<List & { startIndex: number }>(`/Users?filter=${encodeURIComponent(filter)}${extra}`);
     const paged: Json[] = [];
     for (let start = 1; start <= order.length; start += 5) {

@@ -77,7 +77,8 @@ describe.each(STORES)('Okta and Entra request sequences on %s', (kind) => {
       expect(g.status).toBe(201);
       const gid = g.body.id as string;
       const renamed = await scim.patch(`/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: gid, displayName: 'Test SCIMv2 renamed' } }] });
-      expect(renamed.body.displayName).toBe('Test SCIMv2 renamed');
+      expect(renamed.status).toBe(204);
+      expect((await scim.get(`/Groups/${gid}`)).body.displayName).toBe('Test SCIMv2 renamed');
       await scim.patch(`/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: a, display: 'push-a@atko.com' }, { value: b, display: 'push-b@atko.com' }] }] });
       await scim.patch(`/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${a}"]` }] });
       expect(((await scim.get(`/Groups/${gid}`)).body.members as Json[]).map((m) => m.value)).toEqual([b]);

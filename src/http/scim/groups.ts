@@ -195,7 +195,16 @@ export function groupsRouter(deps: ScimDeps): Router {
       throw new ScimError(400, `${where}: unsupported path '${path}' for a Group`, 'invalidPath');
     }
     const fresh = (await store.getTeam(orgId, current.id)) ?? latest;
-    sendResource(res, 200, await render(fresh, !wantsNoMembers(req)), fresh.version);
+    // RFC 7644 §3.5.2 lets a PATCH answer 204; Okta and Entra both document 204 for group PATCH
+    // and send no query parameters, so a member add costs the same at 50,000 members as at 5. A
+    // client that asks for attributes gets them (200), members loaded only when it wants them.
+    const q = parseListQuery(req.query as Json);
+    if (!q.projection.include && !q.projection.exclude) {
+      res.setHeader('ETag', etagOf(fresh.version));
+      res.status(204).end();
+      return;
+    }
+    sendResource(res, 200, project(await render(fresh, wants(q.projection, 'members')), q.projection), fresh.version);
   });
 
   r.delete('/:id', async (req, res) => {
@@ -209,8 +218,3 @@ export function groupsRouter(deps: ScimDeps): Router {
   return r;
 }
 
-/** Entra asks for `excludedAttributes=members` on PATCH responses too; honour it to stay cheap. */
-function wantsNoMembers(req: Request): boolean {
-  const ex = req.query.excludedAttributes;
-  return typeof ex === 'string' && ex.split(',').some((a) => a.trim().toLowerCase() === 'members');
-}

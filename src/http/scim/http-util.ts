@@ -8,11 +8,34 @@ import { etagOf } from './schemas.js';
  * the client sent no precondition.
  */
 export function checkIfMatch(req: Request, version: number): number | undefined {
-  const header = req.get('if-match');
+  return checkIfMatchHeader(req.get('if-match'), version);
+}
+
+/** checkIfMatch on a header value (a Bulk operation's `version` is one). */
+export function checkIfMatchHeader(header: string | undefined, version: number): number | undefined {
   if (header === undefined) return undefined;
   const tags = header.split(',').map((t) => t.trim());
   if (tags.includes('*') || tags.includes(etagOf(version)) || tags.includes(`"${version}"`)) return version;
   throw new ScimError(412, `resource changed: current version is ${etagOf(version)}, If-Match was ${header}`);
+}
+
+/**
+ * What a SCIM write produced, apart from how it travels: a single request sends it as the
+ * response, a Bulk operation reports its status, location and version.
+ */
+export interface ScimOutcome {
+  status: number;
+  /** Absent: no body (204). */
+  body?: unknown;
+  version?: number;
+  location?: string;
+}
+
+export function sendOutcome(res: Response, o: ScimOutcome): void {
+  if (o.location) res.setHeader('Location', o.location);
+  if (o.version !== undefined) res.setHeader('ETag', etagOf(o.version));
+  if (o.body === undefined) res.status(o.status).end();
+  else sendJson(res, o.status, o.body);
 }
 
 export function sendResource(res: Response, status: number, body: unknown, version: number): void {

@@ -1,27 +1,17 @@
 import { Router, type Request, type Response } from 'express';
-import SCIMMY from 'scimmy';
-import { isIdsyncError } from '../../domain/errors.js';
-import type { Member, Team } from '../../domain/model.js';
+import type { Member } from '../../domain/model.js';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
-import { ScimError } from './errors.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
-import { normalizePatchBody, normalizeResource, type PatchOperation } from './normalize.js';
-import { applyUserPatch } from './patch-user.js';
 import { project, wants } from './projection.js';
 import { etagOf } from './schemas.js';
 import { allTeamMembers, groupFilter, teamMembersPage, teamOf } from './user-by-group.js';
 import { indexedCandidates } from './user-lookup.js';
-import { profileFromScim, toScimUser, type ScimJson } from './user-mapper.js';
-import { checkIfMatch, sendJson, sendResource } from './http-util.js';
+import { userResources } from './user-resources.js';
+import { userWrites } from './user-writes.js';
+import { sendJson, sendOutcome, sendResource } from './http-util.js';
 
 const SCAN_PAGE = 1000;
-/**
- * Without If-Match a PATCH re-reads and re-applies after losing a compare-and-swap until it wins:
- * the client asked for no version check, so it never sees a 412. Bounded by time, not a count,
- * since how many lose depends on how many race (Okta and Entra send dozens in parallel).
- */
-const PATCH_RETRY_MS = 10_000;
 
 export interface ScimDeps {
   services: Services;
@@ -32,23 +22,10 @@ export interface ScimDeps {
 
 export function usersRouter(deps: ScimDeps): Router {
   const r = Router();
-  const { store, services, baseUrl } = deps;
+  const { store, baseUrl } = deps;
 
-  async function groupsOf(m: Member): Promise<Pick<Team, 'id' | 'displayName'>[]> {
-    const ids = await store.listMemberTeams(m.orgId, m.id);
-    const teams = await Promise.all(ids.map((id) => store.getTeam(m.orgId, id)));
-    return teams.filter((t): t is Team => !!t).map((t) => ({ id: t.id, displayName: t.displayName }));
-  }
-
-  async function render(m: Member, withGroups: boolean): Promise<ScimJson> {
-    return toScimUser(m, withGroups ? await groupsOf(m) : undefined, baseUrl);
-  }
-
-  async function live(orgId: string, id: string): Promise<Member> {
-    const m = await store.getMember(orgId, id);
-    if (!m || m.status === 'removed') throw new ScimError(404, `User ${id} not found`);
-    return m;
-  }
+  const users = userResources(store, baseUrl);
+  const { render, live } = users;
 
   async function list(req: Request, res: Response, q: ListQuery): Promise<void> {
     const { orgId } = res.locals.scim;
@@ -112,81 +89,11 @@ export function usersRouter(deps: ScimDeps): Router {
     sendResource(res, 200, project(await render(m, wants(q.projection, 'groups')), q.projection), m.version);
   });
 
-  r.post('/', async (req, res) => {
-    const { orgId, actor, writer } = res.locals.scim;
-    const body = new SCIMMY.Schemas.User(normalizeResource(req.body) as ScimJson, 'in') as unknown as ScimJson;
-    const { profile, active } = profileFromScim(body);
-    const existing = await store.findMemberByUserName(orgId, profile.userName);
-    let member: Member;
-    if (existing) {
-      const org = await services.orgs.get(orgId);
-      if (existing.managedBy.kind === 'scim' || org.settings.scimAdoption === false) {
-        throw new ScimError(409, `userName ${profile.userName} is already taken in this organization`, 'uniqueness');
-      }
-      try {
-        const change = { profile, adoptAs: writer, ...(active !== undefined ? { active } : {}) };
-        member = (await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member;
-      } catch (err) {
-        if (isIdsyncError(err, 'member.managed_elsewhere')) throw new ScimError(409, `userName ${profile.userName} belongs to a member SCIM may not adopt: ${err.message}`, 'uniqueness');
-        throw err;
-      }
-    } else {
-      member = await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM');
-    }
-    res.setHeader('Location', `${baseUrl}/Users/${member.id}`);
-    sendResource(res, 201, await render(member, true), member.version);
-  });
-
-  r.put('/:id', async (req, res) => {
-    const { orgId, actor, writer } = res.locals.scim;
-    const current = await live(orgId, req.params.id);
-    const ifVersion = checkIfMatch(req, current.version);
-    const body = new SCIMMY.Schemas.User(normalizeResource(req.body) as ScimJson, 'in') as unknown as ScimJson;
-    const { profile, active } = profileFromScim(body);
-    // PUT replaces the profile, but a PUT without `active` deactivates nobody.
-    // Without If-Match the store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
-    const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
-    sendResource(res, 200, await render(member, true), member.version);
-  });
-
-  r.patch('/:id', async (req, res) => {
-    const { orgId, actor, writer } = res.locals.scim;
-    const body = normalizePatchBody(req.body) as { Operations?: PatchOperation[] };
-    let current = await live(orgId, req.params.id);
-    const ifVersion = checkIfMatch(req, current.version);
-    if (Array.isArray(body.Operations) && body.Operations.length === 0) {
-      sendResource(res, 200, await render(current, true), current.version);
-      return;
-    }
-    // Validates the message (schemas, op names, paths) before anything is read.
-    const ops = new SCIMMY.Messages.PatchOp(body as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]).Operations as PatchOperation[];
-    // Read, apply, write with compare-and-swap; a concurrent writer makes us re-read and re-apply,
-    // so concurrent PATCHes never lose each other's changes.
-    const deadline = Date.now() + PATCH_RETRY_MS;
-    for (let attempt = 0; ; attempt++) {
-      const patched = await applyUserPatch(ops, await render(current, false));
-      if (!patched) break;
-      const { profile, active } = profileFromScim(patched);
-      try {
-        current = (await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: current.version })).member;
-        break;
-      } catch (err) {
-        if (!isIdsyncError(err, 'version.mismatch') || ifVersion !== undefined || Date.now() > deadline) throw err;
-        // Spread the losers out a little so a crowd does not collide again on the same version.
-        if (attempt >= 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
-        current = await live(orgId, current.id);
-      }
-    }
-    sendResource(res, 200, await render(current, true), current.version);
-  });
-
-  r.delete('/:id', async (req, res) => {
-    const { orgId, actor, writer } = res.locals.scim;
-    const current = await live(orgId, req.params.id);
-    checkIfMatch(req, current.version);
-    await services.members.remove(orgId, current.id, actor, 'deleted by SCIM provisioning', writer);
-    res.status(204).end();
-  });
+  const writes = userWrites(deps, users);
+  r.post('/', async (req, res) => sendOutcome(res, await writes.create(res.locals.scim, req.body)));
+  r.put('/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
+  r.patch('/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
+  r.delete('/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
 
   return r;
 }

@@ -1,0 +1,28 @@
+import type { Member, Team } from '../../domain/model.js';
+import type { Store } from '../../ports/store.js';
+import { ScimError } from './errors.js';
+import { toScimUser, type ScimJson } from './user-mapper.js';
+
+/** Reading members as SCIM Users: shared by the list and read routes and by the writes. */
+export function userResources(store: Store, baseUrl: string) {
+  async function groupsOf(m: Member): Promise<Pick<Team, 'id' | 'displayName'>[]> {
+    const ids = await store.listMemberTeams(m.orgId, m.id);
+    const teams = await Promise.all(ids.map((id) => store.getTeam(m.orgId, id)));
+    return teams.filter((t): t is Team => !!t).map((t) => ({ id: t.id, displayName: t.displayName }));
+  }
+
+  async function render(m: Member, withGroups: boolean): Promise<ScimJson> {
+    return toScimUser(m, withGroups ? await groupsOf(m) : undefined, baseUrl);
+  }
+
+  /** A member SCIM can see: removed ones are tombstones and answer 404. */
+  async function live(orgId: string, id: string): Promise<Member> {
+    const m = await store.getMember(orgId, id);
+    if (!m || m.status === 'removed') throw new ScimError(404, `User ${id} not found`);
+    return m;
+  }
+
+  return { render, live };
+}
+
+export type UserResources = ReturnType<typeof userResources>;

@@ -1,0 +1,96 @@
+import SCIMMY from 'scimmy';
+import { isIdsyncError } from '../../domain/errors.js';
+import type { Member } from '../../domain/model.js';
+import type { ScimContext } from './context.js';
+import { ScimError } from './errors.js';
+import { checkIfMatchHeader, type ScimOutcome } from './http-util.js';
+import { normalizePatchBody, normalizeResource, type PatchOperation } from './normalize.js';
+import { applyUserPatch } from './patch-user.js';
+import type { UserResources } from './user-resources.js';
+import { profileFromScim, type ScimJson } from './user-mapper.js';
+import type { ScimDeps } from './users.js';
+
+/**
+ * Without If-Match a PATCH re-reads and re-applies after losing a compare-and-swap until it wins:
+ * the client asked for no version check, so it never sees a 412. Bounded by time, not a count,
+ * since how many lose depends on how many race (Okta and Entra send dozens in parallel).
+ */
+const PATCH_RETRY_MS = 10_000;
+
+/** The SCIM User writes, apart from HTTP: the routes and each Bulk operation call these. */
+export function userWrites(deps: ScimDeps, users: UserResources) {
+  const { store, services, baseUrl } = deps;
+  const { render, live } = users;
+  const created = async (m: Member, status: number): Promise<ScimOutcome> => ({ status, body: await render(m, true), version: m.version, location: `${baseUrl}/Users/${m.id}` });
+
+  async function create(ctx: ScimContext, raw: unknown): Promise<ScimOutcome> {
+    const { orgId, actor, writer } = ctx;
+    const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
+    const { profile, active } = profileFromScim(body);
+    const existing = await store.findMemberByUserName(orgId, profile.userName);
+    if (!existing) return created(await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM'), 201);
+    const org = await services.orgs.get(orgId);
+    if (existing.managedBy.kind === 'scim' || org.settings.scimAdoption === false) {
+      throw new ScimError(409, `userName ${profile.userName} is already taken in this organization`, 'uniqueness');
+    }
+    try {
+      const change = { profile, adoptAs: writer, ...(active !== undefined ? { active } : {}) };
+      return created((await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member, 201);
+    } catch (err) {
+      if (isIdsyncError(err, 'member.managed_elsewhere')) throw new ScimError(409, `userName ${profile.userName} belongs to a member SCIM may not adopt: ${err.message}`, 'uniqueness');
+      throw err;
+    }
+  }
+
+  async function replace(ctx: ScimContext, id: string, raw: unknown, ifMatch: string | undefined): Promise<ScimOutcome> {
+    const { orgId, actor, writer } = ctx;
+    const current = await live(orgId, id);
+    const ifVersion = checkIfMatchHeader(ifMatch, current.version);
+    const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
+    const { profile, active } = profileFromScim(body);
+    // PUT replaces the profile, but a PUT without `active` deactivates nobody. Without If-Match the
+    // store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
+    const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
+    return { status: 200, body: await render(member, true), version: member.version };
+  }
+
+  async function patch(ctx: ScimContext, id: string, raw: unknown, ifMatch: string | undefined): Promise<ScimOutcome> {
+    const { orgId, actor, writer } = ctx;
+    const body = normalizePatchBody(raw) as { Operations?: PatchOperation[] };
+    let current = await live(orgId, id);
+    const ifVersion = checkIfMatchHeader(ifMatch, current.version);
+    if (Array.isArray(body.Operations) && body.Operations.length === 0) return { status: 200, body: await render(current, true), version: current.version };
+    // Validates the message (schemas, op names, paths) before anything is read.
+    const ops = new SCIMMY.Messages.PatchOp(body as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]).Operations as PatchOperation[];
+    // Read, apply, write with compare-and-swap; a concurrent writer makes us re-read and re-apply,
+    // so concurrent PATCHes never lose each other's changes.
+    const deadline = Date.now() + PATCH_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      const patched = await applyUserPatch(ops, await render(current, false));
+      if (!patched) break;
+      const { profile, active } = profileFromScim(patched);
+      try {
+        current = (await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: current.version })).member;
+        break;
+      } catch (err) {
+        if (!isIdsyncError(err, 'version.mismatch') || ifVersion !== undefined || Date.now() > deadline) throw err;
+        // Spread the losers out a little so a crowd does not collide again on the same version.
+        if (attempt >= 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+        current = await live(orgId, current.id);
+      }
+    }
+    return { status: 200, body: await render(current, true), version: current.version };
+  }
+
+  async function remove(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimOutcome> {
+    const { orgId, actor, writer } = ctx;
+    const current = await live(orgId, id);
+    checkIfMatchHeader(ifMatch, current.version);
+    await services.members.remove(orgId, current.id, actor, 'deleted by SCIM provisioning', writer);
+    return { status: 204 };
+  }
+
+  return { create, replace, patch, remove };
+}
+
+export type UserWrites = ReturnType<typeof userWrites>;

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import SCIMMY from 'scimmy';
 import { isIdsyncError } from '../../domain/errors.js';
 import type { Team } from '../../domain/model.js';
+import { collect } from '../../ports/paging.js';
 import { ScimError } from './errors.js';
 import { parseFilter } from './filter/parse.js';
 import { checkIfMatch, sendJson, sendResource } from './http-util.js';
@@ -79,12 +80,7 @@ export function groupsRouter(deps: ScimDeps): Router {
       const t = await store.findTeamByName(orgId, f.value);
       pool = t ? [t] : [];
     } else {
-      pool = [];
-      for (let offset = 0; ; offset += 1000) {
-        const page = await store.listTeams(orgId, { offset, limit: 1000 });
-        pool.push(...page.items);
-        if (page.items.length < 1000) break;
-      }
+      pool = await collect((page) => store.listTeams(orgId, page));
     }
     if (!f && !q.sortBy) {
       const slice = pool.slice(q.startIndex - 1, q.startIndex - 1 + q.count);

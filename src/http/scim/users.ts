@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import SCIMMY from 'scimmy';
 import { isIdsyncError } from '../../domain/errors.js';
 import type { Member, Team } from '../../domain/model.js';
+import { collect } from '../../ports/paging.js';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { ScimError } from './errors.js';
@@ -15,7 +16,6 @@ import { indexedCandidates } from './user-lookup.js';
 import { profileFromScim, toScimUser, type ScimJson } from './user-mapper.js';
 import { checkIfMatch, sendJson, sendResource } from './http-util.js';
 
-const SCAN_PAGE = 1000;
 const PATCH_RETRIES = 20;
 
 export interface ScimDeps {
@@ -85,13 +85,8 @@ export function usersRouter(deps: ScimDeps): Router {
     sendJson(res, 200, listResponse(resources, total, q.startIndex));
   }
 
-  async function scanAll(orgId: string): Promise<Member[]> {
-    const all: Member[] = [];
-    for (let offset = 0; ; offset += SCAN_PAGE) {
-      const page = await store.listMembers(orgId, { statuses: ['active', 'inactive'], offset, limit: SCAN_PAGE });
-      all.push(...page.items);
-      if (page.items.length < SCAN_PAGE) return all;
-    }
+  function scanAll(orgId: string): Promise<Member[]> {
+    return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'] }));
   }
 
   r.get('/', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));

@@ -33,3 +33,21 @@ export async function collect<T>(read: PageReader<T>, limit: number = WALK_PAGE)
   for await (const items of pages(read, limit)) out.push(...items);
   return out;
 }
+
+/** A reader of the records after a sequence number, ascending (audit events, outbox records). */
+export type SeqReader<T extends { seq: number }> = (cursor: { afterSeq: number; limit: number }) => Promise<T[]>;
+
+/**
+ * The one way to walk a sequence-ordered list forward from `afterSeq`: each batch is read after
+ * the last seq of the one before, so records appended during the walk are still reached and none
+ * is read twice. It stops on the first short or empty batch. A caller that stores its cursor
+ * (a consumer's offset) does so per batch, after handling it.
+ */
+export async function* batchesAfter<T extends { seq: number }>(read: SeqReader<T>, afterSeq = 0, limit: number = WALK_PAGE): AsyncGenerator<T[], void, undefined> {
+  for (let after = afterSeq; ; ) {
+    const batch = await read({ afterSeq: after, limit });
+    if (batch.length > 0) yield batch;
+    if (batch.length < limit) return;
+    after = batch.at(-1)!.seq;
+  }
+}

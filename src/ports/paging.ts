@@ -7,9 +7,12 @@ export type PageReader<T> = (page: Required<PageRequest>) => Promise<Page<T>>;
 export const WALK_PAGE = 1000;
 
 /**
- * The one way to walk an offset-paged list to its end. It stops on the first short or empty page
- * or once `total` is reached, whichever comes first, so a list that shrinks while it is read never
- * loops and one that is exactly a multiple of the page size costs no extra read beyond the empty one.
+ * The one way to walk an offset-paged list to its end. It stops on an empty page or once the next
+ * offset reaches `total`, so a list that shrinks while it is read never loops and one that is an
+ * exact multiple of the page size costs no extra read. A short page alone does not end the walk:
+ * a store may drop a record that vanished between its index and its read (Redis does) and still
+ * count it, and the records after it must not be lost. Offsets advance by `limit`, the positions
+ * the store pages by, never by the number of records returned.
  *
  * Offsets shift when the walked set changes under the reader (an expiry sweep that moves records
  * out of the filter it reads by): such callers collect first and change afterwards.
@@ -18,7 +21,7 @@ export async function* pages<T>(read: PageReader<T>, limit: number = WALK_PAGE):
   for (let offset = 0; ; offset += limit) {
     const page = await read({ offset, limit });
     if (page.items.length > 0) yield page.items;
-    if (page.items.length < limit || offset + page.items.length >= page.total) return;
+    if (page.items.length === 0 || offset + limit >= page.total) return;
   }
 }
 

@@ -40,6 +40,18 @@ describe('pages', () => {
     for await (const r of records(read, 10)) got.push(r);
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
   });
+
+  it('when a page comes back short because a record vanished between index and read, then the walk goes on to the total, with no record twice', async () => {
+    const all = Array.from({ length: 25 }, (_, i) => i);
+    const reads: Required<PageRequest>[] = [];
+    const read = async (p: Required<PageRequest>): Promise<Page<number>> => {
+      reads.push(p);
+      // Position 4 is still indexed (and counted) but its record is gone.
+      return { items: all.slice(p.offset, p.offset + p.limit).filter((n) => n !== 4), total: all.length };
+    };
+    expect(await collect(read, 10)).toEqual(all.filter((n) => n !== 4));
+    expect(reads.map((r) => r.offset)).toEqual([0, 10, 20]);
+  });
 });
 
 describe('batchesAfter', () => {

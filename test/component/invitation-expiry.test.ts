@@ -101,4 +101,27 @@ describe.each(setups)('invitation expiry sweep on %s', (_name, open) => {
       expect.objectContaining({ actor: { kind: 'system', label: 'invitation expiry' }, after: { status: 'expired', expiresAt: DUE } }),
     ]);
   }, 120_000);
+
+  it('when one org cannot be written, then the orgs after it are still swept and the failure is logged with its org id', async () => {
+    const [first, broken, last] = [await newOrg(), await newOrg(), await newOrg()];
+    for (const orgId of [first, broken, last]) await invite(orgId, 2, DUE);
+    const errors: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = { ...silentLogger, error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, ...(fields ? { fields } : {}) }) };
+    const failing = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'updateInvitation') {
+          return (...args: Parameters<Store['updateInvitation']>) => (args[0] === broken ? Promise.reject(new Error('disk on fire')) : target.updateInvitation(...args));
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const sweeping = createServices({ store: failing, clock: { now: () => SWEEP_AT }, logger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9) });
+
+    expect(await sweeping.invitations.expireDue()).toBe(4);
+
+    expect(await stored(last, ['expired'])).toHaveLength(2);
+    expect(await stored(broken, ['pending'])).toHaveLength(2);
+    expect(errors).toEqual([{ message: expect.stringContaining('invitation expiry failed'), fields: { orgId: broken, error: 'disk on fire' } }]);
+  });
 });

@@ -1,5 +1,6 @@
 import { IdsyncError, isIdsyncError } from '../domain/errors.js';
 import type { Member, MemberStatus, Role } from '../domain/model.js';
+import { records } from '../ports/paging.js';
 import type { Page } from '../ports/store.js';
 import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
@@ -23,8 +24,6 @@ export interface AccessAnswer {
   role: Role | null;
 }
 
-const SCAN = 1000;
-
 /**
  * What a person or the host product may do through the admin API, decided here from the
  * principal's standing (authz.ts) before the write path runs.
@@ -45,10 +44,8 @@ export class AdminService {
     const inTeam = s.teamId ? new Set(await this.teams.memberIds(orgId, (await this.teams.get(orgId, s.teamId)).id)) : undefined;
     const needle = s.q?.toLowerCase();
     const hits: Member[] = [];
-    for (let at = 0; ; at += SCAN) {
-      const batch = await this.members.list(orgId, { ...base, offset: at, limit: SCAN });
-      for (const m of batch.items) if ((!inTeam || inTeam.has(m.id)) && (!needle || haystack(m).includes(needle))) hits.push(m);
-      if (batch.items.length < SCAN) break;
+    for await (const m of records((page) => this.members.list(orgId, { ...base, ...page }))) {
+      if ((!inTeam || inTeam.has(m.id)) && (!needle || haystack(m).includes(needle))) hits.push(m);
     }
     return { items: hits.slice(offset, offset + limit), total: hits.length };
   }

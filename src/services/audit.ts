@@ -1,12 +1,11 @@
 import type { AuditEvent } from '../domain/model.js';
 import { GENESIS_HASH, verifyChain, type ChainBreak } from '../ports/audit-chain.js';
+import { batchesAfter } from '../ports/paging.js';
 import type { ServiceDeps } from './deps.js';
 
 export type VerifyResult =
   | { ok: true; events: number; head: { seq: number; hash: string } }
   | { ok: false; events: number; break: ChainBreak & { eventId?: string } };
-
-const BATCH = 1000;
 
 export class AuditService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -19,9 +18,7 @@ export class AuditService {
   async verify(orgId: string): Promise<VerifyResult> {
     let head = { seq: 0, hash: GENESIS_HASH };
     let count = 0;
-    for (;;) {
-      const batch = await this.deps.store.listAudit(orgId, { afterSeq: head.seq, limit: BATCH });
-      if (batch.length === 0) break;
+    for await (const batch of batchesAfter((c) => this.deps.store.listAudit(orgId, c))) {
       const r = verifyChain(batch, head);
       if (!r.ok) {
         const at = batch.find((e) => e.seq === r.break.seq);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError } from '../domain/errors.js';
 import type { Actor, Team } from '../domain/model.js';
+import { collect } from '../ports/paging.js';
 import type { Page, PageRequest } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { parseInput } from './validate.js';
@@ -76,13 +77,8 @@ export class TeamService {
   }
 
   /** Every member id of a team, in the order they joined. */
-  async memberIds(orgId: string, teamId: string): Promise<string[]> {
-    const out: string[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const page = await this.deps.store.listTeamMembers(orgId, teamId, { offset, limit: 1000 });
-      out.push(...page.items);
-      if (page.items.length < 1000) return out;
-    }
+  memberIds(orgId: string, teamId: string): Promise<string[]> {
+    return collect((page) => this.deps.store.listTeamMembers(orgId, teamId, page));
   }
 
   /** Makes the membership exactly `memberIds`, as two deltas (adds, then removes). */

@@ -3,6 +3,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import type { InvitationStatus, Role } from '../../domain/model.js';
 import type { PublicInvitation } from '../../services/invitations/service.js';
 import type { PublicLink } from '../../services/invitations/links.js';
+import { collect } from '../../ports/paging.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -55,14 +56,7 @@ export function registerInvites(program: Command, io: CliIo): void {
     .option('--status <status>', 'only this status')
     .option('--json', 'print JSON')
     .action(async (o: { org: string; status?: InvitationStatus; json?: boolean }) => {
-      const items = await withServices(io, async (s) => {
-        const all: PublicInvitation[] = [];
-        for (let offset = 0; ; offset += 1000) {
-          const page = await s.invitations.list(o.org, { offset, limit: 1000, ...(o.status ? { status: o.status } : {}) });
-          all.push(...page.items);
-          if (all.length >= page.total || page.items.length === 0) return all;
-        }
-      });
+      const items = await withServices(io, (s) => collect((page) => s.invitations.list(o.org, { ...page, ...(o.status ? { status: o.status } : {}) })));
       if (o.json) printJson(io, items);
       else printTable(io, INV_HEADERS, items.map(invRow));
     });
@@ -140,14 +134,7 @@ export function registerInvites(program: Command, io: CliIo): void {
     .requiredOption('--org <id>', 'organization id')
     .option('--json', 'print JSON')
     .action(async (o: { org: string; json?: boolean }) => {
-      const items = await withServices(io, async (s) => {
-        const all: PublicLink[] = [];
-        for (let offset = 0; ; offset += 1000) {
-          const page = await s.links.list(o.org, { offset, limit: 1000 });
-          all.push(...page.items);
-          if (all.length >= page.total || page.items.length === 0) return all;
-        }
-      });
+      const items = await withServices(io, (s) => collect((page) => s.links.list(o.org, page)));
       if (o.json) printJson(io, items);
       else printTable(io, LINK_HEADERS, items.map(linkRow));
     });

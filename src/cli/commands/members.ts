@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Member, MemberStatus, Role } from '../../domain/model.js';
+import { collect } from '../../ports/paging.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -46,14 +47,7 @@ export function registerMembers(program: Command, io: CliIo): void {
     .option('--status <status...>', 'only these statuses: active, inactive, removed')
     .option('--json', 'print JSON')
     .action(async (o: { org: string; status?: MemberStatus[]; json?: boolean }) => {
-      const items = await withServices(io, async (s) => {
-        const all: Member[] = [];
-        for (let offset = 0; ; offset += 1000) {
-          const page = await s.members.list(o.org, { offset, limit: 1000, ...(o.status ? { statuses: o.status } : {}) });
-          all.push(...page.items);
-          if (all.length >= page.total || page.items.length === 0) return all;
-        }
-      });
+      const items = await withServices(io, (s) => collect((page) => s.members.list(o.org, { ...page, ...(o.status ? { statuses: o.status } : {}) })));
       if (o.json) printJson(io, items);
       else printTable(io, HEADERS, items.map(row));
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { collect } from '../../ports/paging.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -22,9 +23,9 @@ export function registerOrgs(program: Command, io: CliIo): void {
     .description('list organizations')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const page = await withServices(io, (s) => s.orgs.list({ limit: 1000 }));
-      if (o.json) printJson(io, page.items);
-      else printTable(io, ['ID', 'NAME', 'CREATED'], page.items.map((x) => [x.id, x.name, x.createdAt]));
+      const items = await withServices(io, (s) => collect((page) => s.orgs.list(page)));
+      if (o.json) printJson(io, items);
+      else printTable(io, ['ID', 'NAME', 'CREATED'], items.map((x) => [x.id, x.name, x.createdAt]));
     });
 
   orgs

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { collect } from '../../ports/paging.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -22,12 +23,12 @@ export function registerTeams(program: Command, io: CliIo): void {
     .requiredOption('--org <id>', 'organization id')
     .option('--json', 'print JSON')
     .action(async (o: { org: string; json?: boolean }) => {
-      const page = await withServices(io, async (s) => {
+      const items = await withServices(io, async (s) => {
         await s.orgs.get(o.org);
-        return s.teams.list(o.org, { limit: 1000 });
+        return collect((page) => s.teams.list(o.org, page));
       });
-      if (o.json) printJson(io, page.items);
-      else printTable(io, ['ID', 'NAME', 'EXTERNAL ID', 'CREATED'], page.items.map((x) => [x.id, x.displayName, x.externalId, x.createdAt]));
+      if (o.json) printJson(io, items);
+      else printTable(io, ['ID', 'NAME', 'EXTERNAL ID', 'CREATED'], items.map((x) => [x.id, x.displayName, x.externalId, x.createdAt]));
     });
 
   t.command('delete <team>')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchesAfter } from '../../ports/paging.js';
 import type { Services } from '../../services/index.js';
 import type { ApiRegistry } from './define.js';
 import { accessSchema, auditEventSchema, errorSchema, orgParams, verifySchema } from './schemas.js';
@@ -25,20 +26,17 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
       await s.orgs.get(params.org);
       const limit = query.limit ?? 100;
       const items = [];
-      let after = query.after ?? 0;
       // Filters apply while reading forward, so a page is full unless the trail ends.
-      for (;;) {
-        const batch = await s.audit.list(params.org, { afterSeq: after, limit: 1000 });
+      for await (const batch of batchesAfter((c) => s.audit.list(params.org, c), query.after ?? 0)) {
         for (const e of batch) {
-          after = e.seq;
           if (query.action && !e.action.startsWith(query.action)) continue;
           if (query.actor && e.actor.kind !== query.actor) continue;
           if (query.target && e.target.id !== query.target) continue;
           items.push(e);
           if (items.length === limit) return { status: 200, body: { items, next: e.seq } };
         }
-        if (batch.length < 1000) return { status: 200, body: { items, next: null } };
       }
+      return { status: 200, body: { items, next: null } };
     },
   );
 

@@ -3,6 +3,7 @@ import type { Team } from '../../domain/model.js';
 import { groupResources } from './group-resources.js';
 import { groupWrites } from './group-writes.js';
 import { sendJson, sendOutcome, sendResource } from './http-util.js';
+import { collect } from '../../ports/paging.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
 import { project, wants } from './projection.js';
 import type { ScimDeps } from './users.js';
@@ -24,12 +25,7 @@ export function groupsRouter(deps: ScimDeps): Router {
       const t = await store.findTeamByName(orgId, f.value);
       pool = t ? [t] : [];
     } else {
-      pool = [];
-      for (let offset = 0; ; offset += 1000) {
-        const page = await store.listTeams(orgId, { offset, limit: 1000 });
-        pool.push(...page.items);
-        if (page.items.length < 1000) break;
-      }
+      pool = await collect((page) => store.listTeams(orgId, page));
     }
     if (!f && !q.sortBy) {
       const slice = pool.slice(q.startIndex - 1, q.startIndex - 1 + q.count);

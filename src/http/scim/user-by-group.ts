@@ -1,8 +1,8 @@
 import type { Member } from '../../domain/model.js';
+import { pages } from '../../ports/paging.js';
 import type { Store } from '../../ports/store.js';
 import type { FilterNode } from './filter/parse.js';
 
-const TEAM_PAGE = 1000;
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:user';
 
 /**
@@ -64,13 +64,12 @@ export async function teamMembersPage(store: Store, orgId: string, teamId: strin
 /** Every live member of a team, in the order they were added (for filters that combine `groups.value eq`). */
 export async function allTeamMembers(store: Store, orgId: string, teamId: string): Promise<Member[]> {
   const out: Member[] = [];
-  for (let offset = 0; ; offset += TEAM_PAGE) {
-    const page = await store.listTeamMembers(orgId, teamId, { offset, limit: TEAM_PAGE });
-    out.push(...(await liveMembers(store, orgId, page.items)));
-    if (page.items.length < TEAM_PAGE) return out;
+  for await (const ids of pages((page) => store.listTeamMembers(orgId, teamId, page))) {
+    out.push(...(await liveMembers(store, orgId, ids)));
     // SQLite answers synchronously: let other requests in between pages of a large team.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  return out;
 }
 
 async function liveMembers(store: Store, orgId: string, ids: string[]): Promise<Member[]> {

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Member } from '../../domain/model.js';
+import { collect } from '../../ports/paging.js';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
@@ -11,7 +12,6 @@ import { userResources } from './user-resources.js';
 import { userWrites } from './user-writes.js';
 import { sendJson, sendOutcome, sendResource } from './http-util.js';
 
-const SCAN_PAGE = 1000;
 
 export interface ScimDeps {
   services: Services;
@@ -67,13 +67,8 @@ export function usersRouter(deps: ScimDeps): Router {
     sendJson(res, 200, listResponse(resources, total, q.startIndex));
   }
 
-  async function scanAll(orgId: string): Promise<Member[]> {
-    const all: Member[] = [];
-    for (let offset = 0; ; offset += SCAN_PAGE) {
-      const page = await store.listMembers(orgId, { statuses: ['active', 'inactive'], offset, limit: SCAN_PAGE });
-      all.push(...page.items);
-      if (page.items.length < SCAN_PAGE) return all;
-    }
+  function scanAll(orgId: string): Promise<Member[]> {
+    return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'] }));
   }
 
   r.get('/', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));

@@ -4,9 +4,11 @@ import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import { emailKey } from '../../domain/keys.js';
 import { ROLES, type Actor, type Invitation, type InvitationStatus, type Member, type Organization, type Role } from '../../domain/model.js';
 import type { Mailer } from '../../ports/mailer.js';
+import { collect } from '../../ports/paging.js';
 import type { Page } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
+import { expireDueInvitations } from './expiry.js';
 import { createJoinedMember, findJoiningMember, identityActor, joinTeams, linkIdentity, type VerifiedIdentity } from './join.js';
 import { invitationMail } from './mail.js';
 import { emailDomain, hashToken, INVITATION_TOKEN_PREFIX, InvitationTokens, joinUrl, sameHash } from './tokens.js';
@@ -123,12 +125,8 @@ export class InvitationService {
       return { items: page.items.map((i) => this.public(i, now)), total: page.total };
     }
     // pending and expired depend on the clock: read the stored-pending and stored-expired ones and decide here.
-    const all: Invitation[] = [];
-    for (let o = 0; ; o += 1000) {
-      const page = await this.deps.store.listInvitations(orgId, { offset: o, limit: 1000, statuses: status === 'pending' ? ['pending'] : ['pending', 'expired'] });
-      all.push(...page.items);
-      if (page.items.length === 0 || all.length >= page.total) break;
-    }
+    const stored: InvitationStatus[] = status === 'pending' ? ['pending'] : ['pending', 'expired'];
+    const all = await collect((page) => this.deps.store.listInvitations(orgId, { ...page, statuses: stored }));
     const matching = all.filter((i) => displayStatus(i, now) === status).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { items: matching.slice(offset, offset + limit).map((i) => this.public(i, now)), total: matching.length };
   }
@@ -251,25 +249,9 @@ export class InvitationService {
     }
   }
 
-  /** Marks every stored-pending invitation past its expiry as expired (audit `invitation.expired`). */
+  /** Marks every stored-pending invitation past its expiry as expired, in every org (see expiry.ts). */
   async expireDue(now: Date = this.deps.clock.now()): Promise<number> {
-    let count = 0;
-    const at = now.toISOString();
-    for (let o = 0; ; o += 100) {
-      const orgs = await this.deps.store.listOrgs({ offset: o, limit: 100 });
-      for (const org of orgs.items) {
-        const pending = await this.deps.store.listInvitations(org.id, { statuses: ['pending'], limit: 1000 });
-        for (const inv of pending.items.filter((i) => displayStatus(i, now) === 'expired')) {
-          const { changed } = await this.deps.store.updateInvitation(org.id, inv.id, (cur) =>
-            displayStatus(cur, now) !== 'expired' || cur.status !== 'pending'
-              ? null
-              : { next: { ...cur, status: 'expired', endReason: 'expired', updatedAt: at }, audit: { orgId: org.id, actor: SYSTEM, action: 'invitation.expired', target: { type: 'invitation', id: cur.id }, before: { status: 'pending' }, after: { status: 'expired', expiresAt: cur.expiresAt } } },
-          );
-          if (changed) count += 1;
-        }
-      }
-      if (orgs.items.length === 0 || o + orgs.items.length >= orgs.total) return count;
-    }
+    return expireDueInvitations(this.deps, now);
   }
 
   /** Withdraws the pending invitations for an email (the person was deactivated or removed). */

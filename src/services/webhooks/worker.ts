@@ -1,6 +1,7 @@
 import type { OutboxRecord, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import { batchesAfter } from '../../ports/paging.js';
 import { PROVIDER_SCOPE, type Store } from '../../ports/store.js';
 import type { SecretBox } from '../secret-box.js';
 import type { LookupAll } from './destination.js';
@@ -114,16 +115,13 @@ export class WebhookWorker {
       if (this.shutdown.signal.aborted) return;
       try {
         const endpoints = orgId === PROVIDER_SCOPE ? [] : (await store.listWebhooks(orgId)).filter((e) => e.enabled);
-        let cursor = await store.getOutboxCursor(orgId, WEBHOOK_CONSUMER);
-        for (;;) {
-          const records = await store.listOutbox(orgId, { afterSeq: cursor, limit: this.o.batchSize });
+        const cursor = await store.getOutboxCursor(orgId, WEBHOOK_CONSUMER);
+        for await (const records of batchesAfter((c) => store.listOutbox(orgId, c), cursor, this.o.batchSize)) {
           for (const rec of records) {
             for (const ep of endpoints) if (this.wants(ep, rec)) await this.enqueue(ep, rec);
           }
-          if (records.length === 0) break;
-          cursor = records.at(-1)!.seq;
-          await store.setOutboxCursor(orgId, WEBHOOK_CONSUMER, cursor);
-          if (records.length < this.o.batchSize || this.shutdown.signal.aborted) break;
+          await store.setOutboxCursor(orgId, WEBHOOK_CONSUMER, records.at(-1)!.seq);
+          if (this.shutdown.signal.aborted) break;
         }
       } catch (err) {
         this.o.logger.error('webhook fan-out failed', { orgId, error: err instanceof Error ? err.message : String(err) });
@@ -223,11 +221,10 @@ export class WebhookWorker {
       const [rec] = await store.listOutbox(d.orgId, { afterSeq: d.outboxSeq - 1, limit: 1 });
       if (rec?.id === d.outboxId) return rec;
     }
-    for (let after = 0; ; ) {
-      const page = await store.listOutbox(d.orgId, { afterSeq: after, limit: 500 });
-      const hit = page.find((r) => r.id === d.outboxId);
-      if (hit || page.length < 500) return hit;
-      after = page.at(-1)!.seq;
+    for await (const batch of batchesAfter((c) => store.listOutbox(d.orgId, c), 0, 500)) {
+      const hit = batch.find((r) => r.id === d.outboxId);
+      if (hit) return hit;
     }
+    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { AuditDraft, DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { ConnectionStore } from '../../ports/store-extensions.js';
+import type { ConnectionStore } from '../../ports/store.js';
 import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/extension-errors.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { bestEffort, claimHashEntry, releaseHashEntry } from './global-index.js';
@@ -151,16 +151,18 @@ export class Connections implements ConnectionStore {
     return { items: await readRecords<ReconcileRun>(this.ctx, items.map((id) => k.run(id))), total };
   }
 
-  /** Not audited; a lost race (or a concurrent saver) makes it re-read and call `update` again, as the port's updaters do. */
-  async updateRun(orgId: string, id: string, update: (current: ReconcileRun) => ReconcileRun, opts?: UpdateOptions): Promise<ReconcileRun> {
+  /** Not audited; a lost race (or a concurrent saver) makes it re-read and call the updater again, as every update does. */
+  async updateRun(orgId: string, id: string, updater: Updater<ReconcileRun, 'unaudited'>, opts?: UpdateOptions): Promise<UpdateResult<ReconcileRun>> {
     const key = this.k(orgId).run(id);
     return this.ctx.write(orgId, async () => {
       const raw = await this.ctx.call((c) => c.get(key));
       const current = parseJson<ReconcileRun>(raw);
       if (raw === null || !current) throw runNotFound(id);
       if (opts?.ifVersion !== undefined && opts.ifVersion !== current.version) throw versionMismatch(opts.ifVersion, current.version);
-      const next: ReconcileRun = { ...update(current), version: current.version + 1 };
-      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(next)])) === RETRY ? RETRY : next;
+      const result = updater(current);
+      if (!result) return { record: current, changed: false };
+      const next: ReconcileRun = { ...result.next, version: current.version + 1 };
+      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(next)])) === RETRY ? RETRY : { record: next, changed: true };
     });
   }
 

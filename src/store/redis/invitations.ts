@@ -1,7 +1,7 @@
 import { emailKey } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink, Member } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { InvitationStore } from '../../ports/store-extensions.js';
+import type { InvitationStore } from '../../ports/store.js';
 import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/extension-errors.js';
 import { parseJson, RETRY, unexpectedReply, type Attempt, type RedisContext } from './context.js';
 import { claimHashEntry, refJson, releaseHashEntry, type OrgRef } from './global-index.js';

@@ -11,7 +11,7 @@ import type {
   WebhookEndpoint,
 } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { ConnectionStore, InvitationStore, WebhookStore } from '../../ports/store-extensions.js';
+import type { ConnectionStore, InvitationStore, WebhookStore } from '../../ports/store.js';
 import { Connections } from './connections.js';
 import type { RedisContext } from './context.js';
 import { Invitations } from './invitations.js';
@@ -102,8 +102,8 @@ export abstract class RedisExtensions implements InvitationStore, ConnectionStor
   listRuns(connectionId: string, page?: PageRequest): Promise<Page<ReconcileRun>> {
     return this.connections.listRuns(connectionId, page);
   }
-  updateRun(orgId: string, id: string, update: (current: ReconcileRun) => ReconcileRun, opts?: UpdateOptions): Promise<ReconcileRun> {
-    return this.connections.updateRun(orgId, id, update, opts);
+  updateRun(orgId: string, id: string, updater: Updater<ReconcileRun, 'unaudited'>, opts?: UpdateOptions): Promise<UpdateResult<ReconcileRun>> {
+    return this.connections.updateRun(orgId, id, updater, opts);
   }
 
   // ---- webhooks, deliveries, outbox cursors ----

@@ -1,7 +1,7 @@
 import { isIdsyncError } from '../../domain/errors.js';
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { WebhookStore } from '../../ports/store-extensions.js';
+import type { WebhookStore } from '../../ports/store.js';
 import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
 import { parseJson, RETRY, type RedisContext } from './context.js';
 import { bestEffort } from './global-index.js';

@@ -1,8 +1,8 @@
 import type { AuditDraft, DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
-import type { ConnectionStore } from '../../ports/store-extensions.js';
+import type { ConnectionStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/extension-errors.js';
+import { connectionNotFound, definedFields, runNotFound } from '../shared/extension-errors.js';
 import { parse, type DataRow } from './sqlite-core.js';
 import { SqliteInvitations } from './sqlite-invitations.js';
 
@@ -107,14 +107,14 @@ export abstract class SqliteConnections extends SqliteInvitations implements Con
     });
   }
 
-  async updateRun(orgId: string, id: string, update: (current: ReconcileRun) => ReconcileRun, opts?: UpdateOptions): Promise<ReconcileRun> {
+  async updateRun(orgId: string, id: string, updater: Updater<ReconcileRun, 'unaudited'>, opts?: UpdateOptions): Promise<UpdateResult<ReconcileRun>> {
     return this.write(() => {
       const current = this.recordTx<ReconcileRun>('reconcile_runs', orgId, id);
       if (!current) throw runNotFound(id);
-      if (opts?.ifVersion !== undefined && opts.ifVersion !== current.version) throw versionMismatch(opts.ifVersion, current.version);
-      const next: ReconcileRun = { ...update(current), version: current.version + 1 };
-      this.stmt('UPDATE reconcile_runs SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
-      return next;
+      return this.applyUpdate(current, updater, opts, (next) => {
+        this.stmt('UPDATE reconcile_runs SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
+      });
     });
   }
+
 }

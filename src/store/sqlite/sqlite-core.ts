@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { IdsyncError } from '../../domain/errors.js';
 import { emailKey } from '../../domain/keys.js';
 import type { AuditDraft, AuditEvent, Member, Team } from '../../domain/model.js';
-import type { UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import type { AuditMode, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { EMPTY_HEAD, nextAuditRecords, type ChainHead } from '../shared/audit-records.js';
 import { mapRuntimeError, openDatabase, type Db, type SqliteOptions } from './open.js';
 
@@ -48,9 +48,9 @@ export abstract class SqliteCore {
     return this.run(() => this.db.transaction(fn).immediate());
   }
 
-  protected applyUpdate<T extends { version: number }>(
+  protected applyUpdate<T extends { version: number }, M extends AuditMode>(
     current: T,
-    updater: Updater<T>,
+    updater: Updater<T, M>,
     opts: UpdateOptions | undefined,
     persist: (next: T) => void,
   ): UpdateResult<T> {
@@ -60,11 +60,12 @@ export abstract class SqliteCore {
         actual: current.version,
       });
     }
-    const result = updater(current);
+    // Unaudited records (AuditMode) come without a draft; audited ones always carry one.
+    const result = updater(current) as { next: T; audit?: AuditDraft } | null;
     if (!result) return { record: current, changed: false };
     const next = { ...result.next, version: current.version + 1 };
     persist(next);
-    this.appendTx(result.audit);
+    if (result.audit) this.appendTx(result.audit);
     return { record: next, changed: true };
   }
 

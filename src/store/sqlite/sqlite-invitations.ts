@@ -1,7 +1,7 @@
 import { emailKey } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink, Member } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
-import type { InvitationStore } from '../../ports/store-extensions.js';
+import type { InvitationStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/extension-errors.js';
 import { parse, SqliteCore, type DataRow } from './sqlite-core.js';

@@ -1,6 +1,6 @@
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
-import type { WebhookStore } from '../../ports/store-extensions.js';
+import type { WebhookStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
 import { SqliteConnections } from './sqlite-connections.js';

@@ -14,7 +14,7 @@ import { systemClock } from '../../src/ports/clock.js';
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FaultyDirectory } from '../fakes/directory-faults.js';
 import { rsaKeys } from '../support/connectors.js';
 import { RedisTestServer } from '../support/redis-server.js';
@@ -38,7 +38,7 @@ describe.each(STORES)('the directory-gated invite link kept by the reconciler, o
       redis = await RedisTestServer.start();
       store = new RedisStore({ connection: { url: redis.url }, keyPrefix: 'links' });
     } else {
-      store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-links-')), 'idsync.db') });
+      store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-links-')), 'idsync.db') });
     }
     services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9), publicUrl: 'https://idsync.example' });
     dir = await startDirectory('google', keys);

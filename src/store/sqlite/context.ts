@@ -1,7 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { IdsyncError } from '../../domain/errors.js';
-import { emailKey } from '../../domain/keys.js';
-import type { AuditDraft, AuditEvent, Member, Team } from '../../domain/model.js';
+import type { AuditDraft, AuditEvent } from '../../domain/model.js';
 import type { AuditMode, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { EMPTY_HEAD, nextAuditRecords, type ChainHead } from '../shared/audit-records.js';
 import { mapRuntimeError, openDatabase, type Db, type SqliteOptions } from './open.js';
@@ -10,24 +9,27 @@ export type DataRow = { data: string };
 
 export const parse = <T>(row: DataRow | undefined): T | undefined => (row ? (JSON.parse(row.data) as T) : undefined);
 
-/** The SQLite store's internals: statement cache, transactions, CAS updates and audit chaining. */
-export abstract class SqliteCore {
-  protected readonly db: Db;
-  protected readonly path: string;
-  protected readonly now: () => Date;
+export type SqliteStoreOptions = SqliteOptions & { now?: () => Date };
 
-  constructor(opts: SqliteOptions & { now?: () => Date }) {
+/**
+ * What the SQLite store's area parts share: the open file, the statement cache, transactions,
+ * compare-and-swap updates and the audit chain. Every mutation is one IMMEDIATE transaction (the
+ * write lock is taken before reading, so the CLI and the daemon can share the file safely).
+ */
+export class SqliteContext {
+  readonly db: Db;
+  readonly path: string;
+  readonly now: () => Date;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
     this.db = openDatabase(opts);
     this.now = opts.now ?? (() => new Date());
   }
 
-  // ---- internals (called inside a transaction) ----
-
-  protected readonly statements = new Map<string, Statement>();
-
   /** Prepared statements are cached: preparing costs more than running most of these queries. */
-  protected stmt(sql: string): Statement {
+  stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -36,7 +38,7 @@ export abstract class SqliteCore {
     return s;
   }
 
-  protected run<T>(fn: () => T): T {
+  run<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
@@ -44,11 +46,12 @@ export abstract class SqliteCore {
     }
   }
 
-  protected write<T>(fn: () => T): T {
+  write<T>(fn: () => T): T {
     return this.run(() => this.db.transaction(fn).immediate());
   }
 
-  protected applyUpdate<T extends { version: number }, M extends AuditMode>(
+  /** Call inside write(): checks ifVersion, runs the updater, persists with the version bumped and chains its audit draft. */
+  applyUpdate<T extends { version: number }, M extends AuditMode>(
     current: T,
     updater: Updater<T, M>,
     opts: UpdateOptions | undefined,
@@ -69,7 +72,8 @@ export abstract class SqliteCore {
     return { record: next, changed: true };
   }
 
-  protected appendTx(draft: AuditDraft): AuditEvent {
+  /** Call inside write(): the next event of the draft's chain and its outbox record. */
+  appendTx(draft: AuditDraft): AuditEvent {
     const head = (this.stmt('SELECT seq, hash FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1').get(draft.orgId) as ChainHead | undefined) ?? EMPTY_HEAD;
     const { event, outbox } = nextAuditRecords(draft, head, this.now().toISOString());
     this.stmt('INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES (?, ?, ?, ?, ?)').run(event.orgId, event.seq, event.id, event.hash, JSON.stringify(event));
@@ -79,38 +83,17 @@ export abstract class SqliteCore {
     return event;
   }
 
-  protected assertOrg(orgId: string): void {
+  assertOrg(orgId: string): void {
     if (!this.stmt('SELECT 1 FROM orgs WHERE id = ?').get(orgId)) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
   }
 
-  protected memberTx(orgId: string, id: string): Member | undefined {
-    return parse<Member>(this.stmt('SELECT data FROM members WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
-  }
-
-  protected teamTx(orgId: string, id: string): Team | undefined {
-    return parse<Team>(this.stmt('SELECT data FROM teams WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
-  }
-
-  protected writeEmails(member: Member): void {
-    const insert = this.stmt('INSERT OR IGNORE INTO member_emails (org_id, email_key, member_id) VALUES (?, ?, ?)');
-    for (const e of member.emails) insert.run(member.orgId, emailKey(e.value), member.id);
-  }
-
-  /** The identity index holds live members only; a removed member is never found by its upstream identity. */
-  protected writeIdentities(member: Member): void {
-    this.stmt('DELETE FROM member_identities WHERE member_id = ?').run(member.id);
-    if (member.status === 'removed') return;
-    const insert = this.stmt('INSERT OR IGNORE INTO member_identities (org_id, provider, subject, member_id) VALUES (?, ?, ?, ?)');
-    for (const i of member.identities ?? []) insert.run(member.orgId, i.provider, i.subject, member.id);
-  }
-
   /** One JSON record of an org from a table with `id`, `org_id` and `data` columns. */
-  protected recordTx<T>(table: string, orgId: string, id: string): T | undefined {
+  recordTx<T>(table: string, orgId: string, id: string): T | undefined {
     return parse<T>(this.stmt(`SELECT data FROM ${table} WHERE id = ? AND org_id = ?`).get(id, orgId) as DataRow | undefined);
   }
 
   /** Ids are chosen by callers: a second record with one id (or one token hash) is a programming error. */
-  protected duplicateRow(err: unknown, what: string, id: string): unknown {
+  duplicateRow(err: unknown, what: string, id: string): unknown {
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       return new IdsyncError('internal', `${what} ${id} already exists (or its token hash is taken)`, { id });
@@ -118,17 +101,7 @@ export abstract class SqliteCore {
     return err;
   }
 
-  protected uniqueViolation(err: unknown, member: Member): unknown {
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String((err as Error).message).includes('members.user_name_key')) {
-      return new IdsyncError('member.user_name_taken', `userName ${member.userName} is already taken in this organization`, { userName: member.userName });
-    }
-    return err;
-  }
-
-  protected teamNameViolation(err: unknown, team: Team): unknown {
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-      return new IdsyncError('team.name_taken', `team ${team.displayName} already exists in this organization`, { displayName: team.displayName });
-    }
-    return err;
+  close(): void {
+    if (this.db.open) this.db.close();
   }
 }

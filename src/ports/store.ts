@@ -41,7 +41,6 @@ export interface Store
     CredentialStore,
     LeaseStore,
     AuditStore {
-  readonly kind: 'sqlite' | 'redis';
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

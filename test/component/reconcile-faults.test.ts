@@ -24,7 +24,7 @@ import type { ConnectorLimits, ConnectorRegistry } from '../../src/ports/directo
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { RunSummary } from '../../src/services/reconcile/service.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FakeProvider, type FaultyDirectory, type ListingFault } from '../fakes/directory-faults.js';
 import { rsaKeys } from '../support/connectors.js';
@@ -123,7 +123,7 @@ describe.each(STORES)('reconcile fault matrix on %s', (storeKind) => {
   beforeAll(async () => {
     if (storeKind === 'redis') {
       redis = await RedisTestServer.start();
-      store = new RedisStore({ connection: { url: redis.url }, keyPrefix: 'faults' });
+      store = createRedisStore({ connection: { url: redis.url }, keyPrefix: 'faults' });
     } else {
       store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-faults-')), 'idsync.db') });
     }

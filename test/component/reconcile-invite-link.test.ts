@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/logging/winston-logger.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FaultyDirectory } from '../fakes/directory-faults.js';
 import { rsaKeys } from '../support/connectors.js';
@@ -36,7 +36,7 @@ describe.each(STORES)('the directory-gated invite link kept by the reconciler, o
   beforeAll(async () => {
     if (storeKind === 'redis') {
       redis = await RedisTestServer.start();
-      store = new RedisStore({ connection: { url: redis.url }, keyPrefix: 'links' });
+      store = createRedisStore({ connection: { url: redis.url }, keyPrefix: 'links' });
     } else {
       store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-links-')), 'idsync.db') });
     }

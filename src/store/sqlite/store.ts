@@ -19,7 +19,7 @@ export type { SqliteStoreOptions } from './context.js';
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const ctx = new SqliteContext(opts);
-  const parts = composeStore(
+  const store: Store = composeStore(
     new SqliteOrgs(ctx),
     new SqliteMembers(ctx),
     new SqliteTeams(ctx),
@@ -38,5 +38,5 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       },
     },
   );
-  return { ...parts, kind: 'sqlite' };
+  return store;
 }

@@ -1,7 +1,7 @@
 import type { AuditDraft, DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import type { ConnectionStore } from '../../ports/store.js';
-import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/extension-errors.js';
+import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { bestEffort, claimHashEntry, releaseHashEntry } from './global-index.js';
 import type { OrgKeys } from './keys.js';

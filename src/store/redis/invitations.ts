@@ -2,7 +2,7 @@ import { emailKey } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import type { InvitationStore } from '../../ports/store.js';
-import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/extension-errors.js';
+import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type Attempt, type RedisContext } from './context.js';
 import { claimHashEntry, refJson, releaseHashEntry, type OrgRef } from './global-index.js';
 import type { OrgKeys } from './keys.js';

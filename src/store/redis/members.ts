@@ -125,4 +125,3 @@ function lookupKeys(k: OrgKeys, m: Member): string[] {
   for (const i of m.identities ?? []) keys.add(k.byIdentity(i.provider, i.subject));
   return [...keys];
 }
-

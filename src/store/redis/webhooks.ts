@@ -2,7 +2,7 @@ import { isIdsyncError } from '../../domain/errors.js';
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import type { WebhookStore } from '../../ports/store.js';
-import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
+import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, type RedisContext } from './context.js';
 import { bestEffort } from './global-index.js';
 import type { OrgKeys } from './keys.js';

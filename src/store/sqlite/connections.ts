@@ -11,7 +11,7 @@ import {
   type Updater,
 } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { connectionNotFound, definedFields, runNotFound } from '../shared/extension-errors.js';
+import { connectionNotFound, definedFields, runNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Directory connections and their reconcile runs. */
@@ -75,6 +75,8 @@ export class SqliteConnections implements ConnectionStore {
       this.ctx.appendTx(audit);
     });
   }
+
+  // ---- reconcile runs ----
 
   async createRun(run: ReconcileRun): Promise<ReconcileRun> {
     return this.ctx.write(() => {

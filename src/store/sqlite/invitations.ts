@@ -2,7 +2,7 @@ import { emailKey } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type InvitationStore, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/extension-errors.js';
+import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /**
@@ -95,6 +95,8 @@ export class SqliteInvitations implements InvitationStore {
       });
     });
   }
+
+  // ---- invite links ----
 
   async createInviteLink(link: InviteLink, audit: AuditDraft): Promise<InviteLink> {
     return this.ctx.write(() => {

@@ -1,7 +1,7 @@
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
+import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records into deliveries. */
@@ -45,6 +45,8 @@ export class SqliteWebhooks implements WebhookStore {
       this.ctx.appendTx(audit);
     });
   }
+
+  // ---- deliveries ----
 
   /** An upsert keeps the delivery's place in the newest-first order: it is where it was first saved. */
   async saveDelivery(d: WebhookDelivery): Promise<void> {
@@ -94,6 +96,8 @@ export class SqliteWebhooks implements WebhookStore {
       ).map((r) => parse<WebhookDelivery>(r)!),
     );
   }
+
+  // ---- outbox cursors ----
 
   async getOutboxCursor(orgId: string, consumer: string): Promise<number> {
     return this.ctx.run(() => (this.ctx.stmt('SELECT seq FROM outbox_cursors WHERE org_id = ? AND consumer = ?').get(orgId, consumer) as { seq: number } | undefined)?.seq ?? 0);

@@ -11,10 +11,10 @@ function filesUnder(folder: string): string[] {
     .map((d) => relative(ROOT, join(d.parentPath, d.name)));
 }
 
-/** The src/-relative files a module imports (type imports and re-exports included: a cycle of types is still a cycle). */
+/** The src/-relative files a module imports (type imports, re-exports and dynamic imports included: a cycle of types is still a cycle). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  const specs = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)].map((m) => m[1]!);
+  const specs = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/gms)].map((m) => (m[1] ?? m[2])!);
   return specs.map((s) => relative(ROOT, resolve(dirname(join(ROOT, file)), s)).replace(/\.js$/, '.ts'));
 }
 
@@ -68,3 +68,17 @@ describe('the ports layer', () => {
     expect(importsOf('ports/paging.ts')).toEqual(['ports/store/types.ts']);
   });
 });
+
+describe('the backends', () => {
+  // The BullMQ tick runner is Redis by nature and connects the way the store does; the composition
+  // root hands it out, so no other module learns which backend it has.
+  const allowed = (f: string) => f.startsWith('app/') || f.startsWith('store/') || /^runtime\/bullmq-[\w-]+\.ts$/.test(f);
+
+  it('when a module outside the composition root imports, then no concrete store backend is named', () => {
+    const all = filesUnder('.').filter((f) => !allowed(f));
+    const concrete = all.flatMap((f) => importsOf(f).filter((i) => /^store\/(sqlite|redis)\//.test(i)).map((i) => `${f} -> ${i}`));
+    expect(all.length).toBeGreaterThan(100);
+    expect(concrete).toEqual([]);
+  });
+});
+

@@ -17,7 +17,7 @@ import { silentLogger } from '../src/logging/winston-logger.js';
 import { systemClock } from '../src/ports/clock.js';
 import { createServices } from '../src/services/index.js';
 import type { RunSummary } from '../src/services/reconcile/service.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { benchKeys, connectorConfig, fakeEmail, mib, minimumCalls, parseKind, peakRssMiB, startFake } from './harness.js';
 
 const kind = parseKind(process.argv[2]);
@@ -66,7 +66,7 @@ function laterMinimum(run: 2 | 3): Minimum {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-reconcile-'));
-const store = new SqliteStore({ path: join(dir, 'idsync.db') });
+const store = openSqliteStore({ path: join(dir, 'idsync.db') });
 const services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: randomBytes(32) });
 const actor: Actor = { kind: 'system', label: 'bench' };
 const keys = benchKeys(kind);

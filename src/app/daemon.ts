@@ -1,4 +1,3 @@
-import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
 import { createBuiltinRegistry } from '../connectors/index.js';
@@ -11,8 +10,6 @@ import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
-import { InProcessTickRunner } from '../runtime/in-process-runner.js';
-import { MemoryBackoff, type TickRunner } from '../runtime/tick-runner.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
 import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +18,7 @@ import { createServices, type Services } from '../services/index.js';
 import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
-import { openStore } from './open-store.js';
+import { openBackend } from './open-store.js';
 
 export interface Daemon {
   port: number;
@@ -39,7 +36,7 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Tests register fakes; the built-in Google, Microsoft and GitHub connectors otherwise. */
   connectors?: ConnectorRegistry;
-  /** Redis mode: BullMQ job lock and stalled-check timings (tests shorten them; 30 s each otherwise). */
+  /** Where ticks run as jobs (Redis mode, BullMQ): job lock and stalled-check timings (tests shorten them; 30 s each otherwise). */
   reconcileJobs?: { lockDurationMs?: number; stalledIntervalMs?: number };
 }
 
@@ -48,7 +45,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const logger = opts.logger ?? createLogger(config.log);
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
-  const store = await openStore(config, logger);
+  const backend = await openBackend(config, logger);
+  const { store } = backend;
   const clock = opts.clock ?? systemClock;
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
@@ -72,7 +70,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     publicUrl: config.server.publicUrl,
     scim: config.scim,
     authFailuresPerMinute: config.server.authFailuresPerMinute,
-    api: { rateLimitPerMinute: config.api.rateLimitPerMinute, ...(await redisRateLimit(store, config)) },
+    storeLabel: backend.label,
+    api: {
+      rateLimitPerMinute: config.api.rateLimitPerMinute,
+      ...(config.api.rateLimitPerMinute > 0 && backend.rateLimitStore ? { rateLimitStore: backend.rateLimitStore() } : {}),
+    },
     join: { secretKey: secret.key, oidc: config.oidc, clock },
   });
   let running;
@@ -83,7 +85,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     await store.close();
     throw err;
   }
-  logger.info('idsync listening', { port: running.port, store: store.kind, publicUrl: config.server.publicUrl });
+  logger.info('idsync listening', { port: running.port, store: backend.label, publicUrl: config.server.publicUrl });
   /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping). */
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const webhooks = new WebhookWorker({
@@ -101,7 +103,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
         store,
         logger: logger.child({ component: 'scheduler' }),
         resyncMs: config.reconcile.resyncMs,
-        runner: await tickRunner(config, store, services, logger.child({ component: 'scheduler' }), holder, opts),
+        runner: await backend.tickRunner({
+          logger: logger.child({ component: 'scheduler' }),
+          holder,
+          run: { reconcile: services.reconcile, runTimeoutMs: config.reconcile.runTimeoutMs },
+          failureBackoffMs: config.reconcile.failureBackoffMs,
+          jobs: opts.reconcileJobs,
+        }),
       })
     : undefined;
   await scheduler?.start();
@@ -122,26 +130,4 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     })());
 
   return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}) };
-}
-
-/**
- * How scheduled ticks run: in Redis mode as BullMQ jobs (deduplicated per connection and tick, run by
- * any replica's worker), in SQLite mode in process under a store lease per connection and tick.
- */
-async function tickRunner(config: Config, store: Store, services: Services, logger: Logger, holder: string, opts: DaemonOptions): Promise<TickRunner> {
-  const { runTimeoutMs, failureBackoffMs } = config.reconcile;
-  if (store.kind === 'redis') {
-    const { BullmqTickRunner } = await import('../runtime/bullmq-runner.js');
-    return new BullmqTickRunner({ store, logger, redis: config.redis, run: { reconcile: services.reconcile, runTimeoutMs }, failureBackoffMs, holder, ...opts.reconcileJobs });
-  }
-  return new InProcessTickRunner({ store, logger, holder, run: { reconcile: services.reconcile, runTimeoutMs, backoff: new MemoryBackoff(failureBackoffMs) } });
-}
-
-/** In Redis mode the API rate limit counts in Redis, on the store's connection, shared by every replica. */
-async function redisRateLimit(store: Store, config: Config): Promise<{ rateLimitStore?: RateLimitStore }> {
-  if (store.kind !== 'redis' || config.api.rateLimitPerMinute <= 0) return {};
-  const redis = await import('../store/redis/index.js');
-  if (!(store instanceof redis.RedisStore)) return {};
-  const { redisRateLimitStore } = await import('../store/redis/rate-limit-store.js');
-  return { rateLimitStore: redisRateLimitStore(store.client, config.redis.keyPrefix) };
 }

@@ -1,13 +1,75 @@
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { InProcessTickRunner } from '../runtime/in-process-runner.js';
+import { MemoryBackoff, type ScheduledRunDeps, type TickRunner } from '../runtime/tick-runner.js';
+import { openSqliteStore } from '../store/sqlite/store.js';
 
-/** The composition root's store choice: the only place that knows the concrete backends. */
+/**
+ * What the configured backend brings for the daemon to wire. This file is the only place that knows
+ * which backend it is: everything else gets these parts and uses them the same way.
+ */
+export interface StoreBackend {
+  store: Store;
+  /** A display name (`/readyz`, the start log line), never something to branch on. */
+  label: string;
+  /**
+   * Admin API rate-limit counters that every replica shares; absent, each process counts in memory.
+   * Built when called, because building it loads scripts on the store's connection.
+   */
+  rateLimitStore?: () => RateLimitStore;
+  /** How scheduled reconcile ticks run with this backend. */
+  tickRunner(deps: TickRunnerDeps): Promise<TickRunner>;
+}
+
+export interface TickRunnerDeps {
+  logger: Logger;
+  /** This replica's name in leases and on jobs. */
+  holder: string;
+  run: Omit<ScheduledRunDeps, 'backoff'>;
+  failureBackoffMs: number;
+  /** Job lock and stalled-check timings where ticks run as jobs (tests shorten them). */
+  jobs?: { lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+/** The composition root's store choice. */
+export async function openBackend(config: Config, logger: Logger): Promise<StoreBackend> {
+  return config.store === 'sqlite' ? sqliteBackend(config) : redisBackend(config, logger);
+}
+
+/** The store alone, for the CLI commands. */
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
-  if (config.store === 'sqlite') {
-    return new SqliteStore({ path: config.sqlite.path, busyTimeoutMs: config.sqlite.busyTimeoutMs });
-  }
-  const { openRedisStore } = await import('../store/redis/index.js');
-  return openRedisStore(config.redis, logger);
+  return (await openBackend(config, logger)).store;
+}
+
+/** One replica: ticks run in process, each under a store lease per connection and tick. */
+function sqliteBackend(config: Config): StoreBackend {
+  const store = openSqliteStore({ path: config.sqlite.path, busyTimeoutMs: config.sqlite.busyTimeoutMs });
+  return {
+    store,
+    label: 'sqlite',
+    tickRunner: async ({ logger, holder, run, failureBackoffMs }) =>
+      new InProcessTickRunner({ store, logger, holder, run: { ...run, backoff: new MemoryBackoff(failureBackoffMs) } }),
+  };
+}
+
+/**
+ * Any number of replicas: ticks run as BullMQ jobs (deduplicated per connection and tick, run by any
+ * replica's worker) and the API rate limit counts in Redis on the store's connection. The Redis
+ * modules load only in this mode.
+ */
+async function redisBackend(config: Config, logger: Logger): Promise<StoreBackend> {
+  const { connectRedisStore } = await import('../store/redis/index.js');
+  const { redisRateLimitStore } = await import('../store/redis/rate-limit-store.js');
+  const { store, client } = await connectRedisStore(config.redis, logger);
+  return {
+    store,
+    label: 'redis',
+    rateLimitStore: () => redisRateLimitStore(client, config.redis.keyPrefix),
+    tickRunner: async ({ logger: log, holder, run, failureBackoffMs, jobs }) => {
+      const { BullmqTickRunner } = await import('../runtime/bullmq-runner.js');
+      return new BullmqTickRunner({ store, logger: log, redis: config.redis, run, failureBackoffMs, holder, ...jobs });
+    },
+  };
 }

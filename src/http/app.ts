@@ -17,6 +17,8 @@ import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
   store: Store;
+  /** The store's display name on /readyz (`sqlite`, `redis`). */
+  storeLabel: string;
   services: Services;
   logger: Logger;
   metrics: HttpMetrics;
@@ -64,7 +66,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       outage,
     }),
   );
-  app.use(healthRoutes(deps.store, deps.metrics));
+  app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -1,4 +1,4 @@
-import type { Page, PageRequest } from './store.js';
+import type { Page, PageRequest } from './store/types.js';
 
 /** A reader of one offset page (a store list method, or a service's list, with its filters bound). */
 export type PageReader<T> = (page: Required<PageRequest>) => Promise<Page<T>>;

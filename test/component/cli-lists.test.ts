@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { anOrg, aTeam, draft } from '../../src/store/conformance/fixtures.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/ports/store.js';
 import { cli, tempDir, testEnv } from '../support/harness.js';
 
 // One more than a store page (MAX_PAGE_LIMIT), written through the store so the test stays cheap.
@@ -17,8 +18,8 @@ describe('CLI lists past one store page', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function withStore(fill: (store: SqliteStore) => Promise<void>): Promise<void> {
-    const store = new SqliteStore({ path: join(dir, 'idsync.db') });
+  async function withStore(fill: (store: Store) => Promise<void>): Promise<void> {
+    const store = openSqliteStore({ path: join(dir, 'idsync.db') });
     try {
       await fill(store);
     } finally {

@@ -6,8 +6,8 @@ import { createBuiltinRegistry } from '../../src/connectors/index.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { anInvitation, anOrg, draft, hoursFrom, NOW } from '../../src/store/conformance/fixtures.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { RedisTestServer } from '../support/redis-server.js';
 
 // The sweep runs one day after NOW: invitations that expired an hour after NOW are due, those
@@ -27,8 +27,8 @@ afterAll(async () => {
 });
 
 const setups: [string, () => Store & { close(): Promise<void> | void }][] = [
-  ['sqlite', () => new SqliteStore({ path: ':memory:' })],
-  ['redis', () => new RedisStore({ connection: { url: redis.url }, keyPrefix: `expiry${++prefix}` })],
+  ['sqlite', () => openSqliteStore({ path: ':memory:' })],
+  ['redis', () => createRedisStore({ connection: { url: redis.url }, keyPrefix: `expiry${++prefix}` })],
 ];
 
 describe.each(setups)('invitation expiry sweep on %s', (_name, open) => {

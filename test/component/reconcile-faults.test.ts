@@ -24,8 +24,8 @@ import type { ConnectorLimits, ConnectorRegistry } from '../../src/ports/directo
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { RunSummary } from '../../src/services/reconcile/service.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FakeProvider, type FaultyDirectory, type ListingFault } from '../fakes/directory-faults.js';
 import { rsaKeys } from '../support/connectors.js';
 import { RedisTestServer } from '../support/redis-server.js';
@@ -123,9 +123,9 @@ describe.each(STORES)('reconcile fault matrix on %s', (storeKind) => {
   beforeAll(async () => {
     if (storeKind === 'redis') {
       redis = await RedisTestServer.start();
-      store = new RedisStore({ connection: { url: redis.url }, keyPrefix: 'faults' });
+      store = createRedisStore({ connection: { url: redis.url }, keyPrefix: 'faults' });
     } else {
-      store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-faults-')), 'idsync.db') });
+      store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-faults-')), 'idsync.db') });
     }
     services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: pacedRegistry(() => limits), secretKey: Buffer.alloc(32, 7) });
   });

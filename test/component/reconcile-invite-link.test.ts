@@ -13,8 +13,8 @@ import { silentLogger } from '../../src/logging/winston-logger.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FaultyDirectory } from '../fakes/directory-faults.js';
 import { rsaKeys } from '../support/connectors.js';
 import { RedisTestServer } from '../support/redis-server.js';
@@ -36,9 +36,9 @@ describe.each(STORES)('the directory-gated invite link kept by the reconciler, o
   beforeAll(async () => {
     if (storeKind === 'redis') {
       redis = await RedisTestServer.start();
-      store = new RedisStore({ connection: { url: redis.url }, keyPrefix: 'links' });
+      store = createRedisStore({ connection: { url: redis.url }, keyPrefix: 'links' });
     } else {
-      store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-links-')), 'idsync.db') });
+      store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-links-')), 'idsync.db') });
     }
     services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9), publicUrl: 'https://idsync.example' });
     dir = await startDirectory('google', keys);

@@ -11,9 +11,10 @@ import { createBuiltinRegistry } from '../../src/connectors/index.js';
 import type { Actor } from '../../src/domain/model.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { systemClock } from '../../src/ports/clock.js';
+import type { Store } from '../../src/ports/store.js';
 import { createReconcileMetrics } from '../../src/runtime/reconcile-metrics.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { GraphFake } from '../fakes/graph-fake.js';
 
 const TENANT = '11111111-2222-4333-8444-555555555555';
@@ -22,14 +23,14 @@ const ACTOR: Actor = { kind: 'cli', label: 'metrics test' };
 
 describe('reconcile metrics from real runs against a local Microsoft Graph', () => {
   let fake: GraphFake;
-  let store: SqliteStore;
+  let store: Store;
   let services: Services;
   let registry: Registry;
   let connId: string;
 
   beforeAll(async () => {
     fake = await new GraphFake({ users: 12, tenantId: TENANT, clientId: CLIENT, clientSecret: 's' }).start();
-    store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-metrics-')), 'idsync.db') });
+    store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'idsync-metrics-')), 'idsync.db') });
     registry = new Registry();
     services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 3), onRunFinished: createReconcileMetrics(registry) });
     const org = await services.orgs.create({ name: 'Metered' }, ACTOR);

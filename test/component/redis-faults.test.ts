@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isIdsyncError, type ErrorCode } from '../../src/domain/errors.js';
 import { verifyChain } from '../../src/ports/audit-chain.js';
+import type { Store } from '../../src/ports/store.js';
 import { aMember, anOrg, draft } from '../../src/store/conformance/fixtures.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { RedisTestServer } from '../support/redis-server.js';
 
 async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok' | 'other'> {
@@ -35,11 +36,11 @@ async function eventually(fn: () => Promise<unknown>, timeoutMs: number): Promis
 
 describe('redis store when the server fails', () => {
   let server: RedisTestServer;
-  let store: RedisStore;
+  let store: Store;
 
   beforeAll(async () => {
     server = await RedisTestServer.start();
-    store = new RedisStore({ connection: { url: server.url, commandTimeoutMs: 500 }, keyPrefix: 'faults' });
+    store = createRedisStore({ connection: { url: server.url, commandTimeoutMs: 500 }, keyPrefix: 'faults' });
   });
   afterAll(async () => {
     await store.close();
@@ -123,7 +124,7 @@ describe('redis store when the server fails', () => {
     // Arrange
     const later = await RedisTestServer.start();
     await later.stop();
-    const early = new RedisStore({ connection: { url: later.url, connectTimeoutMs: 500 }, keyPrefix: 'early' });
+    const early = createRedisStore({ connection: { url: later.url, connectTimeoutMs: 500 }, keyPrefix: 'early' });
     try {
       // Act
       const first = await timed(codeOf(early.ping()));

@@ -6,7 +6,7 @@ import { verifyChain } from '../../src/ports/audit-chain.js';
 import { aConnection, aDelivery, anInvitation, anInviteLink, anOrg, aRun, aWebhook, draft, hoursFrom, NOW } from '../../src/store/conformance/fixtures.js';
 import { codeOf } from '../../src/store/conformance/harness.js';
 import { redisKeys } from '../../src/store/redis/keys.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { RedisTestServer, twoReplicaStores } from '../support/redis-server.js';
 
 const useLink = (cur: InviteLink) => {
@@ -94,7 +94,7 @@ describe('redis store extensions: global index entries without a record', () => 
   it('when a process died between writing a global entry and the org record, then lookups, lists and due deliveries ignore it', async () => {
     // Arrange: what a crash after each first (global) step leaves behind.
     const raw = new Redis(server.url);
-    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: 'crash' });
+    const store = createRedisStore({ connection: { url: server.url }, keyPrefix: 'crash' });
     try {
       const k = redisKeys('crash');
       const org = anOrg();
@@ -126,7 +126,7 @@ describe('redis store extensions: global index entries without a record', () => 
 
   it('when refused or replaced, then global entries are released and delivered ones leave the due index', async () => {
     const raw = new Redis(server.url);
-    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: 'tidy' });
+    const store = createRedisStore({ connection: { url: server.url }, keyPrefix: 'tidy' });
     try {
       const k = redisKeys('tidy');
       const org = anOrg();

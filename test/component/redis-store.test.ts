@@ -6,7 +6,7 @@ import type { Member } from '../../src/domain/model.js';
 import { verifyChain } from '../../src/ports/audit-chain.js';
 import { aMember, anOrg, aTeam, draft } from '../../src/store/conformance/fixtures.js';
 import { redisKeys } from '../../src/store/redis/keys.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { expandIncludes, loadScripts, LUA_DIR, SCRIPT_NAMES } from '../../src/store/redis/scripts.js';
 import { RedisTestServer, twoReplicaStores } from '../support/redis-server.js';
 
@@ -96,7 +96,7 @@ describe('redis store: global index entries without a record', () => {
   it('when a process died between writing a global index entry and the org record, then lookups and lists ignore the entry', async () => {
     // Arrange: what a crash after the first (global) step leaves behind.
     const raw = new Redis(server.url);
-    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: 'crash' });
+    const store = createRedisStore({ connection: { url: server.url }, keyPrefix: 'crash' });
     try {
       const k = redisKeys('crash');
       const org = anOrg();

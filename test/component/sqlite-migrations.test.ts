@@ -7,7 +7,7 @@ import { userNameKey } from '../../src/domain/keys.js';
 import type { Member } from '../../src/domain/model.js';
 import { aMember, anOrg } from '../../src/store/conformance/fixtures.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 describe('sqlite migrations', () => {
   it('when a version-1 database with linked members is opened, then migration 2 applies and indexes the identities of live members', async () => {
@@ -27,7 +27,7 @@ describe('sqlite migrations', () => {
     v1.close();
 
     // Act
-    const store = new SqliteStore({ path });
+    const store = openSqliteStore({ path });
     try {
       // Assert
       expect((await store.findMemberByIdentity(org.id, 'google', 'g-1'))?.id).toBe(live.id);

@@ -9,7 +9,7 @@ import { systemClock } from '../../src/ports/clock.js';
 import { createServices } from '../../src/services/index.js';
 import { SEAL_PURPOSE, SecretBox } from '../../src/services/secret-box.js';
 import { WebhookWorker } from '../../src/services/webhooks/worker.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
 const secretKey = Buffer.alloc(32, 5);
@@ -29,7 +29,7 @@ async function receiver() {
 
 /** Real services and worker on an in-memory store, with the given destination policy. */
 function installation(allowPrivateNetworks: boolean) {
-  const store = new SqliteStore({ path: ':memory:' });
+  const store = openSqliteStore({ path: ':memory:' });
   const deps = { store, clock: systemClock, logger: silentLogger };
   const services = createServices(deps, { connectors: createBuiltinRegistry(), secretKey, webhooks: { allowPrivateNetworks } });
   const worker = new WebhookWorker({ ...deps, box: new SecretBox(secretKey, SEAL_PURPOSE.webhookSecrets), maxAttempts: 1, allowPrivateNetworks });

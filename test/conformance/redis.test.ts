@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe } from '@jest/globals';
 import type { StoreFactory } from '../../src/store/conformance/harness.js';
 import { runStoreConformance } from '../../src/store/conformance/suite.js';
 import { runExtensionConformance } from '../../src/store/conformance/suite-extensions.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 import { RedisTestCluster, RedisTestServer } from '../support/redis-server.js';
 
 // One server (and one cluster) per file; each store gets a key prefix of its own, so every test starts empty.
@@ -17,7 +17,7 @@ describe('standalone', () => {
     await server.dispose();
   });
   const factory: StoreFactory = async () => {
-    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: `t${++n}` });
+    const store = createRedisStore({ connection: { url: server.url }, keyPrefix: `t${++n}` });
     return { store, dispose: () => store.close() };
   };
   runStoreConformance('redis (standalone)', factory);
@@ -34,7 +34,7 @@ describe('cluster', () => {
     await cluster.dispose();
   });
   const factory: StoreFactory = async () => {
-    const store = new RedisStore({ connection: { clusterNodes: cluster.seeds }, keyPrefix: `c${++n}` });
+    const store = createRedisStore({ connection: { clusterNodes: cluster.seeds }, keyPrefix: `c${++n}` });
     return { store, dispose: () => store.close() };
   };
   runStoreConformance('redis (cluster)', factory);

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { runStoreConformance } from '../../src/store/conformance/suite.js';
 import { runExtensionConformance } from '../../src/store/conformance/suite-extensions.js';
 import type { StoreFactory } from '../../src/store/conformance/harness.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 const memory: StoreFactory = async () => {
-  const store = new SqliteStore({ path: ':memory:' });
+  const store = openSqliteStore({ path: ':memory:' });
   return { store, dispose: () => store.close() };
 };
 
 const file: StoreFactory = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'idsync-sqlite-'));
-  const store = new SqliteStore({ path: join(dir, 'idsync.db') });
+  const store = openSqliteStore({ path: join(dir, 'idsync.db') });
   return {
     store,
     dispose: async () => {

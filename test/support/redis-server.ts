@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
+import type { Store } from '../../src/ports/store.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
 
 /**
  * A private redis-server for one test file: a free 127.0.0.1 port, a temp dir, AOF on and RDB
@@ -206,10 +207,10 @@ function clusterOk(port: number): boolean {
  * stand for two replicas (the in-process lock does not serialise them, so only the scripts decide).
  * Registers the hooks of the enclosing describe; `stores.a` and `stores.b` are set before each test.
  */
-export function twoReplicaStores(prefix: string): { a: RedisStore; b: RedisStore } {
+export function twoReplicaStores(prefix: string): { a: Store; b: Store } {
   let server: RedisTestServer;
   let n = 0;
-  const stores = {} as { a: RedisStore; b: RedisStore };
+  const stores = {} as { a: Store; b: Store };
   beforeAll(async () => {
     server = await RedisTestServer.start();
   });
@@ -218,8 +219,8 @@ export function twoReplicaStores(prefix: string): { a: RedisStore; b: RedisStore
   });
   beforeEach(() => {
     const keyPrefix = `${prefix}${++n}`;
-    stores.a = new RedisStore({ connection: { url: server.url }, keyPrefix });
-    stores.b = new RedisStore({ connection: { url: server.url }, keyPrefix });
+    stores.a = createRedisStore({ connection: { url: server.url }, keyPrefix });
+    stores.b = createRedisStore({ connection: { url: server.url }, keyPrefix });
   });
   afterEach(async () => {
     await Promise.all([stores.a.close(), stores.b.close()]);

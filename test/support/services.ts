@@ -3,7 +3,7 @@ import type { MailMessage, Mailer } from '../../src/ports/mailer.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { createBuiltinRegistry } from '../../src/connectors/index.js';
 import { createServices } from '../../src/services/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 /** A stepping clock: each call is one second after the previous. */
 export function steppingClock(start = '2026-03-01T00:00:00.000Z'): Clock {
@@ -25,7 +25,7 @@ export function memoryMailer(): Mailer & { sent: MailMessage[] } {
 
 /** Real services on a real in-memory SQLite store. */
 export function memoryServices(opts: { clock?: Clock; mailer?: Mailer } = {}) {
-  const store = new SqliteStore({ path: ':memory:' });
+  const store = openSqliteStore({ path: ':memory:' });
   const mailer = opts.mailer ?? memoryMailer();
   const services = createServices(
     { store, clock: opts.clock ?? steppingClock(), logger: silentLogger },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { PeriodicJob } from '../../src/runtime/periodic-job.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 describe('periodic housekeeping job', () => {
   it('when two replicas tick in the same interval, then the job runs once; the next interval runs again; a failure is survived', async () => {
-    const store = new SqliteStore({ path: ':memory:' });
+    const store = openSqliteStore({ path: ':memory:' });
     let now = 1_000_000;
     let runs = 0;
     let fail = false;

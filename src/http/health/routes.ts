@@ -5,7 +5,7 @@ import type { HttpMetrics } from '../metrics.js';
 const READY_TIMEOUT_MS = 2000;
 
 /** Liveness (process), readiness (the store answers) and Prometheus metrics. */
-export function healthRoutes(store: Store, metrics: HttpMetrics): Router {
+export function healthRoutes(store: Store, storeLabel: string, metrics: HttpMetrics): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -13,9 +13,9 @@ export function healthRoutes(store: Store, metrics: HttpMetrics): Router {
   r.get('/readyz', async (_req, res) => {
     try {
       await withTimeout(store.ping(), READY_TIMEOUT_MS);
-      res.json({ status: 'ready', store: store.kind });
+      res.json({ status: 'ready', store: storeLabel });
     } catch (err) {
-      res.status(503).json({ status: 'not_ready', store: store.kind, error: { code: 'store.unavailable', message: (err as Error).message } });
+      res.status(503).json({ status: 'not_ready', store: storeLabel, error: { code: 'store.unavailable', message: (err as Error).message } });
     }
   });
   r.get('/metrics', async (_req, res) => {

@@ -149,7 +149,7 @@ export class ReconcileService {
     const run = await this.getRun(runId);
     if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
     const summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
-    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status: 'approved', updatedAt: this.deps.clock.now().toISOString() }));
+    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status: 'approved', updatedAt: this.deps.clock.now().toISOString() } }));
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approved', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max } });
     return summary;
   }
@@ -157,7 +157,7 @@ export class ReconcileService {
   async reject(runId: string, actor: Actor): Promise<ReconcileRun> {
     const run = await this.getRun(runId);
     if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
-    const updated = await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status: 'rejected', updatedAt: this.deps.clock.now().toISOString() }));
+    const { record: updated } = await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status: 'rejected', updatedAt: this.deps.clock.now().toISOString() } }));
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.rejected', target: { type: 'run', id: run.id } });
     return updated;
   }
@@ -289,7 +289,7 @@ export class ReconcileService {
   private async finish(run: ReconcileRun, summary: RunSummary, actions: PlannedAction[]): Promise<void> {
     const at = this.deps.clock.now().toISOString();
     const status: ReconcileRun['status'] = summary.status === 'failed' ? 'failed' : summary.status;
-    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ ...cur, status, summary: { ...summary }, plan: actions, finishedAt: at, updatedAt: at, ...(summary.error ? { error: summary.error } : {}) }));
+    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status, summary: { ...summary }, plan: actions, finishedAt: at, updatedAt: at, ...(summary.error ? { error: summary.error } : {}) } }));
   }
 
   private async liveMembers(orgId: string): Promise<Member[]> {

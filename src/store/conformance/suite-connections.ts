@@ -4,7 +4,7 @@ import { aConnection, aRun, draft, hoursFrom, NOW } from './fixtures.js';
 import { codeOf, type StoreHarness } from './harness.js';
 
 const rename = (name: string) => (cur: DirectoryConnection) => ({ next: { ...cur, name }, audit: draft(cur.orgId, 'connection.updated', cur.id) });
-const finish = (status: ReconcileRun['status']) => (cur: ReconcileRun): ReconcileRun => ({ ...cur, status, finishedAt: NOW });
+const finish = (status: ReconcileRun['status']) => (cur: ReconcileRun) => ({ next: { ...cur, status, finishedAt: NOW } });
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
 
 export function connectionConformance(h: StoreHarness): void {
@@ -111,7 +111,7 @@ export function connectionConformance(h: StoreHarness): void {
       await h.store.createConnection(conn, draft(org.id, 'connection.created', conn.id));
       const run = await h.store.createRun(aRun(conn));
       const appended = await h.auditDelta(org.id, async () => {
-        const done = await h.store.updateRun(org.id, run.id, finish('completed'), { ifVersion: 1 });
+        const { record: done } = await h.store.updateRun(org.id, run.id, finish('completed'), { ifVersion: 1 });
         expect(done).toMatchObject({ status: 'completed', finishedAt: NOW, version: 2 });
       });
       expect(appended).toBe(0);
@@ -119,8 +119,18 @@ export function connectionConformance(h: StoreHarness): void {
       expect(await codeOf(h.store.updateRun(org.id, run.id, finish('failed'), { ifVersion: 1 }))).toBe('version.mismatch');
       expect(await codeOf(h.store.updateRun(other.id, run.id, finish('failed')))).toBe('run.not_found');
       expect(await codeOf(h.store.updateRun(org.id, 'missing', finish('failed')))).toBe('run.not_found');
-      await Promise.all(Array.from({ length: 10 }, () => h.store.updateRun(org.id, run.id, (cur) => ({ ...cur, summary: { n: ((cur.summary.n as number | undefined) ?? 0) + 1 } }))));
+      await Promise.all(Array.from({ length: 10 }, () => h.store.updateRun(org.id, run.id, (cur) => ({ next: { ...cur, summary: { n: ((cur.summary.n as number | undefined) ?? 0) + 1 } } }))));
       expect(await h.store.getRun(run.id)).toMatchObject({ summary: { n: 10 }, version: 12 });
+    });
+
+    it('when a run updater returns null, then nothing is written and the version stays', async () => {
+      const org = await h.newOrg();
+      const conn = aConnection(org.id);
+      await h.store.createConnection(conn, draft(org.id, 'connection.created', conn.id));
+      const run = await h.store.createRun(aRun(conn));
+      const result = await h.store.updateRun(org.id, run.id, () => null);
+      expect(result).toEqual({ record: run, changed: false });
+      expect(await h.store.getRun(run.id)).toEqual(run);
     });
 
     it('when a connection is deleted, then its runs stay readable as history', async () => {

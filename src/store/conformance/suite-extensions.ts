@@ -12,7 +12,7 @@ const refuse = () => {
 };
 
 /**
- * The contract of the storage port's extensions (invitations, invite links, member identities,
+ * The contract of the storage port's later areas (invitations, invite links, member identities,
  * directory connections, reconcile runs, webhooks, outbox cursors), run against every backend
  * like runStoreConformance.
  */

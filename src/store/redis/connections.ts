@@ -1,7 +1,7 @@
 import type { AuditDraft, DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { ConnectionStore } from '../../ports/store-extensions.js';
-import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/extension-errors.js';
+import type { ConnectionStore } from '../../ports/store.js';
+import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { bestEffort, claimHashEntry, releaseHashEntry } from './global-index.js';
 import type { OrgKeys } from './keys.js';
@@ -17,10 +17,10 @@ type ConnectionState = Partial<Pick<DirectoryConnection, 'syncState' | 'health' 
  * against the record on every read. A deleted connection leaves the list, but its id -> org entry
  * stays (ids are never reused), so the runs it leaves behind can still be listed.
  */
-export class Connections implements ConnectionStore {
+export class RedisConnections implements ConnectionStore {
   constructor(private readonly ctx: RedisContext) {}
 
-  private k(orgId: string): OrgKeys {
+  #k(orgId: string): OrgKeys {
     return this.ctx.keys.forOrg(orgId);
   }
 
@@ -30,7 +30,7 @@ export class Connections implements ConnectionStore {
     const index = await this.ctx.script('indexConnection', [g.ordinal, g.all, g.byId], [conn.id, conn.orgId]);
     if (index[0] === 'id_taken') throw duplicateId('directory connection', conn.id);
     if (index[0] !== 'ok') throw unexpectedReply('indexConnection', index);
-    const k = this.k(conn.orgId);
+    const k = this.#k(conn.orgId);
     let refused = false;
     try {
       return await this.ctx.write(conn.orgId, async () => {
@@ -54,14 +54,14 @@ export class Connections implements ConnectionStore {
   }
 
   async getConnection(id: string): Promise<DirectoryConnection | undefined> {
-    const orgId = await this.orgOf(id);
-    return orgId === undefined ? undefined : this.read(orgId, id);
+    const orgId = await this.#orgOf(id);
+    return orgId === undefined ? undefined : this.#read(orgId, id);
   }
 
   /** Without orgId: through the global list, in creation order (entries without a record are skipped). */
   async listConnections(orgId?: string): Promise<DirectoryConnection[]> {
     if (orgId !== undefined) {
-      const k = this.k(orgId);
+      const k = this.#k(orgId);
       const ids = await this.ctx.call((c) => c.zrange(k.connections, '0', '-1'));
       return (await readRecords<DirectoryConnection>(this.ctx, ids.map((id) => k.connection(id)))).filter((conn) => conn.orgId === orgId);
     }
@@ -69,7 +69,7 @@ export class Connections implements ConnectionStore {
     const ids = await this.ctx.call((c) => c.zrange(g.all, '0', '-1'));
     if (ids.length === 0) return [];
     const orgs = await this.ctx.call((c) => c.hmget(g.byId, ...ids));
-    const conns = await Promise.all(ids.map((id, i) => (orgs[i] ? this.read(orgs[i], id) : undefined)));
+    const conns = await Promise.all(ids.map((id, i) => (orgs[i] ? this.#read(orgs[i], id) : undefined)));
     return conns.filter((conn): conn is DirectoryConnection => conn !== undefined);
   }
 
@@ -79,7 +79,7 @@ export class Connections implements ConnectionStore {
     updater: Updater<DirectoryConnection>,
     opts?: UpdateOptions,
   ): Promise<UpdateResult<DirectoryConnection>> {
-    const key = this.k(orgId).connection(id);
+    const key = this.#k(orgId).connection(id);
     return casUpdate(this.ctx, {
       lockKey: orgId,
       recordKey: key,
@@ -93,7 +93,7 @@ export class Connections implements ConnectionStore {
 
   /** Compare-and-swap without a version bump: a concurrent admin update makes one of the two re-read, and neither is lost. */
   async saveConnectionState(orgId: string, id: string, state: ConnectionState): Promise<void> {
-    const key = this.k(orgId).connection(id);
+    const key = this.#k(orgId).connection(id);
     await this.ctx.write(orgId, async () => {
       const raw = await this.ctx.call((c) => c.get(key));
       const current = parseJson<DirectoryConnection>(raw);
@@ -105,7 +105,7 @@ export class Connections implements ConnectionStore {
 
   async deleteConnection(orgId: string, id: string, audit: AuditDraft): Promise<void> {
     this.ctx.assertOneSlot(audit, orgId);
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     await this.ctx.write(orgId, async () => {
       const raw = await this.ctx.call((c) => c.get(k.connection(id)));
       if (raw === null) throw connectionNotFound(id);
@@ -121,7 +121,7 @@ export class Connections implements ConnectionStore {
   async createRun(run: ReconcileRun): Promise<ReconcileRun> {
     const byId = this.ctx.keys.runs.byId;
     await claimHashEntry(this.ctx, byId, run.id, run.orgId, 'reconcile run');
-    const k = this.k(run.orgId);
+    const k = this.#k(run.orgId);
     const r = await this.ctx.script('createRun', [k.connection(run.connectionId), k.run(run.id), k.runsOf(run.connectionId), k.ordinal], [run.id, JSON.stringify(run)]);
     switch (r[0]) {
       case 'ok':
@@ -139,37 +139,39 @@ export class Connections implements ConnectionStore {
   async getRun(id: string): Promise<ReconcileRun | undefined> {
     const orgId = await this.ctx.call((c) => c.hget(this.ctx.keys.runs.byId, id));
     if (orgId === null) return undefined;
-    const run = parseJson<ReconcileRun>(await this.ctx.call((c) => c.get(this.k(orgId).run(id))));
+    const run = parseJson<ReconcileRun>(await this.ctx.call((c) => c.get(this.#k(orgId).run(id))));
     return run?.id === id && run.orgId === orgId ? run : undefined;
   }
 
   async listRuns(connectionId: string, page?: PageRequest): Promise<Page<ReconcileRun>> {
-    const orgId = await this.orgOf(connectionId);
+    const orgId = await this.#orgOf(connectionId);
     if (orgId === undefined) return { items: [], total: 0 };
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const { items, total } = await pageOfSortedSet(this.ctx, k.runsOf(connectionId), page, 'desc');
     return { items: await readRecords<ReconcileRun>(this.ctx, items.map((id) => k.run(id))), total };
   }
 
-  /** Not audited; a lost race (or a concurrent saver) makes it re-read and call `update` again, as the port's updaters do. */
-  async updateRun(orgId: string, id: string, update: (current: ReconcileRun) => ReconcileRun, opts?: UpdateOptions): Promise<ReconcileRun> {
-    const key = this.k(orgId).run(id);
+  /** Not audited; a lost race (or a concurrent saver) makes it re-read and call the updater again, as every update does. */
+  async updateRun(orgId: string, id: string, updater: Updater<ReconcileRun, 'unaudited'>, opts?: UpdateOptions): Promise<UpdateResult<ReconcileRun>> {
+    const key = this.#k(orgId).run(id);
     return this.ctx.write(orgId, async () => {
       const raw = await this.ctx.call((c) => c.get(key));
       const current = parseJson<ReconcileRun>(raw);
       if (raw === null || !current) throw runNotFound(id);
       if (opts?.ifVersion !== undefined && opts.ifVersion !== current.version) throw versionMismatch(opts.ifVersion, current.version);
-      const next: ReconcileRun = { ...update(current), version: current.version + 1 };
-      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(next)])) === RETRY ? RETRY : next;
+      const result = updater(current);
+      if (!result) return { record: current, changed: false };
+      const next: ReconcileRun = { ...result.next, version: current.version + 1 };
+      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(next)])) === RETRY ? RETRY : { record: next, changed: true };
     });
   }
 
-  private async orgOf(connectionId: string): Promise<string | undefined> {
+  async #orgOf(connectionId: string): Promise<string | undefined> {
     return (await this.ctx.call((c) => c.hget(this.ctx.keys.connections.byId, connectionId))) ?? undefined;
   }
 
-  private async read(orgId: string, id: string): Promise<DirectoryConnection | undefined> {
-    const conn = parseJson<DirectoryConnection>(await this.ctx.call((c) => c.get(this.k(orgId).connection(id))));
+  async #read(orgId: string, id: string): Promise<DirectoryConnection | undefined> {
+    const conn = parseJson<DirectoryConnection>(await this.ctx.call((c) => c.get(this.#k(orgId).connection(id))));
     return conn?.id === id && conn.orgId === orgId ? conn : undefined;
   }
 }

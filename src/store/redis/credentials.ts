@@ -1,6 +1,6 @@
 import { IdsyncError } from '../../domain/errors.js';
 import type { AdminKey, AuditDraft, ScimToken } from '../../domain/model.js';
-import { PROVIDER_SCOPE } from '../../ports/store.js';
+import { PROVIDER_SCOPE, type CredentialStore } from '../../ports/store.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { readRecords } from './reads.js';
 import { duplicateId, okOrRetry, orgNotFound } from './writes.js';
@@ -29,7 +29,7 @@ interface KeyRef {
  * - every lookup through a global entry reads the record and checks it exists and carries that
  *   hash, so an entry left behind by a crash never authenticates anyone.
  */
-export class Credentials {
+export class RedisCredentials implements CredentialStore {
   constructor(private readonly ctx: RedisContext) {}
 
   async createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken> {
@@ -70,7 +70,7 @@ export class Credentials {
         }
       });
     } catch (err) {
-      if (refused) await this.compensate(() => this.ctx.script('hdelIfEquals', [byHash], [token.hash, ref]));
+      if (refused) await this.#compensate(() => this.ctx.script('hdelIfEquals', [byHash], [token.hash, ref]));
       throw err;
     }
   }
@@ -137,7 +137,7 @@ export class Credentials {
         }
       });
     } catch (err) {
-      if (refused) await this.compensate(() => this.ctx.script('unindexAdminKey', [g.all, g.byHash, g.byId], [key.id, key.hash, ref, scope]));
+      if (refused) await this.#compensate(() => this.ctx.script('unindexAdminKey', [g.all, g.byHash, g.byId], [key.id, key.hash, ref, scope]));
       throw err;
     }
   }
@@ -145,7 +145,7 @@ export class Credentials {
   async findAdminKeyByHash(hash: string): Promise<AdminKey | undefined> {
     const ref = parseJson<KeyRef>(await this.ctx.call((c) => c.hget(this.ctx.keys.admin.byHash, hash)));
     if (!ref) return undefined;
-    const key = await this.readAdminKey(ref.scope, ref.id);
+    const key = await this.#readAdminKey(ref.scope, ref.id);
     return key?.hash === hash ? key : undefined;
   }
 
@@ -160,7 +160,7 @@ export class Credentials {
     const ids = await this.ctx.call((c) => c.zrange(g.all, '0', '-1'));
     if (ids.length === 0) return [];
     const scopes = await this.ctx.call((c) => c.hmget(g.byId, ...ids));
-    const keys = await Promise.all(ids.map((id, i) => (scopes[i] ? this.readAdminKey(scopes[i], id) : undefined)));
+    const keys = await Promise.all(ids.map((id, i) => (scopes[i] ? this.#readAdminKey(scopes[i], id) : undefined)));
     return keys.filter((key): key is AdminKey => key !== undefined);
   }
 
@@ -182,12 +182,12 @@ export class Credentials {
     });
   }
 
-  private async readAdminKey(scope: string, id: string): Promise<AdminKey | undefined> {
+  async #readAdminKey(scope: string, id: string): Promise<AdminKey | undefined> {
     return parseJson<AdminKey>(await this.ctx.call((c) => c.get(this.ctx.keys.forOrg(scope).adminKey(id))));
   }
 
   /** Best effort: an entry left behind is harmless (lookups check the record), so a failure here is not reported. */
-  private async compensate(undo: () => Promise<unknown>): Promise<void> {
+  async #compensate(undo: () => Promise<unknown>): Promise<void> {
     try {
       await undo();
     } catch {

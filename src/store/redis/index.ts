@@ -1,11 +1,11 @@
 import { isIdsyncError } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
-import type { RedisConnectionOptions, RedisHostPort } from './client.js';
-import { createRedisClient } from './client.js';
-import { RedisStore } from './redis-store.js';
+import type { Store } from '../../ports/store.js';
+import { createRedisClient, type RedisClient, type RedisConnectionOptions, type RedisHostPort } from './client.js';
+import { createRedisStore } from './store.js';
 
 export { createRedisClient, type RedisClient, type RedisConnectionOptions, type RedisHostPort } from './client.js';
-export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { createRedisStore, type RedisStoreOptions } from './store.js';
 
 /** The `redis` section of the configuration (src/config), as the store needs it. Empty strings mean unset. */
 export interface RedisStoreConfig {
@@ -24,7 +24,12 @@ export interface RedisStoreConfig {
  * Opens the Redis store from configuration. Redis being away at start is not fatal: the store answers
  * `store.unavailable` until it is back (logged once per outage), then carries on without a restart.
  */
-export async function openRedisStore(config: RedisStoreConfig, logger?: Logger): Promise<RedisStore> {
+export async function openRedisStore(config: RedisStoreConfig, logger?: Logger): Promise<Store> {
+  return (await connectRedisStore(config, logger)).store;
+}
+
+/** openRedisStore, with the client it opened (closed with the store) for parts that share the connection (the API rate limiter). */
+export async function connectRedisStore(config: RedisStoreConfig, logger?: Logger): Promise<{ store: Store; client: RedisClient }> {
   let down = false;
   const client = createRedisClient({
     ...redisConnectionOptions(config),
@@ -39,13 +44,13 @@ export async function openRedisStore(config: RedisStoreConfig, logger?: Logger):
     down = false;
     logger?.info('redis connection restored');
   });
-  const store = new RedisStore({ client, keyPrefix: config.keyPrefix, ownsClient: true, lockWaitMs: 2 * config.commandTimeoutMs });
+  const store = createRedisStore({ client, keyPrefix: config.keyPrefix, ownsClient: true, lockWaitMs: 2 * config.commandTimeoutMs });
   try {
     await store.ping();
   } catch (err) {
     if (!isIdsyncError(err, 'store.unavailable')) throw err;
   }
-  return store;
+  return { store, client };
 }
 
 /** How to reach Redis, from the configuration: the store and the BullMQ queue connect the same way. */

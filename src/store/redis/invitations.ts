@@ -1,8 +1,8 @@
 import { emailKey } from '../../domain/keys.js';
-import type { AuditDraft, Invitation, InvitationStatus, InviteLink, Member } from '../../domain/model.js';
+import type { AuditDraft, Invitation, InvitationStatus, InviteLink } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { InvitationStore } from '../../ports/store-extensions.js';
-import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/extension-errors.js';
+import type { InvitationStore } from '../../ports/store.js';
+import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type Attempt, type RedisContext } from './context.js';
 import { claimHashEntry, refJson, releaseHashEntry, type OrgRef } from './global-index.js';
 import type { OrgKeys } from './keys.js';
@@ -12,7 +12,7 @@ import { casUpdate, duplicateId, okOrRetry, orgNotFound } from './writes.js';
 type TokenRecord = { id: string; orgId: string; tokenHash: string };
 
 /**
- * Invitations, invite links and the member identity index.
+ * Invitations and invite links.
  *
  * The pending cap and the duplicate check run inside createInvitation-10, atomically with the
  * insert: the org keeps its stored-pending invitations in a set scored by expiry (the cap counts
@@ -20,10 +20,10 @@ type TokenRecord = { id: string; orgId: string; tokenHash: string };
  * claimed before the org's script and the replaced one released after it; lookups check that the
  * record still carries the hash, so a replaced or refused hash finds nothing.
  */
-export class Invitations implements InvitationStore {
+export class RedisInvitations implements InvitationStore {
   constructor(private readonly ctx: RedisContext) {}
 
-  private k(orgId: string): OrgKeys {
+  #k(orgId: string): OrgKeys {
     return this.ctx.keys.forOrg(orgId);
   }
 
@@ -35,7 +35,7 @@ export class Invitations implements InvitationStore {
     const byHash = this.ctx.keys.invites.invitationByHash;
     const ref = refJson(inv.orgId, inv.id);
     await claimHashEntry(this.ctx, byHash, inv.tokenHash, ref, 'invitation');
-    const k = this.k(inv.orgId);
+    const k = this.#k(inv.orgId);
     let refused = false;
     try {
       return await this.ctx.write(inv.orgId, async () => {
@@ -69,22 +69,22 @@ export class Invitations implements InvitationStore {
   }
 
   async getInvitation(orgId: string, id: string): Promise<Invitation | undefined> {
-    return parseJson<Invitation>(await this.ctx.call((c) => c.get(this.k(orgId).invitation(id))));
+    return parseJson<Invitation>(await this.ctx.call((c) => c.get(this.#k(orgId).invitation(id))));
   }
 
   async findInvitationByTokenHash(hash: string): Promise<Invitation | undefined> {
-    return this.findByHash<Invitation>(this.ctx.keys.invites.invitationByHash, hash, (k, id) => k.invitation(id));
+    return this.#findByHash<Invitation>(this.ctx.keys.invites.invitationByHash, hash, (k, id) => k.invitation(id));
   }
 
   async listInvitations(orgId: string, query?: PageRequest & { statuses?: InvitationStatus[] }): Promise<Page<Invitation>> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const sets = query?.statuses?.length ? [...new Set(query.statuses)].map((s) => k.invitationsByStatus(s)) : [k.invitations];
     const { items, total } = await pageOfUnion(this.ctx, sets, query, 'desc');
     return { items: await readRecords<Invitation>(this.ctx, items.map((id) => k.invitation(id))), total };
   }
 
   async listPendingInvitationsForEmail(orgId: string, email: string): Promise<Invitation[]> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const key = emailKey(email);
     const ids = await this.ctx.call((c) => c.zrevrange(k.pendingInvitationsByEmail(key), '0', '-1'));
     const invitations = await readRecords<Invitation>(this.ctx, ids.map((id) => k.invitation(id)));
@@ -93,7 +93,7 @@ export class Invitations implements InvitationStore {
   }
 
   async updateInvitation(orgId: string, id: string, updater: Updater<Invitation>, opts?: UpdateOptions): Promise<UpdateResult<Invitation>> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     return casUpdate(this.ctx, {
       lockKey: orgId,
       recordKey: k.invitation(id),
@@ -102,7 +102,7 @@ export class Invitations implements InvitationStore {
       updater,
       opts,
       persist: (raw, next, a, current) =>
-        this.withRotatedHash(this.ctx.keys.invites.invitationByHash, 'invitation', current, next, async () => {
+        this.#withRotatedHash(this.ctx.keys.invites.invitationByHash, 'invitation', current, next, async () => {
           const keys = [
             k.invitation(id),
             k.invitations,
@@ -125,7 +125,7 @@ export class Invitations implements InvitationStore {
     const byHash = this.ctx.keys.invites.linkByHash;
     const ref = refJson(link.orgId, link.id);
     await claimHashEntry(this.ctx, byHash, link.tokenHash, ref, 'invite link');
-    const k = this.k(link.orgId);
+    const k = this.#k(link.orgId);
     let refused = false;
     try {
       return await this.ctx.write(link.orgId, async () => {
@@ -145,22 +145,22 @@ export class Invitations implements InvitationStore {
   }
 
   async getInviteLink(orgId: string, id: string): Promise<InviteLink | undefined> {
-    return parseJson<InviteLink>(await this.ctx.call((c) => c.get(this.k(orgId).inviteLink(id))));
+    return parseJson<InviteLink>(await this.ctx.call((c) => c.get(this.#k(orgId).inviteLink(id))));
   }
 
   async findInviteLinkByTokenHash(hash: string): Promise<InviteLink | undefined> {
-    return this.findByHash<InviteLink>(this.ctx.keys.invites.linkByHash, hash, (k, id) => k.inviteLink(id));
+    return this.#findByHash<InviteLink>(this.ctx.keys.invites.linkByHash, hash, (k, id) => k.inviteLink(id));
   }
 
   async listInviteLinks(orgId: string, page?: PageRequest): Promise<Page<InviteLink>> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const { items, total } = await pageOfSortedSet(this.ctx, k.inviteLinks, page, 'desc');
     return { items: await readRecords<InviteLink>(this.ctx, items.map((id) => k.inviteLink(id))), total };
   }
 
   /** Uses race through here: the script's compare-and-swap lets one of two last uses win, the other re-reads. */
   async updateInviteLink(orgId: string, id: string, updater: Updater<InviteLink>, opts?: UpdateOptions): Promise<UpdateResult<InviteLink>> {
-    const key = this.k(orgId).inviteLink(id);
+    const key = this.#k(orgId).inviteLink(id);
     return casUpdate(this.ctx, {
       lockKey: orgId,
       recordKey: key,
@@ -169,28 +169,18 @@ export class Invitations implements InvitationStore {
       updater,
       opts,
       persist: (raw, next, a, current) =>
-        this.withRotatedHash(this.ctx.keys.invites.linkByHash, 'invite link', current, next, async () =>
+        this.#withRotatedHash(this.ctx.keys.invites.linkByHash, 'invite link', current, next, async () =>
           okOrRetry('replaceRecord', await this.ctx.script('replaceRecord', [...a.keys, key], [...a.args, raw, JSON.stringify(next)])),
         ),
     });
   }
 
-  // ---- identities ----
-
-  /** The index holds live members only (createMember/updateMember keep it); entries are re-checked against the record. */
-  async findMemberByIdentity(orgId: string, provider: string, subject: string): Promise<Member | undefined> {
-    const k = this.k(orgId);
-    const ids = await this.ctx.call((c) => c.zrange(k.byIdentity(provider, subject), '0', '-1'));
-    const members = await readRecords<Member>(this.ctx, ids.map((id) => k.member(id)));
-    return members.find((m) => m.status !== 'removed' && (m.identities ?? []).some((i) => i.provider === provider && i.subject === subject));
-  }
-
   // ---- token hashes ----
 
-  private async findByHash<T extends TokenRecord>(index: string, hash: string, recordKey: (k: OrgKeys, id: string) => string): Promise<T | undefined> {
+  async #findByHash<T extends TokenRecord>(index: string, hash: string, recordKey: (k: OrgKeys, id: string) => string): Promise<T | undefined> {
     const ref = parseJson<OrgRef>(await this.ctx.call((c) => c.hget(index, hash)));
     if (!ref) return undefined;
-    const record = parseJson<T>(await this.ctx.call((c) => c.get(recordKey(this.k(ref.orgId), ref.id))));
+    const record = parseJson<T>(await this.ctx.call((c) => c.get(recordKey(this.#k(ref.orgId), ref.id))));
     return record?.tokenHash === hash && record.orgId === ref.orgId ? record : undefined;
   }
 
@@ -199,7 +189,7 @@ export class Invitations implements InvitationStore {
    * script has written, the replaced one is released. After a lost race the new entry is kept (the
    * winner may have written the same hash; an entry no record carries finds nothing).
    */
-  private async withRotatedHash(
+  async #withRotatedHash(
     index: string,
     what: string,
     current: TokenRecord,

@@ -1,8 +1,8 @@
 import { isIdsyncError } from '../../domain/errors.js';
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { WebhookStore } from '../../ports/store-extensions.js';
-import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
+import type { WebhookStore } from '../../ports/store.js';
+import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, type RedisContext } from './context.js';
 import { bestEffort } from './global-index.js';
 import type { OrgKeys } from './keys.js';
@@ -24,16 +24,16 @@ const DUE_BATCH = 100;
  * Entries whose record does not exist (a crash between the two steps) are skipped, never dropped,
  * because the record may be about to be written.
  */
-export class Webhooks implements WebhookStore {
+export class RedisWebhooks implements WebhookStore {
   constructor(private readonly ctx: RedisContext) {}
 
-  private k(orgId: string): OrgKeys {
+  #k(orgId: string): OrgKeys {
     return this.ctx.keys.forOrg(orgId);
   }
 
   async createWebhook(ep: WebhookEndpoint, audit: AuditDraft): Promise<WebhookEndpoint> {
     this.ctx.assertOneSlot(audit, ep.orgId);
-    const k = this.k(ep.orgId);
+    const k = this.#k(ep.orgId);
     return this.ctx.write(ep.orgId, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
       const r = await this.ctx.script('createRecord', [...a.keys, k.org, k.webhook(ep.id), k.webhooks, k.ordinal], [...a.args, ep.id, JSON.stringify(ep), '']);
@@ -44,17 +44,17 @@ export class Webhooks implements WebhookStore {
   }
 
   async getWebhook(orgId: string, id: string): Promise<WebhookEndpoint | undefined> {
-    return parseJson<WebhookEndpoint>(await this.ctx.call((c) => c.get(this.k(orgId).webhook(id))));
+    return parseJson<WebhookEndpoint>(await this.ctx.call((c) => c.get(this.#k(orgId).webhook(id))));
   }
 
   async listWebhooks(orgId: string): Promise<WebhookEndpoint[]> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const ids = await this.ctx.call((c) => c.zrange(k.webhooks, '0', '-1'));
     return readRecords<WebhookEndpoint>(this.ctx, ids.map((id) => k.webhook(id)));
   }
 
   async updateWebhook(orgId: string, id: string, updater: Updater<WebhookEndpoint>, opts?: UpdateOptions): Promise<UpdateResult<WebhookEndpoint>> {
-    const key = this.k(orgId).webhook(id);
+    const key = this.#k(orgId).webhook(id);
     return casUpdate(this.ctx, {
       lockKey: orgId,
       recordKey: key,
@@ -68,7 +68,7 @@ export class Webhooks implements WebhookStore {
 
   async deleteWebhook(orgId: string, id: string, audit: AuditDraft): Promise<void> {
     this.ctx.assertOneSlot(audit, orgId);
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     await this.ctx.write(orgId, async () => {
       const raw = await this.ctx.call((c) => c.get(k.webhook(id)));
       if (raw === null) throw webhookNotFound(id);
@@ -85,7 +85,7 @@ export class Webhooks implements WebhookStore {
     const dueMs = d.status === 'pending' && d.nextAttemptAt !== undefined ? epochMs(d.nextAttemptAt, 'nextAttemptAt') : undefined;
     const entry = dueEntry(d.orgId, d.id);
     if (dueMs !== undefined) await this.ctx.call((c) => c.zadd(due, dueMs, entry));
-    const k = this.k(d.orgId);
+    const k = this.#k(d.orgId);
     try {
       await this.ctx.write(d.orgId, async () => {
         const raw = await this.ctx.call((c) => c.get(k.delivery(d.id)));
@@ -113,11 +113,11 @@ export class Webhooks implements WebhookStore {
   }
 
   async getDelivery(orgId: string, id: string): Promise<WebhookDelivery | undefined> {
-    return parseJson<WebhookDelivery>(await this.ctx.call((c) => c.get(this.k(orgId).delivery(id))));
+    return parseJson<WebhookDelivery>(await this.ctx.call((c) => c.get(this.#k(orgId).delivery(id))));
   }
 
   async listDeliveries(orgId: string, query?: PageRequest & { endpointId?: string; status?: DeliveryStatus }): Promise<Page<WebhookDelivery>> {
-    const k = this.k(orgId);
+    const k = this.#k(orgId);
     const { endpointId, status } = query ?? {};
     const set =
       endpointId !== undefined
@@ -142,7 +142,7 @@ export class Webhooks implements WebhookStore {
       const flat = await this.ctx.call((c) => c.zrangebyscore(index, '-inf', nowMs, 'WITHSCORES', 'LIMIT', offset, DUE_BATCH));
       const entries: { entry: string; score: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) entries.push({ entry: flat[i]!, score: Number(flat[i + 1]) });
-      const records = await Promise.all(entries.map(({ entry }) => this.readDue(entry)));
+      const records = await Promise.all(entries.map(({ entry }) => this.#readDue(entry)));
       let dropped = 0;
       for (const [i, { entry, score }] of entries.entries()) {
         const d = records[i];
@@ -165,21 +165,21 @@ export class Webhooks implements WebhookStore {
       .map((f) => f.d);
   }
 
-  private async readDue(entry: string): Promise<WebhookDelivery | undefined> {
+  async #readDue(entry: string): Promise<WebhookDelivery | undefined> {
     const [orgId, id] = parseJson<[string, string]>(entry) ?? [];
     if (orgId === undefined || id === undefined) return undefined;
-    const d = parseJson<WebhookDelivery>(await this.ctx.call((c) => c.get(this.k(orgId).delivery(id))));
+    const d = parseJson<WebhookDelivery>(await this.ctx.call((c) => c.get(this.#k(orgId).delivery(id))));
     return d?.orgId === orgId && d.id === id ? d : undefined;
   }
 
   // ---- outbox cursors ----
 
   async getOutboxCursor(orgId: string, consumer: string): Promise<number> {
-    return Number((await this.ctx.call((c) => c.hget(this.k(orgId).outboxCursors, consumer))) ?? 0);
+    return Number((await this.ctx.call((c) => c.hget(this.#k(orgId).outboxCursors, consumer))) ?? 0);
   }
 
   async setOutboxCursor(orgId: string, consumer: string, seq: number): Promise<void> {
-    await this.ctx.call((c) => c.hset(this.k(orgId).outboxCursors, consumer, seq));
+    await this.ctx.call((c) => c.hset(this.#k(orgId).outboxCursors, consumer, seq));
   }
 
   /** Reads every scope with an outbox (the `{outbox}` index), then each one's head and cursor in one snapshot. */
@@ -187,7 +187,7 @@ export class Webhooks implements WebhookStore {
     const scopes = await this.ctx.call((c) => c.smembers(this.ctx.keys.outbox.scopes));
     const heads = await Promise.all(
       scopes.map(async (scope) => {
-        const k = this.k(scope);
+        const k = this.#k(scope);
         const [seq, cursor] = (await this.ctx.snapshot((m) => m.hget(k.auditHead, 'seq').hget(k.outboxCursors, consumer))) as (string | null)[];
         return Number(seq ?? 0) > Number(cursor ?? 0);
       }),

@@ -1,7 +1,7 @@
 --[[
   Creates an admin key record in its scope (an org, or the provider scope), with its audit event.
   The global indexes (hash, id, creation order) are written before this script runs by
-  indexAdminKey-4 (see redis-store.ts: lookups only trust them when this record exists).
+  indexAdminKey-4 (see credentials.ts: lookups only trust them when this record exists).
 
   KEYS[1..3]  audit chain of the event (see includes/appendAudit.lua)
   KEYS[4]     org record of the scope (must exist when ARGV[9] is '1')

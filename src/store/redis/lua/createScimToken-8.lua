@@ -1,7 +1,7 @@
 --[[
   Creates a SCIM token record of an org, refusing when the org already has ARGV[8] live tokens,
   with its audit event. The global hash -> token index entry is written before this script runs
-  (see redis-store.ts: lookups only trust it when this record exists).
+  (see credentials.ts: lookups only trust it when this record exists).
 
   KEYS[1..3]  audit chain of the event (see includes/appendAudit.lua)
   KEYS[4]     org record (must exist)

@@ -1,48 +1,48 @@
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
-import type { WebhookStore } from '../../ports/store-extensions.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { epochMs, webhookNotFound } from '../shared/extension-errors.js';
-import { SqliteConnections } from './sqlite-connections.js';
-import { parse, type DataRow } from './sqlite-core.js';
+import { epochMs, webhookNotFound } from '../shared/record-errors.js';
+import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records into deliveries. */
-export abstract class SqliteWebhooks extends SqliteConnections implements WebhookStore {
+export class SqliteWebhooks implements WebhookStore {
+  constructor(private readonly ctx: SqliteContext) {}
+
   async createWebhook(ep: WebhookEndpoint, audit: AuditDraft): Promise<WebhookEndpoint> {
-    return this.write(() => {
-      this.assertOrg(ep.orgId);
+    return this.ctx.write(() => {
+      this.ctx.assertOrg(ep.orgId);
       try {
-        this.stmt('INSERT INTO webhooks (id, org_id, version, data) VALUES (?, ?, ?, ?)').run(ep.id, ep.orgId, ep.version, JSON.stringify(ep));
+        this.ctx.stmt('INSERT INTO webhooks (id, org_id, version, data) VALUES (?, ?, ?, ?)').run(ep.id, ep.orgId, ep.version, JSON.stringify(ep));
       } catch (err) {
-        throw this.duplicateRow(err, 'webhook endpoint', ep.id);
+        throw this.ctx.duplicateRow(err, 'webhook endpoint', ep.id);
       }
-      this.appendTx(audit);
+      this.ctx.appendTx(audit);
       return ep;
     });
   }
 
   async getWebhook(orgId: string, id: string): Promise<WebhookEndpoint | undefined> {
-    return this.run(() => this.recordTx<WebhookEndpoint>('webhooks', orgId, id));
+    return this.ctx.run(() => this.ctx.recordTx<WebhookEndpoint>('webhooks', orgId, id));
   }
 
   async listWebhooks(orgId: string): Promise<WebhookEndpoint[]> {
-    return this.run(() => (this.stmt('SELECT data FROM webhooks WHERE org_id = ? ORDER BY seq').all(orgId) as DataRow[]).map((r) => parse<WebhookEndpoint>(r)!));
+    return this.ctx.run(() => (this.ctx.stmt('SELECT data FROM webhooks WHERE org_id = ? ORDER BY seq').all(orgId) as DataRow[]).map((r) => parse<WebhookEndpoint>(r)!));
   }
 
   async updateWebhook(orgId: string, id: string, updater: Updater<WebhookEndpoint>, opts?: UpdateOptions): Promise<UpdateResult<WebhookEndpoint>> {
-    return this.write(() => {
-      const current = this.recordTx<WebhookEndpoint>('webhooks', orgId, id);
+    return this.ctx.write(() => {
+      const current = this.ctx.recordTx<WebhookEndpoint>('webhooks', orgId, id);
       if (!current) throw webhookNotFound(id);
-      return this.applyUpdate(current, updater, opts, (next) => {
-        this.stmt('UPDATE webhooks SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
+      return this.ctx.applyUpdate(current, updater, opts, (next) => {
+        this.ctx.stmt('UPDATE webhooks SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
       });
     });
   }
 
   async deleteWebhook(orgId: string, id: string, audit: AuditDraft): Promise<void> {
-    this.write(() => {
-      if (this.stmt('DELETE FROM webhooks WHERE id = ? AND org_id = ?').run(id, orgId).changes === 0) throw webhookNotFound(id);
-      this.appendTx(audit);
+    this.ctx.write(() => {
+      if (this.ctx.stmt('DELETE FROM webhooks WHERE id = ? AND org_id = ?').run(id, orgId).changes === 0) throw webhookNotFound(id);
+      this.ctx.appendTx(audit);
     });
   }
 
@@ -50,10 +50,10 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
 
   /** An upsert keeps the delivery's place in the newest-first order: it is where it was first saved. */
   async saveDelivery(d: WebhookDelivery): Promise<void> {
-    this.write(() => {
-      this.assertOrg(d.orgId);
+    this.ctx.write(() => {
+      this.ctx.assertOrg(d.orgId);
       const nextMs = d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt');
-      this.stmt(
+      this.ctx.stmt(
         `INSERT INTO webhook_deliveries (org_id, id, endpoint_id, status, next_attempt_ms, data) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (org_id, id) DO UPDATE SET endpoint_id = excluded.endpoint_id, status = excluded.status,
            next_attempt_ms = excluded.next_attempt_ms, data = excluded.data`,
@@ -62,11 +62,11 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
   }
 
   async getDelivery(orgId: string, id: string): Promise<WebhookDelivery | undefined> {
-    return this.run(() => this.recordTx<WebhookDelivery>('webhook_deliveries', orgId, id));
+    return this.ctx.run(() => this.ctx.recordTx<WebhookDelivery>('webhook_deliveries', orgId, id));
   }
 
   async listDeliveries(orgId: string, query?: PageRequest & { endpointId?: string; status?: DeliveryStatus }): Promise<Page<WebhookDelivery>> {
-    return this.run(() => {
+    return this.ctx.run(() => {
       const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
       const where = ['org_id = ?'];
       const args: unknown[] = [orgId];
@@ -79,17 +79,17 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
         args.push(query.status);
       }
       const clause = where.join(' AND ');
-      const rows = this.stmt(`SELECT data FROM webhook_deliveries WHERE ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
-      const { n } = this.stmt(`SELECT count(*) AS n FROM webhook_deliveries WHERE ${clause}`).get(...args) as { n: number };
+      const rows = this.ctx.stmt(`SELECT data FROM webhook_deliveries WHERE ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
+      const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM webhook_deliveries WHERE ${clause}`).get(...args) as { n: number };
       return { items: rows.map((r) => parse<WebhookDelivery>(r)!), total: n };
     });
   }
 
   async listDueDeliveries(now: string, limit: number): Promise<WebhookDelivery[]> {
     const nowMs = epochMs(now, 'now');
-    return this.run(() =>
+    return this.ctx.run(() =>
       (
-        this.stmt(
+        this.ctx.stmt(
           `SELECT data FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms IS NOT NULL AND next_attempt_ms <= ?
            ORDER BY next_attempt_ms, seq LIMIT ?`,
         ).all(nowMs, Math.max(0, Math.floor(limit))) as DataRow[]
@@ -100,12 +100,12 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
   // ---- outbox cursors ----
 
   async getOutboxCursor(orgId: string, consumer: string): Promise<number> {
-    return this.run(() => (this.stmt('SELECT seq FROM outbox_cursors WHERE org_id = ? AND consumer = ?').get(orgId, consumer) as { seq: number } | undefined)?.seq ?? 0);
+    return this.ctx.run(() => (this.ctx.stmt('SELECT seq FROM outbox_cursors WHERE org_id = ? AND consumer = ?').get(orgId, consumer) as { seq: number } | undefined)?.seq ?? 0);
   }
 
   async setOutboxCursor(orgId: string, consumer: string, seq: number): Promise<void> {
-    this.write(() => {
-      this.stmt('INSERT INTO outbox_cursors (org_id, consumer, seq) VALUES (?, ?, ?) ON CONFLICT (org_id, consumer) DO UPDATE SET seq = excluded.seq').run(
+    this.ctx.write(() => {
+      this.ctx.stmt('INSERT INTO outbox_cursors (org_id, consumer, seq) VALUES (?, ?, ?) ON CONFLICT (org_id, consumer) DO UPDATE SET seq = excluded.seq').run(
         orgId,
         consumer,
         seq,
@@ -114,9 +114,9 @@ export abstract class SqliteWebhooks extends SqliteConnections implements Webhoo
   }
 
   async listOrgsWithOutboxBacklog(consumer: string): Promise<string[]> {
-    return this.run(() =>
+    return this.ctx.run(() =>
       (
-        this.stmt(
+        this.ctx.stmt(
           // A skip-scan over the outbox key: one index seek per org for its next org id and its head,
           // instead of reading every outbox row (GROUP BY) on each poll.
           `WITH RECURSIVE orgs(org_id) AS (

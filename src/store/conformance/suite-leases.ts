@@ -1,0 +1,20 @@
+import { describe, expect, it } from '@jest/globals';
+import { type StoreHarness } from './harness.js';
+
+/** Leases for scheduled work. */
+export function leaseConformance(h: StoreHarness): void {
+  describe('leases', () => {
+    it('when replicas race for a lease, then exactly one holds it until it expires; the holder may renew', async () => {
+      // A long TTL for the race itself: a slow backend must not see the lease expire mid-race.
+      const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => h.store.tryAcquireLease('tick:c1:1', `replica-${i}`, 30_000)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const winner = `replica-${wins.indexOf(true)}`;
+      expect(await h.store.tryAcquireLease('tick:c1:1', winner, 30_000)).toBe(true);
+      expect(await h.store.tryAcquireLease('tick:c1:1', 'someone-else', 30_000)).toBe(false);
+      expect(await h.store.tryAcquireLease('tick:c1:2', 'someone-else', 30_000)).toBe(true);
+      expect(await h.store.tryAcquireLease('tick:c1:3', 'first', 100)).toBe(true);
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await h.store.tryAcquireLease('tick:c1:3', 'second', 100)).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,12 @@
+import type { LeaseStore } from '../../ports/store.js';
+import type { RedisContext } from './context.js';
+
+/** Leases for scheduled work: one key per name, set and extended by a script. */
+export class RedisLeases implements LeaseStore {
+  constructor(private readonly ctx: RedisContext) {}
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.ctx.script('acquireLease', [this.ctx.keys.lease(name)], [holder, Math.max(1, Math.round(ttlMs))]);
+    return reply[1] === 1;
+  }
+}

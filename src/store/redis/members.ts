@@ -1,0 +1,127 @@
+import { IdsyncError } from '../../domain/errors.js';
+import { isActiveOwner, lastOwnerError, losesActiveOwner } from '../../domain/invariants.js';
+import { emailKey, userNameKey } from '../../domain/keys.js';
+import type { AuditDraft, Member } from '../../domain/model.js';
+import type { MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
+import type { OrgKeys } from './keys.js';
+import { listMemberPage, readRecords } from './reads.js';
+import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
+
+/** Members and their lookup indexes (userName hash; externalId, email and identity sets), all under the org's tag. */
+export class RedisMembers implements MemberStore {
+  constructor(private readonly ctx: RedisContext) {}
+
+  #k(orgId: string): OrgKeys {
+    return this.ctx.keys.forOrg(orgId);
+  }
+
+  async createMember(member: Member, audit: AuditDraft): Promise<Member> {
+    this.ctx.assertOneSlot(audit, member.orgId);
+    const k = this.#k(member.orgId);
+    const live = member.status !== 'removed';
+    return this.ctx.write(member.orgId, async () => {
+      const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
+      const keys = [...a.keys, k.org, k.member(member.id), k.members, k.membersBy(member.status, member.role), k.userNames, k.activeOwners, k.ordinal];
+      const args = [...a.args, member.id, JSON.stringify(member), live ? userNameKey(member.userName) : '', isActiveOwner(member) ? '1' : '0'];
+      const r = await this.ctx.script('createMember', [...keys, ...(live ? lookupKeys(k, member) : [])], args);
+      switch (r[0]) {
+        case 'ok':
+          return member;
+        case 'head_moved':
+          return RETRY;
+        case 'org_not_found':
+          throw orgNotFound(member.orgId);
+        case 'exists':
+          throw duplicateId('member', member.id);
+        case 'user_name_taken':
+          throw userNameTaken(member);
+        default:
+          throw unexpectedReply('createMember', r);
+      }
+    });
+  }
+
+  async getMember(orgId: string, id: string): Promise<Member | undefined> {
+    return parseJson<Member>(await this.ctx.call((c) => c.get(this.#k(orgId).member(id))));
+  }
+
+  async findMemberByUserName(orgId: string, userName: string): Promise<Member | undefined> {
+    const key = userNameKey(userName);
+    const id = await this.ctx.call((c) => c.hget(this.#k(orgId).userNames, key));
+    if (id === null) return undefined;
+    const m = await this.getMember(orgId, id);
+    return m && m.status !== 'removed' && userNameKey(m.userName) === key ? m : undefined;
+  }
+
+  async findMembersByExternalId(orgId: string, externalId: string): Promise<Member[]> {
+    return this.#membersOfIndex(orgId, this.#k(orgId).byExternalId(externalId), (m) => m.externalId === externalId);
+  }
+
+  async findMembersByEmail(orgId: string, email: string): Promise<Member[]> {
+    const key = emailKey(email);
+    return this.#membersOfIndex(orgId, this.#k(orgId).byEmail(key), (m) => m.emails.some((e) => emailKey(e.value) === key));
+  }
+
+  /** The index holds live members only (createMember/updateMember keep it); entries are re-checked against the record. */
+  async findMemberByIdentity(orgId: string, provider: string, subject: string): Promise<Member | undefined> {
+    const k = this.#k(orgId);
+    const ids = await this.ctx.call((c) => c.zrange(k.byIdentity(provider, subject), '0', '-1'));
+    const members = await readRecords<Member>(this.ctx, ids.map((id) => k.member(id)));
+    return members.find((m) => m.status !== 'removed' && (m.identities ?? []).some((i) => i.provider === provider && i.subject === subject));
+  }
+
+  /** Index entries are re-checked against the record read after them (an update may fall between). */
+  async #membersOfIndex(orgId: string, index: string, matches: (m: Member) => boolean): Promise<Member[]> {
+    const k = this.#k(orgId);
+    const ids = await this.ctx.call((c) => c.zrange(index, '0', '-1'));
+    const members = await readRecords<Member>(this.ctx, ids.map((id) => k.member(id)));
+    return members.filter((m) => m.status !== 'removed' && matches(m));
+  }
+
+  async listMembers(orgId: string, query?: MemberQuery): Promise<Page<Member>> {
+    return listMemberPage(this.ctx, orgId, query);
+  }
+
+  async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
+    const k = this.#k(orgId);
+    return casUpdate(this.ctx, {
+      lockKey: orgId,
+      recordKey: k.member(id),
+      scope: orgId,
+      notFound: () => new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id }),
+      updater,
+      opts,
+      persist: async (raw, next, a, current) => {
+        const wasLive = current.status !== 'removed';
+        const isLive = next.status !== 'removed';
+        const leave = wasLive ? lookupKeys(k, current) : [];
+        const keys = [...a.keys, k.member(id), k.members, k.membersBy(current.status, current.role), k.membersBy(next.status, next.role), k.userNames, k.activeOwners];
+        const args = [
+          ...a.args,
+          id,
+          raw,
+          JSON.stringify(next),
+          wasLive ? userNameKey(current.userName) : '',
+          isLive ? userNameKey(next.userName) : '',
+          losesActiveOwner(current, next) ? '1' : '0',
+          isActiveOwner(next) ? '1' : '0',
+          leave.length,
+        ];
+        const r = await this.ctx.script('updateMember', [...keys, ...leave, ...(isLive ? lookupKeys(k, next) : [])], args);
+        if (r[0] === 'user_name_taken') throw userNameTaken(next);
+        if (r[0] === 'last_owner') throw lastOwnerError(current);
+        return okOrRetry('updateMember', r);
+      },
+    });
+  }
+}
+
+/** The lookup index sets a live member belongs to: its externalId, each distinct email and each upstream identity. */
+function lookupKeys(k: OrgKeys, m: Member): string[] {
+  const keys = new Set<string>();
+  if (m.externalId !== undefined) keys.add(k.byExternalId(m.externalId));
+  for (const e of m.emails) keys.add(k.byEmail(emailKey(e.value)));
+  for (const i of m.identities ?? []) keys.add(k.byIdentity(i.provider, i.subject));
+  return [...keys];
+}

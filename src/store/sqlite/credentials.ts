@@ -1,0 +1,79 @@
+import { IdsyncError } from '../../domain/errors.js';
+import type { AdminKey, AuditDraft, ScimToken } from '../../domain/model.js';
+import type { CredentialStore } from '../../ports/store.js';
+import { parse, type DataRow, type SqliteContext } from './context.js';
+
+/** SCIM tokens and admin keys. */
+export class SqliteCredentials implements CredentialStore {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  async createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken> {
+    return this.ctx.write(() => {
+      this.ctx.assertOrg(token.orgId);
+      const { n } = this.ctx.stmt('SELECT count(*) AS n FROM scim_tokens WHERE org_id = ? AND revoked = 0').get(token.orgId) as { n: number };
+      if (n >= maxLive) {
+        throw new IdsyncError('token.limit_reached', `organization ${token.orgId} already has ${n} live SCIM tokens; revoke one first`, { live: n });
+      }
+      this.ctx.stmt('INSERT INTO scim_tokens (id, org_id, hash, revoked, data) VALUES (?, ?, ?, 0, ?)').run(token.id, token.orgId, token.hash, JSON.stringify(token));
+      this.ctx.appendTx(audit);
+      return token;
+    });
+  }
+
+  async findScimTokenByHash(hash: string): Promise<ScimToken | undefined> {
+    return this.ctx.run(() => parse<ScimToken>(this.ctx.stmt('SELECT data FROM scim_tokens WHERE hash = ?').get(hash) as DataRow | undefined));
+  }
+
+  async listScimTokens(orgId: string): Promise<ScimToken[]> {
+    return this.ctx.run(() =>
+      (this.ctx.stmt('SELECT data FROM scim_tokens WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]).map((r) => parse<ScimToken>(r)!),
+    );
+  }
+
+  async revokeScimToken(orgId: string, id: string, at: string, audit: AuditDraft): Promise<ScimToken> {
+    return this.ctx.write(() => {
+      const current = parse<ScimToken>(this.ctx.stmt('SELECT data FROM scim_tokens WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
+      if (!current) throw new IdsyncError('token.not_found', `SCIM token ${id} not found`, { tokenId: id });
+      if (current.revokedAt) return current;
+      const next: ScimToken = { ...current, revokedAt: at };
+      this.ctx.stmt('UPDATE scim_tokens SET revoked = 1, data = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.ctx.appendTx(audit);
+      return next;
+    });
+  }
+
+  async createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey> {
+    return this.ctx.write(() => {
+      if (key.orgId !== undefined) this.ctx.assertOrg(key.orgId);
+      this.ctx.stmt('INSERT INTO admin_keys (id, org_id, hash, data) VALUES (?, ?, ?, ?)').run(key.id, key.orgId ?? null, key.hash, JSON.stringify(key));
+      this.ctx.appendTx(audit);
+      return key;
+    });
+  }
+
+  async findAdminKeyByHash(hash: string): Promise<AdminKey | undefined> {
+    return this.ctx.run(() => parse<AdminKey>(this.ctx.stmt('SELECT data FROM admin_keys WHERE hash = ?').get(hash) as DataRow | undefined));
+  }
+
+  async listAdminKeys(orgId?: string): Promise<AdminKey[]> {
+    return this.ctx.run(() => {
+      const rows =
+        orgId === undefined
+          ? (this.ctx.stmt('SELECT data FROM admin_keys ORDER BY rowid').all() as DataRow[])
+          : (this.ctx.stmt('SELECT data FROM admin_keys WHERE org_id = ? ORDER BY rowid').all(orgId) as DataRow[]);
+      return rows.map((r) => parse<AdminKey>(r)!);
+    });
+  }
+
+  async revokeAdminKey(id: string, at: string, audit: AuditDraft): Promise<AdminKey> {
+    return this.ctx.write(() => {
+      const current = parse<AdminKey>(this.ctx.stmt('SELECT data FROM admin_keys WHERE id = ?').get(id) as DataRow | undefined);
+      if (!current) throw new IdsyncError('token.not_found', `admin key ${id} not found`, { keyId: id });
+      if (current.revokedAt) return current;
+      const next: AdminKey = { ...current, revokedAt: at };
+      this.ctx.stmt('UPDATE admin_keys SET data = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.ctx.appendTx(audit);
+      return next;
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import { IdsyncError } from '../../domain/errors.js';
+import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
+import { emailKey, userNameKey } from '../../domain/keys.js';
+import type { AuditDraft, Member } from '../../domain/model.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { clampPage } from '../shared/audit-records.js';
+import { parse, type DataRow, type SqliteContext } from './context.js';
+
+/** Members and their lookup indexes (userName, externalId, emails, upstream identities). */
+export class SqliteMembers implements MemberStore {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  async createMember(member: Member, audit: AuditDraft): Promise<Member> {
+    return this.ctx.write(() => {
+      this.ctx.assertOrg(member.orgId);
+      try {
+        this.ctx
+          .stmt(
+            'INSERT INTO members (id, org_id, user_name_key, external_id, status, role, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(member.id, member.orgId, userNameKey(member.userName), member.externalId ?? null, member.status, member.role, member.version, JSON.stringify(member));
+      } catch (err) {
+        throw uniqueViolation(err, member);
+      }
+      writeEmails(this.ctx, member);
+      writeIdentities(this.ctx, member);
+      this.ctx.appendTx(audit);
+      return member;
+    });
+  }
+
+  async getMember(orgId: string, id: string): Promise<Member | undefined> {
+    return this.ctx.run(() => memberTx(this.ctx, orgId, id));
+  }
+
+  async findMemberByUserName(orgId: string, userName: string): Promise<Member | undefined> {
+    return this.ctx.run(() =>
+      parse<Member>(
+        this.ctx
+          .stmt("SELECT data FROM members WHERE org_id = ? AND user_name_key = ? AND status <> 'removed'")
+          .get(orgId, userNameKey(userName)) as DataRow | undefined,
+      ),
+    );
+  }
+
+  async findMembersByExternalId(orgId: string, externalId: string): Promise<Member[]> {
+    return this.ctx.run(() =>
+      (
+        this.ctx
+          .stmt("SELECT data FROM members WHERE org_id = ? AND external_id = ? AND status <> 'removed' ORDER BY seq")
+          .all(orgId, externalId) as DataRow[]
+      ).map((r) => parse<Member>(r)!),
+    );
+  }
+
+  async findMembersByEmail(orgId: string, email: string): Promise<Member[]> {
+    return this.ctx.run(() =>
+      (
+        this.ctx
+          .stmt(
+            `SELECT m.data FROM member_emails e JOIN members m ON m.id = e.member_id
+             WHERE e.org_id = ? AND e.email_key = ? AND m.status <> 'removed' ORDER BY m.seq`,
+          )
+          .all(orgId, emailKey(email)) as DataRow[]
+      ).map((r) => parse<Member>(r)!),
+    );
+  }
+
+  async findMemberByIdentity(orgId: string, provider: string, subject: string): Promise<Member | undefined> {
+    return this.ctx.run(() =>
+      parse<Member>(
+        this.ctx.stmt(
+          `SELECT m.data FROM member_identities i JOIN members m ON m.id = i.member_id
+           WHERE i.org_id = ? AND i.provider = ? AND i.subject = ? AND m.status <> 'removed' ORDER BY m.seq LIMIT 1`,
+        ).get(orgId, provider, subject) as DataRow | undefined,
+      ),
+    );
+  }
+
+  async listMembers(orgId: string, query?: MemberQuery): Promise<Page<Member>> {
+    return this.ctx.run(() => {
+      const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+      const where = ['org_id = ?'];
+      const args: unknown[] = [orgId];
+      if (query?.statuses?.length) {
+        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
+        args.push(...query.statuses);
+      }
+      if (query?.roles?.length) {
+        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
+        args.push(...query.roles);
+      }
+      const clause = where.join(' AND ');
+      const rows = this.ctx.stmt(`SELECT data FROM members WHERE ${clause} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
+      const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
+      return { items: rows.map((r) => parse<Member>(r)!), total: n };
+    });
+  }
+
+  async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
+    return this.ctx.write(() => {
+      const current = memberTx(this.ctx, orgId, id);
+      if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
+      return this.ctx.applyUpdate(current, updater, opts, (next) => {
+        if (losesActiveOwner(current, next)) {
+          const { n } = this.ctx
+            .stmt("SELECT count(*) AS n FROM members WHERE org_id = ? AND role = 'owner' AND status = 'active' AND id <> ?")
+            .get(orgId, id) as { n: number };
+          if (n === 0) throw lastOwnerError(current);
+        }
+        try {
+          this.ctx
+            .stmt('UPDATE members SET user_name_key = ?, external_id = ?, status = ?, role = ?, version = ?, data = ? WHERE id = ?')
+            .run(userNameKey(next.userName), next.externalId ?? null, next.status, next.role, next.version, JSON.stringify(next), id);
+        } catch (err) {
+          throw uniqueViolation(err, next);
+        }
+        this.ctx.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
+        writeEmails(this.ctx, next);
+        writeIdentities(this.ctx, next);
+      });
+    });
+  }
+}
+
+function memberTx(ctx: SqliteContext, orgId: string, id: string): Member | undefined {
+  return parse<Member>(ctx.stmt('SELECT data FROM members WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);
+}
+
+function writeEmails(ctx: SqliteContext, member: Member): void {
+  const insert = ctx.stmt('INSERT OR IGNORE INTO member_emails (org_id, email_key, member_id) VALUES (?, ?, ?)');
+  for (const e of member.emails) insert.run(member.orgId, emailKey(e.value), member.id);
+}
+
+/** The identity index holds live members only; a removed member is never found by its upstream identity. */
+function writeIdentities(ctx: SqliteContext, member: Member): void {
+  ctx.stmt('DELETE FROM member_identities WHERE member_id = ?').run(member.id);
+  if (member.status === 'removed') return;
+  const insert = ctx.stmt('INSERT OR IGNORE INTO member_identities (org_id, provider, subject, member_id) VALUES (?, ?, ?, ?)');
+  for (const i of member.identities ?? []) insert.run(member.orgId, i.provider, i.subject, member.id);
+}
+
+function uniqueViolation(err: unknown, member: Member): unknown {
+  if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String((err as Error).message).includes('members.user_name_key')) {
+    return new IdsyncError('member.user_name_taken', `userName ${member.userName} is already taken in this organization`, { userName: member.userName });
+  }
+  return err;
+}

@@ -107,15 +107,11 @@ describe.each(setups)('invitation expiry sweep on %s', (_name, open) => {
     for (const orgId of [first, broken, last]) await invite(orgId, 2, DUE);
     const errors: { message: string; fields?: Record<string, unknown> }[] = [];
     const logger = { ...silentLogger, error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, ...(fields ? { fields } : {}) }) };
-    const failing = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'updateInvitation') {
-          return (...args: Parameters<Store['updateInvitation']>) => (args[0] === broken ? Promise.reject(new Error('disk on fire')) : target.updateInvitation(...args));
-        }
-        const value: unknown = Reflect.get(target, prop);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    // The store is a frozen object of bound methods: a copy with one method swapped stands in for it.
+    const failing: Store = {
+      ...store,
+      updateInvitation: (...args: Parameters<Store['updateInvitation']>) => (args[0] === broken ? Promise.reject(new Error('disk on fire')) : store.updateInvitation(...args)),
+    };
     const sweeping = createServices({ store: failing, clock: { now: () => SWEEP_AT }, logger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9) });
 
     expect(await sweeping.invitations.expireDue()).toBe(4);

@@ -21,7 +21,17 @@ export type SyncState = {
   inviteLink?: KeptLink;
   /** The policy the cursor was kept under: a changed policy (say, auto-invite turned on) re-reads everyone. */
   deltaPolicy?: string;
+  /** The terminal failure that stopped scheduled runs, and what to fix (cleared by an update, a successful test or run). */
+  actionRequired?: ActionRequired;
 };
+
+export interface ActionRequired {
+  code: string;
+  message: string;
+  hint: string;
+  runId: string;
+  at: string;
+}
 
 export interface DirectoryRead {
   users: Map<string, DirectoryUser>;

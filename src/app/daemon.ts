@@ -100,7 +100,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
         store,
         logger: logger.child({ component: 'scheduler' }),
         resyncMs: config.reconcile.resyncMs,
-        runner: await tickRunner(config, store, services, logger.child({ component: 'scheduler' }), holder, opts),
+        runner: await tickRunner(config, store, services, logger.child({ component: 'scheduler' }), holder, opts, clock),
       })
     : undefined;
   await scheduler?.start();
@@ -127,13 +127,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
  * How scheduled ticks run: in Redis mode as BullMQ jobs (deduplicated per connection and tick, run by
  * any replica's worker), in SQLite mode in process under a store lease per connection and tick.
  */
-async function tickRunner(config: Config, store: Store, services: Services, logger: Logger, holder: string, opts: DaemonOptions): Promise<TickRunner> {
+async function tickRunner(config: Config, store: Store, services: Services, logger: Logger, holder: string, opts: DaemonOptions, clock: Clock): Promise<TickRunner> {
   const { runTimeoutMs, failureBackoffMs } = config.reconcile;
   if (store.kind === 'redis') {
     const { BullmqTickRunner } = await import('../runtime/bullmq-runner.js');
-    return new BullmqTickRunner({ store, logger, redis: config.redis, run: { reconcile: services.reconcile, runTimeoutMs }, failureBackoffMs, holder, ...opts.reconcileJobs });
+    return new BullmqTickRunner({ store, logger, redis: config.redis, run: { reconcile: services.reconcile, runTimeoutMs }, failureBackoffMs, holder, clock, ...opts.reconcileJobs });
   }
-  return new InProcessTickRunner({ store, logger, holder, run: { reconcile: services.reconcile, runTimeoutMs, backoff: new MemoryBackoff(failureBackoffMs) } });
+  return new InProcessTickRunner({ store, logger, holder, clock, run: { reconcile: services.reconcile, runTimeoutMs, backoff: new MemoryBackoff(failureBackoffMs, clock) } });
 }
 
 /** In Redis mode the API rate limit counts in Redis, on the store's connection, shared by every replica. */

@@ -156,7 +156,11 @@ export const connectionSchema = z.object({
   schedule: z.string().describe('Cron expression'),
   policy: z.record(z.string(), z.unknown()),
   syncState: z.record(z.string(), z.unknown()),
-  health: z.enum(['unknown', 'healthy', 'degraded', 'failing']),
+  health: z.enum(['unknown', 'healthy', 'degraded', 'failing', 'action_required']).describe('action_required: the last run failed terminally; scheduled runs wait until the connection is updated or tested'),
+  actionRequired: z
+    .object({ code: z.string(), message: z.string(), hint: z.string().describe('What to fix'), runId: z.string(), at: timestamp })
+    .optional()
+    .describe('With health action_required: the terminal failure and what to fix'),
   lastRunId: z.string().optional(),
   lastRunAt: timestamp.optional(),
   enabled: z.boolean(),

@@ -1,3 +1,4 @@
+import type { ActionRequired } from '../connections/service.js';
 import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
@@ -24,14 +25,6 @@ export type SyncState = {
   /** The terminal failure that stopped scheduled runs, and what to fix (cleared by an update, a successful test or run). */
   actionRequired?: ActionRequired;
 };
-
-export interface ActionRequired {
-  code: string;
-  message: string;
-  hint: string;
-  runId: string;
-  at: string;
-}
 
 export interface DirectoryRead {
   users: Map<string, DirectoryUser>;

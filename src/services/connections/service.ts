@@ -175,11 +175,14 @@ export class ConnectionService {
     return factory.open(factory.parseConfig(this.fullConfig(conn)), { logger: this.deps.logger.child({ connectionId: conn.id }), clock: this.deps.clock, ...deps });
   }
 
-  /** Authenticates and lists; a successful test releases a connection stopped by a terminal failure. */
-  async test(id: string, orgId?: string): Promise<ConnectionTestResult> {
+  /**
+   * Authenticates and lists. A successful test releases a connection stopped by a terminal failure
+   * (`release: false` for read-only checks such as `idsync doctor`).
+   */
+  async test(id: string, orgId?: string, opts: { release?: boolean } = {}): Promise<ConnectionTestResult> {
     const conn = await this.get(id, orgId);
     const result = await testConnection(this.open(conn));
-    if (result.ok && conn.health === 'action_required') await this.deps.store.saveConnectionState(conn.orgId, conn.id, cleared(conn));
+    if (result.ok && conn.health === 'action_required' && opts.release !== false) await this.deps.store.saveConnectionState(conn.orgId, conn.id, cleared(conn));
     return result;
   }
 

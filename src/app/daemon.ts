@@ -109,6 +109,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
           run: { reconcile: services.reconcile, runTimeoutMs: config.reconcile.runTimeoutMs },
           failureBackoffMs: config.reconcile.failureBackoffMs,
           jobs: opts.reconcileJobs,
+          clock,
         }),
       })
     : undefined;

@@ -1,5 +1,6 @@
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
+import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import { InProcessTickRunner } from '../runtime/in-process-runner.js';
@@ -31,6 +32,8 @@ export interface TickRunnerDeps {
   failureBackoffMs: number;
   /** Job lock and stalled-check timings where ticks run as jobs (tests shorten them). */
   jobs?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  /** The injected clock: backoff, leases and run durations read it. */
+  clock: Clock;
 }
 
 /** The composition root's store choice. */
@@ -49,8 +52,8 @@ function sqliteBackend(config: Config): StoreBackend {
   return {
     store,
     label: 'sqlite',
-    tickRunner: async ({ logger, holder, run, failureBackoffMs }) =>
-      new InProcessTickRunner({ store, logger, holder, run: { ...run, backoff: new MemoryBackoff(failureBackoffMs) } }),
+    tickRunner: async ({ logger, holder, run, failureBackoffMs, clock }) =>
+      new InProcessTickRunner({ store, logger, holder, clock, run: { ...run, backoff: new MemoryBackoff(failureBackoffMs, clock) } }),
   };
 }
 
@@ -67,9 +70,9 @@ async function redisBackend(config: Config, logger: Logger): Promise<StoreBacken
     store,
     label: 'redis',
     rateLimitStore: () => redisRateLimitStore(client, config.redis.keyPrefix),
-    tickRunner: async ({ logger: log, holder, run, failureBackoffMs, jobs }) => {
+    tickRunner: async ({ logger: log, holder, run, failureBackoffMs, jobs, clock }) => {
       const { BullmqTickRunner } = await import('../runtime/bullmq-runner.js');
-      return new BullmqTickRunner({ store, logger: log, redis: config.redis, run, failureBackoffMs, holder, ...jobs });
+      return new BullmqTickRunner({ store, logger: log, redis: config.redis, run, failureBackoffMs, holder, clock, ...jobs });
     },
   };
 }

@@ -232,7 +232,8 @@ export interface InviteLink {
 
 export type DirectoryProvider = 'google' | 'microsoft' | 'github';
 
-export type ConnectionHealth = 'unknown' | 'healthy' | 'degraded' | 'failing';
+/** `action_required`: the last run failed terminally (see syncState.actionRequired); scheduled runs wait until the connection is updated or tested. */
+export type ConnectionHealth = 'unknown' | 'healthy' | 'degraded' | 'failing' | 'action_required';
 
 /** A connection from an org to an upstream directory. Credentials are stored encrypted. */
 export interface DirectoryConnection {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { systemClock, type Clock } from '../ports/clock.js';
 import { createRedisClient, redisConnectionOptions, type RedisStoreConfig } from '../store/redis/index.js';
 import { backoffDelay, MAX_BACKOFF_MS, type FailureBackoff } from './tick-runner.js';
 
@@ -52,7 +53,7 @@ export class RedisBackoff implements FailureBackoff {
     private readonly client: BullRedis,
     private readonly prefix: string,
     private readonly baseMs: number,
-    private readonly now: () => number = () => Date.now(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private key(connectionId: string): string {
@@ -74,7 +75,7 @@ export class RedisBackoff implements FailureBackoff {
   async failed(connectionId: string): Promise<{ failures: number; retryInMs: number }> {
     const failures = ((await this.read(connectionId))?.count ?? 0) + 1;
     const retryInMs = backoffDelay(this.baseMs, failures);
-    await this.client.set(this.key(connectionId), JSON.stringify({ count: failures, until: this.now() + retryInMs }), 'PX', retryInMs + MAX_BACKOFF_MS);
+    await this.client.set(this.key(connectionId), JSON.stringify({ count: failures, until: this.clock.now().getTime() + retryInMs }), 'PX', retryInMs + MAX_BACKOFF_MS);
     return { failures, retryInMs };
   }
 

@@ -1,9 +1,10 @@
 import { Queue, Worker, type Job } from 'bullmq';
+import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import type { RedisStoreConfig } from '../store/redis/index.js';
 import { bullPrefix, createBullConnections, reconcileJobId, RECONCILE_QUEUE, RedisBackoff, type BullRedis } from './bullmq-redis.js';
-import { runScheduled, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
+import { runScheduled, waitsForAdmin, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
 
 export interface BullmqRunnerOptions {
   store: Store;
@@ -20,7 +21,7 @@ export interface BullmqRunnerOptions {
   lockDurationMs?: number;
   /** How often workers look for such stalled jobs to run them again. Default 30 s. */
   stalledIntervalMs?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export interface ReconcileJobData {
@@ -56,6 +57,8 @@ const CLOSE_TIMEOUT_MS = 3000;
  *   waiting once and another worker runs it again. That is safe: a run re-plans from a fresh listing.
  *   A worker that loses its lock (another one may have the job now) aborts its run.
  * - Failure backoff is kept in Redis (RedisBackoff), so it holds whichever replica runs the next job.
+ *   A terminal failure (credentials refused, …) is kept in the store as the connection's health
+ *   (`action_required`), which every replica reads before it runs a tick.
  * - A Redis outage is logged once and waited out: ticks are skipped while the queue is unreachable,
  *   the worker reconnects by itself.
  */
@@ -89,7 +92,7 @@ export class BullmqTickRunner implements TickRunner {
       this.down = false;
       this.log.info('redis connection restored; scheduled reconciles resume');
     });
-    this.backoff = new RedisBackoff(connections.producer, this.prefix, this.opts.failureBackoffMs, this.opts.now);
+    this.backoff = new RedisBackoff(connections.producer, this.prefix, this.opts.failureBackoffMs, this.opts.clock ?? systemClock);
     this.queue = new Queue<ReconcileJobData, TickOutcome>(RECONCILE_QUEUE, {
       connection: connections.producer,
       prefix: this.prefix,
@@ -147,9 +150,13 @@ export class BullmqTickRunner implements TickRunner {
     const log = this.log.child({ connectionId, jobId, tick });
     if (this.stopping) return 'stopped';
     const backoff = this.backoff!;
-    if ((await backoff.until(connectionId)) > (this.opts.now ?? Date.now)()) {
+    if ((await backoff.until(connectionId)) > (this.opts.clock ?? systemClock).now().getTime()) {
       log.debug('reconcile failing; this tick waits out the backoff');
       return 'backoff';
+    }
+    if (await waitsForAdmin(this.opts.store, connectionId)) {
+      log.debug('connection needs an admin (its last run failed terminally); skipping this tick');
+      return 'action-required';
     }
     const lease = `reconcile-running:${connectionId}`;
     if (!(await this.opts.store.tryAcquireLease(lease, jobId, this.opts.run.runTimeoutMs + LEASE_MARGIN_MS))) {

@@ -1,6 +1,7 @@
+import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
-import { runScheduled, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
+import { runScheduled, waitsForAdmin, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
 
 export interface InProcessRunnerOptions {
   store: Store;
@@ -8,7 +9,7 @@ export interface InProcessRunnerOptions {
   /** This replica's name in leases. */
   holder: string;
   run: ScheduledRunDeps;
-  now?: () => number;
+  clock?: Clock;
 }
 
 const LEASE_MS = 5 * 60 * 1000;
@@ -21,10 +22,10 @@ export class InProcessTickRunner implements TickRunner {
   readonly kind = 'in-process';
   private readonly running = new Map<string, { done: Promise<unknown>; abort: AbortController }>();
   private stopped = false;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly opts: InProcessRunnerOptions) {
-    this.now = opts.now ?? (() => Date.now());
+    this.clock = opts.clock ?? systemClock;
   }
 
   start(): Promise<void> {
@@ -37,12 +38,16 @@ export class InProcessTickRunner implements TickRunner {
       this.opts.logger.info('reconcile still running; skipping this tick', { connectionId });
       return 'busy';
     }
-    if ((await this.opts.run.backoff.until(connectionId)) > this.now()) return 'backoff';
     const log = this.opts.logger.child({ connectionId });
     try {
+      if ((await this.opts.run.backoff.until(connectionId)) > this.clock.now().getTime()) return 'backoff';
+      if (await waitsForAdmin(this.opts.store, connectionId)) {
+        log.debug('connection needs an admin (its last run failed terminally); skipping this tick');
+        return 'action-required';
+      }
       if (!(await this.opts.store.tryAcquireLease(`reconcile:${connectionId}:${tick.toISOString()}`, this.opts.holder, LEASE_MS))) return 'other-replica';
     } catch (err) {
-      log.warn('could not take the reconcile lease; skipping this tick', { error: (err as Error).message });
+      log.warn('could not read the connection or take the reconcile lease; skipping this tick', { error: (err as Error).message });
       return 'error';
     }
     const abort = new AbortController();

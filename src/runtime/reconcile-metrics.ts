@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DirectoryConnection } from '../domain/model.js';
 import type { RunDetails, RunSummary } from '../services/reconcile/service.js';
 
-const STATUSES = ['completed', 'held', 'incomplete', 'failed'] as const;
+/** `action_required`: the last run failed terminally (credentials, permission, config) and scheduled runs wait for an admin. */
+const STATUSES = ['completed', 'held', 'incomplete', 'failed', 'action_required'] as const;
 
 /**
  * Prometheus metrics of reconcile runs. The per-connection status gauge is what the alerts use:
@@ -35,8 +36,14 @@ export function createReconcileMetrics(registry: Registry) {
   });
   const status = new Gauge({
     name: 'idsync_reconcile_connection_status',
-    help: "1 for the status of each connection's last run (completed, held, incomplete, failed).",
+    help: "1 for the status of each connection's last run (completed, held, incomplete, failed, action_required).",
     labelNames: ['connection', 'org', 'provider', 'status'] as const,
+    registers: [registry],
+  });
+  const terminal = new Counter({
+    name: 'idsync_reconcile_terminal_failures_total',
+    help: 'Runs that failed terminally (credentials refused, permission missing, invalid config): scheduled runs of the connection stop until it is updated or tested.',
+    labelNames: ['provider', 'code'] as const,
     registers: [registry],
   });
   return (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails): void => {
@@ -44,6 +51,8 @@ export function createReconcileMetrics(registry: Registry) {
     const provider = conn.provider;
     const final = summary.status === 'approved' || summary.status === 'rejected' || summary.status === 'running' ? 'completed' : summary.status;
     runs.inc({ provider, status: final });
+    const stopped = summary.failure?.class === 'terminal';
+    if (stopped) terminal.inc({ provider, code: summary.failure!.code });
     duration.observe({ provider }, summary.durationMs / 1000);
     deactivations.inc({ provider }, summary.deactivated);
     held.inc({ provider }, summary.held);
@@ -51,6 +60,7 @@ export function createReconcileMetrics(registry: Registry) {
     const byStatus = summary.apiCallsByStatus ?? { unknown: summary.apiCalls };
     for (const [outcome, n] of Object.entries(byStatus)) if (n > 0) apiCalls.inc({ provider, status: outcome }, n);
     for (const l of details?.offboardingLags ?? []) lag.observe({ provider, source: l.source }, l.seconds);
-    for (const s of STATUSES) status.set({ connection: conn.id, org: conn.orgId, provider, status: s }, s === final ? 1 : 0);
+    const shown = stopped ? 'action_required' : final;
+    for (const s of STATUSES) status.set({ connection: conn.id, org: conn.orgId, provider, status: s }, s === shown ? 1 : 0);
   };
 }

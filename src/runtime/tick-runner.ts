@@ -1,17 +1,21 @@
+import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReconcileService } from '../services/reconcile/service.js';
+import type { Store } from '../ports/store.js';
+import type { ReconcileService, RunSummary } from '../services/reconcile/service.js';
 
 /**
  * What became of one cron firing of a connection (for logs and tests):
  * - `ran`: this process ran the reconcile (its summary may still say failed);
  * - `queued`: handed to the BullMQ queue (some replica's worker runs it);
  * - `busy`: a run of the connection is still going, so this tick is skipped, not queued up behind it;
- * - `backoff`: the connection failed recently and waits;
+ * - `backoff`: the connection failed recently (a retriable failure) and waits;
+ * - `action-required`: the connection's last run failed terminally (credentials refused, a
+ *   permission missing, an invalid config); it waits until the connection is updated or tested;
  * - `other-replica`: another replica took this tick;
  * - `stopped`: the scheduler is shutting down;
  * - `error`: the run threw, or the store/Redis could not be reached (logged).
  */
-export type TickOutcome = 'ran' | 'queued' | 'busy' | 'backoff' | 'other-replica' | 'stopped' | 'error';
+export type TickOutcome = 'ran' | 'queued' | 'busy' | 'backoff' | 'action-required' | 'other-replica' | 'stopped' | 'error';
 
 /**
  * How a tick runs, behind the cron ("when to fire") part of the scheduler: in process with a store
@@ -46,7 +50,7 @@ export class MemoryBackoff implements FailureBackoff {
   private readonly failures = new Map<string, { count: number; until: number }>();
   constructor(
     private readonly baseMs: number,
-    private readonly now: () => number = () => Date.now(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   until(connectionId: string): Promise<number> {
@@ -56,7 +60,7 @@ export class MemoryBackoff implements FailureBackoff {
   failed(connectionId: string): Promise<{ failures: number; retryInMs: number }> {
     const failures = (this.failures.get(connectionId)?.count ?? 0) + 1;
     const retryInMs = backoffDelay(this.baseMs, failures);
-    this.failures.set(connectionId, { count: failures, until: this.now() + retryInMs });
+    this.failures.set(connectionId, { count: failures, until: this.clock.now().getTime() + retryInMs });
     return Promise.resolve({ failures, retryInMs });
   }
 
@@ -64,6 +68,27 @@ export class MemoryBackoff implements FailureBackoff {
     this.failures.delete(connectionId);
     return Promise.resolve();
   }
+}
+
+/**
+ * Whether the connection waits for an admin: its last run failed terminally. Read from the store
+ * (the connection's health), so every replica and a restarted daemon agree, and an update or a
+ * successful test through the connection service releases it.
+ */
+export async function waitsForAdmin(store: Pick<Store, 'getConnection'>, connectionId: string): Promise<boolean> {
+  return (await store.getConnection(connectionId))?.health === 'action_required';
+}
+
+/**
+ * How the scheduler books a run: `terminal` stops scheduled runs (the connection says what to fix);
+ * `retry` backs off (a failed run, or a listing an upstream failure cut short); `ok` clears the
+ * backoff. A run cut short by our own shutdown is no reason to wait.
+ */
+export function bookingOf(summary: RunSummary, stopped: boolean): 'terminal' | 'retry' | 'ok' {
+  if (summary.failure?.class === 'terminal') return 'terminal';
+  if (summary.status === 'failed') return 'retry';
+  if (summary.status === 'incomplete' && summary.failure && !stopped) return 'retry';
+  return 'ok';
 }
 
 export interface ScheduledRunDeps {
@@ -86,26 +111,28 @@ export async function runScheduled(deps: ScheduledRunDeps, connectionId: string,
   const timer = setTimeout(() => abort.abort(new Error(`reconcile run exceeded ${deps.runTimeoutMs} ms`)), deps.runTimeoutMs);
   timer.unref();
   let outcome: 'ran' | 'error' = 'ran';
-  let failed = false;
-  let runId: string | undefined;
+  let booking: 'terminal' | 'retry' | 'ok' = 'ok';
+  let summary: RunSummary | undefined;
   try {
-    const summary = await deps.reconcile.run(connectionId, { trigger: 'schedule', signal: abort.signal });
-    runId = summary.runId;
-    failed = summary.status === 'failed';
+    summary = await deps.reconcile.run(connectionId, { trigger: 'schedule', signal: abort.signal });
+    booking = bookingOf(summary, stop.aborted);
   } catch (err) {
     outcome = 'error';
-    failed = true;
+    booking = 'retry';
     log.error('scheduled reconcile failed', { error: (err as Error).message });
   } finally {
     clearTimeout(timer);
     stop.removeEventListener('abort', onStop);
   }
+  const runId = summary?.runId;
   try {
-    if (failed) {
+    if (booking === 'retry') {
       const { failures, retryInMs } = await deps.backoff.failed(connectionId);
-      log.warn('reconcile failing; backing off', { ...(runId ? { runId } : {}), failures, retryInMs });
+      log.warn('reconcile failing; backing off', { ...(runId ? { runId } : {}), failures, retryInMs, ...(summary?.failure ? { code: summary.failure.code } : {}) });
     } else {
+      // A terminal failure ends the retry series too: once fixed, the next tick runs at once.
       await deps.backoff.succeeded(connectionId);
+      if (booking === 'terminal') log.error('reconcile failed terminally; scheduled runs stop until the connection is updated or tested', { runId, code: summary?.failure?.code, hint: summary?.failure?.hint });
     }
   } catch (err) {
     log.warn('could not record the reconcile backoff', { error: (err as Error).message });

@@ -219,4 +219,21 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, provider, { toOrg: gamma.id })).status).toBe(409);
     expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, orgKey, { toOrg: gamma.id })).status).toBe(403);
   });
+
+  it('when the directory refuses the credentials, then the connection resource says action_required and what to fix, and a successful test clears it', async () => {
+    const runs = `/orgs/${contoso.id}/connections/${conn.id}/runs`;
+    const refused = { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } } };
+    fake.server.inject('users.delta', refused, 1000);
+    fake.server.inject('users.list', refused, 1000);
+    const run = await api.call<Summary & { failure?: { class: string; code: string } }>('post', runs, provider, {});
+    fake.server.clearFaults();
+    expect(run.body.failure).toMatchObject({ class: 'terminal', code: 'connector.auth_failed' });
+    const stopped = await api.call<Connection & { health: string; actionRequired?: { code: string; hint: string; runId: string } }>('get', `/orgs/${contoso.id}/connections/${conn.id}`, provider);
+    expect(stopped.body).toMatchObject({ health: 'action_required', actionRequired: { code: 'connector.auth_failed', hint: expect.stringContaining('connections update'), runId: run.body.runId } });
+    expect((await api.call('post', `/orgs/${contoso.id}/connections/${conn.id}/test`, provider)).body).toMatchObject({ ok: true });
+    const released = await api.call<Connection & { health: string; actionRequired?: unknown }>('get', `/orgs/${contoso.id}/connections/${conn.id}`, provider);
+    expect(released.body.health).toBe('unknown');
+    expect(released.body.actionRequired).toBeUndefined();
+  });
 });
+

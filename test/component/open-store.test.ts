@@ -13,6 +13,7 @@ const tickDeps: TickRunnerDeps = {
   holder: 'test-replica',
   run: { reconcile: { run: async () => Promise.reject(new Error('not run in this test')) }, runTimeoutMs: 1000 },
   failureBackoffMs: 1000,
+  clock: { now: () => new Date() },
 };
 
 /** The backend answers and holds what is written to it. */

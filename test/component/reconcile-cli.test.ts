@@ -71,7 +71,7 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     expect((await status(2)).deactivation?.reason).toBe('deleted in the directory');
     const audit = (await cli(f.env, f.cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
     const evidence = audit.find((e) => e.action === 'member.deactivated' && e.target.id === members[2]!.id)?.evidence;
-    expect(evidence).toMatchObject({ listing: 'deleted', lookup: 'deleted', match: 'identity', runId: summary.runId, listingMode: 'delta', guards: { listing_complete: 'passed', size_drop: 'passed', deactivation_budget: 'passed' } });
+    expect(evidence).toMatchObject({ kind: 'deleted', confirmedByLookup: true, match: 'identity', directoryId: expect.any(String), runId: summary.runId, listingMode: 'delta', guards: { listing_complete: 'passed', size_drop: 'passed', deactivation_budget: 'passed' } });
   });
 
   it('when the owner is disabled upstream, then the owner is protected and stays active', async () => {

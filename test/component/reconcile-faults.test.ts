@@ -16,14 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_CONNECTORS } from '../../src/connectors/index.js';
 import { createConnectorRegistry } from '../../src/connectors/registry.js';
-import type { GuardVerdict, PlannedAction } from '../../src/domain/reconcile-plan.js';
+import type { GuardVerdict } from '../../src/domain/reconcile-plan.js';
 import type { Actor, Member } from '../../src/domain/model.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { ConnectorLimits, ConnectorRegistry } from '../../src/ports/directory.js';
 import type { Store } from '../../src/ports/store.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import type { RunSummary } from '../../src/services/reconcile/service.js';
+import type { RecordedAction, RunSummary } from '../../src/services/reconcile/service.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { MEMBERS, startDirectory, type FakeProvider, type FaultyDirectory, type ListingFault } from '../fakes/directory-faults.js';
@@ -43,6 +43,8 @@ interface Expected {
   status: Status;
   code?: string;
   guard?: [GuardVerdict['guard'], boolean];
+  /** Deactivations a guard holds (a held run may hold none: a suspect listing with nobody to deactivate). */
+  held?: boolean;
 }
 
 interface Row {
@@ -63,8 +65,11 @@ interface Row {
 }
 
 const incomplete = (code: string): Expected => ({ status: 'incomplete', code, guard: ['listing_complete', false] });
-/** A complete listing that shrank: the size-drop guard trips on a full listing. */
-const shrunk = (full: boolean, withHeld: boolean): Expected => ({ status: full && withHeld ? 'held' : 'completed', guard: ['size_drop', !full] });
+/**
+ * A complete listing that shrank: the size-drop guard trips on a full listing, and the run is held
+ * for an admin even when the point lookups found everyone present (nothing to deactivate).
+ */
+const shrunk = (full: boolean, withHeld: boolean): Expected => ({ status: full ? 'held' : 'completed', guard: ['size_drop', !full], held: full && withHeld });
 const NO_TOKEN: FakeProvider[] = ['google', 'microsoft'];
 
 const ROWS: Row[] = [
@@ -175,15 +180,38 @@ describe.each(STORES)('reconcile fault matrix on %s', (storeKind) => {
       if (c.kind) expect(dir.faultsServed()).toBeGreaterThan(0);
       expect({ status: summary.status, code: summary.error?.code }).toEqual({ status: want.status, code: want.code });
       if (want.guard) expect(summary.guards.find((g) => g.guard === want.guard![0])?.passed).toBe(want.guard[1]);
-      if (want.status === 'held') expect(summary.held).toBeGreaterThan(0);
+      if (want.held) expect(summary.held).toBeGreaterThan(0);
+      else expect(summary.held).toBe(0);
       const recorded = await store.getRun(summary.runId);
       expect(recorded).toMatchObject({ status: want.status, ...(want.code ? { error: { code: want.code } } : {}) });
       // Whatever the fault made the planner want, it is held by a guard, never applied.
-      const planned = (recorded?.plan ?? []) as PlannedAction[];
-      const heldBy = new Set(planned.filter((a) => a.kind === 'deactivate').map((a) => (a.held ? String(a.evidence.heldBy) : 'applied')));
-      expect([...heldBy]).toEqual(c.kind ? (want.status === 'held' ? [want.guard![0]] : []) : ['applied']);
+      const planned = (recorded?.plan ?? []) as RecordedAction[];
+      const outcomes = new Set(planned.filter((a) => a.kind === 'deactivate').map((a) => (a.outcome.status === 'held' ? a.outcome.by : a.outcome.status)));
+      expect([...outcomes]).toEqual(c.kind ? (want.held ? [want.guard![0]] : []) : ['applied']);
     } finally {
       limits = BASE_LIMITS;
+      await dir.stop();
+    }
+  });
+
+  it('when an empty 200 listing holds a run with nobody to deactivate, then the run can be rejected or approved, and a later normal listing completes', async () => {
+    const dir = await startDirectory('google', keys);
+    try {
+      const { org, conn } = await linkedOrg(dir);
+      expect(dir.inject('empty', 1)).toBe(true);
+      const rejected = await services.reconcile.run(conn.id);
+      expect(rejected).toMatchObject({ status: 'held', deactivated: 0, held: 0 });
+      expect(await services.reconcile.reject(rejected.runId, ACTOR)).toMatchObject({ status: 'rejected' });
+      expect(dir.inject('empty', 1)).toBe(true);
+      const held = await services.reconcile.run(conn.id);
+      expect(held.status).toBe('held');
+      // Approval re-plans from a fresh listing, which is whole again.
+      const approval = await services.reconcile.approve(held.runId, ACTOR);
+      expect(approval).toMatchObject({ status: 'completed', deactivated: 0 });
+      expect(await store.getRun(held.runId)).toMatchObject({ status: 'approved' });
+      expect(await services.reconcile.run(conn.id)).toMatchObject({ status: 'completed', deactivated: 0, held: 0 });
+      expect(await deactivatedIn(org.id)).toEqual({ inactive: [], audited: [] });
+    } finally {
       await dir.stop();
     }
   });

@@ -27,6 +27,7 @@ describe('reconcile metrics from real runs against a local Microsoft Graph', () 
   let services: Services;
   let registry: Registry;
   let connId: string;
+  let orgId: string;
 
   beforeAll(async () => {
     fake = await new GraphFake({ users: 12, tenantId: TENANT, clientId: CLIENT, clientSecret: 's' }).start();
@@ -34,6 +35,7 @@ describe('reconcile metrics from real runs against a local Microsoft Graph', () 
     registry = new Registry();
     services = createServices({ store, clock: systemClock, logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 3), onRunFinished: createReconcileMetrics(registry) });
     const org = await services.orgs.create({ name: 'Metered' }, ACTOR);
+    orgId = org.id;
     for (let i = 0; i < 12; i++) await services.members.create(org.id, { email: `user${i}@contoso.example`, role: i === 0 ? 'owner' : 'member' }, ACTOR);
     const config = { tenantId: TENANT, clientId: CLIENT, clientSecret: 's', graphBaseUrl: fake.url, authorityHost: fake.url };
     connId = (await services.connections.create(org.id, { provider: 'microsoft', config, policy: { maxDeactivations: 10, maxDeactivationPercent: 100 } }, ACTOR)).id;
@@ -75,4 +77,19 @@ describe('reconcile metrics from real runs against a local Microsoft Graph', () 
     expect(run.listingMode).toBe('full');
     expect(seen.at(-1)).toEqual({ users: run.listed, pages: 1 });
   });
+
+  it('when a run fails terminally, then the connection status says action_required and the terminal failure is counted by code', async () => {
+    const status = (s: string) => sample('idsync_reconcile_connection_status', `connection="${connId}",org="${orgId}",provider="microsoft",status="${s}"`);
+    fake.server.inject('users.delta', { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } } }, 1000);
+    fake.server.inject('users.list', { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } } }, 1000);
+    const failed = await services.reconcile.run(connId);
+    fake.server.clearFaults();
+    expect(failed.failure).toMatchObject({ class: 'terminal', code: 'connector.auth_failed' });
+    expect(await status('action_required')).toBe(1);
+    expect(await status('incomplete')).toBe(0);
+    expect(await sample('idsync_reconcile_terminal_failures_total', 'provider="microsoft",code="connector.auth_failed"')).toBe(1);
+    await services.reconcile.run(connId);
+    expect([await status('action_required'), await status('completed')]).toEqual([0, 1]);
+  });
 });
+

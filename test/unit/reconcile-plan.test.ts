@@ -24,7 +24,7 @@ const linked = (i: number, extra: Partial<Member> = {}) =>
 function input(members: Member[], users: DirectoryEntry[], over: Partial<PlanInput> = {}): PlanInput {
   return { connectionId: CONN, provider: 'google', members, listing: { users, complete: true }, policy, history: { missing: {} }, ...over };
 }
-const kinds = (p: ReturnType<typeof planReconcile>) => p.actions.map((a) => [a.kind, a.memberId ?? a.email, !!a.held]);
+const kinds = (p: ReturnType<typeof planReconcile>) => p.actions.map((a) => [a.kind, a.memberId ?? a.email, !!a.heldBy]);
 
 describe('reconcile planner', () => {
   it('when a linked user is suspended or deleted upstream, then the member is deactivated with the evidence', () => {
@@ -33,7 +33,7 @@ describe('reconcile planner', () => {
       ['deactivate', 'm1', false],
       ['deactivate', 'm2', false],
     ]);
-    expect(p.actions[0]).toMatchObject({ reason: 'suspended in the directory', evidence: { match: 'identity', directoryId: 'd1', listing: 'suspended' } });
+    expect(p.actions[0]).toMatchObject({ reason: 'suspended in the directory', evidence: { kind: 'suspended', match: 'identity', directoryId: 'd1' } });
     expect(p.status).toBe('completed');
   });
 
@@ -46,9 +46,10 @@ describe('reconcile planner', () => {
     ]);
     const first = planReconcile(input(members, users, { lookups: { m1: 'deleted', m2: 'error' } }));
     expect(kinds(first)).toEqual([['deactivate', 'm1', false]]);
+    expect(first.actions[0]?.evidence).toEqual({ kind: 'confirmedByLookup', directoryId: 'd1', match: 'identity', missingRuns: 1 });
     expect(first.nextMissing).toEqual({ m1: 1, m2: 1 });
     const second = planReconcile(input(members, users, { lookups: { m2: 'error' }, history: { missing: first.nextMissing } }));
-    expect(second.actions.find((a) => a.memberId === 'm2')).toMatchObject({ kind: 'deactivate', reason: 'missing from 2 consecutive complete listings', evidence: { missingRuns: 2 } });
+    expect(second.actions.find((a) => a.memberId === 'm2')).toMatchObject({ kind: 'deactivate', reason: 'missing from 2 consecutive complete listings', evidence: { kind: 'missingRuns', missingRuns: 2, lookup: 'error' } });
     const present = planReconcile(input(members, users, { lookups: { m1: 'present', m2: 'present' }, history: { missing: { m1: 5, m2: 5 } } }));
     expect(present.actions.filter((a) => a.kind === 'deactivate')).toEqual([]);
   });
@@ -56,7 +57,7 @@ describe('reconcile planner', () => {
   it('when the listing is incomplete, then nobody is deactivated and missing counters stay as they were', () => {
     const p = planReconcile(input([linked(1), linked(2)], [user(1, 'suspended')], { listing: { users: [user(1, 'suspended')], complete: false }, history: { missing: { m2: 1 } } }));
     expect(p.status).toBe('incomplete');
-    expect(p.actions.filter((a) => a.kind === 'deactivate' && !a.held)).toEqual([]);
+    expect(p.actions.filter((a) => a.kind === 'deactivate' && !a.heldBy)).toEqual([]);
     expect(p.guards[0]).toMatchObject({ guard: 'listing_complete', passed: false });
     expect(p.nextMissing).toEqual({ m2: 1 });
   });
@@ -65,7 +66,7 @@ describe('reconcile planner', () => {
     const members = Array.from({ length: 20 }, (_, i) => linked(i));
     const empty = planReconcile(input(members, [], { history: { missing: {}, lastCompleteSize: 20 }, lookups: Object.fromEntries(members.map((m) => [m.id, 'deleted'])) }));
     expect(empty.status).toBe('held');
-    expect(empty.actions.every((a) => a.kind !== 'deactivate' || a.held)).toBe(true);
+    expect(empty.actions.every((a) => a.kind !== 'deactivate' || a.heldBy)).toBe(true);
     expect(empty.guards.find((g) => g.guard === 'size_drop')).toMatchObject({ passed: false });
   });
 
@@ -73,7 +74,7 @@ describe('reconcile planner', () => {
     const members = Array.from({ length: 20 }, (_, i) => linked(i));
     const again = planReconcile(input(members, [user(0)], { history: { missing: Object.fromEntries(members.map((m) => [m.id, 1])), lastCompleteSize: 0 }, lookups: {} }));
     expect(again.status).toBe('held');
-    expect(again.actions.filter((a) => a.kind === 'deactivate' && !a.held)).toEqual([]);
+    expect(again.actions.filter((a) => a.kind === 'deactivate' && !a.heldBy)).toEqual([]);
     expect(again.guards.find((g) => g.guard === 'size_drop')).toMatchObject({ passed: false, detail: expect.stringContaining('19 of 20 linked members missing') });
     const few = planReconcile(input(members, members.slice(0, 17).map((_, i) => user(i)), { history: { missing: {}, lastCompleteSize: 20 }, lookups: { m17: 'deleted', m18: 'deleted', m19: 'deleted' } }));
     expect(few.guards.find((g) => g.guard === 'size_drop')?.passed).toBe(true);
@@ -128,5 +129,66 @@ describe('reconcile planner', () => {
   it('when auto-invite is on, then active in-domain users who are not members are invited once', () => {
     const p = planReconcile(input([linked(1)], [user(1), user(2), user(3), user(4, 'suspended')], { policy: { ...policy, autoInvite: true }, pendingInvites: ['U3@corp.example'] }));
     expect(kinds(p)).toEqual([['invite', 'u2@corp.example', false]]);
+  });
+
+  describe('evidence strength', () => {
+    // m1 missing for 3 runs (lookup failed), m2 suspended, m3 missing and a lookup confirms deletion,
+    // m4 deleted in the listing, m5 missing for 2 runs: every kind, in an order unlike the strength order.
+    const members = Array.from({ length: 30 }, (_, i) => linked(i));
+    const states: Record<number, DirectoryEntry['state']> = { 2: 'suspended', 4: 'deleted', 6: 'deleted' };
+    const users = members.map((_, i) => i).filter((i) => i !== 1 && i !== 3 && i !== 5).map((i) => user(i, states[i] ?? 'active'));
+    const mixed = (over: Partial<PlanInput> = {}) =>
+      input(members, users, { policy: { ...policy, maxDeactivations: 0 }, history: { missing: { m1: 2, m5: 1 } }, lookups: { m1: 'error', m3: 'deleted', m5: 'error' }, ...over });
+
+    it('when more deactivations than the budget are due, then the strongest evidence goes first whatever the member order', () => {
+      const p = planReconcile(mixed({ policy: { ...policy, maxDeactivations: 3 } }));
+      const applied = p.actions.filter((a) => a.kind === 'deactivate' && !a.heldBy).map((a) => [a.memberId, a.evidence.kind]);
+      expect(applied).toEqual([
+        ['m3', 'confirmedByLookup'],
+        ['m4', 'deleted'],
+        ['m6', 'deleted'],
+      ]);
+      expect(p.actions.filter((a) => a.heldBy).map((a) => a.memberId)).toEqual(['m1', 'm2', 'm5']);
+    });
+
+    it('when an approval releases 2 of the held deactivations, then the lookup-confirmed and the first listed deletion go, the rest stay held', () => {
+      const held = planReconcile(mixed());
+      expect(held.counters).toMatchObject({ deactivate: 0, held: 6 });
+      const approved = planReconcile(mixed({ approval: { release: 2 } }));
+      const released = approved.actions.filter((a) => a.kind === 'deactivate' && !a.heldBy);
+      expect(released.map((a) => [a.memberId, a.evidence.kind, a.kind === 'deactivate' && a.releasedByApproval])).toEqual([
+        ['m3', 'confirmedByLookup', true],
+        ['m4', 'deleted', true],
+      ]);
+      expect(approved.status).toBe('held');
+      // Then the suspension, then absence alone, the longest missing first.
+      const more = planReconcile(mixed({ approval: { release: 5 } }));
+      expect(more.actions.filter((a) => a.heldBy).map((a) => a.memberId)).toEqual(['m5']);
+    });
+
+    it('when a deleted user was also confirmed by a point lookup, then it ranks with lookup confirmations, ahead of a listing-only deletion', () => {
+      const p = planReconcile(mixed({ confirmedRemovals: new Set(['d6']), approval: { release: 2 } }));
+      expect(p.actions.find((a) => a.memberId === 'm6')).toMatchObject({ evidence: { kind: 'deleted', confirmedByLookup: true }, releasedByApproval: true });
+      expect(p.actions.find((a) => a.memberId === 'm4')).toMatchObject({ evidence: { kind: 'deleted', confirmedByLookup: false }, heldBy: 'deactivation_budget' });
+    });
+  });
+
+  it('when a plan is returned, then it is frozen: nothing downstream can edit it', () => {
+    const p = planReconcile(input([linked(1), linked(2)], [user(1, 'suspended'), user(2)], { policy: { ...policy, maxDeactivationPercent: 100 } }));
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(Object.isFrozen(p.actions[0])).toBe(true);
+    expect(Object.isFrozen(p.actions[0]!.evidence)).toBe(true);
+    expect(() => (p.actions as unknown as unknown[]).push({})).toThrow(TypeError);
+  });
+
+  it('when a full listing trips the size guard with nobody to deactivate, then the plan is held, and an approval accepts it', () => {
+    // Every linked member is found by lookup, so nothing is to be deactivated; the listing is still implausible.
+    const members = Array.from({ length: 20 }, (_, i) => linked(i));
+    const lookups = Object.fromEntries(members.map((m) => [m.id, 'present' as const]));
+    const empty = planReconcile(input(members, [], { history: { missing: {}, lastCompleteSize: 1200 }, lookups }));
+    expect(empty.actions).toEqual([]);
+    expect(empty.status).toBe('held');
+    expect(empty.guards.find((g) => g.guard === 'size_drop')).toMatchObject({ passed: false, detail: expect.stringContaining('0 users now, 1200 in the last complete listing') });
+    expect(planReconcile(input(members, [], { history: { missing: {}, lastCompleteSize: 1200 }, lookups, approval: { release: 0 } })).status).toBe('completed');
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { IdsyncError } from '../../domain/errors.js';
-import { publicConnection } from '../../services/connections/service.js';
+import { publicConnection, type PublicConnection } from '../../services/connections/service.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -23,6 +23,11 @@ function readConfigFile(io: CliIo, file: string): Record<string, unknown> {
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new IdsyncError('request.invalid', `${path} must hold a mapping of connection settings`);
   return doc as Record<string, unknown>;
+}
+
+/** The health column: a terminal failure names its code, so the table alone says what broke. */
+function healthText(c: PublicConnection): string {
+  return c.actionRequired ? `${c.health} (${c.actionRequired.code})` : c.health;
 }
 
 export function registerConnections(program: Command, io: CliIo): void {
@@ -54,7 +59,10 @@ export function registerConnections(program: Command, io: CliIo): void {
     .action(async (o: { org?: string; json?: boolean }) => {
       const items = await withServices(io, (s) => s.connections.list(o.org));
       if (o.json) printJson(io, items);
-      else printTable(io, ['ID', 'ORG', 'PROVIDER', 'NAME', 'SCHEDULE', 'ENABLED', 'HEALTH', 'LAST RUN'], items.map((x) => [x.id, x.orgId, x.provider, x.name, x.schedule, String(x.enabled), x.health, x.lastRunAt]));
+      else {
+        printTable(io, ['ID', 'ORG', 'PROVIDER', 'NAME', 'SCHEDULE', 'ENABLED', 'HEALTH', 'LAST RUN'], items.map((x) => [x.id, x.orgId, x.provider, x.name, x.schedule, String(x.enabled), healthText(x), x.lastRunAt]));
+        for (const x of items) if (x.actionRequired) io.out(`${x.id}: ${x.actionRequired.code}: ${x.actionRequired.hint}`);
+      }
     });
 
   c.command('get <id>')
@@ -63,7 +71,10 @@ export function registerConnections(program: Command, io: CliIo): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const conn = await withServices(io, async (s) => publicConnection(await s.connections.get(id)));
       if (o.json) printJson(io, conn);
-      else printTable(io, ['ID', 'ORG', 'PROVIDER', 'NAME', 'SCHEDULE', 'ENABLED', 'HEALTH'], [[conn.id, conn.orgId, conn.provider, conn.name, conn.schedule, String(conn.enabled), conn.health]]);
+      else {
+        printTable(io, ['ID', 'ORG', 'PROVIDER', 'NAME', 'SCHEDULE', 'ENABLED', 'HEALTH'], [[conn.id, conn.orgId, conn.provider, conn.name, conn.schedule, String(conn.enabled), healthText(conn)]]);
+        if (conn.actionRequired) io.out(`to fix: ${conn.actionRequired.hint} (${conn.actionRequired.message})`);
+      }
     });
 
   c.command('update <id>')

@@ -4,6 +4,7 @@ import { openStore } from '../../app/open-store.js';
 import type { Config } from '../../config/schema.js';
 import { decodeSecretKey, SECRET_KEY_FILE } from '../../config/secret-key.js';
 import { createBuiltinRegistry } from '../../connectors/index.js';
+import { failureHint } from '../../domain/failures.js';
 import { silentLogger } from '../../logging/winston-logger.js';
 import { systemClock } from '../../ports/clock.js';
 import { createServices } from '../../services/index.js';
@@ -15,10 +16,8 @@ export interface ConnectionCheck {
   fix?: string;
 }
 
+/** Fixes for retriable failures; terminal ones use the hint the connection shows (domain/failures). */
 const FIXES: Record<string, string> = {
-  'connector.auth_failed': 'the credentials were refused: renew them and run `idsync connections update ID --config FILE`',
-  'connector.forbidden': 'a permission, scope or domain-wide delegation is missing: see "Directory connections" in the README for what each provider needs',
-  'connector.not_found': 'the tenant, domain, group or organization does not exist: check the connection settings',
   'connector.unreachable': 'the directory API cannot be reached: check DNS, proxies and the NetworkPolicy egress (allowExternalEgress)',
   'connector.throttled': 'the directory is rate limiting this client: try again later, or lower the schedule frequency',
 };
@@ -39,11 +38,12 @@ export async function checkConnections(config: Config): Promise<ConnectionCheck[
     for (const c of conns.filter((x) => x.enabled)) {
       const label = `connection ${c.name} (${c.provider}, ${c.id})`;
       try {
-        const r = await services.connections.test(c.id);
+        // Read-only: a passing check does not release a connection stopped by a terminal failure.
+        const r = await services.connections.test(c.id, undefined, { release: false });
         out.push(
           r.ok
             ? { name: 'connection', ok: true, message: `${label}: ${r.users} users listed, ${r.apiCalls} API calls, ${r.durationMs} ms` }
-            : { name: 'connection', ok: false, message: `${label}: ${r.error?.code ?? 'connector.incomplete'}: ${r.error?.message ?? 'the listing did not complete'}`, fix: FIXES[r.error?.code ?? ''] ?? 'run `idsync connections test ID --json` for details' },
+            : { name: 'connection', ok: false, message: `${label}: ${r.error?.code ?? 'connector.incomplete'}: ${r.error?.message ?? 'the listing did not complete'}`, fix: failureHint(r.error?.code ?? '') ?? FIXES[r.error?.code ?? ''] ?? 'run `idsync connections test ID --json` for details' },
         );
       } catch (err) {
         out.push({ name: 'connection', ok: false, message: `${label}: ${(err as Error).message}`, fix: 'check the connection settings with `idsync connections get ID`' });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RunSummary } from '../../services/reconcile/service.js';
+import type { ActionOutcome, RecordedAction, RunSummary } from '../../services/reconcile/service.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -10,6 +10,14 @@ function printSummary(io: CliIo, r: RunSummary): void {
   );
   for (const g of r.guards) io.out(`  ${g.passed ? 'ok  ' : 'HOLD'} ${g.guard}: ${g.detail}`);
   if (r.error) io.out(`  error: ${r.error.code}: ${r.error.message}`);
+  if (r.failure?.class === 'terminal') io.out(`  scheduled runs stop until the connection is fixed: ${r.failure.hint ?? r.failure.code}`);
+}
+
+function outcomeText(o: ActionOutcome | undefined): string {
+  if (!o) return '';
+  if (o.status === 'held') return `held (${o.by})`;
+  if (o.status === 'refused' || o.status === 'deferred') return `${o.status} (${o.code})`;
+  return o.status;
 }
 
 export function registerReconcile(program: Command, io: CliIo): void {
@@ -52,7 +60,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
       if (o.json) printJson(io, run);
       else {
         printSummary(io, run.summary as unknown as RunSummary);
-        printTable(io, ['ACTION', 'MEMBER', 'DIRECTORY ID', 'HELD', 'REASON'], (run.plan as { kind: string; memberId?: string; directoryId?: string; held?: boolean; reason: string }[]).map((a) => [a.kind, a.memberId, a.directoryId, a.held ? 'held' : '', a.reason]));
+        printTable(io, ['ACTION', 'MEMBER', 'DIRECTORY ID', 'EVIDENCE', 'OUTCOME', 'REASON'], (run.plan as RecordedAction[]).map((a) => [a.kind, a.memberId, a.directoryId, a.evidence.kind, outcomeText(a.outcome), a.reason]));
       }
     });
 

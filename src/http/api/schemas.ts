@@ -156,7 +156,11 @@ export const connectionSchema = z.object({
   schedule: z.string().describe('Cron expression'),
   policy: z.record(z.string(), z.unknown()),
   syncState: z.record(z.string(), z.unknown()),
-  health: z.enum(['unknown', 'healthy', 'degraded', 'failing']),
+  health: z.enum(['unknown', 'healthy', 'degraded', 'failing', 'action_required']).describe('action_required: the last run failed terminally; scheduled runs wait until the connection is updated or tested'),
+  actionRequired: z
+    .object({ code: z.string(), message: z.string(), hint: z.string().describe('What to fix'), runId: z.string(), at: timestamp })
+    .optional()
+    .describe('With health action_required: the terminal failure and what to fix'),
   lastRunId: z.string().optional(),
   lastRunAt: timestamp.optional(),
   enabled: z.boolean(),
@@ -208,7 +212,24 @@ export const runSchema = z.looseObject({
   startedAt: timestamp,
   finishedAt: timestamp.optional(),
   summary: z.record(z.string(), z.unknown()),
-  plan: z.array(z.looseObject({ kind: z.string(), reason: z.string(), evidence: z.record(z.string(), z.unknown()), held: z.boolean().optional() })).describe('Each planned action with its evidence'),
+  plan: z
+    .array(
+      z.looseObject({
+        kind: z.enum(['link', 'deactivate', 'reactivate', 'invite', 'drift', 'protected']),
+        memberId: z.string().optional(),
+        directoryId: z.string().optional(),
+        email: z.string().optional(),
+        reason: z.string(),
+        evidence: z.looseObject({ kind: z.string().describe('confirmedByLookup, deleted, suspended, missingRuns (deactivations, strongest first); link, reactivated, invite, drift, protected') }),
+        heldBy: z.enum(['listing_complete', 'size_drop', 'deactivation_budget']).optional().describe('The guard holding this deactivation for approval'),
+        releasedByApproval: z.literal(true).optional(),
+        outcome: z
+          .object({ status: z.enum(['applied', 'refused', 'deferred', 'held', 'planned', 'reported']), code: z.string().optional().describe('refused or deferred: the error code'), by: z.string().optional().describe('held: the guard') })
+          .optional()
+          .describe('What the run did with the action'),
+      }),
+    )
+    .describe('Each planned action with its typed evidence and its outcome'),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   updatedAt: timestamp,
   version: z.number().int(),

@@ -10,8 +10,17 @@ import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
 import { DEFAULT_SCHEDULE, policySchema } from './policy.js';
 
+/** What an admin must fix before scheduled runs resume (health `action_required`). */
+export interface ActionRequired {
+  code: string;
+  message: string;
+  hint: string;
+  runId: string;
+  at: string;
+}
+
 /** A connection as it may be shown: no ciphertext, settings already free of secrets. */
-export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none' };
+export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none'; actionRequired?: ActionRequired };
 
 const createSchema = z.object({
   provider: z.enum(['google', 'microsoft', 'github']),
@@ -37,7 +46,25 @@ function assertSchedule(schedule: string): void {
 
 export function publicConnection(c: DirectoryConnection): PublicConnection {
   const { credentialsCiphertext, ...rest } = c;
-  return { ...rest, credentials: credentialsCiphertext ? 'stored' : 'none' };
+  const fix = c.health === 'action_required' ? actionRequiredOf(c) : undefined;
+  return { ...rest, credentials: credentialsCiphertext ? 'stored' : 'none', ...(fix ? { actionRequired: fix } : {}) };
+}
+
+/** The terminal failure the reconciler recorded in the connection's sync state. */
+function actionRequiredOf(c: DirectoryConnection): ActionRequired | undefined {
+  const v = c.syncState.actionRequired as Partial<ActionRequired> | undefined;
+  if (!v || typeof v.code !== 'string') return undefined;
+  return { code: v.code, message: String(v.message ?? ''), hint: String(v.hint ?? ''), runId: String(v.runId ?? ''), at: String(v.at ?? '') };
+}
+
+/**
+ * The connection with a terminal failure cleared (health back to unknown until the next run):
+ * someone changed what the failure was about, or a test showed it works again.
+ */
+function cleared(c: DirectoryConnection): Pick<DirectoryConnection, 'health' | 'syncState'> {
+  if (c.health !== 'action_required') return { health: c.health, syncState: c.syncState };
+  const { actionRequired: _fixed, ...syncState } = c.syncState;
+  return { health: 'unknown', syncState };
 }
 
 /**
@@ -112,9 +139,12 @@ export class ConnectionService {
       ciphertext = Object.keys(split.secrets).length ? this.box.seal(JSON.stringify(split.secrets)) : '';
     }
     const at = this.deps.clock.now().toISOString();
+    // A terminal failure is about the config, the credentials or the policy: changing one lets scheduled runs try again.
+    const fixes = data.config !== undefined || data.policy !== undefined || data.enabled === true;
     const { record } = await this.deps.store.updateConnection(current.orgId, id, (cur) => ({
       next: {
         ...cur,
+        ...(fixes ? cleared(cur) : {}),
         ...(data.name ? { name: data.name } : {}),
         ...(data.schedule ? { schedule: data.schedule } : {}),
         ...(policy ? { policy } : {}),
@@ -145,9 +175,15 @@ export class ConnectionService {
     return factory.open(factory.parseConfig(this.fullConfig(conn)), { logger: this.deps.logger.child({ connectionId: conn.id }), clock: this.deps.clock, ...deps });
   }
 
-  async test(id: string, orgId?: string): Promise<ConnectionTestResult> {
+  /**
+   * Authenticates and lists. A successful test releases a connection stopped by a terminal failure
+   * (`release: false` for read-only checks such as `idsync doctor`).
+   */
+  async test(id: string, orgId?: string, opts: { release?: boolean } = {}): Promise<ConnectionTestResult> {
     const conn = await this.get(id, orgId);
-    return testConnection(this.open(conn));
+    const result = await testConnection(this.open(conn));
+    if (result.ok && conn.health === 'action_required' && opts.release !== false) await this.deps.store.saveConnectionState(conn.orgId, conn.id, cleared(conn));
+    return result;
   }
 
   private fullConfig(conn: DirectoryConnection): Record<string, unknown> {

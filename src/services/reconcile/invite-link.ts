@@ -1,4 +1,5 @@
 import type { Actor, DirectoryConnection, InviteLink } from '../../domain/model.js';
+import { collect } from '../../ports/paging.js';
 import type { ServiceDeps } from '../deps.js';
 import type { LinkService } from '../invitations/links.js';
 import { linkState } from '../invitations/links.js';
@@ -19,8 +20,6 @@ export interface InviteLinkOutcome {
   /** Other directory-gated links rotated because the member who made them was offboarded. */
   rotatedForOffboarding: string[];
 }
-
-const SCAN = 200;
 
 /**
  * policy.inviteLink: keeps one open invite link gated to the connection's directory (only people it
@@ -67,11 +66,7 @@ export class InviteLinkKeeper {
   /** Usable links gated to this connection (revoked, expired and used-up ones no longer admit anyone). */
   private async gatedLinks(conn: DirectoryConnection): Promise<InviteLink[]> {
     const now = this.deps.clock.now();
-    const out: InviteLink[] = [];
-    for (let offset = 0; ; offset += SCAN) {
-      const page = await this.deps.store.listInviteLinks(conn.orgId, { offset, limit: SCAN });
-      out.push(...page.items.filter((l) => l.directoryConnectionId === conn.id && linkState(l, now) === 'active'));
-      if (page.items.length < SCAN) return out;
-    }
+    const links = await collect((page) => this.deps.store.listInviteLinks(conn.orgId, page));
+    return links.filter((l) => l.directoryConnectionId === conn.id && linkState(l, now) === 'active');
   }
 }

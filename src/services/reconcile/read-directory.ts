@@ -1,3 +1,4 @@
+import type { ActionRequired } from '../connections/service.js';
 import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
@@ -21,6 +22,8 @@ export type SyncState = {
   inviteLink?: KeptLink;
   /** The policy the cursor was kept under: a changed policy (say, auto-invite turned on) re-reads everyone. */
   deltaPolicy?: string;
+  /** The terminal failure that stopped scheduled runs, and what to fix (cleared by an update, a successful test or run). */
+  actionRequired?: ActionRequired;
 };
 
 export interface DirectoryRead {

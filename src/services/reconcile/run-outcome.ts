@@ -1,9 +1,11 @@
+import { classifyFailure, failureHint, type FailureClass } from '../../domain/failures.js';
 import type { ReconcileRun } from '../../domain/model.js';
 import type { Plan } from '../../domain/reconcile-plan.js';
+import { withOutcome, type Execution } from './execute.js';
 import type { InviteLinkOutcome } from './invite-link.js';
 import { listedSize, type DirectoryRead, type SyncState } from './read-directory.js';
 
-/* What a run reports, and the pure steps from a plan to the run's outcome (release, next sync state, lags). */
+/* What a run reports, and the pure steps from a plan and its execution to the run's outcome (counters, next sync state, lags). */
 
 export interface RunSummary {
   runId: string;
@@ -31,6 +33,20 @@ export interface RunSummary {
   /** `delta`: only the users that changed since the last round were read (Graph delta). */
   listingMode?: 'full' | 'delta';
   error?: { code: string; message: string };
+  /** Set when the run stopped on an error: `terminal` ones stop scheduled runs until the connection is fixed. */
+  failure?: RunFailure;
+}
+
+export interface RunFailure {
+  class: FailureClass;
+  code: string;
+  /** What to fix (terminal failures). */
+  hint?: string;
+}
+
+export function runFailure(code: string): RunFailure {
+  const hint = failureHint(code);
+  return { class: classifyFailure(code), code, ...(hint ? { hint } : {}) };
 }
 
 /** What metrics want of a run beyond its summary. */
@@ -50,13 +66,15 @@ export interface RunDetails {
  * when this round's changes were all acted on: nothing held, nothing unconfirmed. Otherwise the
  * next run (and an approval) reads the same changes again.
  */
-export function nextSyncState(state: SyncState, plan: Plan, read: DirectoryRead, o: { unconfirmed: number; approved: boolean; now: Date; policy: string }): SyncState {
-  const next: SyncState = { ...state, missing: plan.nextMissing };
+export function nextSyncState(state: SyncState, plan: Plan, execution: Execution, read: DirectoryRead, o: { unconfirmed: number; approved: boolean; now: Date; policy: string }): SyncState {
+  const { actionRequired: _fixed, ...rest } = state;
+  const next: SyncState = { ...rest, missing: { ...plan.nextMissing } };
   if (!read.result.complete) return next;
   next.lastCompleteAt = o.now.toISOString();
   const dropped = plan.guards.some((g) => g.guard === 'size_drop' && !g.passed);
   if (read.mode === 'full' && (!dropped || o.approved)) next.lastCompleteSize = listedSize(read.users.values());
-  if (read.nextState && plan.counters.held === 0 && o.unconfirmed === 0) {
+  const held = execution.outcomes.filter((x) => x.status === 'held').length;
+  if (read.nextState && held === 0 && o.unconfirmed === 0) {
     next.delta = read.nextState;
     next.deltaPolicy = o.policy;
     if (read.mode === 'full') next.lastFullAt = o.now.toISOString();
@@ -64,38 +82,24 @@ export function nextSyncState(state: SyncState, plan: Plan, read: DirectoryRead,
   return next;
 }
 
-export function offboardingLags(plan: Plan, changedAt: (directoryId: string) => string | undefined, state: SyncState, now: Date): RunDetails['offboardingLags'] {
+export function offboardingLags(plan: Plan, execution: Execution, changedAt: (directoryId: string) => string | undefined, state: SyncState, now: Date): RunDetails['offboardingLags'] {
   const previous = state.lastCompleteAt ? Date.parse(state.lastCompleteAt) : NaN;
   const lags: RunDetails['offboardingLags'] = [];
-  for (const a of plan.actions) {
-    if (a.kind !== 'deactivate' || a.evidence.applied !== true) continue;
-    const dated = Date.parse(changedAt(a.directoryId ?? '') ?? '');
+  for (const a of withOutcome(plan, execution, 'deactivate', 'applied')) {
+    const dated = Date.parse(changedAt(a.directoryId) ?? '');
     if (Number.isFinite(dated)) lags.push({ seconds: Math.max(0, (now.getTime() - dated) / 1000), source: 'directory' });
     else if (Number.isFinite(previous)) lags.push({ seconds: Math.max(0, (now.getTime() - previous) / 1000), source: 'previous_read' });
   }
   return lags;
 }
 
-export function emptyApplied() {
-  return { link: 0, deactivate: 0, reactivate: 0, invite: 0, inviteDeferred: 0 };
+export function failedSummary(run: ReconcileRun, connectionId: string, dryRun: boolean, apiCalls: number, durationMs: number): RunSummary {
+  return { runId: run.id, connectionId, status: 'failed', dryRun, listed: 0, matched: 0, linked: 0, deactivated: 0, reactivated: 0, invited: 0, held: 0, drift: 0, protected: 0, apiCalls, durationMs, guards: [] };
 }
 
-/** Releases up to `n` held deactivations, explicit evidence first; a hold for an incomplete listing stays. */
-export function release(plan: Plan, n: number): void {
-  let left = n;
-  for (const a of plan.actions) {
-    if (left <= 0) break;
-    if (a.kind === 'deactivate' && a.held && a.evidence.heldBy !== 'listing_complete') {
-      a.held = false;
-      a.evidence = { ...a.evidence, releasedByApproval: true };
-      left--;
-    }
-  }
-  plan.counters.held = plan.actions.filter((a) => a.held).length;
-  plan.counters.deactivate = plan.actions.filter((a) => a.kind === 'deactivate' && !a.held).length;
-  if (plan.status === 'held' && plan.counters.held === 0) plan.status = 'completed';
-}
-
-export function failedSummary(run: ReconcileRun, connectionId: string, dryRun: boolean, apiCalls: number, started: Date): RunSummary {
-  return { runId: run.id, connectionId, status: 'failed', dryRun, listed: 0, matched: 0, linked: 0, deactivated: 0, reactivated: 0, invited: 0, held: 0, drift: 0, protected: 0, apiCalls, durationMs: Date.now() - started.getTime(), guards: [] };
+/** The run's counters from the plan and what the executor did with it (a dry run counts what it would do). */
+export function countOutcomes(plan: Plan, execution: Execution, dryRun: boolean) {
+  const n = (kind: Parameters<typeof withOutcome>[2], status: 'applied' | 'planned' | 'deferred' | 'held') => withOutcome(plan, execution, kind, status).length;
+  const done = (kind: Parameters<typeof withOutcome>[2]) => n(kind, dryRun ? 'planned' : 'applied');
+  return { linked: dryRun ? 0 : done('link'), deactivated: done('deactivate'), reactivated: done('reactivate'), invited: dryRun ? 0 : done('invite'), invitesDeferred: n('invite', 'deferred'), held: n('deactivate', 'held') };
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
-import type { Actor, DirectoryConnection, ManagedBy, Member, ReconcileRun } from '../../domain/model.js';
-import { missingLinkedMembers, planReconcile, type Plan, type PlannedAction } from '../../domain/reconcile-plan.js';
+import type { Actor, ConnectionHealth, DirectoryConnection, Member, ReconcileRun } from '../../domain/model.js';
+import { missingLinkedMembers, planReconcile } from '../../domain/reconcile-plan.js';
 import { isTombstone, type DirectoryConnector, type DirectoryUser } from '../../ports/directory.js';
+import { collect } from '../../ports/paging.js';
 import type { ConnectionService } from '../connections/service.js';
 import { policySchema } from '../connections/policy.js';
 import type { ServiceDeps } from '../deps.js';
@@ -10,9 +11,11 @@ import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
 import type { InviteLinkKeeper } from './invite-link.js';
 import { readDirectory, type ListingProgress, type SyncState } from './read-directory.js';
-import { emptyApplied, failedSummary, nextSyncState, offboardingLags, release, type RunDetails, type RunSummary } from './run-outcome.js';
+import { dryExecution, PlanExecutor, recordedPlan, withOutcome, type RecordedAction } from './execute.js';
+import { countOutcomes, failedSummary, nextSyncState, offboardingLags, runFailure, type RunDetails, type RunFailure, type RunSummary } from './run-outcome.js';
 
-export type { RunDetails, RunSummary } from './run-outcome.js';
+export type { RunDetails, RunFailure, RunSummary } from './run-outcome.js';
+export type { ActionOutcome, RecordedAction } from './execute.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -26,7 +29,6 @@ export interface RunOptions {
 
 /** Point lookups per run are bounded: a flood of missing members is what the guards are for. */
 const MAX_LOOKUPS = 200;
-const SCAN = 1000;
 
 /**
  * One reconcile of one connection: list the directory, confirm who is missing, plan (pure), apply
@@ -34,15 +36,19 @@ const SCAN = 1000;
  * and the connection's sync state.
  */
 export class ReconcileService {
+  private readonly executor: PlanExecutor;
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly connections: ConnectionService,
-    private readonly members: MemberService,
-    private readonly invitations: Pick<InvitationService, 'invite'>,
+    members: MemberService,
+    invitations: Pick<InvitationService, 'invite'>,
     private readonly linkKeeper: InviteLinkKeeper,
     /** Told about every finished run (metrics). */
     private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails) => void = () => {},
-  ) {}
+  ) {
+    this.executor = new PlanExecutor(members, invitations);
+  }
 
   async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
     const conn = await this.connections.get(connectionId);
@@ -62,10 +68,10 @@ export class ReconcileService {
     };
     await this.deps.store.createRun(run);
     const log = this.deps.logger.child({ runId: run.id, connectionId, orgId: conn.orgId });
+    const state = conn.syncState as SyncState;
     let apiCalls = 0;
     try {
       const connector = this.connections.open(conn);
-      const state = conn.syncState as SyncState;
       const policy = policySchema.parse(conn.policy);
       /** A delta cursor is kept under one policy: another one re-reads the whole directory. */
       const policyKey = JSON.stringify(policy);
@@ -83,44 +89,37 @@ export class ReconcileService {
       const pendingInvites = policy.autoInvite ? await this.invitedEmails(conn.orgId) : [];
       const counters = connector.counters();
       apiCalls = counters.apiCalls;
-      const plan = planReconcile({ ...base, lookups, pendingInvites });
-      for (const a of plan.actions) if (a.kind === 'deactivate' && removals.confirmed.has(a.directoryId ?? '')) a.evidence = { ...a.evidence, lookup: 'deleted' };
-      if (opts.release !== undefined) release(plan, opts.release);
+      const plan = planReconcile({ ...base, lookups, confirmedRemovals: removals.confirmed, pendingInvites, ...(opts.release !== undefined ? { approval: { release: opts.release } } : {}) });
 
-      const applied = opts.dryRun ? emptyApplied() : await this.apply(conn, plan, log, { runId: run.id, listingMode: mode, listedUsers: users.size });
-      const link = opts.dryRun ? undefined : await this.keepInviteLink(conn, policy.inviteLink, state, plan);
+      const execution = opts.dryRun ? dryExecution(plan) : await this.executor.execute(conn, plan, log, { runId: run.id, listingMode: mode, listedUsers: users.size });
+      const offboarded = new Set(withOutcome(plan, execution, 'deactivate', 'applied').map((a) => a.memberId));
+      const link = opts.dryRun ? undefined : await this.linkKeeper.keep(conn, policy.inviteLink, state.inviteLink, offboarded, { kind: 'directory', id: conn.id, label: `${conn.provider} directory` });
+      const now = this.deps.clock.now();
+      const failure = result.error ? runFailure(result.error.code) : undefined;
       const summary: RunSummary = {
         runId: run.id,
         connectionId,
-        status: plan.status === 'completed' && plan.counters.held === 0 ? 'completed' : plan.status,
+        status: plan.status,
         dryRun: !!opts.dryRun,
         listed: plan.counters.listed,
         matched: plan.counters.matched,
-        linked: applied.link,
-        deactivated: opts.dryRun ? plan.counters.deactivate : applied.deactivate,
-        reactivated: opts.dryRun ? plan.counters.reactivate : applied.reactivate,
-        invited: applied.invite,
-        invitesDeferred: applied.inviteDeferred,
-        held: plan.actions.filter((a) => a.held).length,
+        ...countOutcomes(plan, execution, !!opts.dryRun),
         drift: plan.counters.drift,
         protected: plan.counters.protected,
         apiCalls,
         apiCallsByStatus: counters.byStatus,
-        durationMs: Date.now() - started.getTime(),
-        guards: plan.guards,
+        durationMs: now.getTime() - started.getTime(),
+        guards: [...plan.guards],
         listingMode: mode,
         ...(link && link.outcome.action !== 'none' ? { inviteLink: link.outcome } : {}),
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+        ...(failure ? { failure } : {}),
       };
-      await this.finish(run, summary, plan.actions);
-      this.onRunFinished(summary, conn, { offboardingLags: offboardingLags(plan, (id) => deletedAt.get(id) ?? read.users.get(id)?.stateChangedAt, state, this.deps.clock.now()) });
+      await this.finish(run, summary, recordedPlan(plan, execution));
+      this.onRunFinished(summary, conn, { offboardingLags: offboardingLags(plan, execution, (id) => deletedAt.get(id) ?? read.users.get(id)?.stateChangedAt, state, now) });
       if (!opts.dryRun) {
-        await this.deps.store.saveConnectionState(conn.orgId, connectionId, {
-          syncState: nextSyncState({ ...state, inviteLink: link?.kept }, plan, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now: this.deps.clock.now(), policy: policyKey }),
-          health: result.complete ? 'healthy' : 'degraded',
-          lastRunId: run.id,
-          lastRunAt: this.deps.clock.now().toISOString(),
-        });
+        const syncState = nextSyncState({ ...state, inviteLink: link?.kept }, plan, execution, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now, policy: policyKey });
+        await this.saveOutcome(conn, run.id, syncState, failure, summary.error, result.complete ? 'healthy' : 'degraded');
       }
       if (plan.counters.drift) log.warn('directory and SCIM disagree about members', { drift: plan.counters.drift });
       log.info('reconcile run finished', { status: summary.status, deactivated: summary.deactivated, held: summary.held, apiCalls });
@@ -128,12 +127,32 @@ export class ReconcileService {
     } catch (err) {
       const error = { code: isIdsyncError(err) ? err.code : 'internal', message: (err as Error).message };
       log.error('reconcile run failed', { error });
-      const summary = { ...failedSummary(run, connectionId, !!opts.dryRun, apiCalls, started), error };
+      const failure = runFailure(error.code);
+      const summary: RunSummary = { ...failedSummary(run, connectionId, !!opts.dryRun, apiCalls, this.deps.clock.now().getTime() - started.getTime()), error, failure };
       await this.finish(run, summary, []);
       this.onRunFinished(summary, conn);
-      if (!opts.dryRun) await this.deps.store.saveConnectionState(conn.orgId, connectionId, { health: 'failing', lastRunId: run.id, lastRunAt: this.deps.clock.now().toISOString() });
+      if (!opts.dryRun) await this.saveOutcome(conn, run.id, state, failure, error, 'failing');
       return summary;
     }
+  }
+
+  /**
+   * The connection's health after a run. A terminal failure makes it `action_required`, with the
+   * code and what to fix kept in its sync state, and scheduled runs wait (tick runners ask
+   * `actionRequired`) until the connection is updated or tested successfully.
+   */
+  private async saveOutcome(conn: DirectoryConnection, runId: string, syncState: SyncState, failure: RunFailure | undefined, error: { code: string; message: string } | undefined, health: ConnectionHealth): Promise<void> {
+    const at = this.deps.clock.now().toISOString();
+    const { actionRequired: _cleared, ...rest } = syncState;
+    const terminal = failure?.class === 'terminal' && error;
+    const next: SyncState = terminal ? { ...rest, actionRequired: { code: error.code, message: error.message, hint: failure.hint ?? '', runId, at } } : rest;
+    await this.deps.store.saveConnectionState(conn.orgId, conn.id, { syncState: next, health: terminal ? 'action_required' : health, lastRunId: runId, lastRunAt: at });
+  }
+
+  /** Whether scheduled runs of the connection wait for an admin (its last run failed terminally). */
+  async actionRequired(connectionId: string): Promise<boolean> {
+    const conn = await this.deps.store.getConnection(connectionId);
+    return conn?.health === 'action_required';
   }
 
   /** The join URL of the connection's directory-gated link (policy.inviteLink), for an admin to copy. */
@@ -149,7 +168,7 @@ export class ReconcileService {
     const run = await this.getRun(runId);
     if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
     const summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
-    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status: 'approved', updatedAt: this.deps.clock.now().toISOString() } }));
+    await this.updateRun(run, { status: 'approved' });
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approved', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max } });
     return summary;
   }
@@ -157,7 +176,7 @@ export class ReconcileService {
   async reject(runId: string, actor: Actor): Promise<ReconcileRun> {
     const run = await this.getRun(runId);
     if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
-    const { record: updated } = await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status: 'rejected', updatedAt: this.deps.clock.now().toISOString() } }));
+    const updated = await this.updateRun(run, { status: 'rejected' });
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.rejected', target: { type: 'run', id: run.id } });
     return updated;
   }
@@ -213,91 +232,26 @@ export class ReconcileService {
     return out;
   }
 
-  /** `source` says which run and listing the audit evidence of each deactivation comes from. */
-  private async apply(conn: DirectoryConnection, plan: Plan, log: ReturnType<ServiceDeps['logger']['child']>, source: Record<string, unknown>) {
-    const guards = Object.fromEntries(plan.guards.map((g) => [g.guard, g.passed ? 'passed' : 'failed']));
-    const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
-    const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
-    const done = emptyApplied();
-    let capReached = false;
-    for (const a of plan.actions) {
-      if (a.kind === 'invite' && a.email && !a.held) {
-        // Once the org's pending cap is reached, the rest wait for a later run without asking again.
-        const outcome = capReached ? 'deferred' : await this.invite(conn, a, actor, log);
-        if (outcome === 'sent') done.invite++;
-        if (outcome === 'deferred') {
-          done.inviteDeferred++;
-          a.evidence = { ...a.evidence, applied: false, refused: 'invite.cap_reached' };
-        }
-        capReached ||= a.evidence.refused === 'invite.cap_reached';
-        continue;
-      }
-      if (a.held || !a.memberId) continue;
-      try {
-        if (a.kind === 'link') {
-          await this.members.linkIdentity(conn.orgId, a.memberId, { provider: conn.provider, subject: a.directoryId! }, actor, writer);
-          done.link++;
-        } else if (a.kind === 'deactivate') {
-          await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source, guards });
-          done.deactivate++;
-        } else if (a.kind === 'reactivate') {
-          await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer);
-          done.reactivate++;
-        }
-        a.evidence = { ...a.evidence, applied: true };
-      } catch (err) {
-        // One member's refusal (last owner, managed elsewhere) must not stop the others.
-        if (!isIdsyncError(err) || err.status >= 500) throw err;
-        a.evidence = { ...a.evidence, applied: false, refused: err.code };
-        log.warn('reconcile action refused', { action: a.kind, memberId: a.memberId, code: err.code });
-      }
-    }
-    return done;
-  }
-
-  /** An invitation for a directory user; one the org's rules refuse now (its pending cap) is deferred to a later run. */
-  private async invite(conn: DirectoryConnection, a: PlannedAction, actor: Actor, log: ReturnType<ServiceDeps['logger']['child']>): Promise<'sent' | 'duplicate' | 'deferred'> {
-    try {
-      await this.invitations.invite(conn.orgId, { email: a.email! }, actor);
-      a.evidence = { ...a.evidence, applied: true };
-      return 'sent';
-    } catch (err) {
-      if (!isIdsyncError(err) || err.status >= 500) throw err;
-      a.evidence = { ...a.evidence, applied: false, refused: err.code };
-      if (err.code === 'invite.duplicate') return 'duplicate';
-      log.info('auto-invite deferred', { email: a.email, code: err.code });
-      return 'deferred';
-    }
-  }
-
-  private async keepInviteLink(conn: DirectoryConnection, enabled: boolean, state: SyncState, plan: Plan) {
-    const offboarded = new Set(plan.actions.filter((a) => a.kind === 'deactivate' && a.evidence.applied === true && a.memberId).map((a) => a.memberId!));
-    const actor: Actor = { kind: 'directory', id: conn.id, label: `${conn.provider} directory` };
-    return this.linkKeeper.keep(conn, enabled, state.inviteLink, offboarded, actor);
-  }
-
   /** Emails auto-invite skips: a pending invitation, or one an admin revoked (never re-sent behind their back). */
   private async invitedEmails(orgId: string): Promise<string[]> {
-    const emails: string[] = [];
-    for (let offset = 0; ; offset += SCAN) {
-      const page = await this.deps.store.listInvitations(orgId, { statuses: ['pending', 'revoked'], offset, limit: SCAN });
-      emails.push(...page.items.map((i) => i.email));
-      if (page.items.length < SCAN) return emails;
-    }
+    const invitations = await collect((page) => this.deps.store.listInvitations(orgId, { statuses: ['pending', 'revoked'], ...page }));
+    return invitations.map((i) => i.email);
   }
 
-  private async finish(run: ReconcileRun, summary: RunSummary, actions: PlannedAction[]): Promise<void> {
-    const at = this.deps.clock.now().toISOString();
+  private async finish(run: ReconcileRun, summary: RunSummary, plan: RecordedAction[]): Promise<void> {
     const status: ReconcileRun['status'] = summary.status === 'failed' ? 'failed' : summary.status;
-    await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, status, summary: { ...summary }, plan: actions, finishedAt: at, updatedAt: at, ...(summary.error ? { error: summary.error } : {}) } }));
+    await this.updateRun(run, { status, summary: { ...summary }, plan, finished: true, ...(summary.error ? { error: summary.error } : {}) });
   }
 
-  private async liveMembers(orgId: string): Promise<Member[]> {
-    const all: Member[] = [];
-    for (let offset = 0; ; offset += SCAN) {
-      const page = await this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], offset, limit: SCAN });
-      all.push(...page.items);
-      if (page.items.length < SCAN) return all;
-    }
+  /** The one place a run record is changed after it is created. */
+  private async updateRun(run: Pick<ReconcileRun, 'orgId' | 'id'>, change: Partial<Pick<ReconcileRun, 'status' | 'summary' | 'plan' | 'error'>> & { finished?: boolean }): Promise<ReconcileRun> {
+    const at = this.deps.clock.now().toISOString();
+    const { finished, ...fields } = change;
+    const { record } = await this.deps.store.updateRun(run.orgId, run.id, (cur) => ({ next: { ...cur, ...fields, ...(finished ? { finishedAt: at } : {}), updatedAt: at } }));
+    return record;
+  }
+
+  private liveMembers(orgId: string): Promise<Member[]> {
+    return collect((page) => this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], ...page }));
   }
 }

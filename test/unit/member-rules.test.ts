@@ -110,11 +110,13 @@ describe('new members', () => {
 describe('profile changes', () => {
   const ctx = { org: org(), actor: scim, writer: { kind: 'scim' as const }, reason: 'deactivated by SCIM provisioning', at: AT };
 
-  it('when a PUT leaves out displayName and externalId, then they are cleared', () => {
-    const r = applyProfileChange(member(), { profile: { userName: 'ada@acme.example', name: {}, emails: [{ value: 'ada@acme.example', primary: true }], attributes: {} } }, ctx);
+  it('when a PUT carries displayName and externalId as undefined, then they are cleared; a key left out is kept', () => {
+    const put = { userName: 'ada@acme.example', name: {}, emails: [{ value: 'ada@acme.example', primary: true }], attributes: {}, displayName: undefined, externalId: undefined };
+    const r = applyProfileChange(member(), { profile: put }, ctx);
     expect(r?.action).toBe('member.updated');
     expect(r?.next.displayName).toBeUndefined();
     expect(r?.next.externalId).toBeUndefined();
+    expect(applyProfileChange(member(), { profile: { name: {} } }, ctx)?.next).toMatchObject({ displayName: 'Ada L', externalId: 'ext-1', name: {} });
   });
 
   it('when nothing differs, then there is nothing to write', () => {

@@ -232,6 +232,15 @@ function assertProfile(org: Organization, p: MemberProfile): void {
   assertDomainsAllowed(orgDomains(org), p.emails.map((e) => e.value));
 }
 
+// ---- role ----
+
+/** A new role, or null when it is the member's already (the last-owner rule is the store's, atomic with the write). */
+export function withRole(cur: Member, role: Role, writer: ManagedBy): Member | null {
+  assertNotRemoved(cur);
+  assertWriterMayChange(cur, writer);
+  return cur.role === role ? null : { ...cur, role };
+}
+
 // ---- identities ----
 
 /**

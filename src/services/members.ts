@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../domain/errors.js';
-import { assertNotRemoved, assertWriterMayChange } from '../domain/invariants.js';
-import { memberFromAdmin } from '../domain/member-rules.js';
+import { memberFromAdmin, withRole } from '../domain/member-rules.js';
 import { ROLES, type Actor, type ChangeSource, type Identity, type ManagedBy, type Member, type Organization, type Role, type StatusEvidence } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
@@ -79,9 +78,8 @@ export class MemberService {
   async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
     const r = parseInput(roleSchema, role);
     const { member } = await this.writer.update(orgId, id, { actor }, writer, (m) => {
-      assertNotRemoved(m);
-      assertWriterMayChange(m, writer);
-      return m.role === r ? null : { next: { ...m, role: r }, action: 'member.role_changed' };
+      const next = withRole(m, r, writer);
+      return next ? { next, action: 'member.role_changed' } : null;
     });
     return member;
   }

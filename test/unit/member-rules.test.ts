@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IdsyncError } from '../../src/domain/errors.js';
-import { applyProfileChange, assertDomainsAllowed, linkDomains, memberCopy, memberFromAdmin, memberFromJoin, memberFromProfile, orgDomains, withIdentity } from '../../src/domain/member-rules.js';
+import { applyProfileChange, assertDomainsAllowed, linkDomains, memberCopy, memberFromAdmin, memberFromJoin, memberFromProfile, orgDomains, withIdentity, withRole } from '../../src/domain/member-rules.js';
 import { DEFAULT_ORG_SETTINGS, type Actor, type InviteLink, type Member, type Organization } from '../../src/domain/model.js';
 
 const AT = '2026-03-01T00:00:00.000Z';
@@ -140,6 +140,14 @@ describe('profile changes', () => {
   it('when a directory-managed member gets a SCIM change, or a removed one any change, then it is refused', () => {
     expect(codeOf(() => applyProfileChange(member({ managedBy: { kind: 'directory', connectionId: 'c1' } }), { active: false }, ctx))).toBe('member.managed_elsewhere');
     expect(codeOf(() => applyProfileChange(member({ status: 'removed' }), { active: true }, ctx))).toBe('member.removed');
+  });
+});
+
+describe('role changes', () => {
+  it('when the role is new, then it changes; the same role is nothing to write; another writer’s member is refused', () => {
+    expect(withRole(member(), 'admin', { kind: 'admin' })?.role).toBe('admin');
+    expect(withRole(member(), 'member', { kind: 'admin' })).toBeNull();
+    expect(codeOf(() => withRole(member(), 'admin', { kind: 'directory', connectionId: 'c1' }))).toBe('member.managed_elsewhere');
   });
 });
 

@@ -2,7 +2,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { isTombstone, type DirectoryTombstone, type DirectoryUser } from '../../ports/directory.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { ServiceDeps } from '../deps.js';
-import type { JoinSignIn } from './service.js';
+import type { JoinSignIn } from './members.js';
 
 /**
  * Directory gating: the person must be listed as active by the link's directory connection. The

@@ -12,6 +12,11 @@ export interface VerifiedIdentity {
   emailVerified: boolean;
 }
 
+/** What sign-in proved, plus the id a directory lists the person under (Entra: `oid`). */
+export interface JoinSignIn extends VerifiedIdentity {
+  directoryId: string;
+}
+
 export function identityActor(identity: VerifiedIdentity): Actor {
   return { kind: 'invite', id: `${identity.provider}:${identity.subject}`, label: identity.email };
 }

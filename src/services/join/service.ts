@@ -9,14 +9,9 @@ import { linkState, type LinkService } from '../invitations/links.js';
 import { hashToken, INVITATION_TOKEN_PREFIX, LINK_TOKEN_PREFIX, sameHash } from '../invitations/tokens.js';
 import { MemberWriter } from '../members/writer.js';
 import { assertInDirectory } from './directory-gate.js';
-import { admit, findJoiningMember, identityActor, joinTeams, type VerifiedIdentity } from './members.js';
+import { admit, findJoiningMember, identityActor, joinTeams, type JoinSignIn, type VerifiedIdentity } from './members.js';
 
-export type { VerifiedIdentity } from './members.js';
-
-/** What sign-in proved, plus the id a directory lists the person under (Entra: `oid`). */
-export interface JoinSignIn extends VerifiedIdentity {
-  directoryId: string;
-}
+export type { JoinSignIn, VerifiedIdentity } from './members.js';
 
 /** What a join token opens. */
 export type JoinTarget = { kind: 'invitation'; inv: Invitation; org: Organization } | { kind: 'link'; link: InviteLink; org: Organization };

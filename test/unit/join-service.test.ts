@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { isIdsyncError } from '../../src/domain/errors.js';
+import { ERROR_CODES, isIdsyncError, type ErrorCode } from '../../src/domain/errors.js';
+import { PROBLEMS } from '../../src/http/join/pages.js';
 import type { Actor } from '../../src/domain/model.js';
 import type { JoinSignIn } from '../../src/services/join/service.js';
 import { memoryServices } from '../support/services.js';
@@ -74,5 +75,13 @@ describe('join service (link join)', () => {
     expect(await env.services.join.landing(tokenOf(url))).toEqual({ kind: 'link', orgName: 'Acme', role: 'member', teamNames: ['Ops'], allowedDomains: ['example.com'] });
     await env.services.links.rotate(orgId, link.id, admin);
     expect(await code(env.services.join.lookup(tokenOf(url)))).toBe('link.not_found');
+  });
+});
+
+describe('join refusal codes', () => {
+  it('when a join.* code is in the error table, then the join pages answer it with a page of the same status', () => {
+    const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => c.startsWith('join.'));
+    expect(codes.sort()).toEqual(['join.cancelled', 'join.email_unverified', 'join.failed', 'join.not_in_directory', 'join.provider_unavailable', 'join.session_invalid']);
+    for (const c of codes) expect([c, PROBLEMS[c]?.status]).toEqual([c, ERROR_CODES[c].status]);
   });
 });

@@ -1,9 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Actor, AuditEvent, ManagedBy } from '../../src/domain/model.js';
-import { memoryServices } from '../support/services.js';
+import { silentLogger } from '../../src/logging/winston-logger.js';
+import { createBuiltinRegistry } from '../../src/connectors/index.js';
+import { createServices } from '../../src/services/index.js';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { RedisTestServer } from '../support/redis-server.js';
+import { memoryServices, steppingClock } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
 const scimActor: Actor = { kind: 'scim', id: 'tok-1', label: 'Okta' };
@@ -91,6 +96,35 @@ describe('member writer (one audit shape for every status change)', () => {
     const events = await env.services.audit.list(orgId);
     expect(events.filter((e) => e.source === 'scim').map((e) => e.action)).toEqual(['member.created', 'member.activated']);
     expect(await env.services.audit.verify(orgId)).toMatchObject({ ok: true, events: events.length });
+  });
+});
+
+describe('member writer on Redis', () => {
+  let server: RedisTestServer;
+  beforeAll(async () => {
+    server = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('when status changes with a source and evidence are stored as Redis JSON, then they read back as written and the chain verifies', async () => {
+    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: 'writer' });
+    try {
+      const services = createServices({ store, clock: steppingClock(), logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9) });
+      const orgId = (await services.orgs.create({ name: 'Acme' }, admin)).id;
+      const m = await services.provisioning.create(orgId, profile('ada@example.com'), true, scimActor, scimWriter);
+      await services.provisioning.update(orgId, m.id, { active: false }, scimActor, scimWriter);
+      await services.members.activate(orgId, m.id, admin);
+      const events = await services.audit.list(orgId);
+      expect(events.slice(-2).map((e) => [e.action, e.source, e.reason, (e.evidence as { kind?: string } | undefined)?.kind])).toEqual([
+        ['member.deactivated', 'scim', 'deactivated by SCIM provisioning', 'activeAttribute'],
+        ['member.activated', 'admin', 'activated by an administrator', undefined],
+      ]);
+      expect(await services.audit.verify(orgId)).toMatchObject({ ok: true, events: events.length });
+    } finally {
+      await store.close();
+    }
   });
 });
 

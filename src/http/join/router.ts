@@ -1,7 +1,7 @@
 import { randomPKCECodeVerifier, randomNonce, randomState } from 'openid-client';
 import { Router, type Response } from 'express';
 import type { OidcConfig } from '../../config/schema.js';
-import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
+import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { JoinLanding, JoinService } from '../../services/join/service.js';
@@ -97,13 +97,13 @@ export function joinRouter(deps: JoinRouterDeps): Router {
   });
 
   function problem(res: Response, err: unknown, retry?: string): void {
-    let code = 'internal';
+    let code: ErrorCode = 'internal';
     if (err instanceof SignInError) code = err.cancelled ? 'join.cancelled' : 'join.failed';
     else if (isIdsyncError(err)) code = err.code;
-    const p = PROBLEMS[code] ?? PROBLEMS.internal!;
+    const p = PROBLEMS[code] ?? PROBLEMS.internal;
     if (p.status >= 500 || !PROBLEMS[code]) res.locals.log.error('join failed', { code, error: err instanceof Error ? err.message : String(err) });
     else if (err instanceof SignInError) res.locals.log.warn('sign-in failed', { error: err.message });
-    const offerRetry = retry && ['join.session_invalid', 'join.cancelled', 'join.failed', 'invite.wrong_email', 'link.domain_not_allowed', 'member.domain_not_allowed', 'join.not_in_directory', 'join.email_unverified', 'join.provider_unavailable'].includes(code);
+    const offerRetry = retry && (['join.session_invalid', 'join.cancelled', 'join.failed', 'invite.wrong_email', 'link.domain_not_allowed', 'member.domain_not_allowed', 'join.not_in_directory', 'join.email_unverified', 'join.provider_unavailable'] as ErrorCode[]).includes(code);
     res.status(p.status).type('html').send(problemPage(p, offerRetry ? retry : undefined));
   }
 

@@ -1,6 +1,6 @@
 import { applyProfileChange, memberFromProfile, type ProfileChange } from '../domain/member-rules.js';
 import { defaultReason, sourceOf } from '../domain/member-status.js';
-import type { Actor, ManagedBy, Member, MemberProfile, StatusEvidence } from '../domain/model.js';
+import type { Actor, ChangeSource, ManagedBy, Member, MemberProfile, StatusEvidence } from '../domain/model.js';
 import type { ServiceDeps } from './deps.js';
 import { MemberWriter } from './members/writer.js';
 
@@ -28,9 +28,9 @@ export class ProvisioningService {
    * Applies a profile and status change as one versioned write. With `ifVersion`, a concurrent
    * change fails with `version.mismatch` (callers that re-read and re-apply, like SCIM PATCH, retry).
    */
-  async update(orgId: string, id: string, change: ProfileChange, actor: Actor, writer: ManagedBy, opts: { ifVersion?: number; reason?: string } = {}): Promise<{ member: Member; changed: boolean }> {
+  async update(orgId: string, id: string, change: ProfileChange, actor: Actor, writer: ManagedBy, opts: { ifVersion?: number; reason?: string; source?: ChangeSource } = {}): Promise<{ member: Member; changed: boolean }> {
     const org = await this.writer.org(orgId);
-    const source = sourceOf(actor, writer);
+    const source = opts.source ?? sourceOf(actor, writer);
     const { member, changed } = await this.writer.update(
       orgId,
       id,

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,7 @@ import type { Actor, AuditEvent, ManagedBy } from '../../src/domain/model.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import { createBuiltinRegistry } from '../../src/connectors/index.js';
 import { createServices } from '../../src/services/index.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { RedisTestServer } from '../support/redis-server.js';
+import { twoReplicaStores } from '../support/redis-server.js';
 import { memoryServices, steppingClock } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
@@ -100,31 +99,21 @@ describe('member writer (one audit shape for every status change)', () => {
 });
 
 describe('member writer on Redis', () => {
-  let server: RedisTestServer;
-  beforeAll(async () => {
-    server = await RedisTestServer.start();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
+  // The shared helper (not a backend class) so that this test does not depend on how the Redis store is built.
+  const redis = twoReplicaStores('writer');
 
   it('when status changes with a source and evidence are stored as Redis JSON, then they read back as written and the chain verifies', async () => {
-    const store = new RedisStore({ connection: { url: server.url }, keyPrefix: 'writer' });
-    try {
-      const services = createServices({ store, clock: steppingClock(), logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9) });
-      const orgId = (await services.orgs.create({ name: 'Acme' }, admin)).id;
-      const m = await services.provisioning.create(orgId, profile('ada@example.com'), true, scimActor, scimWriter);
-      await services.provisioning.update(orgId, m.id, { active: false }, scimActor, scimWriter);
-      await services.members.activate(orgId, m.id, admin);
-      const events = await services.audit.list(orgId);
-      expect(events.slice(-2).map((e) => [e.action, e.source, e.reason, (e.evidence as { kind?: string } | undefined)?.kind])).toEqual([
-        ['member.deactivated', 'scim', 'deactivated by SCIM provisioning', 'activeAttribute'],
-        ['member.activated', 'admin', 'activated by an administrator', undefined],
-      ]);
-      expect(await services.audit.verify(orgId)).toMatchObject({ ok: true, events: events.length });
-    } finally {
-      await store.close();
-    }
+    const services = createServices({ store: redis.a, clock: steppingClock(), logger: silentLogger }, { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9) });
+    const orgId = (await services.orgs.create({ name: 'Acme' }, admin)).id;
+    const m = await services.provisioning.create(orgId, profile('ada@example.com'), true, scimActor, scimWriter);
+    await services.provisioning.update(orgId, m.id, { active: false }, scimActor, scimWriter);
+    await services.members.activate(orgId, m.id, admin);
+    const events = await services.audit.list(orgId);
+    expect(events.slice(-2).map((e) => [e.action, e.source, e.reason, (e.evidence as { kind?: string } | undefined)?.kind])).toEqual([
+      ['member.deactivated', 'scim', 'deactivated by SCIM provisioning', 'activeAttribute'],
+      ['member.activated', 'admin', 'activated by an administrator', undefined],
+    ]);
+    expect(await services.audit.verify(orgId)).toMatchObject({ ok: true, events: events.length });
   });
 });
 

@@ -124,11 +124,27 @@ export interface Actor {
   onBehalfOf?: string;
 }
 
+/** Where a member change came from; every status change records one, whoever the actor was. */
+export type ChangeSource = 'scim' | 'reconcile' | 'notification' | 'admin' | 'console' | 'join' | 'merge';
+export const CHANGE_SOURCES: readonly ChangeSource[] = ['scim', 'reconcile', 'notification', 'admin', 'console', 'join', 'merge'];
+
+/**
+ * What justified a status change, discriminated by `kind` (e.g. the reconciler's `suspended`,
+ * `deleted`, `confirmedByLookup`, `missingRuns`; SCIM's `activeAttribute`). The fields depend on the
+ * kind; they are kept as given so that a security team can read them back.
+ */
+export interface StatusEvidence {
+  kind: string;
+  [field: string]: unknown;
+}
+
 export interface AuditDraft {
   orgId: string;
   actor: Actor;
   action: string;
   target: { type: string; id: string };
+  /** Set on member changes (always on status changes); absent on events written before it existed. */
+  source?: ChangeSource;
   before?: unknown;
   after?: unknown;
   reason?: string;

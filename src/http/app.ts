@@ -68,7 +68,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   );
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
-  if (deps.join) app.use(joinRouter({ ...deps.join, store: deps.store, services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl }));
+  if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));

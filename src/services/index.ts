@@ -4,11 +4,13 @@ import { CredentialService } from './credentials.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { ConnectionService } from './connections/service.js';
 import { InvitationService } from './invitations/service.js';
+import { JoinService } from './join/service.js';
 import { LinkService } from './invitations/links.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ServiceDeps } from './deps.js';
 import { SEAL_PURPOSE, SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
+import { MemberWriter } from './members/writer.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
@@ -29,6 +31,7 @@ export interface Services {
   webhooks: WebhookService;
   invitations: InvitationService;
   links: LinkService;
+  join: JoinService;
 }
 
 export interface ServiceExtras {
@@ -46,10 +49,12 @@ export interface ServiceExtras {
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
-  const members = new MemberService(deps);
+  // The one writer of members: every service that creates or changes a member shares it.
+  const writer = new MemberWriter(deps);
+  const members = new MemberService(deps, writer);
   const teams = new TeamService(deps);
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
-  const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' });
+  const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   return {
@@ -59,11 +64,12 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     admin: new AdminService(deps, members, teams),
     invitations,
     links,
+    join: new JoinService(deps, invitations, links, connections, writer),
     connections,
     reconcile: new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished),
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
-    provisioning: new ProvisioningService(deps),
+    provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
   };
 }

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../domain/errors.js';
-import { assertNotRemoved, assertWriterMayChange } from '../domain/invariants.js';
-import { ROLES, type Actor, type Identity, type ManagedBy, type Member, type Organization, type Role } from '../domain/model.js';
+import { memberFromAdmin, withRole } from '../domain/member-rules.js';
+import { ROLES, type Actor, type ChangeSource, type Identity, type ManagedBy, type Member, type Organization, type Role, type StatusEvidence } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
-import { withdrawPendingInvitations } from './invitations/withdraw.js';
+import { MemberWriter } from './members/writer.js';
 import { parseInput } from './validate.js';
 
 const email = z.string().trim().max(320).email('expected an email address');
@@ -29,52 +28,22 @@ export interface BulkRemoveResult {
   skipped: { id: string; code: ErrorCode; message: string }[];
 }
 
-/** What a member looked like, for audit before/after: enough to explain a change, no bulk data. */
-export function memberSummary(m: Member) {
-  return {
-    userName: m.userName,
-    status: m.status,
-    role: m.role,
-    externalId: m.externalId,
-    emails: m.emails.map((e) => e.value),
-    managedBy: m.managedBy,
-  };
-}
+export { memberSummary } from '../domain/member-status.js';
 
 /**
- * The write path for members. SCIM, the reconciler, the admin API, the CLI and the join flow all
- * come through here: every change is validated, checked against the invariants and audited.
+ * Member operations of admins, the CLI and the reconciler. The rules are domain/'s and every write
+ * goes through the MemberWriter, which audits each change in one shape.
  */
 export class MemberService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly writer: MemberWriter = new MemberWriter(deps),
+  ) {}
 
   async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
     const data = parseInput(createSchema, input);
-    const org = await this.org(orgId);
-    assertDomainAllowed(org, data.email);
-    const at = this.deps.clock.now().toISOString();
-    const member: Member = {
-      id: randomUUID(),
-      orgId,
-      userName: data.userName ?? data.email,
-      ...(data.externalId ? { externalId: data.externalId } : {}),
-      name: {
-        ...(data.givenName ? { givenName: data.givenName } : {}),
-        ...(data.familyName ? { familyName: data.familyName } : {}),
-      },
-      ...(data.displayName ? { displayName: data.displayName } : {}),
-      emails: [{ value: data.email, type: 'work', primary: true }],
-      role: data.role,
-      status: 'active',
-      managedBy: writer,
-      identities: [],
-      attributes: {},
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-    };
-    await this.deps.store.createMember(member, { orgId, actor, action: 'member.created', target: { type: 'member', id: member.id }, after: memberSummary(member) });
-    return member;
+    const org = await this.writer.org(orgId);
+    return this.writer.create(memberFromAdmin(this.writer.birth(orgId), org, data, writer), { actor });
   }
 
   async get(orgId: string, id: string): Promise<Member> {
@@ -97,47 +66,35 @@ export class MemberService {
     return this.deps.store.listMembers(orgId, query);
   }
 
-  async deactivate(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, evidence?: Record<string, unknown>): Promise<Member> {
-    const at = this.deps.clock.now().toISOString();
-    const member = await this.change(
-      orgId,
-      id,
-      writer,
-      'member.deactivated',
-      actor,
-      reason,
-      (m) => (m.status === 'inactive' ? null : { ...m, status: 'inactive', deactivation: { by: actor, reason, at } }),
-      evidence,
-    );
-    await withdrawPendingInvitations(this.deps, orgId, member.emails.map((e) => e.value), 'member deactivated', actor);
-    return member;
+  /** `evidence` is typed (StatusEvidence); an untyped record is kept under the kind `unclassified`. */
+  async deactivate(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, evidence?: StatusEvidence | Record<string, unknown>, source?: ChangeSource): Promise<Member> {
+    return this.writer.setStatus(orgId, id, 'inactive', { actor, reason, ...(evidence ? { evidence } : {}), ...(source ? { source } : {}) }, writer);
   }
 
-  async activate(orgId: string, id: string, actor: Actor, reason = 'activated', writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
-    return this.change(orgId, id, writer, 'member.activated', actor, reason, (m) => {
-      if (m.status === 'active') return null;
-      const { deactivation: _dropped, ...rest } = m;
-      return { ...rest, status: 'active' };
-    });
+  async activate(orgId: string, id: string, actor: Actor, reason?: string, writer: ManagedBy = { kind: 'admin' }, evidence?: StatusEvidence | Record<string, unknown>, source?: ChangeSource): Promise<Member> {
+    return this.writer.setStatus(orgId, id, 'active', { actor, ...(reason ? { reason } : {}), ...(evidence ? { evidence } : {}), ...(source ? { source } : {}) }, writer);
   }
 
   async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
     const r = parseInput(roleSchema, role);
-    return this.change(orgId, id, writer, 'member.role_changed', actor, undefined, (m) => (m.role === r ? null : { ...m, role: r }));
+    const { member } = await this.writer.update(orgId, id, { actor }, writer, (m) => {
+      const next = withRole(m, r, writer);
+      return next ? { next, action: 'member.role_changed' } : null;
+    });
+    return member;
   }
 
-  /** Links an upstream identity (provider + immutable id) to the member; the reconciler and the join flow use it. */
-  async linkIdentity(orgId: string, id: string, identity: Identity, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
-    return this.change(orgId, id, writer, 'member.identity_linked', actor, undefined, (m) =>
-      m.identities.some((i) => i.provider === identity.provider && i.subject === identity.subject) ? null : { ...m, identities: [...m.identities.filter((i) => i.provider !== identity.provider), identity] },
-    );
+  /**
+   * Links an upstream identity (provider + immutable id) to the member; the reconciler and the join
+   * flow use it. A new subject at a provider the member has already is appended (see withIdentity).
+   */
+  async linkIdentity(orgId: string, id: string, identity: Identity, actor: Actor, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
+    return this.writer.linkIdentity(orgId, id, identity, { actor, ...(source ? { source } : {}) }, writer);
   }
 
   /** Removal is final: the member becomes a tombstone, leaves its teams and is never reactivated. */
-  async remove(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
-    const at = this.deps.clock.now().toISOString();
-    const removed = await this.change(orgId, id, writer, 'member.removed', actor, reason, (m) => ({ ...m, status: 'removed', removedAt: at }));
-    await withdrawPendingInvitations(this.deps, orgId, removed.emails.map((e) => e.value), 'member removed', actor);
+  async remove(orgId: string, id: string, actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
+    const removed = await this.writer.setStatus(orgId, id, 'removed', { actor, reason, ...(source ? { source } : {}) }, writer);
     for (const teamId of await this.deps.store.listMemberTeams(orgId, id)) {
       await this.deps.store.removeTeamMembers(orgId, teamId, [id], {
         orgId,
@@ -168,51 +125,9 @@ export class MemberService {
     return result;
   }
 
-  private async change(
-    orgId: string,
-    id: string,
-    writer: ManagedBy,
-    action: string,
-    actor: Actor,
-    reason: string | undefined,
-    apply: (m: Member) => Member | null,
-    evidence?: Record<string, unknown>,
-  ): Promise<Member> {
-    const at = this.deps.clock.now().toISOString();
-    const { record } = await this.deps.store.updateMember(orgId, id, (cur) => {
-      assertNotRemoved(cur);
-      assertWriterMayChange(cur, writer);
-      const next = apply(cur);
-      if (!next) return null;
-      return {
-        next: { ...next, updatedAt: at },
-        audit: {
-          orgId,
-          actor,
-          action,
-          target: { type: 'member', id },
-          before: memberSummary(cur),
-          after: memberSummary(next),
-          ...(reason ? { reason } : {}),
-          ...(evidence ? { evidence } : {}),
-        },
-      };
-    });
-    return record;
-  }
-
   private async org(orgId: string): Promise<Organization> {
     const org = await this.deps.store.getOrg(orgId);
     if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
     return org;
-  }
-}
-
-function assertDomainAllowed(org: Organization, address: string): void {
-  const allowed = org.settings.allowedDomains;
-  if (allowed.length === 0) return;
-  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-  if (!allowed.includes(domain)) {
-    throw new IdsyncError('member.domain_not_allowed', `${domain} is not an allowed email domain of organization ${org.id}`, { domain, allowed });
   }
 }

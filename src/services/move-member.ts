@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { IdsyncError } from '../domain/errors.js';
 import { isActiveOwner, lastOwnerError } from '../domain/invariants.js';
+import { assertDomainsAllowed, memberCopy, orgDomains } from '../domain/member-rules.js';
 import type { Member, Role } from '../domain/model.js';
 import { rankOf, type Principal } from './authz.js';
 import type { ServiceDeps } from './deps.js';
-import { memberSummary, type MemberService } from './members.js';
+import type { MemberService } from './members.js';
+import { MemberWriter } from './members/writer.js';
 
 export interface MoveResult {
   /** The new member in the target organization. */
@@ -49,37 +50,18 @@ export async function addMemberToOrg(deps: ServiceDeps, members: MemberService, 
   if (source.status === 'removed') throw new IdsyncError('member.removed', `member ${id} was removed`, { memberId: id });
   const target = await deps.store.getOrg(toOrg);
   if (!target) throw new IdsyncError('org.not_found', `organization ${toOrg} not found`, { orgId: toOrg });
+  // The domain rule before the userName probe: a refused domain is the answer even when the name is free.
   const primary = source.emails.find((e) => e.primary)?.value ?? source.emails[0]?.value;
-  const allowed = target.settings.allowedDomains;
-  const domain = primary?.slice(primary.lastIndexOf('@') + 1).toLowerCase();
-  if (domain && allowed.length > 0 && !allowed.includes(domain)) {
-    throw new IdsyncError('member.domain_not_allowed', `${domain} is not an allowed email domain of organization ${toOrg}`, { domain, allowed });
-  }
+  if (primary) assertDomainsAllowed(orgDomains(target), [primary]);
   if (await deps.store.findMemberByUserName(toOrg, source.userName)) {
     throw new IdsyncError('member.user_name_taken', `userName ${source.userName} is taken in organization ${toOrg}`, { userName: source.userName, orgId: toOrg });
   }
   // An identity another live member of the target already has stays behind (it cannot be shared).
   const identities = [];
-  for (const i of source.identities) if (!(await deps.store.findMemberByIdentity(toOrg, i.provider, i.subject))) identities.push({ ...i });
-  const at = deps.clock.now().toISOString();
-  const moved: Member = {
-    id: randomUUID(),
-    orgId: toOrg,
-    userName: source.userName,
-    name: { ...source.name },
-    ...(source.displayName ? { displayName: source.displayName } : {}),
-    emails: source.emails.map((e) => ({ ...e })),
-    role,
-    status: 'active',
-    managedBy: { kind: 'admin' },
-    identities,
-    attributes: {},
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
-  await deps.store.createMember(moved, { orgId: toOrg, actor: p.actor, action: 'member.created', target: { type: 'member', id: moved.id }, after: { ...memberSummary(moved), copiedFrom: { orgId: fromOrg, memberId: id } }, reason });
-  return moved;
+  for (const i of source.identities) if (!(await deps.store.findMemberByIdentity(toOrg, i.provider, i.subject))) identities.push(i);
+  const writer = new MemberWriter(deps);
+  const moved = memberCopy(writer.birth(toOrg), target, source, role, identities);
+  return writer.create(moved, { actor: p.actor, reason }, { copiedFrom: { orgId: fromOrg, memberId: id } });
 }
 
 /** Another org's key gets 404 (as everywhere); an org-scoped key of this org gets 403. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { isIdsyncError } from '../../src/domain/errors.js';
 import type { Actor } from '../../src/domain/model.js';
-import type { VerifiedIdentity } from '../../src/services/invitations/join.js';
+import type { VerifiedIdentity } from '../../src/services/join/service.js';
 import { adjustableClock, memoryMailer, memoryServices } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1', label: 'Grace Hopper' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MEMBER_STATUSES, ROLES, type MemberStatus, type Role } from '../../domain/model.js';
+import { CHANGE_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSource, type MemberStatus, type Role } from '../../domain/model.js';
 
 /** Request and response schemas of the admin API (the OpenAPI document is generated from them). */
 export const role = z.enum(ROLES as [Role, ...Role[]]);
@@ -74,9 +74,11 @@ export const auditEventSchema = z.object({
   actor: actorSchema,
   action: z.string(),
   target: z.object({ type: z.string(), id: z.string() }),
+  source: z.enum(CHANGE_SOURCES as [ChangeSource, ...ChangeSource[]]).optional().describe('Where a member change came from; every status change (member.deactivated, member.activated, member.removed) has one'),
   before: z.unknown().optional(),
   after: z.unknown().optional(),
-  reason: z.string().optional(),
+  reason: z.string().optional().describe('Why; always present on status changes'),
+  evidence: z.record(z.string(), z.unknown()).optional().describe('What justified a status change, discriminated by its `kind` field (events written before sources existed may lack it)'),
   prevHash: z.string(),
   hash: z.string(),
 });

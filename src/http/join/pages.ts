@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../domain/errors.js';
 import { PROVIDER_LABELS, type JoinProvider } from './providers.js';
 
 /** The join pages' only stylesheet, served from /join/assets/join.css (the CSP allows nothing else). */
@@ -100,8 +101,8 @@ ${retryHref ? `<p><a href="${esc(retryHref)}">Back to the invitation</a></p>` : 
   );
 }
 
-/** The page for each refusal the join flow can meet (keyed by error code). */
-export const PROBLEMS: Record<string, Problem> = {
+/** The page for each refusal the join flow can meet, keyed by error code (a join.* page has its code's status). */
+export const PROBLEMS: Partial<Record<ErrorCode, Problem>> & { internal: Problem } = {
   'invite.not_found': { status: 404, title: 'This invitation link is not valid', detail: 'The link may be incomplete, or it was replaced by a newer invitation. Ask the person who invited you to send it again.' },
   'link.not_found': { status: 404, title: 'This invitation link is not valid', detail: 'The link may be incomplete, or it was replaced by a new one. Ask for the current link.' },
   'invite.expired': { status: 410, title: 'This invitation has expired', detail: 'Ask the person who invited you to resend it.' },

@@ -1,15 +1,13 @@
 import * as oidc from 'openid-client';
 import type { OidcConfig } from '../../config/schema.js';
-import type { VerifiedIdentity } from '../../services/invitations/join.js';
+import type { JoinSignIn } from '../../services/join/service.js';
 
 export type JoinProvider = 'google' | 'microsoft' | 'github';
 export const JOIN_PROVIDERS: readonly JoinProvider[] = ['google', 'microsoft', 'github'];
 export const PROVIDER_LABELS: Record<JoinProvider, string> = { google: 'Google', microsoft: 'Microsoft', github: 'GitHub' };
 
 /** What sign-in proved; `directoryId` is the id a directory lists the person under (Entra: `oid`). */
-export interface SignedIn extends VerifiedIdentity {
-  directoryId: string;
-}
+export type SignedIn = JoinSignIn;
 
 /** Raised for a sign-in that did not complete: the page says "sign-in failed" (never a 500). */
 export class SignInError extends Error {

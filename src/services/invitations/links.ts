@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError } from '../../domain/errors.js';
+import { assertDomainsAllowed, linkDomains } from '../../domain/member-rules.js';
 import { ROLES, type Actor, type InviteLink, type Role } from '../../domain/model.js';
 import type { Page, PageRequest } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
-import { emailDomain, hashToken, joinUrl, LINK_TOKEN_PREFIX, mintLinkToken, sameHash } from './tokens.js';
+import { hashToken, joinUrl, LINK_TOKEN_PREFIX, mintLinkToken, sameHash } from './tokens.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -137,6 +138,25 @@ export class LinkService {
     return this.public(record, now);
   }
 
+  /**
+   * Gives back one use of a link whose joiner could not be let in (the member write failed after the
+   * use was consumed): a compare-and-swap decrement, audited as `link.use_returned` with the reason.
+   * A link rotated or revoked since still gets its count back; the count never goes below zero.
+   */
+  async giveBack(orgId: string, id: string, actor: Actor, reason: string): Promise<PublicLink> {
+    const now = this.deps.clock.now();
+    const at = now.toISOString();
+    const { record } = await this.deps.store.updateInviteLink(orgId, id, (cur) =>
+      cur.uses <= 0
+        ? null
+        : {
+            next: { ...cur, uses: cur.uses - 1, updatedAt: at },
+            audit: { orgId, actor, action: 'link.use_returned', target: { type: 'invite_link', id }, before: { uses: cur.uses }, after: { uses: cur.uses - 1, maxUses: cur.maxUses }, reason },
+          },
+    );
+    return this.public(record, now);
+  }
+
   private public(l: InviteLink, now: Date): PublicLink {
     const { tokenHash: _h, ...rest } = l;
     return { ...rest, state: linkState(l, now) };
@@ -156,10 +176,7 @@ function assertUsable(l: InviteLink, now: Date, email: string): void {
   if (state === 'revoked') throw revoked(l);
   if (state === 'expired') throw new IdsyncError('link.expired', `invite link ${l.id} expired at ${l.expiresAt}`, { linkId: l.id, expiresAt: l.expiresAt });
   if (state === 'used_up') throw new IdsyncError('link.used_up', `invite link ${l.id} was used ${l.uses} of ${l.maxUses} times`, { linkId: l.id, maxUses: l.maxUses });
-  const d = emailDomain(email);
-  if (l.allowedDomains.length > 0 && !l.allowedDomains.includes(d)) {
-    throw new IdsyncError('link.domain_not_allowed', `${d} is not an email domain this invite link allows`, { domain: d, allowed: l.allowedDomains });
-  }
+  assertDomainsAllowed(linkDomains(l), [email]);
 }
 
 function summary(l: InviteLink) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import { emailKey } from '../../domain/keys.js';
+import { assertDomainsAllowed, orgDomains } from '../../domain/member-rules.js';
 import { ROLES, type Actor, type Invitation, type InvitationStatus, type Member, type Organization, type Role } from '../../domain/model.js';
 import type { Mailer } from '../../ports/mailer.js';
 import { collect } from '../../ports/paging.js';
@@ -9,9 +10,10 @@ import type { Page } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
 import { expireDueInvitations } from './expiry.js';
-import { createJoinedMember, findJoiningMember, identityActor, joinTeams, linkIdentity, type VerifiedIdentity } from './join.js';
+import { admit, findJoiningMember, identityActor, joinTeams, type VerifiedIdentity } from '../join/members.js';
+import { MemberWriter } from '../members/writer.js';
 import { invitationMail } from './mail.js';
-import { emailDomain, hashToken, INVITATION_TOKEN_PREFIX, InvitationTokens, joinUrl, sameHash } from './tokens.js';
+import { hashToken, INVITATION_TOKEN_PREFIX, InvitationTokens, joinUrl, sameHash } from './tokens.js';
 import { withdrawPendingInvitations } from './withdraw.js';
 
 const HOUR_MS = 3_600_000;
@@ -62,6 +64,7 @@ export class InvitationService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly opts: InvitationServiceOptions,
+    private readonly writer: MemberWriter = new MemberWriter(deps),
   ) {
     this.tokens = new InvitationTokens(opts.secretKey);
   }
@@ -69,7 +72,7 @@ export class InvitationService {
   async invite(orgId: string, input: InviteInput, actor: Actor): Promise<InviteResult> {
     const data = parseInput(inviteSchema, input);
     const org = await this.org(orgId);
-    assertOrgDomain(org, data.email);
+    assertDomainsAllowed(orgDomains(org), [data.email]);
     const live = (await this.deps.store.findMembersByEmail(orgId, data.email)).filter((m) => m.status !== 'removed');
     if (live.length > 0) {
       throw new IdsyncError('invite.already_member', `${data.email} is already a member of organization ${orgId}`, { email: data.email, memberId: live[0]!.id });
@@ -211,7 +214,7 @@ export class InvitationService {
       throw new IdsyncError('invite.wrong_email', 'this invitation is for a different email address; sign in with the invited one (a verified email is required)', { provider: identity.provider });
     }
     const org = await this.org(found.orgId);
-    assertOrgDomain(org, found.email);
+    assertDomainsAllowed(orgDomains(org), [found.email]);
     const actor = identityActor(identity);
     const existing = await findJoiningMember(this.deps, found.orgId, identity);
     const memberId = existing?.id ?? randomUUID();
@@ -238,9 +241,7 @@ export class InvitationService {
       throw new IdsyncError('invite.used', 'the invitation was changed or used by another request', { invitationId: found.id });
     }
     try {
-      const member = existing
-        ? await linkIdentity(this.deps, found.orgId, existing.id, identity, actor)
-        : await createJoinedMember(this.deps, found.orgId, memberId, { email: found.email, ...nameOf(found), role: found.role, identity }, actor);
+      const member = await admit(this.writer, org, { existing, memberId, email: found.email, ...nameOf(found), role: found.role, identity });
       await joinTeams(this.deps, found.orgId, member.id, found.teamIds, actor);
       return member;
     } catch (err) {
@@ -319,12 +320,4 @@ function assertStillOpen(inv: Invitation, now: Date): void {
   if (inv.status === 'accepted') throw used(inv);
   if (inv.status === 'revoked') throw new IdsyncError('invite.revoked', `invitation ${inv.id} was revoked`, { invitationId: inv.id, reason: inv.endReason });
   if (displayStatus(inv, now) === 'expired') throw new IdsyncError('invite.expired', `invitation ${inv.id} expired at ${inv.expiresAt}`, { invitationId: inv.id, expiresAt: inv.expiresAt });
-}
-
-function assertOrgDomain(org: Organization, address: string): void {
-  const allowed = org.settings.allowedDomains;
-  const domain = emailDomain(address);
-  if (allowed.length > 0 && !allowed.includes(domain)) {
-    throw new IdsyncError('member.domain_not_allowed', `${domain} is not an allowed email domain of organization ${org.id}`, { domain, allowed });
-  }
 }

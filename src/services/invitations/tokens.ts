@@ -51,7 +51,3 @@ export class InvitationTokens {
 export function joinUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/join/${token}`;
 }
-
-export function emailDomain(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase();
-}

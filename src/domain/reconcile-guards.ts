@@ -23,20 +23,27 @@ export interface GuardOutcome {
   released: Set<number>;
 }
 
-/** Active members this connection governs that are linked to a directory id of its provider. */
-export function linkedActiveMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryId: string }[] {
+/**
+ * Active members this connection governs that are linked to a directory id of its provider, with
+ * every account they hold there (links append: a personal sign-in and the directory account).
+ */
+export function linkedActiveMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryIds: string[] }[] {
   return input.members
     .filter((m) => m.status === 'active' && governed(m, input.connectionId))
-    .map((m) => ({ m, link: m.identities.find((i) => i.provider === input.provider) }))
-    .filter((x): x is { m: Member; link: NonNullable<typeof x.link> } => !!x.link)
-    .map(({ m, link }) => ({ memberId: m.id, directoryId: link.subject }));
+    .map((m) => ({ memberId: m.id, directoryIds: m.identities.filter((i) => i.provider === input.provider).map((i) => i.subject) }))
+    .filter((x) => x.directoryIds.length > 0);
 }
 
-/** Members found by directory id, for the lookups the executor must make before planning. */
+/**
+ * Members none of whose accounts the full listing has, for the lookups the executor must make
+ * before planning (by the first account, the one the planner falls back to).
+ */
 export function missingLinkedMembers(input: Omit<PlanInput, 'lookups'>): { memberId: string; directoryId: string }[] {
   if (input.listing.mode === 'delta') return [];
   const seen = new Set(input.listing.users.map((u) => u.id));
-  return linkedActiveMembers(input).filter((x) => !seen.has(x.directoryId));
+  return linkedActiveMembers(input)
+    .filter((x) => !x.directoryIds.some((id) => seen.has(id)))
+    .map((x) => ({ memberId: x.memberId, directoryId: x.directoryIds[0]! }));
 }
 
 /** Members this connection may change: created by an admin, an invitation, or this connection. */

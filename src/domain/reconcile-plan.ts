@@ -98,7 +98,9 @@ export function planReconcile(input: PlanInput): Plan {
   let matched = 0;
 
   for (const m of live) {
-    const link = m.identities.find((i) => i.provider === provider);
+    // Links append (a member may hold several accounts at one provider): the one the listing has counts.
+    const links = m.identities.filter((i) => i.provider === provider);
+    const link = links.find((i) => byId.has(i.subject)) ?? links[0];
     let u = link ? byId.get(link.subject) : undefined;
     let how: MatchedBy = 'identity';
     if (!u && !link && m.externalId && byId.has(m.externalId)) {

@@ -54,6 +54,19 @@ describe('reconcile planner', () => {
     expect(present.actions.filter((a) => a.kind === 'deactivate')).toEqual([]);
   });
 
+  it('when a member has two accounts at the provider and only the second is in the directory, then the member is present, not missing', () => {
+    // Identity links append (a personal sign-in first, the directory account later): any listed account counts.
+    const twoAccounts = linked(1, { identities: [{ provider: 'google', subject: 'personal-1' }, { provider: 'google', subject: 'd1' }] });
+    const members = [twoAccounts, linked(2), linked(3), linked(4)];
+    const users = [user(1), user(2), user(3), user(4)];
+    expect(missingLinkedMembers(input(members, users))).toEqual([]);
+    const p = planReconcile(input(members, users, { lookups: { m1: 'deleted' }, history: { missing: { m1: 3 } } }));
+    expect(p.actions.filter((a) => a.kind === 'deactivate')).toEqual([]);
+    expect(p.nextMissing).toEqual({});
+    const suspended = planReconcile(input(members, [user(1, 'suspended'), user(2), user(3), user(4)], { policy: { ...policy, maxDeactivationPercent: 100 } }));
+    expect(suspended.actions.find((a) => a.memberId === 'm1')).toMatchObject({ kind: 'deactivate', evidence: { kind: 'suspended', directoryId: 'd1' } });
+  });
+
   it('when the listing is incomplete, then nobody is deactivated and missing counters stay as they were', () => {
     const p = planReconcile(input([linked(1), linked(2)], [user(1, 'suspended')], { listing: { users: [user(1, 'suspended')], complete: false }, history: { missing: { m2: 1 } } }));
     expect(p.status).toBe('incomplete');

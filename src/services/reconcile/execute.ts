@@ -84,7 +84,7 @@ export class PlanExecutor {
       try {
         if (a.kind === 'link') await this.members.linkIdentity(conn.orgId, a.memberId, { provider: conn.provider, subject: a.directoryId }, actor, writer);
         else if (a.kind === 'deactivate') await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source, guards, ...(a.releasedByApproval ? { releasedByApproval: true } : {}) });
-        else await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer);
+        else await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source });
         outcomes.push({ status: 'applied' });
       } catch (err) {
         // One member's refusal (last owner, managed elsewhere) must not stop the others.

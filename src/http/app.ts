@@ -25,7 +25,7 @@ export interface HttpAppDeps {
   bodyLimit: string;
   trustProxy: boolean;
   publicUrl: string;
-  scim: { rateLimitPerSecond: number; rateLimitBurst: number };
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number };
   /** Failed authentication attempts per client address and minute before they answer 429 (0: off). */
   authFailuresPerMinute: number;
   /** Per-admin-key limit of /api/v1 (0: off); counts in `rateLimitStore` (Redis), else in memory. Absent: off. */
@@ -62,6 +62,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       bodyLimit: deps.bodyLimit,
       rateLimitPerSecond: deps.scim.rateLimitPerSecond,
       rateLimitBurst: deps.scim.rateLimitBurst,
+      bulkMaxOperations: deps.scim.bulkMaxOperations,
       authThrottle,
       outage,
     }),

@@ -67,17 +67,17 @@ export function scimAuth(credentials: CredentialService, guards: ScimAuthGuards)
  */
 export function scimRateLimit(perSecond: number, burst: number, now: () => number = () => Date.now()) {
   const buckets = new Map<string, { tokens: number; at: number }>();
-  return (id: string): void => {
+  return (id: string, n = 1): void => {
     if (perSecond <= 0) return;
     const t = now();
     const b = buckets.get(id) ?? { tokens: burst, at: t };
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
     b.at = t;
     buckets.set(id, b);
-    if (b.tokens < 1) {
-      const wait = Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+    if (b.tokens < n) {
+      const wait = Math.max(1, Math.ceil((n - b.tokens) / perSecond));
       throw new ScimError(429, `rate limit of ${perSecond} requests per second exceeded for this token`, undefined, { 'Retry-After': String(wait) });
     }
-    b.tokens -= 1;
+    b.tokens -= n;
   };
 }

@@ -19,7 +19,7 @@ function declareResources(): void {
  * served by our own routers mounted before this one. The router's constructor turns every feature
  * on (bulk included), so the configuration is set afterwards to advertise only what works.
  */
-export function discoveryRouter(publicBase: string, docsUrl: string): Router {
+export function discoveryRouter(publicBase: string, docsUrl: string, bulk: { maxOperations: number; maxPayloadSize: number }): Router {
   declareResources();
   const router = new SCIMMYRouters({
     type: 'bearer',
@@ -31,7 +31,7 @@ export function discoveryRouter(publicBase: string, docsUrl: string): Router {
   SCIMMY.Config.set({
     documentationUri: docsUrl,
     patch: true,
-    bulk: false,
+    bulk: { supported: true, maxOperations: bulk.maxOperations, maxPayloadSize: bulk.maxPayloadSize },
     filter: { supported: true, maxResults: MAX_RESULTS },
     sort: true,
     etag: true,

@@ -8,6 +8,11 @@ import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
 import { groupsRouter } from './groups.js';
 import { assertBodyDepth } from './normalize.js';
+import { bulkHandler } from './bulk.js';
+import { groupResources } from './group-resources.js';
+import { groupWrites } from './group-writes.js';
+import { userResources } from './user-resources.js';
+import { userWrites } from './user-writes.js';
 import { usersRouter, type ScimDeps } from './users.js';
 
 export interface ScimRouterOptions extends ScimDeps {
@@ -16,6 +21,7 @@ export interface ScimRouterOptions extends ScimDeps {
   bodyLimit: string;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  bulkMaxOperations: number;
   authThrottle: AuthFailureThrottle;
   outage: StoreOutage;
 }
@@ -59,13 +65,28 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   });
   r.use('/Users', usersRouter(opts));
   r.use('/Groups', groupsRouter(opts));
-  r.all(['/Bulk', '/.search', '/Me'], () => {
-    throw new ScimError(501, 'this server does not offer Bulk, /Me or a root /.search; /ServiceProviderConfig lists what it supports');
+  const users = userWrites(opts, userResources(opts.store, opts.baseUrl));
+  const groups = groupWrites(opts, groupResources(opts));
+  r.post('/Bulk', bulkHandler({ users, groups, baseUrl: opts.baseUrl, maxOperations: opts.bulkMaxOperations, takeRate }));
+  r.all('/Bulk', () => {
+    throw new ScimError(405, 'Bulk takes POST (RFC 7644 §3.7)');
   });
-  r.use(discoveryRouter(opts.baseUrl.replace(/\/scim\/v2$/, ''), `${opts.baseUrl.replace(/\/scim\/v2$/, '')}/docs/scim`));
+  r.all(['/.search', '/Me'], () => {
+    throw new ScimError(501, 'this server does not offer /Me or a root /.search; /ServiceProviderConfig lists what it supports');
+  });
+  const bulk = { maxOperations: opts.bulkMaxOperations, maxPayloadSize: byteSize(opts.bodyLimit) };
+  r.use(discoveryRouter(opts.baseUrl.replace(/\/scim\/v2$/, ''), `${opts.baseUrl.replace(/\/scim\/v2$/, '')}/docs/scim`, bulk));
   r.use(() => {
     throw new ScimError(404, 'endpoint not found');
   });
   r.use(scimErrorHandler(opts.logger, opts.outage));
   return r;
+}
+
+/** server.bodyLimit ("1mb", "512kb", "2048") in bytes: what Bulk advertises as maxPayloadSize and the body parser enforces. */
+function byteSize(limit: string): number {
+  const m = /^(\d+)(b|kb|mb)?$/i.exec(limit.trim());
+  if (!m) return 1_048_576;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  return Number(m[1]) * (unit === 'mb' ? 1_048_576 : unit === 'kb' ? 1024 : 1);
 }

@@ -11,7 +11,7 @@ import type { HttpMetrics } from './metrics.js';
 import { AuthFailureThrottle } from './middleware/auth-failures.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
-import { securityHeaders } from './middleware/security-headers.js';
+import { apiHelmet, recordHeaders, securityHeaders } from './middleware/security-headers.js';
 import { StoreOutage } from './middleware/store-outage.js';
 import { scimRouter } from './scim/router.js';
 
@@ -48,7 +48,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const authThrottle = new AuthFailureThrottle(deps.authFailuresPerMinute);
   const guards = { throttle: authThrottle, outage, metrics: deps.metrics };
   // helmet()'s headers, computed once (test/component/scim-http.test.ts holds them equal).
-  app.use(securityHeaders());
+  app.use(securityHeaders(recordHeaders(apiHelmet({ https: deps.publicUrl.startsWith('https:') }))));
   // SCIM parses its own bodies and answers every error in the SCIM error schema. Mounted ahead of
   // the health routes (disjoint paths) so the provisioning hot path does not walk their layers.
   app.use(

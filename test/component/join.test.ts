@@ -154,10 +154,10 @@ describe('join page (real OpenID provider, fake GitHub OAuth)', () => {
     const jar2 = new CookieJar();
     const cb2 = await walk(startHref((await walk(inv.link, jar2)).text), jar2, isCallback);
     const host = cb2.url.host;
-    const sealed = jar2.get(host, 'idsync_join')!;
-    const [body, mac] = sealed.split('.');
-    const payload = JSON.parse(Buffer.from(body!, 'base64url').toString()) as Record<string, unknown>;
-    jar2.set(host, 'idsync_join', `${Buffer.from(JSON.stringify({ ...payload, exp: Date.now() + 3_600_000 })).toString('base64url')}.${mac}`);
+    const sealed = Buffer.from(jar2.get(host, 'idsync_join')!, 'base64url');
+    // The cookie is sealed (AES-GCM): flip one byte of the ciphertext and it no longer opens.
+    sealed[20] = sealed[20]! ^ 0x01;
+    jar2.set(host, 'idsync_join', sealed.toString('base64url'));
     const forgedCookie = await walk(cb2.url.href, jar2);
     expect(forgedCookie.status).toBe(400);
 

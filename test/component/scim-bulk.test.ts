@@ -42,7 +42,7 @@ describe.each(STORES)('SCIM Bulk (RFC 7644 §3.7) on %s', (kind) => {
     expect(patched!.version).toBe('W/"2"');
     const group = (await scim.get(g!.location!.slice(g!.location!.indexOf('/Groups')))).body as { members: { value: string }[] };
     const ids = [u1, u2].map((o) => o!.location!.slice(o!.location!.lastIndexOf('/') + 1));
-    expect(group.members.map((m) => m.value).sort()).toEqual(ids.sort());
+    expect(group.members.map((m) => m.value).sort()).toEqual([...ids].sort());
     expect((await scim.get(`/Users/${ids[0]}`)).body.displayName).toBe('B One');
   });
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import helmet from 'helmet';
+import { apiHelmet } from '../../src/http/middleware/security-headers.js';
 import type { AddressInfo } from 'node:net';
 import { ScimClient, scimFixture, USER } from '../support/scim.js';
 
-/** The headers helmet() itself sets on an express response: the oracle for what SCIM must carry. */
+/** The headers helmet itself sets, configured as the daemon means them: the oracle for what SCIM must carry. */
 async function helmetHeaders(): Promise<[string, string][]> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use(apiHelmet({ https: true }));
   app.get('/', (_req, res) => {
     res.end();
   });
@@ -37,8 +37,12 @@ describe('SCIM over HTTP', () => {
   });
   afterAll(async () => f.dispose());
 
-  it('when any SCIM endpoint answers, then every header helmet() sets is there with its value', async () => {
+  it('when any SCIM endpoint answers, then every header helmet sets is there with its value, and they agree with each other', async () => {
     expect(expected.map(([k]) => k)).toEqual(expect.arrayContaining(['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options']));
+    const headers = new Map(expected);
+    // JSON only: nothing may load or frame it, and X-Frame-Options does not contradict the CSP.
+    expect(headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(headers.get('x-frame-options')).toBe('DENY');
     const answers = [
       await scim.get(`/Users?filter=${encodeURIComponent('userName eq "ada@headers.example"')}`),
       await scim.get('/Users/no-such-user'),

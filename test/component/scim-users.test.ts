@@ -201,7 +201,8 @@ describe.each(STORES)('SCIM Users on %s', (kind) => {
     expect((await scim.post('/Users', '{"userName": ')).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     expect((await scim.post('/Users', { schemas: [USER], name: {} })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
     expect((await scim.post('/Users', { schemas: [USER], userName: 'x@y.z', emails: 'nope' })).status).toBe(400);
-    expect((await scim.post('/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })).status).toBe(501);
+    expect((await scim.post('/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })).status).toBe(200);
+    expect((await scim.get('/Me')).status).toBe(501);
     const metrics = await (await fetch(`${f.daemon.url}/metrics`)).text();
     expect(metrics).toMatch(/idsync_scim_requests_total\{org="unauthenticated",method="GET",resource="Users",status="401"\} 2/);
     expect(metrics).toMatch(new RegExp(`idsync_scim_requests_total\\{org="${orgId}",method="GET",resource="Users",status="404"\\} \\d+`));

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JoinProvider } from './providers.js';
 
 export const STATE_COOKIE = 'idsync_join';
@@ -16,33 +16,36 @@ export interface JoinState {
 }
 
 /**
- * The sign-in state cookie: base64url(JSON) + '.' + base64url(HMAC-SHA256). The HMAC key is an
- * HKDF sub-key of the deployment secret key, so it signs nothing else. Not encrypted: it holds the
- * join token the browser already has in its address bar, and one-time PKCE/state/nonce values.
+ * The sign-in state cookie, encrypted and authenticated (AES-256-GCM): base64url(iv ‖ ciphertext ‖
+ * tag). It holds the join token, the OIDC nonce and the PKCE verifier, none of which a script,
+ * a proxy log or a shoulder should read; the key is an HKDF sub-key of the deployment secret key,
+ * so it seals nothing else. A cookie that was altered, sealed under another key or expired opens
+ * to undefined.
  */
 export class StateCookie {
   private readonly key: Buffer;
 
   constructor(secretKey: Buffer) {
-    this.key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'idsync join state cookie', 32));
+    this.key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'idsync join state cookie (AES-256-GCM)', 32));
   }
 
   seal(s: Omit<JoinState, 'exp'>, nowMs: number): string {
-    const body = Buffer.from(JSON.stringify({ ...s, exp: nowMs + TTL_MS })).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify({ ...s, exp: nowMs + TTL_MS }), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
   }
 
-  /** The state, or undefined when the cookie is missing, tampered with or expired. */
+  /** The state, or undefined when the cookie is missing, tampered with, foreign or expired. */
   open(value: string | undefined, nowMs: number): JoinState | undefined {
     if (!value) return undefined;
-    const dot = value.indexOf('.');
-    if (dot <= 0) return undefined;
-    const body = value.slice(0, dot);
-    const given = Buffer.from(value.slice(dot + 1), 'base64url');
-    const want = Buffer.from(this.mac(body), 'base64url');
-    if (given.length !== want.length || !timingSafeEqual(given, want)) return undefined;
+    const raw = Buffer.from(value, 'base64url');
+    if (raw.length <= IV_BYTES + TAG_BYTES) return undefined;
     try {
-      const s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<JoinState>;
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      const s = JSON.parse(text) as Partial<JoinState>;
       const ok = typeof s.token === 'string' && typeof s.provider === 'string' && typeof s.state === 'string' && typeof s.nonce === 'string' && typeof s.codeVerifier === 'string' && typeof s.exp === 'number';
       if (!ok || s.exp! <= nowMs) return undefined;
       return s as JoinState;
@@ -50,11 +53,10 @@ export class StateCookie {
       return undefined;
     }
   }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
 }
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Constant-time string equality (different lengths are unequal, without an early exit on content). */
 export function sameString(a: string, b: string): boolean {

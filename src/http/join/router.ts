@@ -32,10 +32,17 @@ export function joinRouter(deps: JoinRouterDeps): Router {
   const providers = new JoinProviders(deps.oidc);
   const base = deps.publicUrl.replace(/\/+$/, '');
   const secure = base.startsWith('https:');
+  // Over https the `__Host-` prefix pins the cookie to this host (Secure, Path=/, no Domain);
+  // SameSite=Lax because the provider's redirect back is a cross-site top-level GET.
+  const cookieName = secure ? `__Host-${STATE_COOKIE}` : STATE_COOKIE;
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, path: secure ? '/' : CALLBACK_PATH };
   const redirectUri = (p: JoinProvider) => `${base}${CALLBACK_PATH}/${p}`;
 
-  router.use((_req, res, next) => {
+  // Only the join pages and the callback: the router is mounted at the root, and a bare use()
+  // would put the join CSP on every response after it (the admin API included).
+  router.use(['/join', CALLBACK_PATH], (_req, res, next) => {
     res.setHeader('Content-Security-Policy', JOIN_CSP);
+    res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
@@ -64,13 +71,7 @@ export function joinRouter(deps: JoinRouterDeps): Router {
       if (!providers.isEnabled(provider)) throw new IdsyncError('join.provider_unavailable', `sign-in with ${provider} is not configured`);
       const s = { state: randomState(), nonce: randomNonce(), codeVerifier: randomPKCECodeVerifier() };
       const url = await providers.authorizationUrl(provider, { ...s, redirectUri: redirectUri(provider) });
-      res.cookie(STATE_COOKIE, cookie.seal({ token, provider, ...s }, deps.clock.now().getTime()), {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        path: CALLBACK_PATH,
-        maxAge: 10 * 60_000,
-      });
+      res.cookie(cookieName, cookie.seal({ token, provider, ...s }, deps.clock.now().getTime()), { ...cookieOptions, maxAge: 10 * 60_000 });
       res.redirect(303, url.href);
     } catch (err) {
       problem(res, err, `/join/${encodeURIComponent(token)}`);
@@ -79,9 +80,9 @@ export function joinRouter(deps: JoinRouterDeps): Router {
 
   router.get(`${CALLBACK_PATH}/:provider`, async (req, res) => {
     const provider = String(req.params.provider);
-    const s = cookie.open(readCookie(req.get('cookie'), STATE_COOKIE), deps.clock.now().getTime());
+    const s = cookie.open(readCookie(req.get('cookie'), cookieName), deps.clock.now().getTime());
     // One attempt per cookie: it is cleared whatever happens next.
-    res.clearCookie(STATE_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: CALLBACK_PATH });
+    res.clearCookie(cookieName, cookieOptions);
     const retry = s ? `/join/${encodeURIComponent(s.token)}` : undefined;
     try {
       const givenState = typeof req.query.state === 'string' ? req.query.state : '';

@@ -37,8 +37,23 @@ export function recordHeaders(mw: HeaderMiddleware): StaticHeaders {
   return out;
 }
 
-/** helmet()'s headers, computed once and set on every response. */
-export function securityHeaders(headers: StaticHeaders = recordHeaders(helmet())) {
+/**
+ * helmet's headers as this server means them: everything outside the join pages is JSON (SCIM, the
+ * admin API, health), so the CSP allows nothing and forbids framing, X-Frame-Options says the same
+ * (DENY, not a SAMEORIGIN that contradicts `frame-ancestors 'none'`), and HSTS is sent only where
+ * the public URL is https (on a plain-http deployment it would pin browsers to a scheme that does
+ * not answer). The join pages replace the CSP with their own, so each response carries one.
+ */
+export function apiHelmet(opts: { https: boolean }) {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: opts.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+}
+
+/** The headers of `apiHelmet`, computed once and set on every response. */
+export function securityHeaders(headers: StaticHeaders = recordHeaders(apiHelmet({ https: false }))) {
   const { set, remove } = headers;
   return (_req: Request, res: Response, next: NextFunction): void => {
     for (let i = 0; i < set.length; i++) res.setHeader(set[i]![0], set[i]![1]);

@@ -82,3 +82,28 @@ describe('the backends', () => {
   });
 });
 
+
+describe('the inner layers', () => {
+  const services = filesUnder('services');
+  const domain = filesUnder('domain');
+
+  it('when services import each other, then there is no cycle', () => {
+    expect(findCycle(services)).toBeUndefined();
+  });
+
+  it('when the domain or a service imports, then it imports only inward (domain nothing else; services domain, ports and services)', () => {
+    const outward = (files: string[], allowed: string[]) => files.flatMap((f) => importsOf(f).filter((i) => !allowed.some((a) => i.startsWith(a))).map((i) => `${f} -> ${i}`));
+    expect(outward(domain, ['domain/'])).toEqual([]);
+    expect(outward(services, ['domain/', 'ports/', 'services/'])).toEqual([]);
+  });
+
+  it('when the join pages serve a request, then they call the join service, not its internals', () => {
+    const internals = filesUnder('http/join').flatMap((f) => importsOf(f).filter((i) => i.startsWith('services/') && !i.startsWith('services/join/')).map((i) => `${f} -> ${i}`));
+    expect(internals).toEqual([]);
+  });
+
+  it('when a source file grows, then it stays within 400 lines (a longer one is usually two)', () => {
+    const long = filesUnder('.').map((f) => [f, readFileSync(join(ROOT, f), 'utf8').split('\n').length] as const).filter(([, n]) => n > 400);
+    expect(long).toEqual([]);
+  });
+});

@@ -1,7 +1,9 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { FetchLike } from './send.js';
+
+/** fetch as the webhook sender calls it (global fetch, or one pinned to a vetted address). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
  * A fetch that connects to one address the destination check already vetted, whatever the host

@@ -1,9 +1,9 @@
 import { systemLookup, vetDestination, type LookupAll } from './destination.js';
-import { pinnedFetch } from './pinned-fetch.js';
+import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { WebhookEvent } from './signing.js';
 import { signatureHeader } from './signing.js';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike } from './pinned-fetch.js';
 
 export interface SendResult {
   /** True on a 2xx answer. */

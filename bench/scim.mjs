@@ -85,6 +85,49 @@ for (const [idp, shape] of Object.entries(IDP_ADDS)) {
   results[`groupAdd_${idp}`] = { samples: latencies.length, median: pct(50), p99: pct(99), bytesPerAnswer: Math.round(bytes / latencies.length) };
 }
 
+// A walk of every user by cursor (RFC 9865) at count 1,000, beside the same walk by startIndex:
+// each cursor page should cost what the first one did, wherever the walk is.
+async function walk(kind) {
+  const times = [];
+  let next = kind === 'cursor' ? '' : 1;
+  for (;;) {
+    const q = kind === 'cursor' ? `cursor=${encodeURIComponent(next)}&count=1000` : `startIndex=${next}&count=1000`;
+    const t = process.hrtime.bigint();
+    const res = await fetch(`http://127.0.0.1:${info.idsync}/scim/v2/Users?${q}&attributes=userName`, { headers: auth });
+    const body = await res.json();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (kind === 'cursor') {
+      if (!body.nextCursor) break;
+      next = body.nextCursor;
+    } else {
+      if (body.Resources.length < 1000) break;
+      next += 1000;
+    }
+  }
+  const first = times[0];
+  const worst = Math.max(...times);
+  const lastTen = times.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, times.length);
+  return { pages: times.length, firstMs: first.toFixed(1), worstMs: worst.toFixed(1), lastTenAvgMs: lastTen.toFixed(1), worstOverFirst: (worst / first).toFixed(2), totalMs: times.reduce((a, b) => a + b, 0).toFixed(0) };
+}
+results.walkCursor = await walk('cursor');
+results.walkIndex = await walk('index');
+
+// 1,000 user creates in one Bulk request, beside 1,000 single POSTs one after another.
+const bulkOps = Array.from({ length: 1000 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `b${i}`, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `bulk${process.pid}-${i}@bench.example`, active: true } }));
+let t0 = process.hrtime.bigint();
+const bulkRes = await fetch(`http://127.0.0.1:${info.idsync}/scim/v2/Bulk`, { method: 'POST', headers: auth, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: bulkOps }) });
+const bulkBody = await bulkRes.json();
+const bulkMs = Number(process.hrtime.bigint() - t0) / 1e6;
+if (bulkRes.status !== 200 || bulkBody.Operations.some((o) => o.status !== '201')) throw new Error(`bulk answered ${bulkRes.status}`);
+t0 = process.hrtime.bigint();
+for (let i = 0; i < 1000; i++) {
+  const res = await fetch(`http://127.0.0.1:${info.idsync}/scim/v2/Users`, { method: 'POST', headers: auth, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `single${process.pid}-${i}@bench.example`, active: true }) });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`single create answered ${res.status}`);
+}
+const singlesMs = Number(process.hrtime.bigint() - t0) / 1e6;
+results.bulk = { bulkMs: bulkMs.toFixed(0), singlesMs: singlesMs.toFixed(0), ratio: (bulkMs / singlesMs).toFixed(2) };
+
 child.kill('SIGTERM');
 const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
@@ -98,6 +141,10 @@ const lines = [
   `| \`POST /Users\` (new user) | ${results.createBare.rps} | ${results.createIdsync.rps} | ${ratio(results.createIdsync.rps, results.createBare.rps)} | ${results.createIdsync.p50} | ${results.createIdsync.p99} | — |`,
   '',
   `Group member add as the IdPs send it (\`PATCH /Groups/{id}\`, no query parameters, one member at a time, group at ${info.groupSize.toLocaleString('en')}+ members): Okta's request median ${results.groupAdd_okta.median} ms, p99 ${results.groupAdd_okta.p99} ms, ${results.groupAdd_okta.bytesPerAnswer} bytes per answer over ${results.groupAdd_okta.samples} adds; Entra's request median ${results.groupAdd_entra.median} ms, p99 ${results.groupAdd_entra.p99} ms, ${results.groupAdd_entra.bytesPerAnswer} bytes per answer over ${results.groupAdd_entra.samples} adds (target: median < 2 ms each).`,
+  '',
+  `Cursor walk of every user (\`GET /Users?cursor=…&count=1000\`, RFC 9865): ${results.walkCursor.pages} pages, first ${results.walkCursor.firstMs} ms, worst ${results.walkCursor.worstMs} ms (worst/first ${results.walkCursor.worstOverFirst}, target ≤ 2), last ten pages ${results.walkCursor.lastTenAvgMs} ms on average, ${results.walkCursor.totalMs} ms in all. The same walk by \`startIndex\`: first ${results.walkIndex.firstMs} ms, worst ${results.walkIndex.worstMs} ms (worst/first ${results.walkIndex.worstOverFirst}), last ten ${results.walkIndex.lastTenAvgMs} ms, ${results.walkIndex.totalMs} ms in all.`,
+  '',
+  `Bulk: 1,000 user creates in one \`POST /Bulk\` took ${results.bulk.bulkMs} ms; 1,000 single \`POST /Users\` one after another took ${results.bulk.singlesMs} ms (ratio ${results.bulk.ratio}).`,
   '',
   `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',

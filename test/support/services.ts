@@ -1,3 +1,4 @@
+import { isIdsyncError } from '../../src/domain/errors.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { MailMessage, Mailer } from '../../src/ports/mailer.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
@@ -32,4 +33,15 @@ export function memoryServices(opts: { clock?: Clock; mailer?: Mailer } = {}) {
     { connectors: createBuiltinRegistry(), secretKey: Buffer.alloc(32, 9), mailer, publicUrl: 'https://idsync.test' },
   );
   return { store, services, mailer, close: () => store.close() };
+}
+
+/** What a service call ended in: 'ok' or its error code (anything uncoded is rethrown). */
+export async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    if (isIdsyncError(err)) return err.code;
+    throw err;
+  }
 }

@@ -1,20 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { isIdsyncError } from '../../src/domain/errors.js';
 import type { Actor } from '../../src/domain/model.js';
 import type { VerifiedIdentity } from '../../src/services/join/service.js';
-import { adjustableClock, memoryMailer, memoryServices } from '../support/services.js';
+import { code, adjustableClock, memoryMailer, memoryServices } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1', label: 'Grace Hopper' };
 
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (isIdsyncError(err)) return err.code;
-    throw err;
-  }
-}
 
 const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1);
 const google = (email: string, subject = `sub-${email}`): VerifiedIdentity => ({ provider: 'google', subject, email, emailVerified: true });

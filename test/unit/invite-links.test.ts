@@ -1,19 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { isIdsyncError } from '../../src/domain/errors.js';
 import type { Actor } from '../../src/domain/model.js';
-import { adjustableClock, memoryServices } from '../support/services.js';
+import { code, adjustableClock, memoryServices } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
 
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (isIdsyncError(err)) return err.code;
-    throw err;
-  }
-}
 
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 

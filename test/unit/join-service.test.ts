@@ -3,21 +3,12 @@ import { ERROR_CODES, isIdsyncError, type ErrorCode } from '../../src/domain/err
 import { PROBLEMS } from '../../src/http/join/pages.js';
 import type { Actor } from '../../src/domain/model.js';
 import type { JoinSignIn } from '../../src/services/join/service.js';
-import { memoryServices } from '../support/services.js';
+import { code, memoryServices } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 const signIn = (email: string, subject: string, extra: Partial<JoinSignIn> = {}): JoinSignIn => ({ provider: 'google', subject, email, emailVerified: true, directoryId: subject, ...extra });
 
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (isIdsyncError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('join service (link join)', () => {
   let env: ReturnType<typeof memoryServices>;

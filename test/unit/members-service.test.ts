@@ -2,19 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { isIdsyncError } from '../../src/domain/errors.js';
 import type { Actor } from '../../src/domain/model.js';
 import { verifyChain } from '../../src/ports/audit-chain.js';
-import { memoryServices } from '../support/services.js';
+import { code, memoryServices } from '../support/services.js';
 
 const admin: Actor = { kind: 'admin', id: 'key-1' };
 
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (isIdsyncError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('member service (the one write path)', () => {
   let env: ReturnType<typeof memoryServices>;

@@ -2,7 +2,8 @@ import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
 import { Router } from 'express';
 import { listResponse } from './list.js';
-import { MAX_RESULTS } from './schemas.js';
+import { CURSOR_TIMEOUT_SECONDS } from './cursor.js';
+import { DEFAULT_COUNT, MAX_RESULTS } from './schemas.js';
 
 let declared = false;
 
@@ -42,6 +43,12 @@ export function discoveryRouter(publicBase: string, docsUrl: string, bulk: { max
   // it returns; the list response is ours, so itemsPerPage is the number of resources sent.
   discovery.get('/Schemas', async (_req, res) => sendList(res, await new SCIMMY.Resources.Schema().read()));
   discovery.get('/ResourceTypes', async (_req, res) => sendList(res, await new SCIMMY.Resources.ResourceType().read()));
+  // RFC 9865 §4: the pagination block scimmy does not know about.
+  discovery.get('/ServiceProviderConfig', async (_req, res) => {
+    const config = JSON.parse(JSON.stringify(await new SCIMMY.Resources.ServiceProviderConfig().read())) as Record<string, unknown>;
+    const pagination = { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: DEFAULT_COUNT, maxPageSize: MAX_RESULTS, cursorTimeout: CURSOR_TIMEOUT_SECONDS };
+    res.status(200).send(JSON.stringify({ ...config, pagination }));
+  });
   discovery.use(router as unknown as Router);
   return discovery;
 }

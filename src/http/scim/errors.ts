@@ -16,7 +16,11 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 (cursor paging)
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 /** A SCIM protocol error (RFC 7644 §3.12): status, optional scimType, human detail. */
 export class ScimError extends Error {

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Team } from '../../domain/model.js';
 import { groupResources } from './group-resources.js';
+import { groupCursorPage } from './group-cursor.js';
 import { groupWrites } from './group-writes.js';
 import { sendJson, sendOutcome, sendResource } from './http-util.js';
 import { collect } from '../../ports/paging.js';
@@ -26,6 +27,10 @@ export function groupsRouter(deps: ScimDeps): Router {
       pool = t ? [t] : [];
     } else {
       pool = await collect((page) => store.listTeams(orgId, page));
+    }
+    if (q.cursor !== undefined) {
+      sendJson(res, 200, await groupCursorPage(pool, (t) => render(t, withMembers), q, Math.floor(Date.now() / 1000)));
+      return;
     }
     if (!f && !q.sortBy) {
       const slice = pool.slice(q.startIndex - 1, q.startIndex - 1 + q.count);

@@ -12,6 +12,10 @@ export interface ListQuery {
   sortBy?: AttrPath;
   descending: boolean;
   projection: Projection;
+  /** RFC 9865: present (possibly empty, for the first page) when the client pages by cursor. */
+  cursor?: string;
+  /** The filter as the client wrote it (a cursor belongs to one filter). */
+  filterText?: string;
 }
 
 function intParam(q: Record<string, unknown>, name: string): number | undefined {
@@ -39,8 +43,20 @@ export function parseListQuery(q: Record<string, unknown>): ListQuery {
       throw new ScimError(400, `invalid sortBy attribute '${sortBy}'`, 'invalidValue');
     }
   }
+  const cursor = q.cursor;
+  if (cursor !== undefined) {
+    if (typeof cursor !== 'string') throw new ScimError(400, 'cursor must be a string', 'invalidCursor');
+    if (q.startIndex !== undefined && q.startIndex !== '') throw new ScimError(400, 'startIndex and cursor cannot be combined: page either by index or by cursor', 'invalidValue');
+    if (q.sortBy !== undefined) throw new ScimError(400, 'sortBy cannot be combined with cursor paging: cursor pages follow creation order', 'invalidValue');
+    const raw = q.count;
+    if (raw !== undefined && raw !== '') {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_RESULTS) throw new ScimError(400, `count must be between 1 and ${MAX_RESULTS} (maxPageSize) with cursor paging`, 'invalidCount');
+    }
+  }
   return {
-    ...(filterText ? { filter: parseFilter(filterText) } : {}),
+    ...(cursor !== undefined ? { cursor: cursor as string } : {}),
+    ...(filterText ? { filter: parseFilter(filterText), filterText } : {}),
     // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1, a negative count as 0; we cap count at maxResults.
     // One past any real list is as good as 2^63: both answer an empty page, and stores take only safe integers.
     startIndex: Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, intParam(q, 'startIndex') ?? 1)),

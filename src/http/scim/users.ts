@@ -9,6 +9,7 @@ import { etagOf } from './schemas.js';
 import { allTeamMembers, groupFilter, teamMembersPage, teamOf } from './user-by-group.js';
 import { indexedCandidates } from './user-lookup.js';
 import { userResources } from './user-resources.js';
+import { userCursorPage } from './user-cursor.js';
 import { userWrites } from './user-writes.js';
 import { sendJson, sendOutcome, sendResource } from './http-util.js';
 
@@ -29,6 +30,10 @@ export function usersRouter(deps: ScimDeps): Router {
 
   async function list(req: Request, res: Response, q: ListQuery): Promise<void> {
     const { orgId } = res.locals.scim;
+    if (q.cursor !== undefined) {
+      sendJson(res, 200, await userCursorPage(store, render, orgId, q, Math.floor(Date.now() / 1000)));
+      return;
+    }
     const withGroups = wants(q.projection, 'groups') || mentions(q.filter, 'groups');
     if (!q.filter && !q.sortBy) {
       // Straight from the store's stable creation order: exact totals, no scan.

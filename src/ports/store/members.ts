@@ -17,6 +17,14 @@ export interface MemberStore {
   /** Stable order: creation order within the org. */
   listMembers(orgId: string, query?: MemberQuery): Promise<Page<Member>>;
   /**
+   * Keyset paging in the same creation order: the members after the position `after` (absent: from
+   * the start), at most `limit` (offset is ignored), with `total` as listMembers counts it and
+   * `positions` the position of each one returned (resume after any of them). A position is opaque to callers
+   * and stays valid while members are created and removed, so a walk neither skips nor repeats a
+   * member, and a page costs the same at position 90,000 as at the start.
+   */
+  listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }>;
+  /**
    * Compare-and-swap update (see Updater).
    * Throws `member.last_owner` if the write would turn the org's last active owner into anything
    * else, checked atomically with the write.

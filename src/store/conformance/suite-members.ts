@@ -156,5 +156,44 @@ export function memberConformance(h: StoreHarness): void {
       expect(seen).toEqual(want);
       expect(await h.store.listMembers(org.id, { roles: ['member'], limit: 0 })).toEqual({ items: [], total: 6 });
     });
+
+    it('when members are walked by keyset while others are created and removed, then none is skipped or repeated and each page starts where the last ended', async () => {
+      const org = await h.newOrg();
+      const first: Member[] = [];
+      for (let i = 0; i < 25; i++) {
+        const m = aMember(org.id, { role: i % 5 === 0 ? 'admin' : 'member' });
+        await h.store.createMember(m, draft(org.id, 'member.created', m.id));
+        first.push(m);
+      }
+      const live = { statuses: ['active', 'inactive'] as Member['status'][] };
+      const seen: string[] = [];
+      let after: string | undefined;
+      const added: Member[] = [];
+      for (let page = 0; page < 10; page++) {
+        const p = await h.store.listMembersAfter(org.id, { ...live, ...(after ? { after } : {}), limit: 10 });
+        seen.push(...p.items.map((m) => m.id));
+        if (page === 0) {
+          // While the walk is under way: one member not reached yet is removed, one new one is created.
+          await h.store.updateMember(org.id, first[15]!.id, (m) => bump(m, { status: 'removed' }));
+          const n = aMember(org.id);
+          await h.store.createMember(n, draft(org.id, 'member.created', n.id));
+          added.push(n);
+          expect(p.total).toBe(25);
+        }
+        expect(p.positions).toHaveLength(p.items.length);
+        if (p.positions.length === 0) break;
+        after = p.positions.at(-1);
+      }
+      const expected = [...first.filter((_, i) => i !== 15), ...added].map((m) => m.id);
+      expect(seen).toEqual(expected);
+      const admins = await h.store.listMembersAfter(org.id, { ...live, roles: ['admin'], limit: 2 });
+      expect(admins.items.map((m) => m.id)).toEqual([first[0]!.id, first[5]!.id]);
+      expect(admins.total).toBe(4);
+      const rest = await h.store.listMembersAfter(org.id, { ...live, roles: ['admin'], after: admins.positions.at(-1)!, limit: 10 });
+      expect(rest.items.map((m) => m.id)).toEqual([first[10]!.id, first[20]!.id]);
+      const end = await h.store.listMembersAfter(org.id, { ...live, after: String(Number.MAX_SAFE_INTEGER), limit: 10 });
+      expect(end.items).toEqual([]);
+      expect(end.positions).toEqual([]);
+    });
   });
 }

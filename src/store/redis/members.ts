@@ -5,7 +5,7 @@ import type { AuditDraft, Member } from '../../domain/model.js';
 import type { MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import type { OrgKeys } from './keys.js';
-import { listMemberPage, readRecords } from './reads.js';
+import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
 
 /** Members and their lookup indexes (userName hash; externalId, email and identity sets), all under the org's tag. */
@@ -81,6 +81,10 @@ export class RedisMembers implements MemberStore {
 
   async listMembers(orgId: string, query?: MemberQuery): Promise<Page<Member>> {
     return listMemberPage(this.ctx, orgId, query);
+  }
+
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+    return listMembersAfterPosition(this.ctx, orgId, query);
   }
 
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {

@@ -88,3 +88,39 @@ export async function readChain<T extends AuditEvent | OutboxRecord>(
   const raw = await ctx.call((c) => c.hmget(k[which], ...seqs));
   return raw.map((r) => parseJson<T>(r)).filter((r): r is T => r !== undefined);
 }
+
+/**
+ * Keyset paging of members: each selected (status, role) set is read from just after the position
+ * (the creation ordinal, ZRANGEBYSCORE with an exclusive bound) for `limit` entries, and the merge
+ * keeps the first `limit`; the cost does not grow with the position. Totals come from the same
+ * snapshot.
+ */
+export async function listMembersAfterPosition(ctx: RedisContext, orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+  const k = ctx.keys.forOrg(orgId);
+  const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+  const statuses = query.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
+  const roles = query.roles?.length ? [...new Set(query.roles)] : [...ROLES];
+  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r));
+  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.map((r) => k.membersBy(s, r)));
+  const after = Number(query.after);
+  const from = Number.isSafeInteger(after) && after > 0 ? `(${after}` : '-inf';
+  const rows = await ctx.snapshot((m) => {
+    for (const set of sets) {
+      m.zcard(set);
+      m.zrangebyscore(set, from, '+inf', 'WITHSCORES', 'LIMIT', 0, Math.max(limit, 1));
+    }
+    return m;
+  });
+  let total = 0;
+  const scored: { id: string; ord: number }[] = [];
+  for (let i = 0; i < rows.length; i += 2) {
+    total += rows[i] as number;
+    const flat = rows[i + 1] as string[];
+    for (let j = 0; j < flat.length; j += 2) scored.push({ id: flat[j]!, ord: Number(flat[j + 1]) });
+  }
+  const page = limit === 0 ? [] : scored.sort((a, b) => a.ord - b.ord).slice(0, limit);
+  // A member that vanished between the index and its read is left out, with its position.
+  const raw = page.length ? await ctx.call((c) => c.mget(page.map((s) => k.member(s.id)))) : [];
+  const found = page.map((s, i) => ({ ord: s.ord, m: parseJson<Member>(raw[i] ?? null) })).filter((x): x is { ord: number; m: Member } => x.m !== undefined);
+  return { items: found.map((x) => x.m), total, positions: found.map((x) => String(x.ord)) };
+}

@@ -97,6 +97,27 @@ export class SqliteMembers implements MemberStore {
     });
   }
 
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+    return this.ctx.run(() => {
+      const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+      const where = ['org_id = ?'];
+      const args: unknown[] = [orgId];
+      if (query.statuses?.length) {
+        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
+        args.push(...query.statuses);
+      }
+      if (query.roles?.length) {
+        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
+        args.push(...query.roles);
+      }
+      const clause = where.join(' AND ');
+      const after = positionOf(query.after);
+      const rows = this.ctx.stmt(`SELECT seq, data FROM members WHERE ${clause} AND seq > ? ORDER BY seq LIMIT ?`).all(...args, after, limit) as (DataRow & { seq: number })[];
+      const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
+      return { items: rows.map((r) => parse<Member>(r)!), total: n, positions: rows.map((r) => String(r.seq)) };
+    });
+  }
+
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
     return this.ctx.write(() => {
       const current = memberTx(this.ctx, orgId, id);
@@ -145,4 +166,10 @@ function uniqueViolation(err: unknown, member: Member): unknown {
     return new IdsyncError('member.user_name_taken', `userName ${member.userName} is already taken in this organization`, { userName: member.userName });
   }
   return err;
+}
+
+/** A keyset position as this backend writes it (the members table's seq); anything else starts at the beginning. */
+function positionOf(after: string | undefined): number {
+  const n = after === undefined ? 0 : Number(after);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

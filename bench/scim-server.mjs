@@ -1,11 +1,15 @@
-// Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite, seeded with
+// Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite (or, with
+// BENCH_STORE=redis, on a private redis-server with AOF as the chart runs it), seeded with
 // one org of N users and a group of M members, plus a bare express handler serving a static body
 // of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
 // until killed. BENCH_SEED_CACHE=DIR keeps a copy of the seeded database there (page for page, with
 // its fixtures) and reuses it on later runs of the same size: for iterating, not for recorded runs.
 import Database from 'better-sqlite3';
 import express from 'express';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../dist/app/daemon.js';
@@ -15,7 +19,10 @@ import { createLogger } from '../dist/logging/winston-logger.js';
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const GROUP = Number(process.env.BENCH_GROUP ?? 50_000);
 const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-'));
-const cacheDir = process.env.BENCH_SEED_CACHE;
+const STORE = process.env.BENCH_STORE === 'redis' ? 'redis' : 'sqlite';
+const redis = STORE === 'redis' ? await startRedis() : undefined;
+// A seed cache is a copy of the SQLite file: Redis runs always seed afresh.
+const cacheDir = STORE === 'sqlite' ? process.env.BENCH_SEED_CACHE : undefined;
 const cached = cacheDir ? join(cacheDir, `u${USERS}-g${GROUP}`) : undefined;
 const reuse = cached !== undefined && existsSync(join(cached, 'fixtures.json'));
 if (reuse) {
@@ -30,6 +37,7 @@ const config = loadConfig({
     IDSYNC_SCIM_RATE_LIMIT: '0',
     IDSYNC_LOG_LEVEL: 'error',
     IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
+    ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
     // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
   },
@@ -88,6 +96,7 @@ process.stdout.write(
     groupId,
     outsiders,
     seedCached: reuse,
+    store: STORE,
     users: USERS,
     groupSize: GROUP,
     seedUsersMs,
@@ -98,5 +107,31 @@ process.stdout.write(
 process.on('SIGTERM', async () => {
   bareServer.close();
   await daemon.stop();
+  redis?.proc.kill('SIGTERM');
   process.exit(0);
 });
+
+/** A private redis-server on a free port, appendonly as the chart runs it; ready when it answers. */
+async function startRedis() {
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const data = mkdtempSync(join(tmpdir(), 'idsync-bench-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', data], { stdio: 'ignore' });
+  process.once('exit', () => proc.kill('SIGKILL'));
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const c = createConnection(port, '127.0.0.1', () => {
+        c.end();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return { proc, url: `redis://127.0.0.1:${port}` };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}

@@ -35,6 +35,8 @@ describe('SCIM log redaction and IdP detection', () => {
     expect(redactPath('/Users?filter=userName%20eq%20%22a%22&access_token=abc.def&count=5')).toBe('/Users?filter=userName%20eq%20%22a%22&access_token=[redacted]&count=5');
     expect(redactPath('/Users?Token=x&client_secret=y')).toBe('/Users?Token=[redacted]&client_secret=[redacted]');
     expect(redactPath('/Users/abc')).toBe('/Users/abc');
+    expect(redactPath('/Users?count=1&access%5Ftoken=abc')).toBe('/Users?count=1&access%5Ftoken=[redacted]');
+    expect(redactPath('/Users?filter=userName%20eq%20%22key%3Dx%22')).toBe('/Users?filter=userName%20eq%20%22key%3Dx%22');
   });
 
   it('when a body holds passwords at any depth, in any schema URN, or as a PATCH value, then they are dropped and nothing else is', () => {

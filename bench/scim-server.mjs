@@ -2,7 +2,9 @@
 // BENCH_STORE=redis, on a private redis-server with AOF as the chart runs it), seeded with
 // one org of N users and a group of M members, plus a bare express handler serving a static body
 // of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
-// until killed. BENCH_SEED_CACHE=DIR keeps a copy of the seeded database there (page for page, with
+// until killed. A second daemon on the same database runs with the SCIM request log off
+// (scim.requestLogDays 0), so bench/scim.mjs can compare lookups with the log on and off in one run.
+// BENCH_SEED_CACHE=DIR keeps a copy of the seeded database there (page for page, with
 // its fixtures) and reuses it on later runs of the same size: for iterating, not for recorded runs.
 import Database from 'better-sqlite3';
 import express from 'express';
@@ -29,8 +31,7 @@ if (reuse) {
   copyFileSync(join(cached, 'idsync.db'), join(dir, 'idsync.db'));
   copyFileSync(join(cached, 'secret.key'), join(dir, 'secret.key'));
 }
-const config = loadConfig({
-  env: {
+const env = {
     IDSYNC_DATA_DIR: dir,
     IDSYNC_PORT: '0',
     IDSYNC_HOST: '127.0.0.1',
@@ -40,9 +41,8 @@ const config = loadConfig({
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
     // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
-  },
-  cwd: dir,
-});
+};
+const config = loadConfig({ env, cwd: dir });
 const daemon = await startDaemon(config, { logger: createLogger({ level: 'error', format: 'json' }) });
 async function seed() {
   const s = daemon.services;
@@ -75,6 +75,10 @@ if (cached && !reuse) {
   copyFileSync(join(dir, 'secret.key'), join(cached, 'secret.key'));
   writeFileSync(join(cached, 'fixtures.json'), JSON.stringify(fixtures));
 }
+// Same file, same secret key, log off; only the scheduler of the first daemon runs.
+const noLog = await startDaemon(loadConfig({ env: { ...env, IDSYNC_SCIM_REQUEST_LOG_DAYS: '0', IDSYNC_RECONCILE_SCHEDULER: 'false' }, cwd: dir }), {
+  logger: createLogger({ level: 'error', format: 'json' }),
+});
 const { token, groupId, outsiders, seedUsersMs, seedGroupMs } = fixtures;
 
 // The baseline: an express handler returning a static body as large as a real lookup answer.
@@ -91,6 +95,7 @@ await new Promise((r) => bareServer.once('listening', r));
 process.stdout.write(
   `${JSON.stringify({
     idsync: daemon.port,
+    idsyncNoLog: noLog.port,
     bare: bareServer.address().port,
     token,
     groupId,
@@ -106,6 +111,7 @@ process.stdout.write(
 );
 process.on('SIGTERM', async () => {
   bareServer.close();
+  await noLog.stop();
   await daemon.stop();
   redis?.proc.kill('SIGTERM');
   process.exit(0);

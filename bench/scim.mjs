@@ -53,6 +53,23 @@ if (WARMUP > 0) for (const port of [info.bare, info.idsync]) await new Promise((
 const results = {};
 results.lookupBare = summary(await run(info.bare, lookup));
 results.lookupIdsync = summary(await run(info.idsync, lookup));
+// The SCIM request log's cost on lookups: the same daemon build with the log off and on (two
+// daemons on one database), in alternating rounds so that load from other processes on a shared
+// machine falls on both sides alike. Reported as medians over the rounds and as CPU per request.
+const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 4);
+const logRounds = { off: [], on: [] };
+for (let i = 0; i < LOG_ROUNDS; i++) {
+  const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+  for (const side of order) logRounds[side].push(summary(await run(side === 'on' ? info.idsync : info.idsyncNoLog, lookup)));
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+for (const side of ['off', 'on']) {
+  const rs = logRounds[side];
+  results[`lookupLog_${side}`] = { rounds: rs.map((r) => r.rps), rps: Math.round(median(rs.map((r) => r.rps))), p99: median(rs.map((r) => r.p99)), cpuUsPerRequest: rs.every((r) => r.cpuUsPerRequest !== undefined) ? Math.round(median(rs.map((r) => r.cpuUsPerRequest))) : undefined, non2xx: rs.reduce((a, r) => a + r.non2xx, 0) };
+}
 results.createBare = summary(await run(info.bare, create));
 results.createIdsync = summary(await run(info.idsync, create));
 
@@ -149,6 +166,8 @@ const lines = [
   `Cursor walk of every user (\`GET /Users?cursor=…&count=1000\`, RFC 9865): ${results.walkCursor.pages} pages; median of pages 2–11 ${results.walkCursor.earlyMedianMs} ms, of the last ten ${results.walkCursor.lateMedianMs} ms (late/early ${results.walkCursor.lateOverEarly}), worst after the first ${results.walkCursor.worstMs} ms (worst/early ${results.walkCursor.worstOverEarly}, target ≤ 2), ${results.walkCursor.totalMs} ms in all. The same walk by \`startIndex\`: early ${results.walkIndex.earlyMedianMs} ms, last ten ${results.walkIndex.lateMedianMs} ms (late/early ${results.walkIndex.lateOverEarly}), worst/early ${results.walkIndex.worstOverEarly}, ${results.walkIndex.totalMs} ms in all.`,
   '',
   `Bulk: 1,000 user creates in one \`POST /Bulk\` took ${results.bulk.bulkMs} ms; 1,000 single \`POST /Users\` one after another took ${results.bulk.singlesMs} ms (ratio ${results.bulk.ratio}).`,
+  '',
+  `SCIM request log on lookups (two daemons on the same database, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each, medians): off ${results.lookupLog_off.rps} req/s (p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request): throughput cost ${((1 - results.lookupLog_on.rps / results.lookupLog_off.rps) * 100).toFixed(1)}%, CPU cost ${results.lookupLog_on.cpuUsPerRequest && results.lookupLog_off.cpuUsPerRequest ? `${((results.lookupLog_on.cpuUsPerRequest / results.lookupLog_off.cpuUsPerRequest - 1) * 100).toFixed(1)}%` : '–'} (target < 5%). Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s. The idsync lookup row above runs with the log on.`,
   '',
   `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import { createServices, type Services } from '../services/index.js';
 import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
+import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { openBackend } from './open-store.js';
 
@@ -29,6 +30,8 @@ export interface Daemon {
   stop(): Promise<void>;
   /** Present unless reconcile.scheduler is off. */
   scheduler?: ReconcileScheduler;
+  /** Buffers SCIM request log entries; present unless scim.requestLogDays is 0. */
+  scimLog?: ScimLogRecorder;
 }
 
 export interface DaemonOptions {
@@ -59,7 +62,16 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     mailer: mail.mailer,
     publicUrl: config.server.publicUrl,
     webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
   });
+  const scimLog = services.scimLog.enabled
+    ? new ScimLogRecorder({
+        store,
+        logger: logger.child({ component: 'scim-log' }),
+        onFlushFailed: (n) => metrics.scimLogFlushFailures.inc(n),
+        onDropped: (n) => metrics.scimLogDropped.inc(n),
+      })
+    : undefined;
   const app = createHttpApp({
     store,
     services,
@@ -71,6 +83,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     scim: config.scim,
     authFailuresPerMinute: config.server.authFailuresPerMinute,
     storeLabel: backend.label,
+    ...(scimLog ? { scimLog: { recorder: scimLog, now: () => clock.now() } } : {}),
     api: {
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       ...(config.api.rateLimitPerMinute > 0 && backend.rateLimitStore ? { rateLimitStore: backend.rateLimitStore() } : {}),
@@ -116,6 +129,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   await scheduler?.start();
   const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
   expiry.start();
+  const pruneScimLog = new PeriodicJob('prune-scim-log', 600_000, () => services.scimLog.prune(), { store, logger, holder });
+  if (scimLog) pruneScimLog.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -124,11 +139,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await scheduler?.stop();
       await expiry.stop();
       await webhooks.stop();
+      await pruneScimLog.stop();
       await running.close(config.server.shutdownTimeoutMs);
+      // After the last request is answered, so its entry is among those flushed.
+      await scimLog?.stop();
       await mail.close();
       await store.close();
       logger.info('stopped');
     })());
 
-  return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}) };
+  return { port: running.port, url: `http://127.0.0.1:${running.port}`, store, services, stop, ...(scheduler ? { scheduler } : {}), ...(scimLog ? { scimLog } : {}) };
 }

@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerOrgs } from './commands/orgs.js';
+import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
 
@@ -36,6 +37,7 @@ function buildProgram(io: CliIo): Command {
   registerTeams(program, io);
   registerDoctor(program, io);
   registerInvites(program, io);
+  registerScimLog(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

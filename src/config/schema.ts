@@ -70,6 +70,8 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
   { path: 'scim.bulkMaxOperations', env: 'IDSYNC_SCIM_BULK_MAX_OPERATIONS', doc: 'Operations one SCIM Bulk request may carry (maxOperations in /ServiceProviderConfig); more answers 413. Each operation counts against the token rate limit.', default: 1000, schema: positiveInt },
+  { path: 'scim.requestLogDays', env: 'IDSYNC_SCIM_REQUEST_LOG_DAYS', doc: "Days each org's SCIM request log (method, path, status, latency, IdP, redacted body, SCIM error) is kept; pruned every 10 minutes by one replica. 0 turns the log off.", default: 30, schema: z.coerce.number().int().min(0).max(3650) },
+  { path: 'scim.requestLogMaxPerOrg', env: 'IDSYNC_SCIM_REQUEST_LOG_MAX_PER_ORG', doc: 'Most SCIM request log entries kept per org; past it the oldest are dropped at the next prune.', default: 100000, schema: positiveInt },
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
   { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
   { path: 'webhooks.retryBaseMs', env: 'IDSYNC_WEBHOOK_RETRY_BASE_MS', doc: 'First webhook retry delay; each further retry doubles it, up to one hour, with jitter.', default: 10000, schema: positiveInt },
@@ -134,7 +136,7 @@ export interface Config {
   };
   secretKey: string;
   api: { rateLimitPerMinute: number };
-  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number };
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; requestLogDays: number; requestLogMaxPerOrg: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number; allowPrivateNetworks: boolean };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };

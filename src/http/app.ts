@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { apiHelmet, recordHeaders, securityHeaders } from './middleware/security-headers.js';
 import { StoreOutage } from './middleware/store-outage.js';
+import type { ScimRequestLog } from './scim/request-log.js';
 import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
@@ -30,6 +31,8 @@ export interface HttpAppDeps {
   authFailuresPerMinute: number;
   /** Per-admin-key limit of /api/v1 (0: off); counts in `rateLimitStore` (Redis), else in memory. Absent: off. */
   api?: { rateLimitPerMinute: number; rateLimitStore?: RateLimitStore };
+  /** Where SCIM requests are logged; absent: they are not. */
+  scimLog?: ScimRequestLog;
   /** The join pages and sign-in callback; absent: not mounted. */
   join?: Pick<JoinRouterDeps, 'secretKey' | 'oidc' | 'clock'>;
 }
@@ -65,6 +68,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       bulkMaxOperations: deps.scim.bulkMaxOperations,
       authThrottle,
       outage,
+      ...(deps.scimLog ? { requestLog: deps.scimLog } : {}),
     }),
   );
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));

@@ -7,6 +7,8 @@ export interface HttpMetrics {
   webhookDeliveries: Counter<'status'>;
   storeUnavailable: Counter<'surface'>;
   authThrottled: Counter<'surface'>;
+  scimLogFlushFailures: Counter;
+  scimLogDropped: Counter;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -44,5 +46,15 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['surface'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled };
+  const scimLogFlushFailures = new Counter({
+    name: 'idsync_scim_log_flush_failures_total',
+    help: 'SCIM request log entries whose batch the store refused (held and retried; SCIM requests are unaffected).',
+    registers: [registry],
+  });
+  const scimLogDropped = new Counter({
+    name: 'idsync_scim_log_dropped_total',
+    help: 'SCIM request log entries dropped because the store refused them for longer than the in-memory buffer holds.',
+    registers: [registry],
+  });
+  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped };
 }

@@ -5,6 +5,7 @@ import type { InvitationStore } from './store/invitations.js';
 import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
 import type { OrgStore } from './store/orgs.js';
+import type { ScimLogStore } from './store/scim-log.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -15,6 +16,7 @@ export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
 export type { MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
+export type { ScimLogStore } from './store/scim-log.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
@@ -40,7 +42,8 @@ export interface Store
     WebhookStore,
     CredentialStore,
     LeaseStore,
-    AuditStore {
+    AuditStore,
+    ScimLogStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
+import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
@@ -32,6 +33,7 @@ export interface Services {
   invitations: InvitationService;
   links: LinkService;
   join: JoinService;
+  scimLog: ScimLogService;
 }
 
 export interface ServiceExtras {
@@ -46,6 +48,8 @@ export interface ServiceExtras {
   onRunFinished?: ConstructorParameters<typeof ReconcileService>[5];
   /** Webhook destination policy (config webhooks.allowPrivateNetworks); default: internal addresses refused. */
   webhooks?: WebhookHttpOptions;
+  /** SCIM request log retention (config scim.requestLog*); default 30 days, 100,000 entries per org. */
+  scimLog?: ScimLogRetention;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -71,6 +75,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
+    scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
   };
 }
 

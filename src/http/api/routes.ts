@@ -12,6 +12,7 @@ import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
 import { runRoutes } from './runs.js';
+import { scimLogRoutes } from './scim-log.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -33,6 +34,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   linkRoutes(api, services);
   connectionRoutes(api, services);
   runRoutes(api, services);
+  scimLogRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

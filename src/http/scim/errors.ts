@@ -80,6 +80,7 @@ export function toScimError(err: unknown): ScimError {
 }
 
 export function sendScimError(res: Response, e: ScimError): void {
+  res.locals.scimError = { status: String(e.status), ...(e.scimType ? { scimType: e.scimType } : {}), detail: e.detail };
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   res.status(e.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(e)));
 }

@@ -4,6 +4,7 @@ import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
 import type { StoreOutage } from '../middleware/store-outage.js';
 import type { HttpMetrics } from '../metrics.js';
 import { scimAuth, scimRateLimit } from './context.js';
+import { scimLogEntry, type ScimRequestLog } from './request-log.js';
 import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
 import { groupsRouter } from './groups.js';
@@ -24,6 +25,8 @@ export interface ScimRouterOptions extends ScimDeps {
   bulkMaxOperations: number;
   authThrottle: AuthFailureThrottle;
   outage: StoreOutage;
+  /** Absent: SCIM requests are not logged (scim.requestLogDays 0). */
+  requestLog?: ScimRequestLog;
 }
 
 const KNOWN = new Set(['Users', 'Groups', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me']);
@@ -37,10 +40,23 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   const json = express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] });
   const authenticate = scimAuth(opts.services.credentials, { throttle: opts.authThrottle, outage: opts.outage, metrics: opts.metrics });
   const takeRate = scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst);
+  const log = opts.requestLog;
+  // The counter and the request log share one finish listener. Logging costs the request a clock
+  // read and a captured URL; the entry is built after the answer is sent and only buffered there.
   const count = (req: Request, res: Response) => {
+    const arrived = log ? { at: log.now(), startedMs: performance.now(), url: req.url } : undefined;
     res.on('finish', () => {
       const resource = /^\/([A-Za-z]+)/.exec(req.path)?.[1] ?? 'root';
       opts.metrics.scimRequests.inc({ org: res.locals.scim?.orgId ?? 'unauthenticated', method: req.method, resource: KNOWN.has(resource) ? resource : 'other', status: String(res.statusCode) });
+      if (arrived) {
+        try {
+          const entry = scimLogEntry(req, res, arrived);
+          if (entry) log!.recorder.record(entry);
+        } catch (err) {
+          // A listener that threw would take the process down; a log entry is never worth that.
+          opts.logger.warn('SCIM request log entry could not be built', { error: (err as Error).message });
+        }
+      }
     });
   };
   // One layer for what every SCIM request goes through, in this order: content type, body, request

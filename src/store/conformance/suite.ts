@@ -5,6 +5,7 @@ import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberConformance } from './suite-members.js';
 import { orgConformance } from './suite-orgs.js';
+import { scimLogConformance } from './suite-scim-log.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -23,5 +24,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     auditConformance(h);
     credentialConformance(h);
     leaseConformance(h);
+    scimLogConformance(h);
   });
 }

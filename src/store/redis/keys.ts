@@ -11,8 +11,8 @@ import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../..
  * - Global indexes have tags of their own: `{orgs}` (creation-ordered org list), `{scim}` (token hash
  *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
  *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
- *   `{runs}` (run id to org), `{webhooks}` (due deliveries of every org) and `{outbox}` (scopes with
- *   an outbox). Writes that span an org and one of these are made safe without cross-slot atomicity:
+ *   `{runs}` (run id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
+ *   an outbox) and `{scim-log}` (orgs with a SCIM request log). Writes that span an org and one of these are made safe without cross-slot atomicity:
  *   the global entry is written idempotently before (and where needed after) the org's script, and
  *   every read through it checks the org's record; see credentials.ts.
  * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
@@ -100,6 +100,9 @@ export interface OrgKeys {
   readonly deliveriesByStatus: (status: DeliveryStatus) => string;
   readonly deliveriesOf: (endpointId: string) => string;
   readonly deliveriesOfByStatus: (endpointId: string, status: DeliveryStatus) => string;
+
+  /** STREAM of the org's SCIM request log entries (field `e`: entry JSON), oldest first; stream ids are the cursors. */
+  readonly scimLog: string;
 }
 
 export interface RedisKeys {
@@ -119,6 +122,8 @@ export interface RedisKeys {
   readonly webhooks: { readonly tag: string; readonly due: string };
   /** SET of the scopes (orgs, the provider scope) that have written to their outbox. */
   readonly outbox: { readonly tag: string; readonly scopes: string };
+  /** SET of the orgs that have a SCIM request log stream (what retention walks). */
+  readonly scimLog: { readonly tag: string; readonly orgs: string };
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
   readonly lease: (name: string) => string;
 }
@@ -179,6 +184,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         deliveriesByStatus: (status) => k(tag, `deliveries-by-status:${status}`),
         deliveriesOf: (endpointId) => k(tag, `deliveries-of:${endpointId}`),
         deliveriesOfByStatus: (endpointId, status) => k(tag, `deliveries-of-by-status:${status}/${endpointId}`),
+        scimLog: k(tag, 'scim-log'),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
@@ -189,6 +195,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     runs: { tag: '{runs}', byId: k('{runs}', 'by-id') },
     webhooks: { tag: '{webhooks}', due: k('{webhooks}', 'due') },
     outbox: { tag: '{outbox}', scopes: k('{outbox}', 'scopes') },
+    scimLog: { tag: '{scim-log}', orgs: k('{scim-log}', 'orgs') },
     lease: (name) => k('{leases}', `lease:${name}`),
   };
 }

@@ -10,6 +10,7 @@ import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
 import { RedisMembers } from './members.js';
 import { RedisOrgs } from './orgs.js';
+import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
@@ -54,6 +55,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisCredentials(ctx),
     new RedisLeases(ctx),
     new RedisAudit(ctx),
+    new RedisScimLog(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -223,4 +223,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX team_members_member ON team_members (org_id, member_id, seq, team_id);
     `,
   },
+  {
+    version: 5,
+    name: 'SCIM request log',
+    // Newest-first pages walk scim_log_org_seq backwards; retention by age deletes through
+    // scim_log_at across every org at once. AUTOINCREMENT: a cursor (seq) is never reused.
+    sql: `
+      CREATE TABLE scim_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        resource_type TEXT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX scim_log_org_seq ON scim_log (org_id, seq);
+      CREATE INDEX scim_log_at ON scim_log (at_ms);
+    `,
+  },
 ];

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { IdsyncError } from '../../domain/errors.js';
+import { withServices } from '../context.js';
+import { printJson, printTable, type CliIo } from '../io.js';
+
+interface Options {
+  org?: string;
+  since?: string;
+  status?: string;
+  method?: string;
+  resource?: string;
+  limit: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+export function registerScimLog(program: Command, io: CliIo): void {
+  program
+    .command('scim-log')
+    .description("an organization's SCIM requests and their answers, newest first (what the IdP sent)")
+    .option('--org <id>', 'organization id')
+    .option('--since <when>', 'only requests since a duration ago (15m, 1h, 7d) or an ISO 8601 time')
+    .option('--status <code>', 'only answers with this status (409) or class (4xx)')
+    .option('--method <method>', 'only this HTTP method (POST, PATCH, …)')
+    .option('--resource <type>', 'only this SCIM resource type (Users, Groups, Bulk, …)')
+    .option('--limit <n>', 'at most this many entries', '50')
+    .option('--cursor <cursor>', 'continue after the page that printed this cursor')
+    .option('--json', 'print JSON ({items, next})')
+    .action(async (o: Options) => {
+      if (!o.org) throw new IdsyncError('request.invalid', '--org <id> is required');
+      const org = o.org;
+      const limit = Number(o.limit);
+      const page = await withServices(io, (s) =>
+        s.scimLog.list(org, {
+          limit,
+          ...(o.since !== undefined ? { since: o.since } : {}),
+          ...(o.status !== undefined ? { status: o.status } : {}),
+          ...(o.method !== undefined ? { method: o.method } : {}),
+          ...(o.resource !== undefined ? { resource: o.resource } : {}),
+          ...(o.cursor !== undefined ? { cursor: o.cursor } : {}),
+        }),
+      );
+      if (o.json) {
+        printJson(io, page);
+        return;
+      }
+      printTable(
+        io,
+        ['AT', 'METHOD', 'PATH', 'STATUS', 'MS', 'IDP', 'TOKEN', 'ERROR'],
+        page.items.map((e) => [
+          e.at,
+          e.method,
+          e.path,
+          e.status,
+          e.latencyMs,
+          e.idp,
+          e.credential ? (e.credential.label ?? e.credential.id) : undefined,
+          e.error ? `${e.error.scimType ? `${e.error.scimType}: ` : ''}${e.error.detail}` : undefined,
+        ]),
+      );
+      if (page.next) io.out(`more: idsync scim-log --org ${org} --cursor ${page.next}`);
+    });
+}

@@ -1,0 +1,69 @@
+import type { Request, Response } from 'express';
+import { idpFromUserAgent, redactBody, redactPath, USER_AGENT_MAX, type ScimLogEntry, type ScimLogError } from '../../domain/scim-log.js';
+import type { ScimLogRecorder } from '../../services/scim-log/recorder.js';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The SCIM error this response carries (set by sendScimError), for the request log. */
+    scimError?: ScimLogError;
+  }
+}
+
+/** Where SCIM requests are logged, and the clock their time is read from. */
+export interface ScimRequestLog {
+  recorder: ScimLogRecorder;
+  now: () => Date;
+}
+
+/** What a request looked like when it arrived: taken before routing rewrites req.url. */
+export interface ArrivedRequest {
+  at: Date;
+  startedMs: number;
+  url: string;
+}
+
+/**
+ * The log entry of an answered SCIM request, or undefined when it belongs to no org (it failed
+ * authentication: the token named no org to log it under). Runs after the response is sent.
+ */
+export function scimLogEntry(req: Request, res: Response, arrived: ArrivedRequest): ScimLogEntry | undefined {
+  const scim = res.locals.scim;
+  if (!scim) return undefined;
+  const ua = req.get('user-agent');
+  const resource = resourceOf(arrived.url, res);
+  const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : redactBody(req.body);
+  const entry: ScimLogEntry = {
+    orgId: scim.orgId,
+    at: arrived.at.toISOString(),
+    method: req.method,
+    path: redactPath(arrived.url),
+    status: res.statusCode,
+    latencyMs: Math.round((performance.now() - arrived.startedMs) * 100) / 100,
+    idp: idpFromUserAgent(ua),
+    credential: { id: scim.tokenId, ...(scim.actor.label ? { label: scim.actor.label } : {}) },
+  };
+  if (ua) entry.userAgent = ua.slice(0, USER_AGENT_MAX);
+  if (resource) entry.resource = resource;
+  if (body !== undefined) entry.requestBody = body;
+  if (res.locals.scimError) entry.error = res.locals.scimError;
+  return entry;
+}
+
+/** `/Users/{id}…` names its id; a create names it in Location (RFC 7644 §3.3). */
+function resourceOf(url: string, res: Response): ScimLogEntry['resource'] {
+  const m = /^\/([A-Za-z]+)(?:\/([^/?]+))?/.exec(url);
+  if (!m) return undefined;
+  const type = m[1]!;
+  let id = m[2] && m[2] !== '.search' ? safeDecode(m[2]) : undefined;
+  const location = res.getHeader('location');
+  if (!id && typeof location === 'string') id = safeDecode(location.slice(location.lastIndexOf('/') + 1)) || undefined;
+  return id ? { type, id } : { type };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,124 @@
+import type { ScimLogEntry } from '../../domain/scim-log.js';
+import type { Logger } from '../../ports/logger.js';
+import type { ScimLogStore } from '../../ports/store.js';
+
+export interface ScimLogRecorderOptions {
+  store: ScimLogStore;
+  logger: Logger;
+  /** A flush runs at least this often while entries wait. Default 1000 ms. */
+  flushMs?: number;
+  /** Entries per store call; a full batch is flushed without waiting for the timer. Default 500. */
+  batchSize?: number;
+  /** Entries held while the store cannot take them; past it the oldest are dropped (counted). Default 20,000. */
+  maxBuffered?: number;
+  /** Told how many entries a failed flush held back (a metric). */
+  onFlushFailed?: (entries: number) => void;
+  /** Told how many entries were dropped because the buffer was full (a metric). */
+  onDropped?: (entries: number) => void;
+}
+
+/**
+ * Takes SCIM log entries off the request path: record() only pushes onto an in-memory buffer, and
+ * batches go to the store asynchronously. A flush that fails keeps its entries for the next one
+ * (bounded by maxBuffered), is counted, and is logged once per outage: the request that produced
+ * an entry has long been answered and never learns of it. stop() flushes what is left.
+ */
+export class ScimLogRecorder {
+  private buffer: ScimLogEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failing = false;
+  private stopped = false;
+  /** Entries dropped from the buffer's front while the current batch was being written. */
+  private droppedInFlight = 0;
+  private readonly flushMs: number;
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+
+  constructor(private readonly opts: ScimLogRecorderOptions) {
+    this.flushMs = opts.flushMs ?? 1000;
+    this.batchSize = opts.batchSize ?? 500;
+    this.maxBuffered = opts.maxBuffered ?? 20_000;
+  }
+
+  /** Entries waiting for a flush. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  record(entry: ScimLogEntry): void {
+    this.buffer.push(entry);
+    if (this.buffer.length > this.maxBuffered) this.drop(this.buffer.length - this.maxBuffered);
+    if (this.stopped) return;
+    if (this.buffer.length >= this.batchSize && !this.flushing) {
+      // Outside the request's own tick: the answer is already sent, the flush is nobody's latency.
+      setImmediate(() => void this.flush());
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything buffered, batch by batch; one flush at a time. Never throws. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Stops the timer and flushes what is buffered (shutdown). Entries still refused by the store are reported and dropped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.flush();
+    if (this.buffer.length > 0) {
+      this.opts.logger.warn('SCIM request log entries lost at shutdown: the store did not take them', { entries: this.buffer.length });
+      this.drop(this.buffer.length);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.slice(0, this.batchSize);
+      this.droppedInFlight = 0;
+      try {
+        await this.opts.store.appendScimLog(batch);
+      } catch (err) {
+        this.opts.onFlushFailed?.(batch.length);
+        if (!this.failing) {
+          this.failing = true;
+          this.opts.logger.warn('SCIM request log cannot be written; holding entries and retrying (SCIM requests are unaffected)', { entries: this.buffer.length, error: (err as Error).message });
+        }
+        this.retryLater();
+        return;
+      }
+      // The batch is written; entries dropped meanwhile were the oldest, so they came off its front.
+      this.buffer.splice(0, Math.max(0, batch.length - this.droppedInFlight));
+      if (this.failing) {
+        this.failing = false;
+        this.opts.logger.info('SCIM request log is written again');
+      }
+    }
+  }
+
+  private retryLater(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushMs);
+    this.timer.unref();
+  }
+
+  private drop(n: number): void {
+    this.buffer.splice(0, n);
+    this.droppedInFlight += n;
+    this.opts.onDropped?.(n);
+  }
+}

@@ -1,0 +1,60 @@
+import { IdsyncError } from '../../domain/errors.js';
+import type { ScimLogEntry, ScimLogPage, ScimLogQuery, StoredScimLogEntry } from '../../domain/scim-log.js';
+import type { ScimLogStore } from '../../ports/store.js';
+import type { SqliteContext } from './context.js';
+
+/** Rows one retention statement deletes: each batch is its own short transaction, so SCIM writes are not held up behind a large prune. */
+const PRUNE_BATCH = 5000;
+
+/** The SCIM request log in one table; the cursor is the row's seq. */
+export class SqliteScimLog implements ScimLogStore {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  async appendScimLog(entries: readonly ScimLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.ctx.write(() => {
+      const insert = this.ctx.stmt('INSERT INTO scim_log (org_id, at_ms, method, status, resource_type, data) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of entries) insert.run(e.orgId, Date.parse(e.at), e.method, e.status, e.resource?.type ?? null, JSON.stringify(e));
+    });
+  }
+
+  async listScimLog(orgId: string, q: ScimLogQuery): Promise<ScimLogPage> {
+    const where = ['org_id = ?'];
+    const args: (string | number)[] = [orgId];
+    if (q.before !== undefined) {
+      if (!/^\d{1,15}$/.test(q.before)) throw new IdsyncError('request.invalid', `SCIM log cursor ${JSON.stringify(q.before)} is not one this store issued`);
+      where.push('seq < ?');
+      args.push(Number(q.before));
+    }
+    if (q.since) where.push('at_ms >= ?'), args.push(q.since.getTime());
+    if (q.status) where.push('status BETWEEN ? AND ?'), args.push(q.status.from, q.status.to);
+    if (q.method) where.push('method = ?'), args.push(q.method.toUpperCase());
+    if (q.resourceType) where.push('resource_type = ?'), args.push(q.resourceType);
+    // One row more than asked says whether an older page exists.
+    const rows = this.ctx.run(
+      () => this.ctx.stmt(`SELECT seq, data FROM scim_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as { seq: number; data: string }[],
+    );
+    const items: StoredScimLogEntry[] = rows.slice(0, q.limit).map((r) => ({ ...(JSON.parse(r.data) as ScimLogEntry), id: String(r.seq) }));
+    return { items, next: rows.length > q.limit ? items.at(-1)!.id : null };
+  }
+
+  async pruneScimLog(opts: { before: Date; maxPerOrg: number }): Promise<number> {
+    let dropped = 0;
+    const cutoff = opts.before.getTime();
+    for (;;) {
+      const n = this.ctx.write(() => this.ctx.stmt('DELETE FROM scim_log WHERE seq IN (SELECT seq FROM scim_log WHERE at_ms < ? LIMIT ?)').run(cutoff, PRUNE_BATCH).changes);
+      dropped += n;
+      if (n < PRUNE_BATCH) break;
+    }
+    const over = this.ctx.run(() => this.ctx.stmt('SELECT org_id FROM scim_log GROUP BY org_id HAVING COUNT(*) > ?').all(opts.maxPerOrg) as { org_id: string }[]);
+    for (const { org_id: orgId } of over) {
+      dropped += this.ctx.write(() => {
+        if (opts.maxPerOrg <= 0) return this.ctx.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId).changes;
+        const keep = this.ctx.stmt('SELECT seq FROM scim_log WHERE org_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?').get(orgId, opts.maxPerOrg - 1) as { seq: number } | undefined;
+        if (!keep) return 0;
+        return this.ctx.stmt('DELETE FROM scim_log WHERE org_id = ? AND seq < ?').run(orgId, keep.seq).changes;
+      });
+    }
+    return dropped;
+  }
+}

@@ -223,4 +223,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX team_members_member ON team_members (org_id, member_id, seq, team_id);
     `,
   },
+  {
+    version: 5,
+    name: 'SCIM OAuth clients',
+    sql: `
+      CREATE TABLE scim_clients (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX scim_clients_org_seq ON scim_clients (org_id, seq);
+    `,
+  },
 ];

@@ -59,6 +59,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     mailer: mail.mailer,
     publicUrl: config.server.publicUrl,
     webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
   });
   const app = createHttpApp({
     store,

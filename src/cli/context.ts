@@ -35,6 +35,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         mailer: mail.mailer,
         publicUrl: config.server.publicUrl,
         webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+        oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
       },
     );
     return await fn(services, config);

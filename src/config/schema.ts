@@ -69,6 +69,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'api.rateLimitPerMinute', env: 'IDSYNC_API_RATE_LIMIT', doc: 'Admin API requests per minute allowed per admin key (shared by all replicas in Redis mode); over it, 429 with Retry-After. 0 turns the limit off.', default: 600, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
+  { path: 'scim.oauthTokenTtlSeconds', env: 'IDSYNC_SCIM_OAUTH_TOKEN_TTL', doc: 'Lifetime in seconds of the access tokens /oauth/token issues to SCIM OAuth clients (1 to 6 hours); a revoked client\'s tokens stop working at once regardless.', default: 3600, schema: z.coerce.number().int().min(3600).max(21600) },
   { path: 'scim.bulkMaxOperations', env: 'IDSYNC_SCIM_BULK_MAX_OPERATIONS', doc: 'Operations one SCIM Bulk request may carry (maxOperations in /ServiceProviderConfig); more answers 413. Each operation counts against the token rate limit.', default: 1000, schema: positiveInt },
   { path: 'webhooks.pollMs', env: 'IDSYNC_WEBHOOK_POLL_MS', doc: 'How often the webhook worker reads the outbox and sends due deliveries (milliseconds).', default: 1000, schema: positiveInt },
   { path: 'webhooks.maxAttempts', env: 'IDSYNC_WEBHOOK_MAX_ATTEMPTS', doc: 'Attempts per webhook delivery before it is marked failed.', default: 8, schema: positiveInt },
@@ -134,7 +135,7 @@ export interface Config {
   };
   secretKey: string;
   api: { rateLimitPerMinute: number };
-  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number };
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; oauthTokenTtlSeconds: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number; allowPrivateNetworks: boolean };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };

@@ -37,7 +37,7 @@ export const KEYS: readonly KeySpec[] = [
   },
   { path: 'server.bodyLimit', env: 'IDSYNC_BODY_LIMIT', doc: 'Largest accepted request body (bytes, or a size such as 1mb).', default: '1mb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'expected a size such as 512kb or 1mb') },
   { path: 'server.trustProxy', env: 'IDSYNC_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (set behind an ingress or load balancer).', default: false, schema: bool },
-  { path: 'server.authFailuresPerMinute', env: 'IDSYNC_AUTH_FAILURES_PER_MINUTE', doc: 'Failed authentication attempts (bad SCIM token or admin key) allowed per client address and minute, per replica; past it such attempts answer 429 with Retry-After. Valid credentials are never throttled. 0 turns it off.', default: 30, schema: z.coerce.number().int().min(0) },
+  { path: 'server.authFailuresPerMinute', env: 'IDSYNC_AUTH_FAILURES_PER_MINUTE', doc: 'Failed authentication attempts (bad SCIM token, admin key or OAuth client credentials) allowed per client address and minute, per replica; past it such attempts answer 429 with Retry-After. Valid credentials are never throttled. 0 turns it off.', default: 30, schema: z.coerce.number().int().min(0) },
   { path: 'server.shutdownTimeoutMs', env: 'IDSYNC_SHUTDOWN_TIMEOUT_MS', doc: 'How long shutdown waits for in-flight requests before closing them.', default: 10000, schema: positiveInt },
   { path: 'dataDir', env: 'IDSYNC_DATA_DIR', doc: 'Directory for the SQLite file, the generated secret key and local mail.', default: './data', schema: z.string().min(1) },
   { path: 'store', env: 'IDSYNC_STORE', doc: 'Storage backend: sqlite (embedded, one replica) or redis (any number of replicas).', default: 'sqlite', schema: z.enum(['sqlite', 'redis']) },

@@ -11,6 +11,7 @@ import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
+import { scimClientExpiryJob } from '../runtime/scim-client-expiry.js';
 import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -117,6 +118,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   await scheduler?.start();
   const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
   expiry.start();
+  const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
+  secretExpiry.start();
+  // The first scan at start, so a restarted daemon reports expiring secrets without waiting an hour.
+  void secretExpiry.tick();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -124,6 +129,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       logger.info('shutting down');
       await scheduler?.stop();
       await expiry.stop();
+      await secretExpiry.stop();
       await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
       await mail.close();

@@ -16,6 +16,7 @@ import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
+import { SecretExpiryWatch } from './scim-clients/expiry.js';
 import { ScimClientService } from './scim-clients/service.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
@@ -27,6 +28,7 @@ export interface Services {
   credentials: CredentialService;
   scimClients: ScimClientService;
   oauth: OAuthTokenService;
+  scimClientExpiry: SecretExpiryWatch;
   audit: AuditService;
   provisioning: ProvisioningService;
   admin: AdminService;
@@ -78,6 +80,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     credentials: new CredentialService(deps, oauth),
     scimClients: new ScimClientService(deps, oauth.tokenUrl),
     oauth,
+    scimClientExpiry: new SecretExpiryWatch(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),

@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   'token.limit_reached': { status: 409, doc: 'The organization already has two live SCIM tokens, or the SCIM OAuth client two live secrets; revoke one first.' },
   'oauth.invalid_request': { status: 400, doc: 'The token request is malformed: not form-encoded, a parameter missing or repeated, or two client authentication methods (RFC 6749 §5.2 `invalid_request`).' },
   'oauth.invalid_client': { status: 401, doc: 'Client authentication failed: unknown or revoked client, wrong or expired secret, or a bad, expired or replayed client assertion (RFC 6749 §5.2 `invalid_client`).' },
+  'oauth.rate_limited': { status: 429, doc: 'The SCIM OAuth client asked for more access tokens than it needs (20 at once, then one per 6 seconds; an IdP needs about one an hour); retry after Retry-After seconds.' },
   'oauth.unsupported_grant_type': { status: 400, doc: 'The token endpoint only issues tokens for `grant_type=client_credentials` (RFC 6749 §5.2 `unsupported_grant_type`).' },
   'version.mismatch': { status: 412, doc: 'The record changed since it was read (optimistic version check failed).' },
   'store.unavailable': { status: 503, doc: 'The store (Redis or SQLite) cannot be reached right now; retry later.' },

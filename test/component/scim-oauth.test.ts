@@ -228,4 +228,24 @@ describe('failed client authentication at /oauth/token is throttled per client a
     expect(((await throttled.json()) as TokenAnswer).error).toBe('invalid_client');
     expect((await post(c.clientSecret)).status).toBe(200);
   });
+
+  it('when one client asks for more than 20 access tokens at once, then it gets 429 with Retry-After, and other clients are not affected', async () => {
+    const { org } = await f.newOrg('Greedy');
+    const greedy = (await cli(f.env, f.cwd, 'scim-clients', 'create', '--org', org.id, '--json')).json<Created>();
+    const other = (await cli(f.env, f.cwd, 'scim-clients', 'create', '--org', org.id, '--json')).json<Created>();
+    const ask = (c: Created) =>
+      fetch(`${f.daemon.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await ask(greedy)).status);
+    expect(statuses).toEqual(Array(20).fill(200));
+    const limited = await ask(greedy);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await limited.json()) as TokenAnswer).error).toBe('temporarily_unavailable');
+    expect((await ask(other)).status).toBe(200);
+  });
 });

@@ -17,6 +17,9 @@ const OAUTH_ERRORS: Partial<Record<ErrorCode, string>> = {
   'oauth.invalid_request': 'invalid_request',
   'oauth.invalid_client': 'invalid_client',
   'oauth.unsupported_grant_type': 'unsupported_grant_type',
+  // RFC 6749 defines no rate-limit error for the token endpoint; this is its code for a server that
+  // cannot serve the request now (§4.1.2.1), and Retry-After (RFC 6585 §4) says when to come back.
+  'oauth.rate_limited': 'temporarily_unavailable',
 };
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -46,6 +49,8 @@ export function tokenRouter(deps: TokenEndpointDeps): Router {
         }
         // RFC 6749 §5.2: invalid_client answers 401 with the scheme the client may authenticate by.
         res.status(401).set('WWW-Authenticate', 'Basic realm="idsync OAuth", charset="UTF-8"');
+      } else if (err.code === 'oauth.rate_limited') {
+        res.status(429).set('Retry-After', String(err.details?.retryAfter ?? 1));
       } else {
         res.status(400);
       }

@@ -47,6 +47,9 @@ const ASSERTION_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'E
 /** An assertion valid for longer than this is refused: its jti would have to be remembered as long. */
 const MAX_ASSERTION_LIFETIME_S = 86_400;
 const CLOCK_TOLERANCE_S = 60;
+/** Access tokens per client: a burst, then one per refill interval (per replica). */
+const ISSUE_BURST = 20;
+const ISSUE_REFILL_MS = 6_000;
 
 const invalidClient = (why: string) => new IdsyncError('oauth.invalid_client', why);
 
@@ -63,6 +66,7 @@ const invalidClient = (why: string) => new IdsyncError('oauth.invalid_client', w
 export class OAuthTokenService {
   private readonly signingKey: Uint8Array;
   private readonly jwks = new Map<string, JWTVerifyGetKey>();
+  private readonly issued = new Map<string, { tokens: number; at: number }>();
   readonly tokenUrl: string;
   private readonly audience: string;
 
@@ -79,6 +83,8 @@ export class OAuthTokenService {
     if (req.grantType === undefined) throw new IdsyncError('oauth.invalid_request', 'grant_type is required');
     if (req.grantType !== 'client_credentials') throw new IdsyncError('oauth.unsupported_grant_type', `grant_type ${req.grantType} is not supported; use client_credentials`);
     const { client, secretId } = await this.#authenticate(req);
+    // Counted after authentication, so nobody can use up a client's tokens by guessing at its secret.
+    this.#takeIssue(client.id);
     const now = Math.floor(this.deps.clock.now().getTime() / 1000);
     const token = await new SignJWT({ org: client.orgId, ...(secretId ? { sid: secretId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYP })
@@ -117,6 +123,19 @@ export class OAuthTokenService {
     if (!client || client.revokedAt || client.orgId !== payload.org) throw refused();
     if (typeof payload.sid === 'string' && client.secrets.find((s) => s.id === payload.sid)?.revokedAt !== undefined) throw refused();
     return { id: client.id, orgId: client.orgId, ...(client.label ? { label: client.label } : {}) };
+  }
+
+  #takeIssue(clientId: string): void {
+    const t = this.deps.clock.now().getTime();
+    const b = this.issued.get(clientId) ?? { tokens: ISSUE_BURST, at: t };
+    b.tokens = Math.min(ISSUE_BURST, b.tokens + (t - b.at) / ISSUE_REFILL_MS);
+    b.at = t;
+    this.issued.set(clientId, b);
+    if (b.tokens < 1) {
+      const wait = Math.max(1, Math.ceil(((1 - b.tokens) * ISSUE_REFILL_MS) / 1000));
+      throw new IdsyncError('oauth.rate_limited', `too many access tokens requested for this client; retry after ${wait} seconds`, { retryAfter: wait });
+    }
+    b.tokens -= 1;
   }
 
   async #authenticate(req: TokenRequest): Promise<{ client: ScimClient; secretId?: string }> {

@@ -196,7 +196,8 @@ export class OAuthTokenService {
     }
     const remaining = payload.exp! - Math.floor(now.getTime() / 1000);
     if (remaining > MAX_ASSERTION_LIFETIME_S) throw invalidClient('client_assertion expires too far in the future');
-    // RFC 7523 §3 item 7: a jti seen before is a replay. The lease lasts until the assertion expires
+    // RFC 7523 §3 (jti) lets the server refuse replays, and OpenID Connect Core §9 (private_key_jwt)
+    // says an assertion MUST be used only once: a jti seen before is a replay. The lease lasts until the assertion expires
     // (plus the tolerance), after which the assertion is refused by its exp anyway.
     const fresh = await this.deps.store.tryAcquireLease(`oauth-assertion:${client.id}:${payload.jti}`, randomUUID(), (Math.max(remaining, 0) + CLOCK_TOLERANCE_S) * 1000);
     if (!fresh) throw invalidClient('client_assertion was already used (jti replayed)');

@@ -133,6 +133,12 @@ describe.each(STORES)('SCIM OAuth 2.0 client credentials on %s', (kind) => {
     expect([missing.status, missing.body.error]).toEqual([400, 'invalid_request']);
     const twoMethods = await token({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }, basic(c.clientId, c.clientSecret));
     expect([twoMethods.status, twoMethods.body.error]).toEqual([400, 'invalid_request']);
+    const repeated = await fetch(`${f.daemon.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(c.clientId, c.clientSecret) },
+      body: 'grant_type=client_credentials&grant_type=client_credentials',
+    });
+    expect([repeated.status, ((await repeated.json()) as TokenAnswer).error]).toEqual([400, 'invalid_request']);
     const json = await fetch(`${f.daemon.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
     expect([json.status, ((await json.json()) as TokenAnswer).error]).toEqual([400, 'invalid_request']);
   });

@@ -11,6 +11,7 @@ import type { Store } from '../ports/store.js';
 import { listen } from '../runtime/http-server.js';
 import { ReconcileScheduler } from '../runtime/reconcile-scheduler.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
+import { scimClientExpiryJob } from '../runtime/scim-client-expiry.js';
 import { createReconcileMetrics } from '../runtime/reconcile-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -63,6 +64,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     publicUrl: config.server.publicUrl,
     webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
     scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
+    oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({
@@ -131,6 +133,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   expiry.start();
   const pruneScimLog = new PeriodicJob('prune-scim-log', 600_000, () => services.scimLog.prune(), { store, logger, holder });
   if (scimLog) pruneScimLog.start();
+  const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
+  secretExpiry.start();
+  // The first scan at start, so a restarted daemon reports expiring secrets without waiting an hour.
+  void secretExpiry.tick();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -138,6 +144,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       logger.info('shutting down');
       await scheduler?.stop();
       await expiry.stop();
+      await secretExpiry.stop();
       await webhooks.stop();
       await pruneScimLog.stop();
       await running.close(config.server.shutdownTimeoutMs);

@@ -36,6 +36,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         publicUrl: config.server.publicUrl,
         webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
         scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
+        oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
       },
     );
     return await fn(services, config);

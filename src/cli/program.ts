@@ -8,6 +8,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerTeams } from './commands/teams.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerCredentials } from './commands/credentials.js';
+import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
@@ -29,6 +30,7 @@ function buildProgram(io: CliIo): Command {
   registerOrgs(program, io);
   registerMembers(program, io);
   registerCredentials(program, io);
+  registerScimClients(program, io);
   registerAudit(program, io);
   registerConfig(program, io);
   registerConnections(program, io);

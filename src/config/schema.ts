@@ -37,7 +37,7 @@ export const KEYS: readonly KeySpec[] = [
   },
   { path: 'server.bodyLimit', env: 'IDSYNC_BODY_LIMIT', doc: 'Largest accepted request body (bytes, or a size such as 1mb).', default: '1mb', schema: z.string().regex(/^\d+(b|kb|mb)?$/i, 'expected a size such as 512kb or 1mb') },
   { path: 'server.trustProxy', env: 'IDSYNC_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (set behind an ingress or load balancer).', default: false, schema: bool },
-  { path: 'server.authFailuresPerMinute', env: 'IDSYNC_AUTH_FAILURES_PER_MINUTE', doc: 'Failed authentication attempts (bad SCIM token or admin key) allowed per client address and minute, per replica; past it such attempts answer 429 with Retry-After. Valid credentials are never throttled. 0 turns it off.', default: 30, schema: z.coerce.number().int().min(0) },
+  { path: 'server.authFailuresPerMinute', env: 'IDSYNC_AUTH_FAILURES_PER_MINUTE', doc: 'Failed authentication attempts (bad SCIM token, admin key or OAuth client credentials) allowed per client address and minute, per replica; past it such attempts answer 429 with Retry-After. Valid credentials are never throttled. 0 turns it off.', default: 30, schema: z.coerce.number().int().min(0) },
   { path: 'server.shutdownTimeoutMs', env: 'IDSYNC_SHUTDOWN_TIMEOUT_MS', doc: 'How long shutdown waits for in-flight requests before closing them.', default: 10000, schema: positiveInt },
   { path: 'dataDir', env: 'IDSYNC_DATA_DIR', doc: 'Directory for the SQLite file, the generated secret key and local mail.', default: './data', schema: z.string().min(1) },
   { path: 'store', env: 'IDSYNC_STORE', doc: 'Storage backend: sqlite (embedded, one replica) or redis (any number of replicas).', default: 'sqlite', schema: z.enum(['sqlite', 'redis']) },
@@ -69,6 +69,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'api.rateLimitPerMinute', env: 'IDSYNC_API_RATE_LIMIT', doc: 'Admin API requests per minute allowed per admin key (shared by all replicas in Redis mode); over it, 429 with Retry-After. 0 turns the limit off.', default: 600, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitPerSecond', env: 'IDSYNC_SCIM_RATE_LIMIT', doc: 'SCIM requests per second allowed per token (per replica); over it, 429 with Retry-After. 0 turns the limit off.', default: 100, schema: z.coerce.number().int().min(0) },
   { path: 'scim.rateLimitBurst', env: 'IDSYNC_SCIM_RATE_BURST', doc: 'SCIM requests a token may send at once before the per-second limit applies.', default: 200, schema: positiveInt },
+  { path: 'scim.oauthTokenTtlSeconds', env: 'IDSYNC_SCIM_OAUTH_TOKEN_TTL', doc: 'Lifetime in seconds of the access tokens /oauth/token issues to SCIM OAuth clients (1 to 6 hours); a revoked client\'s tokens stop working at once regardless.', default: 3600, schema: z.coerce.number().int().min(3600).max(21600) },
   { path: 'scim.bulkMaxOperations', env: 'IDSYNC_SCIM_BULK_MAX_OPERATIONS', doc: 'Operations one SCIM Bulk request may carry (maxOperations in /ServiceProviderConfig); more answers 413. Each operation counts against the token rate limit.', default: 1000, schema: positiveInt },
   { path: 'scim.requestLogDays', env: 'IDSYNC_SCIM_REQUEST_LOG_DAYS', doc: "Days each org's SCIM request log (method, path, status, latency, IdP, redacted body, SCIM error) is kept; pruned every 10 minutes by one replica. 0 turns the log off.", default: 30, schema: z.coerce.number().int().min(0).max(3650) },
   { path: 'scim.requestLogMaxPerOrg', env: 'IDSYNC_SCIM_REQUEST_LOG_MAX_PER_ORG', doc: 'Most SCIM request log entries kept per org; past it the oldest are dropped at the next prune.', default: 100000, schema: positiveInt },
@@ -136,7 +137,7 @@ export interface Config {
   };
   secretKey: string;
   api: { rateLimitPerMinute: number };
-  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; requestLogDays: number; requestLogMaxPerOrg: number };
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; requestLogDays: number; requestLogMaxPerOrg: number; oauthTokenTtlSeconds: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number; allowPrivateNetworks: boolean };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };

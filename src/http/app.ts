@@ -14,6 +14,7 @@ import { requestContext } from './middleware/request-context.js';
 import { apiHelmet, recordHeaders, securityHeaders } from './middleware/security-headers.js';
 import { StoreOutage } from './middleware/store-outage.js';
 import type { ScimRequestLog } from './scim/request-log.js';
+import { tokenRouter } from './oauth/token.js';
 import { scimRouter } from './scim/router.js';
 
 export interface HttpAppDeps {
@@ -71,6 +72,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       ...(deps.scimLog ? { requestLog: deps.scimLog } : {}),
     }),
   );
+  // The OAuth token endpoint parses its own form body and answers RFC 6749 errors.
+  app.use(tokenRouter({ oauth: deps.services.oauth, ...guards }));
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));

@@ -42,7 +42,7 @@ export function createMetrics(): HttpMetrics {
   });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
-    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api).',
+    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth).',
     labelNames: ['surface'] as const,
     registers: [registry],
   });

@@ -9,7 +9,7 @@ const SECRET_KEY_NAME = /(authorization|cookie|password|passwd|secret|token|apik
 
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, (match: string, ...groups: string[]) => string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
-  [/\b(idsync_scim|idsync_ak|idsync_inv)_[A-Za-z0-9_-]+/g, () => REDACTED],
+  [/\b(idsync_scim|idsync_scs|idsync_ak|idsync_inv)_[A-Za-z0-9_-]+/g, () => REDACTED],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, () => REDACTED],
   [/\b(rediss?):\/\/([^:@/\s]*):([^@/\s]+)@/gi, (_m, scheme, user) => `${scheme}://${user}:${REDACTED}@`],
 ];

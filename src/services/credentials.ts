@@ -1,8 +1,10 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { IdsyncError } from '../domain/errors.js';
 import type { Actor, AdminKey, ScimToken } from '../domain/model.js';
 import { PROVIDER_SCOPE } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { hashSecret } from './secret-hash.js';
+import { OAuthTokenService, type ScimClientPrincipal } from './scim-clients/oauth.js';
 
 /** Two live SCIM tokens per org: enough to rotate without downtime. */
 export const MAX_LIVE_SCIM_TOKENS = 2;
@@ -16,9 +18,7 @@ function mintSecret(prefix: string): { secret: string; hash: string; display: st
   return { secret, hash: hashSecret(secret), display: secret.slice(0, prefix.length + 4) };
 }
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
+export { hashSecret };
 
 export type PublicScimToken = Omit<ScimToken, 'hash'>;
 export type PublicAdminKey = Omit<AdminKey, 'hash'>;
@@ -28,7 +28,11 @@ const publicKey = ({ hash: _h, ...rest }: AdminKey): PublicAdminKey => rest;
 
 /** SCIM bearer tokens (they select the org) and admin keys (provider-wide or one org). */
 export class CredentialService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** When set, OAuth access tokens of SCIM clients are accepted beside static tokens. */
+    private readonly accessTokens?: Pick<OAuthTokenService, 'authenticateAccessToken'>,
+  ) {}
 
   /** The secret is returned here once and never again. */
   async createScimToken(orgId: string, actor: Actor, label?: string): Promise<{ token: string; record: PublicScimToken }> {
@@ -51,8 +55,14 @@ export class CredentialService {
     return publicToken(await this.deps.store.revokeScimToken(orgId, id, at, { orgId, actor, action: 'scim_token.revoked', target: { type: 'scim_token', id } }));
   }
 
-  /** The live token for a presented secret, or `auth.unauthorized`. */
-  async authenticateScim(secret: string): Promise<PublicScimToken> {
+  /**
+   * The live static token, or the live OAuth client of an access token, for a presented bearer value;
+   * or `auth.unauthorized`. Either selects the org the same way.
+   */
+  async authenticateScim(secret: string): Promise<ScimClientPrincipal> {
+    if (this.accessTokens && !secret.startsWith(SCIM_PREFIX) && OAuthTokenService.looksLikeAccessToken(secret)) {
+      return this.accessTokens.authenticateAccessToken(secret);
+    }
     const t = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenByHash(hashSecret(secret)) : undefined;
     if (!t || t.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked SCIM token');
     return publicToken(t);

@@ -16,6 +16,9 @@ import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
+import { OAuthTokenService } from './scim-clients/oauth.js';
+import { SecretExpiryWatch } from './scim-clients/expiry.js';
+import { ScimClientService } from './scim-clients/service.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
@@ -24,6 +27,9 @@ export interface Services {
   members: MemberService;
   teams: TeamService;
   credentials: CredentialService;
+  scimClients: ScimClientService;
+  oauth: OAuthTokenService;
+  scimClientExpiry: SecretExpiryWatch;
   audit: AuditService;
   provisioning: ProvisioningService;
   admin: AdminService;
@@ -50,6 +56,8 @@ export interface ServiceExtras {
   webhooks?: WebhookHttpOptions;
   /** SCIM request log retention (config scim.requestLog*); default 30 days, 100,000 entries per org. */
   scimLog?: ScimLogRetention;
+  /** Access token lifetime of SCIM OAuth clients (config scim.oauthTokenTtlSeconds); default one hour. */
+  oauthTokenTtlSeconds?: number;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -60,6 +68,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
+  const publicUrl = extras.publicUrl ?? 'http://localhost:8080';
+  const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600 });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   return {
     orgs: new OrgService(deps),
@@ -71,7 +81,10 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     join: new JoinService(deps, invitations, links, connections, writer),
     connections,
     reconcile: new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished),
-    credentials: new CredentialService(deps),
+    credentials: new CredentialService(deps, oauth),
+    scimClients: new ScimClientService(deps, oauth.tokenUrl),
+    oauth,
+    scimClientExpiry: new SecretExpiryWatch(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),

@@ -99,6 +99,14 @@ describe('configuration', () => {
     expect(readFileSync(file, 'utf8').trim()).toBe(first.key.toString('base64'));
   });
 
+  it('when the SCIM OAuth token lifetime is set, then 1 to 6 hours are accepted and anything outside is refused', () => {
+    expect(loadConfig({ env: {}, cwd: tmp() }).scim.oauthTokenTtlSeconds).toBe(3600);
+    expect(loadConfig({ env: { IDSYNC_SCIM_OAUTH_TOKEN_TTL: '21600' }, cwd: tmp() }).scim.oauthTokenTtlSeconds).toBe(21600);
+    for (const bad of ['3599', '21601', 'hour']) {
+      expect(problemsOf(() => loadConfig({ env: { IDSYNC_SCIM_OAUTH_TOKEN_TTL: bad }, cwd: tmp() })).message).toContain('IDSYNC_SCIM_OAUTH_TOKEN_TTL');
+    }
+  });
+
   it('when the example file and README are read, then they equal what the schema generates', () => {
     const example = readFileSync(new URL('../../config/idsync.example.yaml', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

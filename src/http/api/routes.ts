@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
+import { scimClientRoutes } from './scim-clients.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -28,6 +29,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   memberRoutes(api, services);
   teamRoutes(api, services);
   credentialRoutes(api, services);
+  scimClientRoutes(api, services);
   auditRoutes(api, services);
   webhookRoutes(api, services);
   invitationRoutes(api, services);

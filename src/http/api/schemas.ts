@@ -66,6 +66,21 @@ export const teamSchema = z.object({ id: z.string(), orgId: z.string(), displayN
 
 export const scimTokenSchema = z.object({ id: z.string(), orgId: z.string(), label: z.string().optional(), prefix: z.string(), createdAt: timestamp, lastUsedAt: timestamp.optional(), revokedAt: timestamp.optional() });
 
+export const scimClientSchema = z.object({
+  id: z.string().describe('The OAuth client_id'),
+  orgId: z.string(),
+  label: z.string().optional(),
+  secrets: z.array(z.object({ id: z.string(), prefix: z.string(), createdAt: timestamp, expiresAt: timestamp, revokedAt: timestamp.optional(), expiryWarnedOn: z.string().optional() })),
+  publicKeyPem: z.string().optional(),
+  jwksUrl: z.string().optional(),
+  createdAt: timestamp,
+  revokedAt: timestamp.optional(),
+  version: z.number().int(),
+});
+
+/** What creating or rotating answers: the secret, in this response only, and where to use it. */
+export const issuedClientSecretSchema = z.object({ clientId: z.string(), clientSecret: z.string(), tokenUrl: z.string(), secretId: z.string(), client: scimClientSchema });
+
 export const auditEventSchema = z.object({
   id: z.string(),
   orgId: z.string(),

@@ -1,6 +1,7 @@
-import type { AdminKey, AuditDraft, ScimToken } from '../../domain/model.js';
+import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { UpdateOptions, UpdateResult, Updater } from './types.js';
 
-/** SCIM bearer tokens (per org) and admin API keys (per org, or provider-wide), stored by hash only. */
+/** SCIM bearer tokens and OAuth clients (per org) and admin API keys (per org, or provider-wide), secrets stored by hash only. */
 export interface CredentialStore {
   /** Throws `token.limit_reached` if the org already has `maxLive` unrevoked tokens. */
   createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken>;
@@ -13,4 +14,13 @@ export interface CredentialStore {
   /** Without orgId: every key. */
   listAdminKeys(orgId?: string): Promise<AdminKey[]>;
   revokeAdminKey(id: string, at: string, audit: AuditDraft): Promise<AdminKey>;
+
+  /** Client ids are chosen by the caller and unique across orgs. */
+  createScimClient(client: ScimClient, audit: AuditDraft): Promise<ScimClient>;
+  /** By client id, in any org. */
+  getScimClient(id: string): Promise<ScimClient | undefined>;
+  /** In creation order. */
+  listScimClients(orgId: string): Promise<ScimClient[]>;
+  /** Rotation, secret and client revocation, expiry warnings; `token.not_found` for an unknown id. */
+  updateScimClient(id: string, updater: Updater<ScimClient>, opts?: UpdateOptions): Promise<UpdateResult<ScimClient>>;
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import type { ScimClient } from '../../domain/model.js';
 import { PROVIDER_SCOPE } from '../../ports/store.js';
 import { draft } from './fixtures.js';
 import { codeOf, type StoreHarness } from './harness.js';
 
-/** SCIM tokens and admin keys. */
+/** SCIM tokens, SCIM OAuth clients and admin keys. */
 export function credentialConformance(h: StoreHarness): void {
   describe('credentials', () => {
     it('when SCIM tokens are created, then they are found by hash, limited to two live, and revocable', async () => {
@@ -46,6 +47,54 @@ export function credentialConformance(h: StoreHarness): void {
       const r = await h.store.revokeAdminKey('k2', '2026-01-05T00:00:00.000Z', draft(org.id, 'admin_key.revoked', 'k2'));
       expect(r.revokedAt).toBe('2026-01-05T00:00:00.000Z');
       expect((await h.store.findAdminKeyByHash('h-k2'))?.revokedAt).toBe('2026-01-05T00:00:00.000Z');
+    });
+
+    const client = (id: string, orgId: string): ScimClient => ({
+      id,
+      orgId,
+      secrets: [{ id: 's1', prefix: 'idsc_abc', hash: `hash-${id}-s1`, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z' }],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      version: 1,
+    });
+
+    it('when SCIM clients are created in two orgs, then each is found by client id and listed in its own org only', async () => {
+      const a = await h.newOrg();
+      const b = await h.newOrg();
+      await h.store.createScimClient(client(`${a.id}-c1`, a.id), draft(a.id, 'scim_client.created', `${a.id}-c1`));
+      await h.store.createScimClient(client(`${a.id}-c2`, a.id), draft(a.id, 'scim_client.created', `${a.id}-c2`));
+      await h.store.createScimClient(client(`${b.id}-c1`, b.id), draft(b.id, 'scim_client.created', `${b.id}-c1`));
+      expect((await h.store.getScimClient(`${a.id}-c2`))?.orgId).toBe(a.id);
+      expect((await h.store.getScimClient(`${b.id}-c1`))?.secrets[0]?.hash).toBe(`hash-${b.id}-c1-s1`);
+      expect((await h.store.listScimClients(a.id)).map((c) => c.id)).toEqual([`${a.id}-c1`, `${a.id}-c2`]);
+      expect((await h.store.listScimClients(b.id)).map((c) => c.id)).toEqual([`${b.id}-c1`]);
+      expect(await h.store.getScimClient('no-such-client')).toBeUndefined();
+    });
+
+    it('when a SCIM client is created in a missing org, then it is refused and its id finds nothing', async () => {
+      expect(await codeOf(h.store.createScimClient(client('orphan-client', 'no-such-org'), draft('no-such-org', 'scim_client.created', 'orphan-client')))).toBe('org.not_found');
+      expect(await h.store.getScimClient('orphan-client')).toBeUndefined();
+      expect(await codeOf(h.store.updateScimClient('orphan-client', () => null))).toBe('token.not_found');
+    });
+
+    it('when a SCIM client is updated, then the version is bumped, a stale ifVersion is refused and concurrent updates all apply', async () => {
+      const org = await h.newOrg();
+      const id = `${org.id}-rot`;
+      await h.store.createScimClient(client(id, org.id), draft(org.id, 'scim_client.created', id));
+      const addSecret = (n: number) => (c: ScimClient) => ({
+        next: { ...c, secrets: [...c.secrets, { id: `s${n}`, prefix: 'idsc_x', hash: `hash-${id}-s${n}`, createdAt: '2026-02-01T00:00:00.000Z', expiresAt: '2027-02-01T00:00:00.000Z' }] },
+        audit: draft(org.id, 'scim_client.secret_added', id),
+      });
+      const r = await h.store.updateScimClient(id, addSecret(2), { ifVersion: 1 });
+      expect(r.changed).toBe(true);
+      expect(r.record.version).toBe(2);
+      expect(await codeOf(h.store.updateScimClient(id, addSecret(3), { ifVersion: 1 }))).toBe('version.mismatch');
+      expect((await h.store.updateScimClient(id, () => null)).changed).toBe(false);
+      await Promise.all([3, 4, 5].map((n) => h.store.updateScimClient(id, addSecret(n))));
+      const after = await h.store.getScimClient(id);
+      expect(after?.secrets.map((s) => s.id).sort()).toEqual(['s1', 's2', 's3', 's4', 's5']);
+      expect(after?.version).toBe(5);
+      const revoked = await h.store.updateScimClient(id, (c) => ({ next: { ...c, revokedAt: '2026-03-01T00:00:00.000Z' }, audit: draft(org.id, 'scim_client.revoked', id) }));
+      expect((await h.store.getScimClient(id))?.revokedAt).toBe(revoked.record.revokedAt);
     });
   });
 }

@@ -1,8 +1,9 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { AdminKey, AuditDraft, ScimToken } from '../../domain/model.js';
-import { PROVIDER_SCOPE, type CredentialStore } from '../../ports/store.js';
+import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import { PROVIDER_SCOPE, type CredentialStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { readRecords } from './reads.js';
+import { RedisScimClients } from './scim-clients.js';
 import { duplicateId, okOrRetry, orgNotFound } from './writes.js';
 
 interface TokenRef {
@@ -30,7 +31,27 @@ interface KeyRef {
  *   hash, so an entry left behind by a crash never authenticates anyone.
  */
 export class RedisCredentials implements CredentialStore {
-  constructor(private readonly ctx: RedisContext) {}
+  readonly #clients: RedisScimClients;
+
+  constructor(private readonly ctx: RedisContext) {
+    this.#clients = new RedisScimClients(ctx);
+  }
+
+  createScimClient(client: ScimClient, audit: AuditDraft): Promise<ScimClient> {
+    return this.#clients.create(client, audit);
+  }
+
+  getScimClient(id: string): Promise<ScimClient | undefined> {
+    return this.#clients.get(id);
+  }
+
+  listScimClients(orgId: string): Promise<ScimClient[]> {
+    return this.#clients.list(orgId);
+  }
+
+  updateScimClient(id: string, updater: Updater<ScimClient>, opts?: UpdateOptions): Promise<UpdateResult<ScimClient>> {
+    return this.#clients.update(id, updater, opts);
+  }
 
   async createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken> {
     this.ctx.assertOneSlot(audit, token.orgId);

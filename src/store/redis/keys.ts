@@ -11,7 +11,7 @@ import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../..
  * - Global indexes have tags of their own: `{orgs}` (creation-ordered org list), `{scim}` (token hash
  *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
  *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
- *   `{runs}` (run id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
+ *   `{runs}` (run id to org), `{scim-clients}` (OAuth client id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
  *   an outbox) and `{scim-log}` (orgs with a SCIM request log). Writes that span an org and one of these are made safe without cross-slot atomicity:
  *   the global entry is written idempotently before (and where needed after) the org's script, and
  *   every read through it checks the org's record; see credentials.ts.
@@ -56,6 +56,10 @@ export interface OrgKeys {
   readonly scimTokens: string;
   /** SET of unrevoked SCIM token ids. */
   readonly liveScimTokens: string;
+  /** A SCIM OAuth client (JSON). */
+  readonly scimClient: (id: string) => string;
+  /** ZSET of the org's SCIM OAuth client ids, by ordinal. */
+  readonly scimClients: string;
   readonly adminKey: (id: string) => string;
   /** ZSET of the scope's admin key ids, scored by the global admin key ordinal. */
   readonly adminKeys: string;
@@ -111,6 +115,8 @@ export interface RedisKeys {
   forOrg(orgId: string): OrgKeys;
   readonly orgs: { readonly tag: string; readonly ordinal: string; readonly all: string };
   readonly scim: { readonly tag: string; readonly byHash: string };
+  /** HASH SCIM OAuth client id -> org (client ids are unique across orgs). */
+  readonly scimClients: { readonly tag: string; readonly byId: string };
   readonly admin: { readonly tag: string; readonly ordinal: string; readonly all: string; readonly byHash: string; readonly byId: string };
   /** HASHes token hash -> reference JSON ({orgId, id}) of invitations and of invite links. */
   readonly invites: { readonly tag: string; readonly invitationByHash: string; readonly linkByHash: string };
@@ -159,6 +165,8 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         scimToken: (id) => k(tag, `scim-token:${id}`),
         scimTokens: k(tag, 'scim-tokens'),
         liveScimTokens: k(tag, 'scim-tokens-live'),
+        scimClient: (id) => k(tag, `scim-client:${id}`),
+        scimClients: k(tag, 'scim-clients'),
         adminKey: (id) => k(tag, `admin-key:${id}`),
         adminKeys: k(tag, 'admin-keys'),
         auditHead: k(tag, 'audit-head'),
@@ -189,6 +197,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
     scim: { tag: scimTag, byHash: k(scimTag, 'by-hash') },
+    scimClients: { tag: '{scim-clients}', byId: k('{scim-clients}', 'by-id') },
     admin: { tag: adminTag, ordinal: k(adminTag, 'ordinal'), all: k(adminTag, 'all'), byHash: k(adminTag, 'by-hash'), byId: k(adminTag, 'by-id') },
     invites: { tag: '{invites}', invitationByHash: k('{invites}', 'invitation-by-hash'), linkByHash: k('{invites}', 'link-by-hash') },
     connections: { tag: '{conns}', ordinal: k('{conns}', 'ordinal'), all: k('{conns}', 'all'), byId: k('{conns}', 'by-id') },

@@ -1,9 +1,9 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { AdminKey, AuditDraft, ScimToken } from '../../domain/model.js';
-import type { CredentialStore } from '../../ports/store.js';
+import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { CredentialStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
-/** SCIM tokens and admin keys. */
+/** SCIM tokens, SCIM OAuth clients and admin keys. */
 export class SqliteCredentials implements CredentialStore {
   constructor(private readonly ctx: SqliteContext) {}
 
@@ -74,6 +74,39 @@ export class SqliteCredentials implements CredentialStore {
       this.ctx.stmt('UPDATE admin_keys SET data = ? WHERE id = ?').run(JSON.stringify(next), id);
       this.ctx.appendTx(audit);
       return next;
+    });
+  }
+
+  async createScimClient(client: ScimClient, audit: AuditDraft): Promise<ScimClient> {
+    return this.ctx.write(() => {
+      this.ctx.assertOrg(client.orgId);
+      try {
+        this.ctx.stmt('INSERT INTO scim_clients (id, org_id, version, data) VALUES (?, ?, ?, ?)').run(client.id, client.orgId, client.version, JSON.stringify(client));
+      } catch (err) {
+        throw this.ctx.duplicateRow(err, 'SCIM client', client.id);
+      }
+      this.ctx.appendTx(audit);
+      return client;
+    });
+  }
+
+  async getScimClient(id: string): Promise<ScimClient | undefined> {
+    return this.ctx.run(() => parse<ScimClient>(this.ctx.stmt('SELECT data FROM scim_clients WHERE id = ?').get(id) as DataRow | undefined));
+  }
+
+  async listScimClients(orgId: string): Promise<ScimClient[]> {
+    return this.ctx.run(() =>
+      (this.ctx.stmt('SELECT data FROM scim_clients WHERE org_id = ? ORDER BY seq').all(orgId) as DataRow[]).map((r) => parse<ScimClient>(r)!),
+    );
+  }
+
+  async updateScimClient(id: string, updater: Updater<ScimClient>, opts?: UpdateOptions): Promise<UpdateResult<ScimClient>> {
+    return this.ctx.write(() => {
+      const current = parse<ScimClient>(this.ctx.stmt('SELECT data FROM scim_clients WHERE id = ?').get(id) as DataRow | undefined);
+      if (!current) throw new IdsyncError('token.not_found', `SCIM client ${id} not found`, { clientId: id });
+      return this.ctx.applyUpdate(current, updater, opts, (next) => {
+        this.ctx.stmt('UPDATE scim_clients SET version = ?, data = ? WHERE id = ?').run(next.version, JSON.stringify(next), id);
+      });
     });
   }
 }

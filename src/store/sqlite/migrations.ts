@@ -242,4 +242,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scim_log_at ON scim_log (at_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'SCIM OAuth clients',
+    sql: `
+      CREATE TABLE scim_clients (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX scim_clients_org_seq ON scim_clients (org_id, seq);
+    `,
+  },
 ];

@@ -210,7 +210,7 @@ export const runSchema = z.looseObject({
   connectionId: z.string(),
   dryRun: z.boolean(),
   status: runStatus,
-  trigger: z.enum(['schedule', 'manual', 'approval']),
+  trigger: z.enum(['schedule', 'manual', 'approval', 'notification']),
   startedAt: timestamp,
   finishedAt: timestamp.optional(),
   summary: z.record(z.string(), z.unknown()),

@@ -74,7 +74,9 @@ export class ReconcileService {
       const connector = this.connections.open(conn);
       const policy = policySchema.parse(conn.policy);
       /** A delta cursor is kept under one policy: another one re-reads the whole directory. */
-      const policyKey = JSON.stringify(policy);
+      const { realtime: _realtime, ...planned } = policy;
+      // realtime changes nothing a listing reads, so it keeps the cursor (and the key of stored cursors).
+      const policyKey = JSON.stringify(planned);
       const read = await readDirectory(connector, state, { policy: policyKey, now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const { users, result, mode } = read;
       apiCalls = result.counters.apiCalls;

@@ -51,7 +51,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
   const observeRun = createReconcileMetrics(metrics.registry);
+  /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping, notifications). */
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const services = createServices({ store, clock, logger }, {
+    holder,
+    onNotification: (provider, outcome) => metrics.notifications.inc({ provider, outcome }),
     onRunFinished: observeRun,
     connectors: opts.connectors ?? createBuiltinRegistry(),
     secretKey: secret.key,
@@ -86,8 +90,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     throw err;
   }
   logger.info('idsync listening', { port: running.port, store: backend.label, publicUrl: config.server.publicUrl });
-  /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping). */
-  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const webhooks = new WebhookWorker({
     store,
     clock,
@@ -116,6 +118,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   await scheduler?.start();
   const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
   expiry.start();
+  // Graph subscriptions of realtime connections: created, renewed well before expiry, deleted when off.
+  const subscriptions = new PeriodicJob('graph-subscriptions', 60_000, () => services.notifications.keeper.keepAll(), { store, logger, holder });
+  subscriptions.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -123,8 +128,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       logger.info('shutting down');
       await scheduler?.stop();
       await expiry.stop();
+      await subscriptions.stop();
       await webhooks.stop();
       await running.close(config.server.shutdownTimeoutMs);
+      await services.notifications.idle();
       await mail.close();
       await store.close();
       logger.info('stopped');

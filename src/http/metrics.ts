@@ -7,6 +7,7 @@ export interface HttpMetrics {
   webhookDeliveries: Counter<'status'>;
   storeUnavailable: Counter<'surface'>;
   authThrottled: Counter<'surface'>;
+  notifications: Counter<'provider' | 'outcome'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -38,11 +39,17 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['surface'] as const,
     registers: [registry],
   });
+  const notifications = new Counter({
+    name: 'idsync_notifications_total',
+    help: 'Directory change notifications by provider and outcome (accepted, forged, unsigned, replayed, … and, once worked, applied, held, unchanged, unknown_user, lookup_failed).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
     help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api).',
     labelNames: ['surface'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled };
+  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled, notifications };
 }

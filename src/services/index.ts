@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
 import { CredentialService } from './credentials.js';
@@ -15,6 +16,10 @@ import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
+import { PlanExecutor } from './reconcile/execute.js';
+import { HintWorker } from './notifications/act.js';
+import { NotificationService, type NotificationOutcome } from './notifications/service.js';
+import { SubscriptionKeeper } from './notifications/subscriptions.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
@@ -32,6 +37,7 @@ export interface Services {
   invitations: InvitationService;
   links: LinkService;
   join: JoinService;
+  notifications: NotificationService;
 }
 
 export interface ServiceExtras {
@@ -46,6 +52,10 @@ export interface ServiceExtras {
   onRunFinished?: ConstructorParameters<typeof ReconcileService>[5];
   /** Webhook destination policy (config webhooks.allowPrivateNetworks); default: internal addresses refused. */
   webhooks?: WebhookHttpOptions;
+  /** This replica's name in store leases (notification claims); default: a random one. */
+  holder?: string;
+  /** Told about every inbound notification's outcome (the daemon's metrics). */
+  onNotification?: (provider: string, outcome: NotificationOutcome) => void;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -57,6 +67,20 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
+  const publicUrl = extras.publicUrl ?? 'http://localhost:8080';
+  const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
+  const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;
+  const notificationBox = new SecretBox(extras.secretKey, SEAL_PURPOSE.notificationSecrets);
+  const notifications = new NotificationService(
+    deps,
+    connections,
+    reconcile,
+    new HintWorker(deps, connections, new PlanExecutor(members, invitations), holder),
+    new SubscriptionKeeper(deps, connections, notificationBox, publicUrl),
+    notificationBox,
+    holder,
+    extras.onNotification,
+  );
   return {
     orgs: new OrgService(deps),
     members,
@@ -66,7 +90,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     links,
     join: new JoinService(deps, invitations, links, connections, writer),
     connections,
-    reconcile: new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished),
+    reconcile,
+    notifications,
     credentials: new CredentialService(deps),
     audit: new AuditService(deps),
     provisioning: new ProvisioningService(deps, writer),

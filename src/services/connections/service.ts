@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
 import { DEFAULT_SCHEDULE, policySchema } from './policy.js';
+import { notificationView, type NotificationView } from '../notifications/state.js';
 
 /** What an admin must fix before scheduled runs resume (health `action_required`). */
 export interface ActionRequired {
@@ -20,7 +21,7 @@ export interface ActionRequired {
 }
 
 /** A connection as it may be shown: no ciphertext, settings already free of secrets. */
-export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none'; actionRequired?: ActionRequired };
+export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none'; actionRequired?: ActionRequired; notifications?: NotificationView };
 
 const createSchema = z.object({
   provider: z.enum(['google', 'microsoft', 'github']),
@@ -47,7 +48,10 @@ function assertSchedule(schedule: string): void {
 export function publicConnection(c: DirectoryConnection): PublicConnection {
   const { credentialsCiphertext, ...rest } = c;
   const fix = c.health === 'action_required' ? actionRequiredOf(c) : undefined;
-  return { ...rest, credentials: credentialsCiphertext ? 'stored' : 'none', ...(fix ? { actionRequired: fix } : {}) };
+  // The notification state without its sealed clientState.
+  const { realtime: _sealed, ...syncState } = c.syncState;
+  const notifications = notificationView(c);
+  return { ...rest, syncState, credentials: credentialsCiphertext ? 'stored' : 'none', ...(fix ? { actionRequired: fix } : {}), ...(notifications ? { notifications } : {}) };
 }
 
 /** The terminal failure the reconciler recorded in the connection's sync state. */
@@ -184,6 +188,12 @@ export class ConnectionService {
     const result = await testConnection(this.open(conn));
     if (result.ok && conn.health === 'action_required' && opts.release !== false) await this.deps.store.saveConnectionState(conn.orgId, conn.id, cleared(conn));
     return result;
+  }
+
+  /** The connection's webhook secret (GitHub `webhookSecret`), opened for a signature check. */
+  webhookSecret(conn: DirectoryConnection): string | undefined {
+    const v = this.fullConfig(conn).webhookSecret;
+    return typeof v === 'string' ? v : undefined;
   }
 
   private fullConfig(conn: DirectoryConnection): Record<string, unknown> {

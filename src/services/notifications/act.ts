@@ -39,7 +39,8 @@ export class HintWorker {
 
   async act(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger): Promise<HintOutcome> {
     const key = createHash('sha256').update(JSON.stringify([hint.ids, hint.change])).digest('hex').slice(0, 32);
-    if (!(await this.deps.store.tryAcquireLease(`hook:act:${conn.id}:${hint.directoryId}:${key}`, this.holder, CLAIM_TTL_MS))) return 'duplicate';
+    // A fresh holder per attempt: a lease answers true to its own holder, and a second copy must not pass.
+    if (!(await this.deps.store.tryAcquireLease(`hook:act:${conn.id}:${hint.directoryId}:${key}`, `${this.holder}:${randomUUID()}`, CLAIM_TTL_MS))) return 'duplicate';
     let lookup: NotificationLookup;
     let reason: string | undefined;
     try {

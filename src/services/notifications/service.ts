@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DirectoryConnection } from '../../domain/model.js';
 import { policySchema } from '../connections/policy.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -104,7 +105,8 @@ export class NotificationService {
       count('malformed');
       return { status: 400 };
     }
-    if (!(await this.deps.store.tryAcquireLease(`hook:github:${delivery}`, `${conn.id}:${delivery}`, DELIVERY_TTL_MS))) {
+    // A fresh holder per attempt: a lease answers true to its own holder, and a replay must not pass.
+    if (!(await this.deps.store.tryAcquireLease(`hook:github:${delivery}`, `${this.holder}:${randomUUID()}`, DELIVERY_TTL_MS))) {
       count('replayed');
       return ACCEPTED;
     }
@@ -177,7 +179,7 @@ export class NotificationService {
     if (event === 'reauthorizationRequired') await this.keeper.reauthorize(fresh);
     else if (event === 'subscriptionRemoved') await this.keeper.recreate(fresh);
     // Notifications were lost: a normal run finds what they would have said (once across replicas).
-    else if (await this.deps.store.tryAcquireLease(`hook:missed:${conn.id}`, this.holder, MISSED_RUN_TTL_MS)) await this.reconcile.run(conn.id, { trigger: 'notification' });
+    else if (await this.deps.store.tryAcquireLease(`hook:missed:${conn.id}`, `${this.holder}:${randomUUID()}`, MISSED_RUN_TTL_MS)) await this.reconcile.run(conn.id, { trigger: 'notification' });
   }
 
   private enqueue(conn: DirectoryConnection, hint: Hint): void {

@@ -30,6 +30,9 @@ export class GraphSubscriptionsFake {
   renewals = 0;
   reauthorizations = 0;
 
+  /** Graph's clock; tests that move the daemon's clock move this one with it. */
+  now: () => number = Date.now;
+
   constructor(private readonly tenantId: string) {}
 
   route(req: FakeRequest): { route: 'subscriptions'; handle: () => Promise<Reply> | Reply } | undefined {
@@ -47,8 +50,8 @@ export class GraphSubscriptionsFake {
   private async create(req: FakeRequest): Promise<Reply> {
     const b = JSON.parse(req.body) as Partial<FakeSubscription>;
     if (b.resource !== 'users' || !b.notificationUrl || !b.lifecycleNotificationUrl || !b.clientState || !b.expirationDateTime || !b.changeType) return err(400, 'InvalidRequest', 'missing subscription properties');
-    const tooLong = new Date(b.expirationDateTime).getTime() - Date.now() > MAX_MINUTES * 60_000;
-    if (tooLong) return err(400, 'InvalidRequest', `Subscription expiration can only be ${MAX_MINUTES} minutes in the future.`);
+    // Measured from the requester's own clock (tests move the daemon's clock ahead of this one).
+    if (new Date(b.expirationDateTime).getTime() - this.now() > MAX_MINUTES * 60_000) return err(400, 'InvalidRequest', `Subscription expiration can only be ${MAX_MINUTES} minutes in the future.`);
     for (const url of new Set([b.notificationUrl, b.lifecycleNotificationUrl])) {
       if (!(await this.validate(url))) return err(400, 'ValidationError', `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.`);
     }

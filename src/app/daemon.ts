@@ -55,7 +55,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const services = createServices({ store, clock, logger }, {
     holder,
-    onNotification: (provider, outcome) => metrics.notifications.inc({ provider, outcome }),
+    onNotification: (provider, outcome, lagSeconds) => {
+      metrics.notifications.inc({ provider, outcome });
+      if (lagSeconds !== undefined) observeRun.notificationLag(provider, lagSeconds);
+    },
     onRunFinished: observeRun,
     connectors: opts.connectors ?? createBuiltinRegistry(),
     secretKey: secret.key,

@@ -55,7 +55,7 @@ export interface ServiceExtras {
   /** This replica's name in store leases (notification claims); default: a random one. */
   holder?: string;
   /** Told about every inbound notification's outcome (the daemon's metrics). */
-  onNotification?: (provider: string, outcome: NotificationOutcome) => void;
+  onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {

@@ -103,6 +103,9 @@ describe.each(STORES)('GitHub organization webhooks as hints, on %s', (storeKind
     const [event] = (await deactivations()).filter((e) => e.target.id === memberIds[5]);
     expect(event).toMatchObject({ source: 'notification', evidence: { kind: 'deleted', confirmedByLookup: true, notification: { provider: 'github', ids: [d.delivery], change: 'organization.member_removed', lookup: { state: 'deleted' } } } });
     expect(await app.outcomes()).toMatchObject({ 'github/accepted': 1, 'github/applied': 1 });
+    // GitHub's lookup does not date the removal: the lag runs from the message's arrival.
+    expect(app.lags).toHaveLength(1);
+    expect(app.lags[0]).toBeLessThan(2);
   });
 
   it('when a delivery is replayed, then it is acknowledged and nothing is looked up or written again', async () => {

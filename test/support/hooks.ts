@@ -12,6 +12,8 @@ export interface HookApp {
   url: string;
   services: Services;
   metrics: HttpMetrics;
+  /** Offboarding lags of applied notification deactivations, in seconds (the daemon observes them as source="notification"). */
+  lags: number[];
   /** `idsync_notifications_total` as { "provider/outcome": count }. */
   outcomes(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -27,9 +29,14 @@ export async function startHookApp(store: Store, opts: { clock?: Clock; holder?:
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const metrics = createMetrics();
+  const lags: number[] = [];
   const services = createServices(
     { store, clock: opts.clock ?? systemClock, logger: silentLogger },
-    { connectors: createBuiltinRegistry(), secretKey: opts.secretKey ?? Buffer.alloc(32, 7), publicUrl: url, ...(opts.holder ? { holder: opts.holder } : {}), onNotification: (provider, outcome) => metrics.notifications.inc({ provider, outcome }) },
+    { connectors: createBuiltinRegistry(), secretKey: opts.secretKey ?? Buffer.alloc(32, 7), publicUrl: url, ...(opts.holder ? { holder: opts.holder } : {}), onNotification: (provider, outcome, lag) => {
+        metrics.notifications.inc({ provider, outcome });
+        if (lag !== undefined) lags.push(lag);
+      },
+    },
   );
   const app = createHttpApp({ store, storeLabel: 'test', services, logger: silentLogger, metrics, bodyLimit: '1mb', trustProxy: false, publicUrl: url, scim: { rateLimitPerSecond: 0, rateLimitBurst: 0, bulkMaxOperations: 100 }, authFailuresPerMinute: 0 });
   server.on('request', app);
@@ -37,6 +44,7 @@ export async function startHookApp(store: Store, opts: { clock?: Clock; holder?:
     url,
     services,
     metrics,
+    lags,
     async outcomes() {
       const m = await metrics.notifications.get();
       return Object.fromEntries(m.values.map((v) => [`${String(v.labels.provider)}/${String(v.labels.outcome)}`, v.value]));

@@ -37,7 +37,16 @@ export class HintWorker {
     private readonly holder: string,
   ) {}
 
-  async act(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger): Promise<HintOutcome> {
+  /** What became of the hint, and for an applied deactivation the seconds since the change (or the message's arrival). */
+  async act(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger): Promise<{ outcome: HintOutcome; lagSeconds?: number }> {
+    let changedAt: string | undefined;
+    const outcome = await this.decide(conn, hint, receivedAt, log, (at) => (changedAt = at));
+    if (outcome !== 'applied') return { outcome };
+    const since = Math.min(Date.parse(changedAt ?? receivedAt) || Date.parse(receivedAt), Date.parse(receivedAt));
+    return { outcome, lagSeconds: Math.max(0, (this.deps.clock.now().getTime() - since) / 1000) };
+  }
+
+  private async decide(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger, dated: (at: string | undefined) => void): Promise<HintOutcome> {
     const key = createHash('sha256').update(JSON.stringify([hint.ids, hint.change])).digest('hex').slice(0, 32);
     // A fresh holder per attempt: a lease answers true to its own holder, and a second copy must not pass.
     if (!(await this.deps.store.tryAcquireLease(`hook:act:${conn.id}:${hint.directoryId}:${key}`, `${this.holder}:${randomUUID()}`, CLAIM_TTL_MS))) return 'duplicate';
@@ -48,7 +57,11 @@ export class HintWorker {
       if (isTombstone(found)) {
         lookup = { kind: 'gone', directoryId: found.id };
         reason = found.reason;
-      } else lookup = { kind: 'user', user: found };
+        dated(found.deletedAt);
+      } else {
+        lookup = { kind: 'user', user: found };
+        dated(found.stateChangedAt);
+      }
     } catch (err) {
       // Could not ask is never "deleted": the scheduled run is the safety net.
       log.warn('notification lookup failed; the next run will see the change', { directoryId: hint.directoryId, error: (err as Error).message });

@@ -60,7 +60,8 @@ export class NotificationService {
     readonly keeper: SubscriptionKeeper,
     private readonly box: SecretBox,
     private readonly holder: string,
-    private readonly onOutcome: (provider: string, outcome: NotificationOutcome) => void = () => {},
+    /** Every message's outcome; `lagSeconds` with an applied deactivation (change or arrival → deactivation). */
+    private readonly onOutcome: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void = () => {},
   ) {}
 
   async receive(req: HookRequest): Promise<HookReply> {
@@ -187,8 +188,8 @@ export class NotificationService {
     this.later(conn, async () => {
       const log = this.deps.logger.child({ connectionId: conn.id, orgId: conn.orgId, provider: conn.provider, notification: hint.ids });
       const fresh = await this.connections.get(conn.id);
-      const outcome = await this.worker.act(fresh, hint, receivedAt, log);
-      this.onOutcome(conn.provider, outcome);
+      const { outcome, lagSeconds } = await this.worker.act(fresh, hint, receivedAt, log);
+      this.onOutcome(conn.provider, outcome, lagSeconds);
     });
   }
 

@@ -160,4 +160,12 @@ describe.each(STORES)('Microsoft Graph change notifications as hints, on %s', (s
     const res = await fetch(sub.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: sub.id, clientState: sub.clientState }] }) });
     expect(res.status).toBe(404);
   });
+
+  it('when the connection is deleted while subscribed, then its subscription is deleted at Graph too', async () => {
+    await app.services.connections.update(connId, { policy: { realtime: true } }, ACTOR);
+    expect(await app.services.notifications.keeper.keepAll()).toEqual({ [connId]: 'created' });
+    expect(fake.subscriptions.subs.size).toBe(1);
+    await app.services.connections.delete(connId, ACTOR);
+    expect(fake.subscriptions.subs.size).toBe(0);
+  });
 });

@@ -25,11 +25,14 @@ export interface NotificationPlanInput {
 /**
  * The deactivation budget of one sliding window: the run's own budget (the smaller of
  * maxDeactivations and maxDeactivationPercent of the governed active members, at least 1 by
- * percent), counted over the window instead of over one listing.
+ * percent), counted over the window instead of over one listing. The percentage is of the members
+ * governed at the window's start: those active now plus those deactivated since `windowStart`, so
+ * the base does not shrink as the window's own deactivations land.
  */
-export function notificationWindowBudget(policy: Pick<PlanPolicy, 'maxDeactivations' | 'maxDeactivationPercent'>, members: readonly Member[]): number {
-  const governedActive = members.filter((m) => m.status === 'active' && m.managedBy.kind !== 'scim').length;
-  const byPercent = Math.max(1, Math.floor((policy.maxDeactivationPercent / 100) * governedActive));
+export function notificationWindowBudget(policy: Pick<PlanPolicy, 'maxDeactivations' | 'maxDeactivationPercent'>, members: readonly Member[], windowStart: string): number {
+  const since = Date.parse(windowStart);
+  const base = members.filter((m) => m.managedBy.kind !== 'scim' && (m.status === 'active' || (m.status === 'inactive' && Date.parse(m.deactivation?.at ?? '') >= since))).length;
+  const byPercent = Math.max(1, Math.floor((policy.maxDeactivationPercent / 100) * base));
   return Math.min(policy.maxDeactivations, byPercent);
 }
 

@@ -41,10 +41,17 @@ describe('planning for one notification', () => {
     expect(plan([other], { kind: 'gone', directoryId: 'd3' }).actions).toEqual([]);
   });
 
-  it('when the window budget is computed, then it is the run\'s: the smaller of maxDeactivations and the percentage of governed active members (at least 1)', () => {
-    expect(notificationWindowBudget({ maxDeactivations: 10, maxDeactivationPercent: 5 }, Array.from({ length: 100 }, (_, i) => linked(i)))).toBe(5);
-    expect(notificationWindowBudget({ maxDeactivations: 10, maxDeactivationPercent: 5 }, members)).toBe(1);
-    expect(notificationWindowBudget({ maxDeactivations: 0, maxDeactivationPercent: 100 }, members)).toBe(0);
+  it('when the window budget is computed, then it is the run\'s: the smaller of maxDeactivations and the percentage of the members governed at the window\'s start (at least 1)', () => {
+    const start = '2026-03-01T00:00:00.000Z';
+    const hundred = Array.from({ length: 100 }, (_, i) => linked(i));
+    expect(notificationWindowBudget({ maxDeactivations: 10, maxDeactivationPercent: 5 }, hundred, start)).toBe(5);
+    expect(notificationWindowBudget({ maxDeactivations: 10, maxDeactivationPercent: 5 }, members, start)).toBe(1);
+    expect(notificationWindowBudget({ maxDeactivations: 0, maxDeactivationPercent: 100 }, members, start)).toBe(0);
+    // Members the window itself deactivated still count in the base; older deactivations do not.
+    const by = { kind: 'directory' as const, id: CONN, label: 'github directory' };
+    const gone = (i: number, at: string) => linked(i, { status: 'inactive', deactivation: { by, reason: 'deleted', at } });
+    const mixed = [...hundred.slice(0, 60), ...Array.from({ length: 40 }, (_, k) => gone(60 + k, k < 20 ? '2026-03-01T00:30:00.000Z' : '2026-02-01T00:00:00.000Z'))];
+    expect(notificationWindowBudget({ maxDeactivations: 1000, maxDeactivationPercent: 50 }, mixed, start)).toBe(40);
   });
 });
 

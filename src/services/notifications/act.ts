@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DirectoryConnection, Member, ReconcileRun } from '../../domain/model.js';
 import { notificationWindowBudget, planNotification, type NotificationLookup } from '../../domain/reconcile-notification.js';
 import type { Plan } from '../../domain/reconcile-plan.js';
-import { isTombstone } from '../../ports/directory.js';
+import { isTombstone, type CachedToken, type TokenStore } from '../../ports/directory.js';
 import type { Logger } from '../../ports/logger.js';
 import { collect } from '../../ports/paging.js';
 import { policySchema } from '../connections/policy.js';
@@ -15,6 +15,8 @@ import type { Hint } from './messages.js';
 export const BUDGET_WINDOW_MS = 60 * 60 * 1000;
 /** How long a hint's lookup-and-act is claimed (a replica that dies mid-way lets a redelivery retry after it). */
 const CLAIM_TTL_MS = 10 * 60 * 1000;
+/** How long the window budget's base (an org listing) is reused. */
+const BUDGET_BASE_TTL_MS = 30_000;
 
 /** What became of one hint (the metric's outcome label for acted messages). */
 export type HintOutcome = 'applied' | 'held' | 'unchanged' | 'unknown_user' | 'duplicate' | 'lookup_failed';
@@ -30,6 +32,13 @@ export type HintOutcome = 'applied' | 'held' | 'unchanged' | 'unknown_user' | 'd
  * held run, so nothing is released on the strength of a notification.
  */
 export class HintWorker {
+  /** One token per connection across hints (each lookup opens a connector; the token outlives it). */
+  private readonly tokens = new Map<string, TokenStore>();
+  /** Holds are appended one at a time per connection (they extend one run record). */
+  private readonly holding = new Map<string, Promise<void>>();
+  /** The org listing the window budget's base is counted from, per connection. */
+  private readonly bases = new Map<string, { at: number; members: Member[] }>();
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly connections: ConnectionService,
@@ -53,7 +62,7 @@ export class HintWorker {
     let lookup: NotificationLookup;
     let reason: string | undefined;
     try {
-      const found = await this.connections.open(conn).getUser(hint.directoryId);
+      const found = await this.connections.open(conn, { tokenStore: this.tokenStore(conn) }).getUser(hint.directoryId);
       if (isTombstone(found)) {
         lookup = { kind: 'gone', directoryId: found.id };
         reason = found.reason;
@@ -68,7 +77,7 @@ export class HintWorker {
       return 'lookup_failed';
     }
     const policy = policySchema.parse(conn.policy);
-    const members = await collect((page) => this.deps.store.listMembers(conn.orgId, { statuses: ['active', 'inactive'], ...page }));
+    const members = await this.candidates(conn, hint.directoryId, lookup, policy.matchByEmail);
     const input = { connectionId: conn.id, provider: conn.provider, members, policy, lookup };
     let plan = planNotification({ ...input, budgetLeft: 1 });
     if (plan.actions.length === 0) {
@@ -77,7 +86,7 @@ export class HintWorker {
       return known ? 'unchanged' : 'unknown_user';
     }
     const wants = plan.actions.some((a) => a.kind === 'deactivate' && !a.heldBy);
-    if (wants && !(await this.takeBudgetSlot(conn, members, key))) plan = planNotification({ ...input, budgetLeft: 0 });
+    if (wants && !(await this.takeBudgetSlot(conn, key))) plan = planNotification({ ...input, budgetLeft: 0 });
     const evidence: NotificationEvidence = {
       provider: conn.provider,
       ids: hint.ids,
@@ -86,7 +95,13 @@ export class HintWorker {
       lookup: lookup.kind === 'gone' ? { state: 'deleted', ...(reason ? { reason } : {}) } : { state: lookup.user.state },
     };
     if (plan.actions.some((a) => a.heldBy)) {
-      await this.hold(conn, plan, evidence);
+      const prev = this.holding.get(conn.id) ?? Promise.resolve();
+      const mine = prev.then(() => this.hold(conn, plan, evidence));
+      const settled = mine.catch(() => undefined);
+      this.holding.set(conn.id, settled);
+      await mine.finally(() => {
+        if (this.holding.get(conn.id) === settled) this.holding.delete(conn.id);
+      });
       log.warn('notification deactivation held: the sliding-window budget is spent', { directoryId: hint.directoryId });
       return 'held';
     }
@@ -96,13 +111,61 @@ export class HintWorker {
     return applied ? 'applied' : 'unchanged';
   }
 
+  /** Keyed by connection and version: changed credentials start without the old token. */
+  private tokenStore(conn: DirectoryConnection): TokenStore {
+    const key = `${conn.id}:${conn.version}`;
+    let t = this.tokens.get(key);
+    if (!t) {
+      let cached: CachedToken | undefined;
+      t = { get: () => cached, set: (v) => void (cached = v) };
+      for (const k of this.tokens.keys()) if (k.startsWith(`${conn.id}:`)) this.tokens.delete(k);
+      this.tokens.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * The members the planner could match to this one user, found through the store's indexes
+   * (identity link, externalId, and with matchByEmail the user's addresses) rather than by listing
+   * the org: the planner's rules see every member that could be this user.
+   */
+  private async candidates(conn: DirectoryConnection, directoryId: string, lookup: NotificationLookup, byEmail: boolean): Promise<Member[]> {
+    const found = new Map<string, Member>();
+    const add = (m: Member | undefined) => {
+      if (m && m.status !== 'removed') found.set(m.id, m);
+    };
+    add(await this.deps.store.findMemberByIdentity(conn.orgId, conn.provider, directoryId));
+    for (const m of await this.deps.store.findMembersByExternalId(conn.orgId, directoryId)) add(m);
+    if (byEmail && lookup.kind === 'user') {
+      const emails = new Set([lookup.user.primaryEmail, ...lookup.user.emails].filter((e): e is string => !!e).map((e) => e.toLowerCase()));
+      for (const e of emails) for (const m of await this.deps.store.findMembersByEmail(conn.orgId, e)) add(m);
+    }
+    return [...found.values()];
+  }
+
   /** A free slot of the window's budget, or false when every slot is taken. */
-  private async takeBudgetSlot(conn: DirectoryConnection, members: readonly Member[], key: string): Promise<boolean> {
-    const budget = notificationWindowBudget(policySchema.parse(conn.policy), members);
+  private async takeBudgetSlot(conn: DirectoryConnection, key: string): Promise<boolean> {
+    const budget = await this.windowBudget(conn);
     for (let slot = 0; slot < budget; slot++) {
       if (await this.deps.store.tryAcquireLease(`hook:budget:${conn.id}:${slot}`, `${this.holder}:${key}`, BUDGET_WINDOW_MS)) return true;
     }
     return false;
+  }
+
+  /**
+   * The window's budget, from a listing of the org kept for BUDGET_BASE_TTL_MS: its base (members
+   * governed at the window's start) barely moves within the window, and a burst must not list the
+   * org once per notification.
+   */
+  private async windowBudget(conn: DirectoryConnection): Promise<number> {
+    const now = this.deps.clock.now().getTime();
+    const policy = policySchema.parse(conn.policy);
+    let base = this.bases.get(conn.id);
+    if (!base || now - base.at > BUDGET_BASE_TTL_MS) {
+      base = { at: now, members: await collect((page) => this.deps.store.listMembers(conn.orgId, { statuses: ['active', 'inactive'], ...page })) };
+      this.bases.set(conn.id, base);
+    }
+    return notificationWindowBudget(policy, base.members, new Date(now - BUDGET_WINDOW_MS).toISOString());
   }
 
   /**

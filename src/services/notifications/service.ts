@@ -35,6 +35,8 @@ const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 const LAST_MESSAGE_EVERY_MS = 10_000;
 /** A `missed` lifecycle event triggers at most one run per connection in this long. */
 const MISSED_RUN_TTL_MS = 5 * 60 * 1000;
+/** Hints of one connection worked at once (each is a lookup and a few store writes). */
+const HINTS_IN_FLIGHT = 8;
 
 const header = (h: HookRequest['headers'], name: string): string | undefined => {
   const v = h[name];
@@ -50,6 +52,10 @@ const ACCEPTED: HookReply = { status: 202 };
  */
 export class NotificationService {
   private readonly queues = new Map<string, Promise<void>>();
+  /** Hints in flight per connection and per user: users in parallel (up to HINTS_IN_FLIGHT), one user's hints in order. */
+  private readonly users = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
   private readonly lastMessage = new Map<string, number>();
 
   constructor(
@@ -82,7 +88,7 @@ export class NotificationService {
 
   /** Resolves when every hint received so far has been worked (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+    while (this.queues.size > 0 || this.users.size > 0) await Promise.all([...this.queues.values(), ...this.users.values()]);
   }
 
   private async github(conn: DirectoryConnection, req: HookRequest, count: (o: NotificationOutcome) => void): Promise<HookReply> {
@@ -185,12 +191,45 @@ export class NotificationService {
 
   private enqueue(conn: DirectoryConnection, hint: Hint): void {
     const receivedAt = this.deps.clock.now().toISOString();
-    this.later(conn, async () => {
+    const key = `${conn.id}:${hint.directoryId}`;
+    const work = async () => {
       const log = this.deps.logger.child({ connectionId: conn.id, orgId: conn.orgId, provider: conn.provider, notification: hint.ids });
-      const fresh = await this.connections.get(conn.id);
-      const { outcome, lagSeconds } = await this.worker.act(fresh, hint, receivedAt, log);
-      this.onOutcome(conn.provider, outcome, lagSeconds);
+      await this.slot(conn.id);
+      try {
+        const fresh = await this.connections.get(conn.id);
+        const { outcome, lagSeconds } = await this.worker.act(fresh, hint, receivedAt, log);
+        this.onOutcome(conn.provider, outcome, lagSeconds);
+      } catch (err) {
+        log.warn('notification work failed; the scheduled run remains the safety net', { error: (err as Error).message });
+        const at = this.deps.clock.now().toISOString();
+        await updateRealtime(this.deps.store, conn, (cur) => ({ ...cur, lastError: { message: (err as Error).message, at } })).catch(() => undefined);
+      } finally {
+        this.release(conn.id);
+      }
+    };
+    const next = (this.users.get(key) ?? Promise.resolve()).then(work).finally(() => {
+      if (this.users.get(key) === next) this.users.delete(key);
     });
+    this.users.set(key, next);
+  }
+
+  private async slot(connectionId: string): Promise<void> {
+    const n = this.inFlight.get(connectionId) ?? 0;
+    if (n < HINTS_IN_FLIGHT) {
+      this.inFlight.set(connectionId, n + 1);
+      return;
+    }
+    // The releasing hint hands its slot over: the count stays as it is.
+    await new Promise<void>((resolve) => this.waiting.set(connectionId, [...(this.waiting.get(connectionId) ?? []), resolve]));
+  }
+
+  private release(connectionId: string): void {
+    const queue = this.waiting.get(connectionId) ?? [];
+    const next = queue.shift();
+    if (queue.length === 0) this.waiting.delete(connectionId);
+    if (next) next();
+    else if ((this.inFlight.get(connectionId) ?? 1) <= 1) this.inFlight.delete(connectionId);
+    else this.inFlight.set(connectionId, this.inFlight.get(connectionId)! - 1);
   }
 
   /** Work for after the answer, in order per connection; a failure is logged and recorded, never thrown. */

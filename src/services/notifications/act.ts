@@ -48,14 +48,16 @@ export class HintWorker {
 
   /** What became of the hint, and for an applied deactivation the seconds since the change (or the message's arrival). */
   async act(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger): Promise<{ outcome: HintOutcome; lagSeconds?: number }> {
-    let changedAt: string | undefined;
-    const outcome = await this.decide(conn, hint, receivedAt, log, (at) => (changedAt = at));
-    if (outcome !== 'applied') return { outcome };
+    const facts: { changedAt?: string; deactivated?: boolean } = {};
+    const outcome = await this.decide(conn, hint, receivedAt, log, facts);
+    // The lag is an offboarding measure: a reactivation or a link applied does not count.
+    if (!facts.deactivated) return { outcome };
+    const changedAt = facts.changedAt;
     const since = Math.min(Date.parse(changedAt ?? receivedAt) || Date.parse(receivedAt), Date.parse(receivedAt));
     return { outcome, lagSeconds: Math.max(0, (this.deps.clock.now().getTime() - since) / 1000) };
   }
 
-  private async decide(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger, dated: (at: string | undefined) => void): Promise<HintOutcome> {
+  private async decide(conn: DirectoryConnection, hint: Hint, receivedAt: string, log: Logger, facts: { changedAt?: string; deactivated?: boolean }): Promise<HintOutcome> {
     const key = createHash('sha256').update(JSON.stringify([hint.ids, hint.change])).digest('hex').slice(0, 32);
     // A fresh holder per attempt: a lease answers true to its own holder, and a second copy must not pass.
     if (!(await this.deps.store.tryAcquireLease(`hook:act:${conn.id}:${hint.directoryId}:${key}`, `${this.holder}:${randomUUID()}`, CLAIM_TTL_MS))) return 'duplicate';
@@ -66,10 +68,10 @@ export class HintWorker {
       if (isTombstone(found)) {
         lookup = { kind: 'gone', directoryId: found.id };
         reason = found.reason;
-        dated(found.deletedAt);
+        if (found.deletedAt) facts.changedAt = found.deletedAt;
       } else {
         lookup = { kind: 'user', user: found };
-        dated(found.stateChangedAt);
+        if (found.stateChangedAt) facts.changedAt = found.stateChangedAt;
       }
     } catch (err) {
       // Could not ask is never "deleted": the scheduled run is the safety net.
@@ -107,6 +109,7 @@ export class HintWorker {
     }
     const execution = await this.executor.execute(conn, plan, log, { notification: evidence });
     const applied = execution.outcomes.some((o) => o.status === 'applied');
+    facts.deactivated = plan.actions.some((a, i) => a.kind === 'deactivate' && execution.outcomes[i]?.status === 'applied');
     log.info('notification acted on', { directoryId: hint.directoryId, change: hint.change, actions: plan.actions.map((a) => a.kind), applied });
     return applied ? 'applied' : 'unchanged';
   }

@@ -55,7 +55,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
   const observeRun = createReconcileMetrics(metrics.registry);
+  /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping, notifications). */
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const services = createServices({ store, clock, logger }, {
+    holder,
+    onNotification: (provider, outcome, lagSeconds) => {
+      metrics.notifications.inc({ provider, outcome });
+      if (lagSeconds !== undefined) observeRun.notificationLag(provider, lagSeconds);
+    },
     onRunFinished: observeRun,
     connectors: opts.connectors ?? createBuiltinRegistry(),
     secretKey: secret.key,
@@ -101,8 +108,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     throw err;
   }
   logger.info('idsync listening', { port: running.port, store: backend.label, publicUrl: config.server.publicUrl });
-  /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping). */
-  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const webhooks = new WebhookWorker({
     store,
     clock,
@@ -137,6 +142,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   secretExpiry.start();
   // The first scan at start, so a restarted daemon reports expiring secrets without waiting an hour.
   void secretExpiry.tick();
+  // Graph subscriptions of realtime connections: created, renewed well before expiry, deleted when off.
+  const subscriptions = new PeriodicJob('graph-subscriptions', 60_000, () => services.notifications.keeper.keepAll(), { store, logger, holder });
+  subscriptions.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -145,11 +153,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await scheduler?.stop();
       await expiry.stop();
       await secretExpiry.stop();
+      await subscriptions.stop();
       await webhooks.stop();
       await pruneScimLog.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();
+      await services.notifications.idle();
       await mail.close();
       await store.close();
       logger.info('stopped');

@@ -314,7 +314,7 @@ export interface ReconcileRun {
   connectionId: string;
   dryRun: boolean;
   status: ReconcileRunStatus;
-  trigger: 'schedule' | 'manual' | 'approval';
+  trigger: 'schedule' | 'manual' | 'approval' | 'notification';
   startedAt: string;
   finishedAt?: string;
   /** Counters and guard verdicts (the CLI's run summary). */

@@ -6,6 +6,7 @@ import type { Services } from '../services/index.js';
 import { apiRateLimit } from './api/rate-limit.js';
 import { apiRoutes } from './api/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { hooksRouter } from './hooks/router.js';
 import { joinRouter, type JoinRouterDeps } from './join/router.js';
 import type { HttpMetrics } from './metrics.js';
 import { AuthFailureThrottle } from './middleware/auth-failures.js';
@@ -77,6 +78,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));
+  // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.
+  app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));

@@ -9,6 +9,7 @@ export interface HttpMetrics {
   authThrottled: Counter<'surface'>;
   scimLogFlushFailures: Counter;
   scimLogDropped: Counter;
+  notifications: Counter<'provider' | 'outcome'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -40,6 +41,12 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['surface'] as const,
     registers: [registry],
   });
+  const notifications = new Counter({
+    name: 'idsync_notifications_total',
+    help: 'Directory change notifications by provider and outcome (accepted, forged, unsigned, replayed, … and, once worked, applied, held, unchanged, unknown_user, lookup_failed).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
     help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth).',
@@ -56,5 +63,5 @@ export function createMetrics(): HttpMetrics {
     help: 'SCIM request log entries dropped because the store refused them for longer than the in-memory buffer holds.',
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped };
+  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications };
 }

@@ -154,6 +154,37 @@ export function supportsDelta(c: DirectoryConnector): c is DirectoryConnector & 
   return typeof (c as Partial<DeltaCapable>).listChanges === 'function';
 }
 
+/** A change-notification subscription the directory keeps for us (Graph `subscriptions`). */
+export interface ChangeSubscription {
+  readonly id: string;
+  readonly expiresAt: string;
+}
+
+export interface SubscriptionRequest {
+  /** Where change notifications go, and lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed). */
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string;
+  /** Sent back in every notification; the receiver compares it in constant time. */
+  readonly clientState: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Connectors whose directory pushes change notifications through a subscription it keeps. A
+ * create answers only after the directory validated the notification URL; a subscription the
+ * directory no longer has makes renew throw a coded error (`connector.not_found` on 404).
+ */
+export interface SubscriptionCapable {
+  subscribe(req: SubscriptionRequest, opts?: OperationOptions): Promise<ChangeSubscription>;
+  renewSubscription(id: string, expiresAt: string, opts?: OperationOptions): Promise<ChangeSubscription | undefined>;
+  reauthorizeSubscription(id: string, opts?: OperationOptions): Promise<void>;
+  deleteSubscription(id: string, opts?: OperationOptions): Promise<void>;
+}
+
+export function supportsSubscriptions(c: DirectoryConnector): c is DirectoryConnector & SubscriptionCapable {
+  return typeof (c as Partial<SubscriptionCapable>).subscribe === 'function';
+}
+
 /* ---------- registry: provider -> parse config and open ---------- */
 
 /** Limits for one connector (one run). Defaults in src/connectors/http/limits.ts. */

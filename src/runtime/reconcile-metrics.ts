@@ -29,9 +29,9 @@ export function createReconcileMetrics(registry: Registry) {
   });
   const lag = new Histogram({
     name: 'idsync_reconcile_offboarding_lag_seconds',
-    help: 'Time from the upstream change to the local deactivation: exact where the directory dates it (source="directory"), else an upper bound from the previous complete read (source="previous_read").',
+    help: 'Time from the upstream change to the local deactivation: exact where the directory dates it (source="directory"), else an upper bound from the previous complete read (source="previous_read"); deactivations a change notification caused are source="notification".',
     labelNames: ['provider', 'source'] as const,
-    buckets: [60, 300, 900, 1800, 3600, 7200, 21600, 86400],
+    buckets: [1, 2, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, 86400],
     registers: [registry],
   });
   const status = new Gauge({
@@ -46,7 +46,7 @@ export function createReconcileMetrics(registry: Registry) {
     labelNames: ['provider', 'code'] as const,
     registers: [registry],
   });
-  return (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails): void => {
+  const observe = (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails): void => {
     if (summary.dryRun) return;
     const provider = conn.provider;
     const final = summary.status === 'approved' || summary.status === 'rejected' || summary.status === 'running' ? 'completed' : summary.status;
@@ -63,4 +63,7 @@ export function createReconcileMetrics(registry: Registry) {
     const shown = stopped ? 'action_required' : final;
     for (const s of STATUSES) status.set({ connection: conn.id, org: conn.orgId, provider, status: s }, s === shown ? 1 : 0);
   };
+  /** A deactivation a change notification caused (source="notification"): from the directory's change time, else the message's arrival. */
+  const notificationLag = (provider: string, seconds: number): void => lag.observe({ provider, source: 'notification' }, seconds);
+  return Object.assign(observe, { notificationLag });
 }

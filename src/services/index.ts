@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
 import { CredentialService } from './credentials.js';
@@ -19,6 +20,10 @@ import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
 import { SecretExpiryWatch } from './scim-clients/expiry.js';
 import { ScimClientService } from './scim-clients/service.js';
+import { PlanExecutor } from './reconcile/execute.js';
+import { HintWorker } from './notifications/act.js';
+import { NotificationService, type NotificationOutcome } from './notifications/service.js';
+import { SubscriptionKeeper } from './notifications/subscriptions.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
@@ -40,6 +45,7 @@ export interface Services {
   links: LinkService;
   join: JoinService;
   scimLog: ScimLogService;
+  notifications: NotificationService;
 }
 
 export interface ServiceExtras {
@@ -58,6 +64,10 @@ export interface ServiceExtras {
   scimLog?: ScimLogRetention;
   /** Access token lifetime of SCIM OAuth clients (config scim.oauthTokenTtlSeconds); default one hour. */
   oauthTokenTtlSeconds?: number;
+  /** This replica's name in store leases (notification claims); default: a random one. */
+  holder?: string;
+  /** Told about every inbound notification's outcome (the daemon's metrics). */
+  onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -71,6 +81,19 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const publicUrl = extras.publicUrl ?? 'http://localhost:8080';
   const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600 });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
+  const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
+  const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;
+  const notificationBox = new SecretBox(extras.secretKey, SEAL_PURPOSE.notificationSecrets);
+  const notifications = new NotificationService(
+    deps,
+    connections,
+    reconcile,
+    new HintWorker(deps, connections, new PlanExecutor(members, invitations), holder),
+    new SubscriptionKeeper(deps, connections, notificationBox, publicUrl),
+    notificationBox,
+    holder,
+    extras.onNotification,
+  );
   return {
     orgs: new OrgService(deps),
     members,
@@ -80,7 +103,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     links,
     join: new JoinService(deps, invitations, links, connections, writer),
     connections,
-    reconcile: new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished),
+    reconcile,
+    notifications,
     credentials: new CredentialService(deps, oauth),
     scimClients: new ScimClientService(deps, oauth.tokenUrl),
     oauth,

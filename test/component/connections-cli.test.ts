@@ -75,4 +75,15 @@ describe('idsync connections against a local Microsoft Graph', () => {
     expect((await cli(env, cwd, 'connections', 'delete', items[0]!.id)).code).toBe(0);
     expect((await cli(env, cwd, 'connections', 'get', items[0]!.id, '--json')).json()).toMatchObject({ error: { code: 'connection.not_found' } });
   });
+
+  it('when realtime is on and the public URL is not https, then doctor says notifications cannot arrive and how to fix it', async () => {
+    const config = configFile('realtime.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
+    const created = await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', config, '--policy', configFile('realtime-policy.json', { realtime: true }), '--json');
+    const id = created.json<{ id: string; policy: { realtime: boolean } }>().id;
+    expect(created.json()).toMatchObject({ policy: { realtime: true } });
+    const doctor = await cli(env, cwd, 'doctor', '--json');
+    const checks = doctor.json<{ checks: { name: string; ok: boolean; message: string; fix?: string }[] }>().checks.filter((c) => c.message.includes(id));
+    expect(checks).toEqual(expect.arrayContaining([expect.objectContaining({ ok: false, message: expect.stringContaining('is not https'), fix: expect.stringContaining('IDSYNC_PUBLIC_URL') })]));
+    expect((await cli(env, cwd, 'connections', 'delete', id)).code).toBe(0);
+  });
 });

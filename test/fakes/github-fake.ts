@@ -69,6 +69,11 @@ export class GithubFake {
     for (const k of this.tokens.keys()) if (k !== this.opts.pat) this.tokens.delete(k);
   }
 
+  /** Member i leaves the org upstream (their account stays; the membership is gone). */
+  removeMember(i: number): void {
+    (this.opts.removed ??= new Set()).add(i);
+  }
+
   memberAt(i: number): Record<string, unknown> {
     return { login: `octo${i}`, id: USER_BASE + i, node_id: `U_${i}`, type: 'User', site_admin: false };
   }

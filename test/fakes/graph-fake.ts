@@ -3,13 +3,15 @@
  * certificate assertion, checked the way Entra documents: aud = token endpoint, x5t = thumbprint,
  * scope = {graph root}/.default) and Graph /v1.0/users, /users/{id}, /users/delta, group
  * transitiveMembers and checkMemberGroups, paging like the real API ($top 1..999, default 100,
- * absolute @odata.nextLink with $skiptoken, deltaLink on the last delta page only).
+ * absolute @odata.nextLink with $skiptoken, deltaLink on the last delta page only), and change
+ * notification subscriptions that send real notifications (graph-subscriptions.ts).
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { GraphSubscriptionsFake } from './graph-subscriptions.js';
 import { bearer, FakeServer, form, type FakeRequest, type Reply } from './server.js';
 
-export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups' | 'deletedItems.get';
+export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups' | 'deletedItems.get' | 'subscriptions';
 
 export interface GraphFakeOptions {
   users: number;
@@ -48,10 +50,14 @@ export class GraphFake {
   /** index → version of its last change; removed users have `removed` set. */
   private readonly changes = new Map<number, { version: number; removed?: 'changed' | 'deleted'; disabled?: boolean; deletedAt?: string }>();
   private deltaGeneration = 0;
+  readonly subscriptions: GraphSubscriptionsFake;
 
   constructor(readonly opts: GraphFakeOptions) {
+    this.subscriptions = new GraphSubscriptionsFake(opts.tenantId);
     this.server = new FakeServer<GraphRoute>((req) => {
       const p = req.url.pathname;
+      const sub = this.subscriptions.route(req);
+      if (sub) return { route: sub.route, handle: () => this.guardAsync(req, sub.handle) };
       const tm = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(p);
       if (req.method === 'POST' && tm) return { route: 'token', handle: () => this.token(req, decodeURIComponent(tm[1]!)) };
       if (p === '/v1.0/users') return { route: 'users.list', handle: () => this.guard(req, () => this.list(req, (i) => !this.isRemoved(i))) };
@@ -155,6 +161,11 @@ export class GraphFake {
     const value = `eyJ0eXAiOiJKV1Qi.${randomBytes(24).toString('base64url')}`;
     this.tokens.set(value, Date.now() + 3599_000);
     return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: value } };
+  }
+
+  private async guardAsync(req: FakeRequest, then: () => Reply | Promise<Reply>): Promise<Reply> {
+    const refused = this.guard(req, () => ({ status: 0 }));
+    return refused.status === 0 ? then() : refused;
   }
 
   private guard(req: FakeRequest, then: () => Reply): Reply {

@@ -7,6 +7,7 @@ import { createBuiltinRegistry } from '../../connectors/index.js';
 import { failureHint } from '../../domain/failures.js';
 import { silentLogger } from '../../logging/winston-logger.js';
 import { systemClock } from '../../ports/clock.js';
+import { policySchema } from '../../services/connections/policy.js';
 import { createServices } from '../../services/index.js';
 
 export interface ConnectionCheck {
@@ -48,10 +49,29 @@ export async function checkConnections(config: Config): Promise<ConnectionCheck[
       } catch (err) {
         out.push({ name: 'connection', ok: false, message: `${label}: ${(err as Error).message}`, fix: 'check the connection settings with `idsync connections get ID`' });
       }
+      if (policySchema.parse(c.policy).realtime) out.push(await realtimeCheck(label, config.server.publicUrl, c.provider === 'github' && !services.connections.webhookSecret(c)));
     }
     return out;
   } finally {
     await store.close().catch(() => undefined);
+  }
+}
+
+/**
+ * policy.realtime needs a public https URL the directory can POST to (Graph refuses anything else)
+ * and, for GitHub, the webhook secret. Reachability is tried from here (`/healthz` under the public
+ * URL): a pass says the URL leads to an idsync, not that the directory can reach it from outside.
+ */
+async function realtimeCheck(label: string, publicUrl: string, missingSecret: boolean): Promise<ConnectionCheck> {
+  const fixUrl = 'set IDSYNC_PUBLIC_URL to the https URL the directory reaches this daemon at (an Ingress or load balancer)';
+  if (missingSecret) return { name: 'connection', ok: false, message: `${label}: policy.realtime is on but no webhookSecret is stored: every delivery will be refused`, fix: 'give the connection the GitHub App webhook secret: `idsync connections update ID --config` with webhookSecret' };
+  if (!/^https:\/\//i.test(publicUrl)) return { name: 'connection', ok: false, message: `${label}: policy.realtime is on but the public URL ${publicUrl || '(unset)'} is not https`, fix: fixUrl };
+  try {
+    const res = await fetch(`${publicUrl.replace(/\/+$/, '')}/healthz`, { signal: AbortSignal.timeout(3000) });
+    if (res.ok) return { name: 'connection', ok: true, message: `${label}: notifications reach ${publicUrl}/hooks/…` };
+    return { name: 'connection', ok: false, message: `${label}: ${publicUrl}/healthz answered ${res.status}`, fix: fixUrl };
+  } catch (err) {
+    return { name: 'connection', ok: false, message: `${label}: ${publicUrl} is not reachable from here (${(err as Error).message})`, fix: fixUrl };
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * GitHub connection config. Key names are the contract of issue 4: org, either appId +
  * installationId + privateKey (a GitHub App) or token, apiBaseUrl, graphqlUrl (derived from
- * apiBaseUrl when absent: api.github.com/graphql, or HOST/api/graphql for GHES HOST/api/v3).
+ * apiBaseUrl when absent: api.github.com/graphql, or HOST/api/graphql for GHES HOST/api/v3), and
+ * webhookSecret (issue 15: the org webhook's HMAC secret, sealed like the other secrets).
  */
 import { z } from 'zod';
 import { baseUrl, httpUrl, nonEmpty, parseConfigWith, pemPrivateKey } from '../config-common.js';
@@ -17,6 +18,8 @@ export const githubConfigSchema = z
     token: nonEmpty.optional(),
     apiBaseUrl: baseUrl('https://api.github.com'),
     graphqlUrl: httpUrl().optional(),
+    /** The secret of the GitHub App's webhook (X-Hub-Signature-256); needed only with policy.realtime. */
+    webhookSecret: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
   })
   .superRefine((c, ctx) => {
     const app = { appId: c.appId, installationId: c.installationId, privateKey: c.privateKey };
@@ -47,5 +50,6 @@ export function redactGithubConfig(c: GithubConfig): Record<string, unknown> {
     credential: c.token !== undefined ? 'token' : { appId: c.appId, installationId: c.installationId },
     apiBaseUrl: c.apiBaseUrl,
     graphqlUrl: c.graphqlUrl,
+    webhookSecret: c.webhookSecret !== undefined ? 'set' : 'none',
   };
 }

@@ -24,4 +24,4 @@ export function openGithub(config: GithubConfig, deps: ConnectorDeps): Directory
   };
 }
 
-export const githubConnector = defineConnector('github', { secretKeys: ['privateKey', 'token'], parse: parseGithubConfig, redact: redactGithubConfig, open: openGithub });
+export const githubConnector = defineConnector('github', { secretKeys: ['privateKey', 'token', 'webhookSecret'], parse: parseGithubConfig, redact: redactGithubConfig, open: openGithub });

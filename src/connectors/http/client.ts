@@ -21,7 +21,7 @@ export interface HttpRequest {
   /** Names the call in errors and logs, e.g. "users.list". */
   readonly op: string;
   readonly url: string | URL;
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
   /** Omitted for token-endpoint calls. */

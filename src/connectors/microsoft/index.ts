@@ -1,5 +1,5 @@
 /** The Microsoft Graph connector: client credentials (secret or certificate), users or one group. */
-import type { ConnectorDeps, DeltaCapable, DirectoryConnector } from '../../ports/directory.js';
+import type { ConnectorDeps, DeltaCapable, DirectoryConnector, SubscriptionCapable } from '../../ports/directory.js';
 import { HttpClient } from '../http/client.js';
 import { memoryTokenStore, TokenCache } from '../http/token-cache.js';
 import { createListing } from '../listing.js';
@@ -9,21 +9,23 @@ import { classifyGraph } from './client.js';
 import { parseMicrosoftConfig, redactMicrosoftConfig, type MicrosoftConfig } from './config.js';
 import { listGraphChanges } from './delta.js';
 import { getGraphUser, readGraphUsers } from './read.js';
+import { graphSubscriptions } from './subscriptions.js';
 
 /**
  * Delta is offered only for the whole tenant: `/users/delta` cannot be scoped to a group, so a
  * connection with groupId has no listChanges (callers detect that with supportsDelta).
  */
-export function openMicrosoft(config: MicrosoftConfig, deps: ConnectorDeps): DirectoryConnector | (DirectoryConnector & DeltaCapable) {
+export function openMicrosoft(config: MicrosoftConfig, deps: ConnectorDeps): (DirectoryConnector & SubscriptionCapable) | (DirectoryConnector & SubscriptionCapable & DeltaCapable) {
   const client = new HttpClient('microsoft', classifyGraph, deps);
   const auth = new TokenCache(deps.tokenStore ?? memoryTokenStore(), deps.clock, microsoftTokenIssuer(client, config));
   const logger = deps.logger.child({ provider: 'microsoft' });
   const counters = () => client.counters();
-  const base: DirectoryConnector = {
+  const base: DirectoryConnector & SubscriptionCapable = {
     provider: 'microsoft',
     listUsers: (opts) => createListing(readGraphUsers(client, auth, config), { clock: deps.clock, logger, counters, signal: opts?.signal }),
     getUser: (id, opts) => getGraphUser(client, auth, config, id, opts?.signal),
     counters,
+    ...graphSubscriptions(client, auth, config),
   };
   if (config.groupId !== undefined) return base;
   return { ...base, listChanges: (state, opts) => listGraphChanges(client, auth, config, { clock: deps.clock, logger }, state, opts?.signal) };

@@ -178,6 +178,10 @@ export const connectionSchema = z.object({
     .object({ code: z.string(), message: z.string(), hint: z.string().describe('What to fix'), runId: z.string(), at: timestamp })
     .optional()
     .describe('With health action_required: the terminal failure and what to fix'),
+  notifications: z
+    .object({ subscriptionId: z.string().optional(), expiresAt: timestamp.optional(), lastMessageAt: timestamp.optional(), lastError: z.object({ message: z.string(), at: timestamp }).optional() })
+    .optional()
+    .describe('With policy.realtime: the Graph subscription (id, expiry), the last verified notification, the last error'),
   lastRunId: z.string().optional(),
   lastRunAt: timestamp.optional(),
   enabled: z.boolean(),
@@ -225,7 +229,7 @@ export const runSchema = z.looseObject({
   connectionId: z.string(),
   dryRun: z.boolean(),
   status: runStatus,
-  trigger: z.enum(['schedule', 'manual', 'approval']),
+  trigger: z.enum(['schedule', 'manual', 'approval', 'notification']),
   startedAt: timestamp,
   finishedAt: timestamp.optional(),
   summary: z.record(z.string(), z.unknown()),

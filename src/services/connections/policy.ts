@@ -20,6 +20,11 @@ export const policySchema = z
     exempt: z.array(z.string()).default([]),
     autoInvite: z.boolean().default(false),
     inviteLink: z.boolean().default(false),
+    /**
+     * Act on the directory's change notifications (Graph subscriptions, GitHub webhooks) as hints:
+     * one point lookup and the same guards as a run. Needs a public https URL; scheduled runs stay.
+     */
+    realtime: z.boolean().default(false),
   })
   .strict();
 

@@ -3,12 +3,13 @@ import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor, DirectoryConnection, DirectoryProvider } from '../../domain/model.js';
-import type { ConnectorDeps, ConnectorRegistry, DirectoryConnector } from '../../ports/directory.js';
+import { supportsSubscriptions, type ConnectorDeps, type ConnectorRegistry, type DirectoryConnector } from '../../ports/directory.js';
 import { testConnection, type ConnectionTestResult } from './test-connection.js';
 import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
 import { DEFAULT_SCHEDULE, policySchema } from './policy.js';
+import { notificationView, realtimeOf, type NotificationView } from '../notifications/state.js';
 
 /** What an admin must fix before scheduled runs resume (health `action_required`). */
 export interface ActionRequired {
@@ -20,7 +21,7 @@ export interface ActionRequired {
 }
 
 /** A connection as it may be shown: no ciphertext, settings already free of secrets. */
-export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none'; actionRequired?: ActionRequired };
+export type PublicConnection = Omit<DirectoryConnection, 'credentialsCiphertext'> & { credentials: 'stored' | 'none'; actionRequired?: ActionRequired; notifications?: NotificationView };
 
 const createSchema = z.object({
   provider: z.enum(['google', 'microsoft', 'github']),
@@ -47,7 +48,10 @@ function assertSchedule(schedule: string): void {
 export function publicConnection(c: DirectoryConnection): PublicConnection {
   const { credentialsCiphertext, ...rest } = c;
   const fix = c.health === 'action_required' ? actionRequiredOf(c) : undefined;
-  return { ...rest, credentials: credentialsCiphertext ? 'stored' : 'none', ...(fix ? { actionRequired: fix } : {}) };
+  // The notification state without its sealed clientState.
+  const { realtime: _sealed, ...syncState } = c.syncState;
+  const notifications = notificationView(c);
+  return { ...rest, syncState, credentials: credentialsCiphertext ? 'stored' : 'none', ...(fix ? { actionRequired: fix } : {}), ...(notifications ? { notifications } : {}) };
 }
 
 /** The terminal failure the reconciler recorded in the connection's sync state. */
@@ -166,6 +170,7 @@ export class ConnectionService {
 
   async delete(id: string, actor: Actor, orgId?: string): Promise<void> {
     const c = await this.get(id, orgId);
+    await this.dropSubscription(c);
     await this.deps.store.deleteConnection(c.orgId, id, { orgId: c.orgId, actor, action: 'connection.deleted', target: { type: 'connection', id } });
   }
 
@@ -184,6 +189,27 @@ export class ConnectionService {
     const result = await testConnection(this.open(conn));
     if (result.ok && conn.health === 'action_required' && opts.release !== false) await this.deps.store.saveConnectionState(conn.orgId, conn.id, cleared(conn));
     return result;
+  }
+
+  /**
+   * A deleted connection's Graph subscription is deleted too (best effort: left behind, it only
+   * sends notifications that answer 404 until it expires within days).
+   */
+  private async dropSubscription(c: DirectoryConnection): Promise<void> {
+    const id = realtimeOf(c).subscription?.id;
+    if (!id) return;
+    try {
+      const connector = this.open(c);
+      if (supportsSubscriptions(connector)) await connector.deleteSubscription(id);
+    } catch (err) {
+      this.deps.logger.warn('could not delete the graph subscription of a deleted connection; it expires on its own', { connectionId: c.id, subscriptionId: id, error: (err as Error).message });
+    }
+  }
+
+  /** The connection's webhook secret (GitHub `webhookSecret`), opened for a signature check. */
+  webhookSecret(conn: DirectoryConnection): string | undefined {
+    const v = this.fullConfig(conn).webhookSecret;
+    return typeof v === 'string' ? v : undefined;
   }
 
   private fullConfig(conn: DirectoryConnection): Record<string, unknown> {

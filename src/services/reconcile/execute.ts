@@ -42,12 +42,23 @@ export function dryExecution(plan: Plan): Execution {
   return { outcomes: plan.actions.map((a) => (a.heldBy ? { status: 'held', by: a.heldBy } : a.kind === 'drift' || a.kind === 'protected' ? { status: 'reported' } : { status: 'planned' })) };
 }
 
-/** Where the audit evidence of each deactivation says it comes from. */
-export interface ExecutionSource {
-  runId: string;
-  listingMode: 'full' | 'delta';
-  listedUsers: number;
+/** What a notification-driven change records as its evidence: the hint's ids and what the lookup said. */
+export interface NotificationEvidence {
+  readonly provider: string;
+  /** The directory's ids of the message (Graph subscription + notification, GitHub delivery). */
+  readonly ids: readonly string[];
+  /** What the directory said changed (e.g. `updated`, `organization.member_removed`); a hint only. */
+  readonly change: string;
+  readonly receivedAt: string;
+  /** The point lookup's answer, the only thing the plan trusts. */
+  readonly lookup: { readonly state: 'active' | 'suspended' | 'deleted'; readonly reason?: string };
 }
+
+/**
+ * Where the audit evidence of each change says it comes from: a run (its listing), or a
+ * notification (audited with source `notification`).
+ */
+export type ExecutionSource = { runId: string; listingMode: 'full' | 'delta'; listedUsers: number } | { notification: NotificationEvidence };
 
 /**
  * Applies a plan through the one member write path and reports, per action, what it applied and
@@ -65,6 +76,7 @@ export class PlanExecutor {
     const writer: ManagedBy = { kind: 'directory', connectionId: conn.id };
     const outcomes: ActionOutcome[] = [];
     let capReached = false;
+    const audit = 'notification' in source ? ('notification' as const) : undefined;
     for (const a of plan.actions) {
       if (a.heldBy) {
         outcomes.push({ status: 'held', by: a.heldBy });
@@ -83,8 +95,8 @@ export class PlanExecutor {
       }
       try {
         if (a.kind === 'link') await this.members.linkIdentity(conn.orgId, a.memberId, { provider: conn.provider, subject: a.directoryId }, actor, writer);
-        else if (a.kind === 'deactivate') await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source, guards, ...(a.releasedByApproval ? { releasedByApproval: true } : {}) });
-        else await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source });
+        else if (a.kind === 'deactivate') await this.members.deactivate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source, guards, ...(a.releasedByApproval ? { releasedByApproval: true } : {}) }, audit);
+        else await this.members.activate(conn.orgId, a.memberId, actor, a.reason, writer, { ...a.evidence, ...source }, audit);
         outcomes.push({ status: 'applied' });
       } catch (err) {
         // One member's refusal (last owner, managed elsewhere) must not stop the others.

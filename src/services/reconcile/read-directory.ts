@@ -1,6 +1,7 @@
 import type { ActionRequired } from '../connections/service.js';
 import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
+import type { RealtimeState } from '../notifications/state.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
 
 /** A delta cursor older than this is dropped for a full round, which re-checks everyone (missing members, email links, invites). */
@@ -24,6 +25,8 @@ export type SyncState = {
   deltaPolicy?: string;
   /** The terminal failure that stopped scheduled runs, and what to fix (cleared by an update, a successful test or run). */
   actionRequired?: ActionRequired;
+  /** Kept by services/notifications (subscription, last message); runs only carry it over. */
+  realtime?: RealtimeState;
 };
 
 export interface DirectoryRead {

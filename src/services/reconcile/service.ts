@@ -74,7 +74,9 @@ export class ReconcileService {
       const connector = this.connections.open(conn);
       const policy = policySchema.parse(conn.policy);
       /** A delta cursor is kept under one policy: another one re-reads the whole directory. */
-      const policyKey = JSON.stringify(policy);
+      const { realtime: _realtime, ...planned } = policy;
+      // realtime changes nothing a listing reads, so it keeps the cursor (and the key of stored cursors).
+      const policyKey = JSON.stringify(planned);
       const read = await readDirectory(connector, state, { policy: policyKey, now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const { users, result, mode } = read;
       apiCalls = result.counters.apiCalls;
@@ -145,7 +147,10 @@ export class ReconcileService {
     const at = this.deps.clock.now().toISOString();
     const { actionRequired: _cleared, ...rest } = syncState;
     const terminal = failure?.class === 'terminal' && error;
-    const next: SyncState = terminal ? { ...rest, actionRequired: { code: error.code, message: error.message, hint: failure.hint ?? '', runId, at } } : rest;
+    const kept: SyncState = terminal ? { ...rest, actionRequired: { code: error.code, message: error.message, hint: failure.hint ?? '', runId, at } } : rest;
+    // The notification state is kept by the notification service while the run lasts: carry the latest.
+    const realtime = (await this.deps.store.getConnection(conn.id))?.syncState.realtime;
+    const next: SyncState = realtime !== undefined ? { ...kept, realtime: realtime as NonNullable<SyncState['realtime']> } : kept;
     await this.deps.store.saveConnectionState(conn.orgId, conn.id, { syncState: next, health: terminal ? 'action_required' : health, lastRunId: runId, lastRunAt: at });
   }
 

@@ -64,6 +64,6 @@ describe('connection configs', () => {
   it('when an unknown provider is asked for, then the registry says which exist', () => {
     expect(() => registry.get('okta')).toThrow(/provider: unknown provider "okta" \(known: google, microsoft, github\)/);
     expect(registry.providers).toEqual(['google', 'microsoft', 'github']);
-    expect(registry.providers.map((p) => registry.get(p).secretKeys)).toEqual([['serviceAccountKey'], ['clientSecret', 'certificate'], ['privateKey', 'token']]);
+    expect(registry.providers.map((p) => registry.get(p).secretKeys)).toEqual([['serviceAccountKey'], ['clientSecret', 'certificate'], ['privateKey', 'token', 'webhookSecret']]);
   });
 });

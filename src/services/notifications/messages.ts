@@ -1,0 +1,87 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The directories' notification formats, read as hints: which user may have changed, and the
+ * message's ids for the audit. Nothing here says what happened to the user; the point lookup does.
+ */
+
+/** One user a message says may have changed. */
+export interface Hint {
+  readonly directoryId: string;
+  /** What the message said changed, for logs and evidence only. */
+  readonly change: string;
+  /** Ids that name the message (dedup key and audit evidence). */
+  readonly ids: readonly string[];
+}
+
+/** Constant-time equality of two secrets of any length (compared as SHA-256 digests). */
+export function sameSecret(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db) && a.length === b.length;
+}
+
+/**
+ * GitHub's `X-Hub-Signature-256`: `sha256=` + hex HMAC-SHA256 of the raw body with the webhook
+ * secret (docs.github.com "Validating webhook deliveries"), compared in constant time.
+ */
+export function githubSignatureValid(raw: Buffer, header: string | undefined, secret: string): boolean {
+  if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(raw).digest('hex'), 'utf8');
+  return timingSafeEqual(expected, Buffer.from(header.slice('sha256='.length).toLowerCase(), 'utf8'));
+}
+
+const githubUser = z.looseObject({ id: z.number().int().positive() });
+const githubPayload = z.looseObject({
+  action: z.string(),
+  membership: z.looseObject({ user: githubUser.nullable().optional() }).optional(),
+  /** member_invited: the invited account, when it has one. */
+  user: githubUser.nullable().optional(),
+  /** `membership` (team) events. */
+  member: githubUser.nullable().optional(),
+});
+
+/** The organization actions acted on (docs.github.com webhook events: organization, membership). */
+const ORGANIZATION_ACTIONS = new Set(['member_removed', 'member_added', 'member_invited']);
+
+/** The user a GitHub `organization` or `membership` event names; undefined for other events or actions. */
+export function githubHint(event: string, delivery: string, body: unknown): Hint | undefined {
+  const parsed = githubPayload.safeParse(body);
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
+  if (event === 'organization' && !ORGANIZATION_ACTIONS.has(p.action)) return undefined;
+  if (event !== 'organization' && event !== 'membership') return undefined;
+  const user = event === 'membership' ? p.member : (p.membership?.user ?? p.user);
+  if (!user) return undefined;
+  return { directoryId: String(user.id), change: `${event}.${p.action}`, ids: [delivery] };
+}
+
+const graphItem = z.looseObject({
+  subscriptionId: z.string(),
+  clientState: z.string().optional(),
+  changeType: z.string().optional(),
+  resource: z.string().optional(),
+  resourceData: z.looseObject({ id: z.string().optional() }).nullable().optional(),
+  lifecycleEvent: z.string().optional(),
+  /** Graph sends it on each notification (learn.microsoft.com/graph/change-notifications-delivery-webhooks). */
+  id: z.string().optional(),
+});
+export const graphBody = z.looseObject({ value: z.array(graphItem).min(1).max(1000) });
+export type GraphItem = z.infer<typeof graphItem>;
+
+export type GraphLifecycle = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+const LIFECYCLE = new Set<string>(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
+
+export function graphLifecycle(item: GraphItem): GraphLifecycle | undefined {
+  return item.lifecycleEvent && LIFECYCLE.has(item.lifecycleEvent) ? (item.lifecycleEvent as GraphLifecycle) : undefined;
+}
+
+/** The user a Graph change notification names: `resourceData.id`, else the id in `resource` (`Users/{id}`). */
+export function graphHint(item: GraphItem): Hint | undefined {
+  const id = item.resourceData?.id ?? /^\/?users\/([^/]+)$/i.exec(item.resource ?? '')?.[1];
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  // Without Graph's own id, the message's digest names it: a redelivery (or a copy at another replica) has the same.
+  const named = item.id ?? createHash('sha256').update(JSON.stringify(item)).digest('hex').slice(0, 24);
+  return { directoryId: id, change: item.changeType ?? 'updated', ids: [item.subscriptionId, named] };
+}

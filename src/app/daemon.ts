@@ -137,6 +137,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
   expiry.start();
   const pruneScimLog = new PeriodicJob('prune-scim-log', 600_000, () => services.scimLog.prune(), { store, logger, holder });
+  // Leases double as claims and replay guards (notification deliveries, OAuth assertion jti): expired ones are forgotten.
+  const sweepLeases = new PeriodicJob('sweep-leases', 600_000, () => store.sweepExpiredLeases(), { store, logger, holder });
+  sweepLeases.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -156,6 +159,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await subscriptions.stop();
       await webhooks.stop();
       await pruneScimLog.stop();
+      await sweepLeases.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

@@ -6,4 +6,10 @@ export interface LeaseStore {
    * several replicas exactly one runs a given tick.
    */
   tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Forgets leases that have expired (leases are also claims and replay guards now: one per
+   * notification delivery, OAuth assertion jti, …, so they must not pile up). Returns how many went;
+   * a backend whose leases expire by themselves returns 0. A live lease is never touched.
+   */
+  sweepExpiredLeases(): Promise<number>;
 }

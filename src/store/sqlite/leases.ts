@@ -14,4 +14,8 @@ export class SqliteLeases implements LeaseStore {
       return true;
     });
   }
+
+  async sweepExpiredLeases(): Promise<number> {
+    return this.ctx.write(() => this.ctx.stmt('DELETE FROM leases WHERE expires_at <= ?').run(this.ctx.now().getTime()).changes);
+  }
 }

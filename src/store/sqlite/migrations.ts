@@ -256,4 +256,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scim_clients_org_seq ON scim_clients (org_id, seq);
     `,
   },
+  {
+    version: 7,
+    name: 'lease expiry index',
+    // Leases are claims and replay guards as well (notifications, OAuth assertions): the sweep
+    // deletes expired ones through this index instead of reading the table.
+    sql: `
+      CREATE INDEX leases_expires_at ON leases (expires_at);
+    `,
+  },
 ];

@@ -79,7 +79,7 @@ export const KEYS: readonly KeySpec[] = [
   {
     path: 'webhooks.allowPrivateNetworks',
     env: 'IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS',
-    doc: 'Let webhook endpoints point at loopback, private, link-local or reserved addresses (checked at registration for IP hosts, and on every delivery against each resolved address). Off: a tenant cannot make idsync call internal services.',
+    doc: 'Let webhook endpoints and SCIM OAuth clients\' JWKS URLs point at loopback, private, link-local or reserved addresses (checked at registration for IP hosts, and on every delivery or key fetch against each resolved address). Off: a tenant cannot make idsync call internal services.',
     default: false,
     schema: bool,
   },

@@ -79,7 +79,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
   const publicUrl = extras.publicUrl ?? 'http://localhost:8080';
-  const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600 });
+  const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
   const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,7 @@
 import { createPublicKey, hkdfSync, randomUUID, timingSafeEqual, webcrypto, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import { systemLookup, vetDestination } from '../webhooks/destination.js';
+import { pinnedFetch } from '../webhooks/pinned-fetch.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { ScimClient } from '../../domain/model.js';
 import { hashSecret } from '../secret-hash.js';
@@ -39,6 +41,8 @@ export interface OAuthOptions {
   secretKey: Buffer;
   publicUrl: string;
   tokenTtlSeconds: number;
+  /** webhooks.allowPrivateNetworks: off (the default), a JWKS URL may not lead to an internal address either. */
+  allowPrivateNetworks?: boolean;
 }
 
 const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -243,12 +247,25 @@ export class OAuthTokenService {
     if (client.jwksUrl) {
       let set = this.jwks.get(client.jwksUrl);
       if (!set) {
-        set = createRemoteJWKSet(assertJwksUrl(client.jwksUrl));
+        set = createRemoteJWKSet(assertJwksUrl(client.jwksUrl), { [customFetch]: (url: string, init: RequestInit) => this.#fetchJwks(url, init) });
         this.jwks.set(client.jwksUrl, set);
       }
       return set;
     }
     throw invalidClient('this client has no public key or JWKS URL for private_key_jwt');
+  }
+
+  /**
+   * A tenant names the JWKS URL, so its fetch is held to the webhooks' destination rules: unless
+   * private networks are allowed, a host resolving to a loopback, private, link-local or reserved
+   * address is refused before anything is sent, and the request connects to the address that was
+   * checked (no DNS rebinding inward). A refusal fails the assertion (invalid_client).
+   */
+  async #fetchJwks(url: string, init: RequestInit): Promise<Response> {
+    if (this.opts.allowPrivateNetworks) return fetch(url, init);
+    const vetted = await vetDestination(url, systemLookup);
+    if (vetted.refused !== undefined) throw invalidClient(`the JWKS URL cannot be fetched: ${vetted.refused}`);
+    return vetted.pinned ? pinnedFetch(vetted.pinned.address, vetted.pinned.family)(url, init) : fetch(url, init);
   }
 
   async #liveClient(clientId: string): Promise<ScimClient> {

@@ -45,3 +45,14 @@ export async function code(p: Promise<unknown>): Promise<string> {
     throw err;
   }
 }
+
+/** What a synchronous rule ended in: 'ok' or its error code (anything uncoded is rethrown). */
+export function codeOfSync(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    if (isIdsyncError(err)) return err.code;
+    throw err;
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { IdsyncError } from '../../src/domain/errors.js';
 import { applyProfileChange, assertDomainsAllowed, linkDomains, memberCopy, memberFromAdmin, memberFromJoin, memberFromProfile, orgDomains, withIdentity, withRole } from '../../src/domain/member-rules.js';
 import { DEFAULT_ORG_SETTINGS, type Actor, type InviteLink, type Member, type Organization } from '../../src/domain/model.js';
+import { codeOfSync } from '../support/services.js';
 
 const AT = '2026-03-01T00:00:00.000Z';
 const scim: Actor = { kind: 'scim', id: 'tok-1' };
@@ -32,15 +32,7 @@ function member(extra: Partial<Member> = {}): Member {
   };
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof IdsyncError) return err.code;
-    throw err;
-  }
-}
+const codeOf = codeOfSync;
 
 describe('allowed domains (one check for every writer)', () => {
   it('when the list is empty, then any address passes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { IdsyncError } from '../../src/domain/errors.js';
 import { defaultReason, sourceOf, toStatusEvidence, transition } from '../../src/domain/member-status.js';
 import type { Actor, Member } from '../../src/domain/model.js';
+import { codeOfSync } from '../support/services.js';
 
 const AT = '2026-03-01T00:00:00.000Z';
 const admin: Actor = { kind: 'admin', id: 'key-1' };
@@ -12,15 +12,7 @@ function member(extra: Partial<Member> = {}): Member {
 
 const ctx = { writer: { kind: 'admin' as const }, actor: admin, reason: 'left the company', at: AT };
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof IdsyncError) return err.code;
-    throw err;
-  }
-}
+const codeOf = codeOfSync;
 
 describe('status transitions', () => {
   it('when an active member is deactivated, then it records who, why and when; deactivating again changes nothing', () => {

@@ -148,6 +148,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Graph subscriptions of realtime connections: created, renewed well before expiry, deleted when off.
   const subscriptions = new PeriodicJob('graph-subscriptions', 60_000, () => services.notifications.keeper.keepAll(), { store, logger, holder });
   subscriptions.start();
+  // Google push channels of realtime connections: opened, replaced before expiry, stopped when off.
+  const channels = new PeriodicJob('google-channels', 60_000, () => services.notifications.channels.keepAll(), { store, logger, holder });
+  channels.start();
+  // The first pass at start: channels that expired or whose address changed while the daemon was down are reopened at once.
+  void channels.tick();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -157,6 +162,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await expiry.stop();
       await secretExpiry.stop();
       await subscriptions.stop();
+      await channels.stop();
       await webhooks.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();

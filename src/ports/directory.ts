@@ -185,6 +185,42 @@ export function supportsSubscriptions(c: DirectoryConnector): c is DirectoryConn
   return typeof (c as Partial<SubscriptionCapable>).subscribe === 'function';
 }
 
+/** A push channel the directory keeps open until `expiresAt` (Google `users.watch`); it cannot be renewed, only replaced. */
+export interface PushChannel {
+  readonly id: string;
+  /** The directory's opaque id of the watched resource: stopping the channel names it. */
+  readonly resourceId: string;
+  readonly expiresAt: string;
+}
+
+export interface ChannelRequest {
+  /** Ours, unique per channel (a UUID): every message carries it back. */
+  readonly id: string;
+  /** The one event the channel carries (Google: `update`, `delete`, `makeAdmin`, `undelete`, `add`). */
+  readonly event: string;
+  /** Where the directory POSTs the messages (an https URL it can reach). */
+  readonly address: string;
+  /** Sent back in every message; the receiver compares it in constant time. */
+  readonly token: string;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * Connectors whose directory pushes change messages through channels it opens on request and
+ * closes at their expiry (Google Directory API push notifications). One channel carries one event.
+ */
+export interface ChannelCapable {
+  /** The events a connection opens a channel for. */
+  readonly channelEvents: readonly string[];
+  watchUsers(req: ChannelRequest, opts?: OperationOptions): Promise<PushChannel>;
+  /** A channel the directory no longer has is not an error (it is what a stop wants). */
+  stopChannel(channel: { id: string; resourceId: string }, opts?: OperationOptions): Promise<void>;
+}
+
+export function supportsChannels(c: DirectoryConnector): c is DirectoryConnector & ChannelCapable {
+  return typeof (c as Partial<ChannelCapable>).watchUsers === 'function';
+}
+
 /* ---------- registry: provider -> parse config and open ---------- */
 
 /** Limits for one connector (one run). Defaults in src/connectors/http/limits.ts. */

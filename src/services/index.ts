@@ -22,6 +22,7 @@ import { SecretExpiryWatch } from './scim-clients/expiry.js';
 import { ScimClientService } from './scim-clients/service.js';
 import { PlanExecutor } from './reconcile/execute.js';
 import { HintWorker } from './notifications/act.js';
+import { ChannelKeeper } from './notifications/channels.js';
 import { NotificationService, type NotificationOutcome } from './notifications/service.js';
 import { SubscriptionKeeper } from './notifications/subscriptions.js';
 import { TeamService } from './teams.js';
@@ -90,6 +91,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     reconcile,
     new HintWorker(deps, connections, new PlanExecutor(members, invitations), holder),
     new SubscriptionKeeper(deps, connections, notificationBox, publicUrl),
+    new ChannelKeeper(deps, connections, notificationBox, publicUrl),
     notificationBox,
     holder,
     extras.onNotification,

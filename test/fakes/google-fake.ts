@@ -3,12 +3,14 @@
  * the service account's public key, `sub` and the delegated scope) and the Directory users.list /
  * users.get endpoints, paging like the real API (maxResults ≤ 500, default 100, opaque
  * pageToken, `fields=` that drops nextPageToken when it is not named). Faults are injected by route.
+ * Push channels (users.watch, channels.stop) and the messages they send: google-channels.ts.
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { GoogleChannelsFake } from './google-channels.js';
 import { bearer, FakeServer, form, type FakeRequest, type Reply } from './server.js';
 
-export type GoogleRoute = 'token' | 'users.list' | 'users.get';
+export type GoogleRoute = 'token' | 'users.list' | 'users.get' | 'users.watch' | 'channels.stop';
 export const DIRECTORY_READONLY = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
 
 export interface GoogleFakeUser {
@@ -55,10 +57,18 @@ export class GoogleFake {
   private readonly tokens = new Map<string, { sub: string; expiresAt: number }>();
   private generation = 0;
   readonly domain: string;
+  readonly channels: GoogleChannelsFake;
+  /** Changes made while the fake runs (suspend, delete), over the generated users. */
+  private readonly suspended = new Set<number>();
+  private readonly deleted: Set<number>;
 
   constructor(readonly opts: GoogleFakeOptions) {
     this.domain = opts.domain ?? 'example.com';
+    this.deleted = new Set(opts.deleted ?? []);
+    this.channels = new GoogleChannelsFake((customer, domain) => this.scope(customer, domain));
     this.server = new FakeServer<GoogleRoute>((req) => {
+      const watch = this.channels.route(req);
+      if (watch) return { route: watch.route, handle: () => this.authorize(req) ?? watch.handle() };
       const p = req.url.pathname;
       if (req.method === 'POST' && p === '/token') return { route: 'token', handle: () => this.token(req) };
       if (req.method === 'GET' && p === '/admin/directory/v1/users') return { route: 'users.list', handle: () => this.list(req) };
@@ -86,6 +96,19 @@ export class GoogleFake {
     this.generation += 1;
   }
 
+  /** An admin suspends the user. */
+  suspend(i: number): void {
+    this.suspended.add(i);
+  }
+  /** An admin deletes the user (users.get answers 404). */
+  remove(i: number): void {
+    this.deleted.add(i);
+  }
+  /** An admin restores a deleted user. */
+  restore(i: number): void {
+    this.deleted.delete(i);
+  }
+
   userAt(i: number): GoogleFakeUser {
     const email = `user${i}@${this.domain}`;
     const u: GoogleFakeUser = {
@@ -99,7 +122,8 @@ export class GoogleFake {
       orgUnitPath: '/',
       emails: [{ address: email, primary: true }],
     };
-    return this.opts.patch ? this.opts.patch(i, u) : u;
+    const patched = this.opts.patch ? this.opts.patch(i, u) : u;
+    return this.suspended.has(i) ? { ...patched, suspended: true } : patched;
   }
 
   private async token(req: FakeRequest): Promise<Reply> {
@@ -127,6 +151,14 @@ export class GoogleFake {
   }
 
   /** 401 for a token this fake did not issue (or expired); 403 when the impersonated user is no admin. */
+  /** 400 without customer or domain, or with a customer this fake is not; 404 for another domain. */
+  private scope(customer: string | null, domain: string | null): Reply | undefined {
+    if (customer === null && domain === null) return err(400, 'Bad Request', 'badRequest');
+    if (customer !== null && customer !== 'my_customer' && customer !== 'C0fake') return err(400, 'Bad Request', 'badRequest');
+    if (domain !== null && domain !== this.domain) return err(404, 'Domain not found.', 'notFound');
+    return undefined;
+  }
+
   private authorize(req: FakeRequest): Reply | undefined {
     const t = this.tokens.get(bearer(req) ?? '');
     if (!t || t.expiresAt < Date.now()) {
@@ -140,11 +172,8 @@ export class GoogleFake {
     const denied = this.authorize(req);
     if (denied) return denied;
     const q = req.url.searchParams;
-    const customer = q.get('customer');
-    const domain = q.get('domain');
-    if (customer === null && domain === null) return err(400, 'Bad Request', 'badRequest');
-    if (customer !== null && customer !== 'my_customer' && customer !== 'C0fake') return err(400, 'Bad Request', 'badRequest');
-    if (domain !== null && domain !== this.domain) return err(404, 'Domain not found.', 'notFound');
+    const scoped = this.scope(q.get('customer'), q.get('domain'));
+    if (scoped) return scoped;
     const max = Number(q.get('maxResults') ?? 100);
     if (!Number.isInteger(max) || max < 1 || max > 500) return err(400, `Invalid value '${q.get('maxResults')}'. Values must be within the range: [1, 500]`, 'invalid');
     const pageMax = Math.min(max, this.opts.pageSize ?? max);
@@ -159,7 +188,7 @@ export class GoogleFake {
     const users: GoogleFakeUser[] = [];
     let i = offset;
     for (; i < this.opts.users && users.length < pageMax; i++) {
-      if (this.opts.deleted?.has(i)) continue;
+      if (this.deleted.has(i)) continue;
       const u = this.userAt(i);
       if (ou === undefined || u.orgUnitPath === ou || u.orgUnitPath.startsWith(`${ou}/`)) users.push(u);
     }
@@ -173,7 +202,7 @@ export class GoogleFake {
     const denied = this.authorize(req);
     if (denied) return denied;
     const i = /^\d+$/.test(key) ? Number(BigInt(key) - ID_BASE) : -1;
-    if (i < 0 || i >= this.opts.users || this.opts.deleted?.has(i)) return err(404, 'Resource Not Found: userKey', 'notFound');
+    if (i < 0 || i >= this.opts.users || this.deleted.has(i)) return err(404, 'Resource Not Found: userKey', 'notFound');
     return { status: 200, body: this.userAt(i) };
   }
 }

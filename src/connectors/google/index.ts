@@ -1,14 +1,15 @@
 /** The Google Workspace connector: service account with domain-wide delegation, Directory API. */
-import type { ConnectorDeps, DirectoryConnector } from '../../ports/directory.js';
+import type { ChannelCapable, ConnectorDeps, DirectoryConnector } from '../../ports/directory.js';
 import { HttpClient } from '../http/client.js';
 import { memoryTokenStore, TokenCache } from '../http/token-cache.js';
 import { createListing } from '../listing.js';
 import { defineConnector } from '../registry.js';
+import { googleChannels } from './channels.js';
 import { classifyGoogle, requestGoogleToken } from './client.js';
 import { parseGoogleConfig, redactGoogleConfig, type GoogleConfig } from './config.js';
 import { getGoogleUser, readGoogleUsers } from './read.js';
 
-export function openGoogle(config: GoogleConfig, deps: ConnectorDeps): DirectoryConnector {
+export function openGoogle(config: GoogleConfig, deps: ConnectorDeps): DirectoryConnector & ChannelCapable {
   const client = new HttpClient('google', classifyGoogle, deps);
   const auth = new TokenCache(deps.tokenStore ?? memoryTokenStore(), deps.clock, (signal) => requestGoogleToken(client, config, deps.clock, signal));
   const logger = deps.logger.child({ provider: 'google' });
@@ -18,6 +19,7 @@ export function openGoogle(config: GoogleConfig, deps: ConnectorDeps): Directory
     listUsers: (opts) => createListing(readGoogleUsers(client, auth, config), { clock: deps.clock, logger, counters, signal: opts?.signal }),
     getUser: (id, opts) => getGoogleUser(client, auth, config, id, opts?.signal),
     counters,
+    ...googleChannels(client, auth, config, deps.clock),
   };
 }
 

@@ -3,7 +3,7 @@ import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor, DirectoryConnection, DirectoryProvider } from '../../domain/model.js';
-import { supportsSubscriptions, type ConnectorDeps, type ConnectorRegistry, type DirectoryConnector } from '../../ports/directory.js';
+import { supportsChannels, supportsSubscriptions, type ConnectorDeps, type ConnectorRegistry, type DirectoryConnector } from '../../ports/directory.js';
 import { testConnection, type ConnectionTestResult } from './test-connection.js';
 import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
@@ -192,17 +192,25 @@ export class ConnectionService {
   }
 
   /**
-   * A deleted connection's Graph subscription is deleted too (best effort: left behind, it only
-   * sends notifications that answer 404 until it expires within days).
+   * A deleted connection's Graph subscription is deleted and its Google push channels stopped too
+   * (best effort: left behind, they only send messages that answer 404 until they expire, within
+   * days for Graph and hours for Google).
    */
   private async dropSubscription(c: DirectoryConnection): Promise<void> {
-    const id = realtimeOf(c).subscription?.id;
-    if (!id) return;
+    const realtime = realtimeOf(c);
+    if (!realtime.subscription && !realtime.channels?.length) return;
+    let connector: DirectoryConnector;
     try {
-      const connector = this.open(c);
-      if (supportsSubscriptions(connector)) await connector.deleteSubscription(id);
+      connector = this.open(c);
     } catch (err) {
-      this.deps.logger.warn('could not delete the graph subscription of a deleted connection; it expires on its own', { connectionId: c.id, subscriptionId: id, error: (err as Error).message });
+      this.deps.logger.warn('could not end the change notifications of a deleted connection; they expire on their own', { connectionId: c.id, error: (err as Error).message });
+      return;
+    }
+    const ends: Array<() => Promise<void>> = [];
+    if (realtime.subscription && supportsSubscriptions(connector)) ends.push(() => connector.deleteSubscription(realtime.subscription!.id));
+    if (supportsChannels(connector)) for (const ch of realtime.channels ?? []) if (ch.resourceId) ends.push(() => connector.stopChannel({ id: ch.id, resourceId: ch.resourceId! }));
+    for (const end of ends) {
+      await end().catch((err: unknown) => this.deps.logger.warn('could not end a change notification of a deleted connection; it expires on its own', { connectionId: c.id, error: (err as Error).message }));
     }
   }
 

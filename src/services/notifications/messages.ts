@@ -85,3 +85,16 @@ export function graphHint(item: GraphItem): Hint | undefined {
   const named = item.id ?? createHash('sha256').update(JSON.stringify(item)).digest('hex').slice(0, 24);
   return { directoryId: id, change: item.changeType ?? 'updated', ids: [item.subscriptionId, named] };
 }
+
+/** The Directory API user events acted on (the `X-Goog-Resource-State` of a users channel's messages). */
+const GOOGLE_EVENTS = new Set(['update', 'delete', 'makeAdmin', 'undelete']);
+/** The body of a users channel's message: the user resource, of which only the id is read. */
+const googleUser = z.looseObject({ kind: z.literal('admin#directory#user').optional(), id: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/) });
+
+/** The user a Google push message names; undefined for events not acted on or a body without a user id. */
+export function googleHint(state: string, channelId: string, messageNumber: string, body: unknown): Hint | undefined {
+  if (!GOOGLE_EVENTS.has(state)) return undefined;
+  const parsed = googleUser.safeParse(body);
+  if (!parsed.success) return undefined;
+  return { directoryId: parsed.data.id, change: state, ids: [channelId, messageNumber] };
+}

@@ -6,7 +6,8 @@ import type { ServiceDeps } from '../deps.js';
 import type { ReconcileService } from '../reconcile/service.js';
 import type { SecretBox } from '../secret-box.js';
 import type { HintOutcome, HintWorker } from './act.js';
-import { githubHint, githubSignatureValid, graphBody, graphHint, graphLifecycle, sameSecret, type GraphItem, type Hint } from './messages.js';
+import type { ChannelKeeper } from './channels.js';
+import { githubHint, githubSignatureValid, googleHint, graphBody, graphHint, graphLifecycle, sameSecret, type GraphItem, type Hint } from './messages.js';
 import { realtimeOf, updateRealtime } from './state.js';
 import type { SubscriptionKeeper } from './subscriptions.js';
 
@@ -27,9 +28,22 @@ export interface HookReply {
 }
 
 /** The outcome label of `idsync_notifications_total{provider,outcome}`. */
-export type NotificationOutcome = 'accepted' | 'validation' | 'ping' | 'lifecycle' | 'ignored' | 'forged' | 'unsigned' | 'replayed' | 'malformed' | 'unknown_connection' | HintOutcome;
+export type NotificationOutcome =
+  | 'accepted'
+  | 'validation'
+  | 'ping'
+  | 'sync'
+  | 'lifecycle'
+  | 'ignored'
+  | 'forged'
+  | 'unsigned'
+  | 'replayed'
+  | 'malformed'
+  | 'unknown_connection'
+  | 'unknown_channel'
+  | HintOutcome;
 
-/** A day: GitHub redelivers a failed delivery with the same X-GitHub-Delivery within that. */
+/** A day: GitHub redelivers a failed delivery with the same X-GitHub-Delivery within that; a Google message number is kept as long. */
 const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 /** The last-message time is written at most this often per connection (it is bookkeeping, not a log). */
 const LAST_MESSAGE_EVERY_MS = 10_000;
@@ -64,6 +78,7 @@ export class NotificationService {
     private readonly reconcile: Pick<ReconcileService, 'run'>,
     private readonly worker: HintWorker,
     readonly keeper: SubscriptionKeeper,
+    readonly channels: ChannelKeeper,
     private readonly box: SecretBox,
     private readonly holder: string,
     /** Every message's outcome; `lagSeconds` with an applied deactivation (change or arrival → deactivation). */
@@ -79,10 +94,11 @@ export class NotificationService {
       return { status: 200, contentType: 'text/plain', body: req.query.validationToken };
     }
     const conn = await this.deps.store.getConnection(req.connectionId).catch(() => undefined);
-    if (!conn || conn.provider !== req.provider || (req.provider !== 'microsoft' && req.provider !== 'github') || !conn.enabled || !policySchema.parse(conn.policy).realtime) {
+    if (!conn || conn.provider !== req.provider || !['microsoft', 'github', 'google'].includes(req.provider) || !conn.enabled || !policySchema.parse(conn.policy).realtime) {
       count('unknown_connection');
       return NOT_FOUND;
     }
+    if (req.provider === 'google') return this.google(conn, req, count);
     return req.provider === 'github' ? this.github(conn, req, count) : this.graph(conn, req, count);
   }
 
@@ -135,6 +151,60 @@ export class NotificationService {
     return ACCEPTED;
   }
 
+  /**
+   * A Google push message: `X-Goog-Channel-ID` must name a channel of this connection and
+   * `X-Goog-Channel-Token` match its token (constant time); `sync` (the channel's first message) is
+   * acknowledged; a message number seen before on the channel is a replay.
+   */
+  private async google(conn: DirectoryConnection, req: HookRequest, count: (o: NotificationOutcome) => void): Promise<HookReply> {
+    const channelId = header(req.headers, 'x-goog-channel-id');
+    const token = header(req.headers, 'x-goog-channel-token');
+    const state = header(req.headers, 'x-goog-resource-state');
+    const channel = channelId ? realtimeOf(conn).channels?.find((c) => c.id === channelId) : undefined;
+    if (!channel) {
+      count('unknown_channel');
+      return NOT_FOUND;
+    }
+    if (!token) {
+      count('unsigned');
+      return { status: 401 };
+    }
+    const resourceId = header(req.headers, 'x-goog-resource-id');
+    const expected = this.openSecret(channel.tokenSealed);
+    if (expected === undefined || !sameSecret(token, expected) || (channel.resourceId !== undefined && resourceId !== channel.resourceId)) {
+      count('forged');
+      return { status: 403 };
+    }
+    if (state === 'sync') {
+      count('sync');
+      return { status: 200 };
+    }
+    const number = header(req.headers, 'x-goog-message-number') ?? '';
+    if (!state || !/^\d{1,20}$/.test(number)) {
+      count('malformed');
+      return { status: 400 };
+    }
+    if (!(await this.deps.store.tryAcquireLease(`hook:google:${channel.id}:${number}`, `${this.holder}:${randomUUID()}`, DELIVERY_TTL_MS))) {
+      count('replayed');
+      return { status: 200 };
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    this.seen(conn);
+    const hint = googleHint(state, channel.id, number, body);
+    if (!hint) {
+      count('ignored');
+      return { status: 200 };
+    }
+    count('accepted');
+    this.enqueue(conn, hint);
+    return ACCEPTED;
+  }
+
   private async graph(conn: DirectoryConnection, req: HookRequest, count: (o: NotificationOutcome) => void): Promise<HookReply> {
     let parsed;
     try {
@@ -171,6 +241,15 @@ export class NotificationService {
       this.enqueue(conn, hint);
     }
     return ACCEPTED;
+  }
+
+  /** A sealed channel token; undefined when this deployment's key cannot open it (the keeper replaces such channels). */
+  private openSecret(sealed: string): string | undefined {
+    try {
+      return this.box.open(sealed);
+    } catch {
+      return undefined;
+    }
   }
 
   private clientStates(conn: DirectoryConnection): string[] {

@@ -2,8 +2,26 @@ import type { DirectoryConnection } from '../../domain/model.js';
 import type { Store } from '../../ports/store.js';
 
 /**
+ * One Google push channel. `resourceId` is absent while the channel is being opened (Google's
+ * `sync` message may come before its answer does); `retiring` once a newer channel of the same
+ * event is open and this one awaits its stop (its messages are still genuine until then).
+ */
+export interface ChannelState {
+  event: string;
+  id: string;
+  /** The channel token, sealed with the `notification secrets` purpose. */
+  tokenSealed: string;
+  /** The address Google posts to: a changed public URL opens new channels. */
+  address: string;
+  openedAt: string;
+  resourceId?: string;
+  expiresAt?: string;
+  retiring?: boolean;
+}
+
+/**
  * What a connection keeps about its change notifications, in `syncState.realtime`: the Graph
- * subscription (its clientState sealed with the `notification secrets` purpose), when the last
+ * subscription or the Google channels (secrets sealed with the `notification secrets` purpose), when the last
  * verified message came, and the last error. Written read-modify-write through `saveConnectionState`
  * (bookkeeping, not audited); a reconcile run carries the latest value over when it saves its own state.
  */
@@ -15,12 +33,18 @@ export interface RealtimeState {
   failedAt?: string;
   /** The clientState of a subscription being created: notifications may arrive before Graph's 201 does. */
   pendingClientStateSealed?: string;
+  /** Google: the connection's push channels, one per event (two while one replaces another). */
+  channels?: ChannelState[];
+  /** Consecutive failed upkeep passes (Google channels back off on them). */
+  failures?: number;
 }
 
 /** What `connections get` and the API show: no sealed secret. */
 export interface NotificationView {
   subscriptionId?: string;
   expiresAt?: string;
+  /** Google: the open channels (no token). */
+  channels?: { event: string; id: string; expiresAt?: string }[];
   lastMessageAt?: string;
   lastError?: { message: string; at: string };
 }
@@ -36,6 +60,7 @@ export function notificationView(conn: Pick<DirectoryConnection, 'syncState'>): 
   const s = r as RealtimeState;
   return {
     ...(s.subscription ? { subscriptionId: s.subscription.id, expiresAt: s.subscription.expiresAt } : {}),
+    ...(s.channels?.length ? { channels: s.channels.filter((c) => !c.retiring).map((c) => ({ event: c.event, id: c.id, ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}) })) } : {}),
     ...(s.lastMessageAt ? { lastMessageAt: s.lastMessageAt } : {}),
     ...(s.lastError ? { lastError: s.lastError } : {}),
   };

@@ -134,6 +134,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       })
     : undefined;
   await scheduler?.start();
+  // A Graph `missed` notification's run goes through the scheduler's single-flight and leases.
+  if (scheduler) services.notifications.useRunner((connectionId, trigger) => scheduler.runNow(connectionId, trigger));
   const expiry = new PeriodicJob('expire-invitations', 60_000, () => services.invitations.expireDue(), { store, logger, holder });
   expiry.start();
   const pruneScimLog = new PeriodicJob('prune-scim-log', 600_000, () => services.scimLog.prune(), { store, logger, holder });

@@ -4,7 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
 import type { RedisStoreConfig } from '../store/redis/index.js';
 import { bullPrefix, createBullConnections, reconcileJobId, RECONCILE_QUEUE, RedisBackoff, type BullRedis } from './bullmq-redis.js';
-import { runScheduled, waitsForAdmin, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
+import { runScheduled, waitsForAdmin, type RunTrigger, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
 
 export interface BullmqRunnerOptions {
   store: Store;
@@ -28,6 +28,8 @@ export interface ReconcileJobData {
   connectionId: string;
   /** The tick, ISO 8601 in whole seconds. */
   tick: string;
+  /** Absent for cron ticks. */
+  trigger?: RunTrigger;
 }
 
 /** Finished jobs are kept an hour (at most 1000), long enough that a late replica's add of the same tick is still a duplicate. */
@@ -125,7 +127,7 @@ export class BullmqTickRunner implements TickRunner {
     return Promise.resolve();
   }
 
-  async fire(connectionId: string, tick: Date): Promise<TickOutcome> {
+  async fire(connectionId: string, tick: Date, trigger: RunTrigger = 'schedule'): Promise<TickOutcome> {
     const queue = this.queue;
     if (this.stopping || !queue) return 'stopped';
     if (this.connections?.producer.status !== 'ready') {
@@ -134,7 +136,7 @@ export class BullmqTickRunner implements TickRunner {
     }
     const jobId = reconcileJobId(connectionId, tick);
     try {
-      await queue.add(RECONCILE_QUEUE, { connectionId, tick: tick.toISOString() }, { jobId });
+      await queue.add(RECONCILE_QUEUE, { connectionId, tick: tick.toISOString(), ...(trigger !== 'schedule' ? { trigger } : {}) }, { jobId });
       this.log.debug('scheduled reconcile queued', { connectionId, jobId });
       return 'queued';
     } catch (err) {
@@ -145,7 +147,7 @@ export class BullmqTickRunner implements TickRunner {
 
   /** The worker's processor: one tick of one connection, on whichever replica took the job. */
   private async process(job: Job<ReconcileJobData, TickOutcome>, signal?: AbortSignal): Promise<TickOutcome> {
-    const { connectionId, tick } = job.data;
+    const { connectionId, tick, trigger } = job.data;
     const jobId = job.id ?? reconcileJobId(connectionId, new Date(tick));
     const log = this.log.child({ connectionId, jobId, tick });
     if (this.stopping) return 'stopped';
@@ -167,7 +169,7 @@ export class BullmqTickRunner implements TickRunner {
     const stop = new AbortController();
     const onSignal = () => stop.abort(signal?.reason);
     signal?.addEventListener('abort', onSignal, { once: true });
-    const done = runScheduled({ ...this.opts.run, backoff }, connectionId, log, stop.signal);
+    const done = runScheduled({ ...this.opts.run, backoff }, connectionId, log, stop.signal, trigger ?? 'schedule');
     this.active.set(jobId, { abort: stop, done });
     if (this.stopping) stop.abort(new Error('shutting down'));
     try {

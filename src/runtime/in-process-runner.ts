@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
-import { runScheduled, waitsForAdmin, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
+import { runScheduled, waitsForAdmin, type RunTrigger, type ScheduledRunDeps, type TickOutcome, type TickRunner } from './tick-runner.js';
 
 export interface InProcessRunnerOptions {
   store: Store;
@@ -32,7 +32,7 @@ export class InProcessTickRunner implements TickRunner {
     return Promise.resolve();
   }
 
-  async fire(connectionId: string, tick: Date): Promise<TickOutcome> {
+  async fire(connectionId: string, tick: Date, trigger: RunTrigger = 'schedule'): Promise<TickOutcome> {
     if (this.stopped) return 'stopped';
     if (this.running.has(connectionId)) {
       this.opts.logger.info('reconcile still running; skipping this tick', { connectionId });
@@ -51,7 +51,7 @@ export class InProcessTickRunner implements TickRunner {
       return 'error';
     }
     const abort = new AbortController();
-    const done = runScheduled(this.opts.run, connectionId, log, abort.signal);
+    const done = runScheduled(this.opts.run, connectionId, log, abort.signal, trigger);
     this.running.set(connectionId, { done, abort });
     try {
       return await done;

@@ -86,6 +86,12 @@ export class ReconcileScheduler {
     return this.opts.runner.fire(connectionId, new Date(Math.floor(at.getTime() / 1000) * 1000));
   }
 
+  /** A run now, outside the schedule (missed notifications), through the runner like a tick. */
+  async runNow(connectionId: string, trigger: 'notification'): Promise<TickOutcome> {
+    if (this.stopped) return 'stopped';
+    return this.opts.runner.fire(connectionId, new Date(Math.floor(Date.now() / 1000) * 1000), trigger);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);

@@ -25,8 +25,12 @@ export type TickOutcome = 'ran' | 'queued' | 'busy' | 'backoff' | 'action-requir
 export interface TickRunner {
   readonly kind: 'in-process' | 'bullmq';
   start(): Promise<void>;
-  /** One cron firing; `tick` is the scheduled time, whole seconds, identical on every replica. */
-  fire(connectionId: string, tick: Date): Promise<TickOutcome>;
+  /**
+   * One cron firing; `tick` is the scheduled time, whole seconds, identical on every replica. A run
+   * outside the schedule (a Graph `missed` notification) fires with trigger `notification` and the
+   * current second: it goes through the same single-flight, backoff and leases.
+   */
+  fire(connectionId: string, tick: Date, trigger?: RunTrigger): Promise<TickOutcome>;
   /** No new runs; in-flight runs aborted and awaited; connections closed. Idempotent. */
   stop(): Promise<void>;
 }
@@ -38,6 +42,9 @@ export interface FailureBackoff {
   failed(connectionId: string): Promise<{ failures: number; retryInMs: number }>;
   succeeded(connectionId: string): Promise<void>;
 }
+
+/** Why a runner runs: the cron, or a directory saying notifications were missed. */
+export type RunTrigger = 'schedule' | 'notification';
 
 export const MAX_BACKOFF_MS = 60 * 60 * 1000;
 
@@ -103,7 +110,7 @@ export interface ScheduledRunDeps {
  * a lost job lock) both aborting it, and books the outcome into the failure backoff. Never throws.
  * The reconcile service logs the run under its run id; `log` carries the connection and tick.
  */
-export async function runScheduled(deps: ScheduledRunDeps, connectionId: string, log: Logger, stop: AbortSignal): Promise<'ran' | 'error'> {
+export async function runScheduled(deps: ScheduledRunDeps, connectionId: string, log: Logger, stop: AbortSignal, trigger: RunTrigger = 'schedule'): Promise<'ran' | 'error'> {
   const abort = new AbortController();
   const onStop = () => abort.abort(stop.reason);
   if (stop.aborted) onStop();
@@ -114,7 +121,7 @@ export async function runScheduled(deps: ScheduledRunDeps, connectionId: string,
   let booking: 'terminal' | 'retry' | 'ok' = 'ok';
   let summary: RunSummary | undefined;
   try {
-    summary = await deps.reconcile.run(connectionId, { trigger: 'schedule', signal: abort.signal });
+    summary = await deps.reconcile.run(connectionId, { trigger, signal: abort.signal });
     booking = bookingOf(summary, stop.aborted);
   } catch (err) {
     outcome = 'error';

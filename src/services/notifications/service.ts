@@ -43,12 +43,20 @@ export type NotificationOutcome =
   | 'unknown_channel'
   | HintOutcome;
 
+/**
+ * Starts a run of a connection outside its schedule, through the scheduler's own single-flight and
+ * leases (the daemon hands the tick runner's); what became of the request, for the log.
+ */
+export type RunRequester = (connectionId: string, trigger: 'notification') => Promise<string>;
+
 /** A day: GitHub redelivers a failed delivery with the same X-GitHub-Delivery within that; a Google message number is kept as long. */
 const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 /** The last-message time is written at most this often per connection (it is bookkeeping, not a log). */
 const LAST_MESSAGE_EVERY_MS = 10_000;
 /** A `missed` lifecycle event triggers at most one run per connection in this long. */
 const MISSED_RUN_TTL_MS = 5 * 60 * 1000;
+/** The single-flight lease of a `missed` run made without a scheduler: released at the run's end, or it expires. */
+const OUT_OF_BAND_LEASE_MS = 15 * 60 * 1000;
 /** Hints of one connection worked at once (each is a lookup and a few store writes). */
 const HINTS_IN_FLIGHT = 8;
 
@@ -71,6 +79,7 @@ export class NotificationService {
   private readonly inFlight = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   private readonly lastMessage = new Map<string, number>();
+  private requestRun: RunRequester | undefined;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -100,6 +109,14 @@ export class NotificationService {
     }
     if (req.provider === 'google') return this.google(conn, req, count);
     return req.provider === 'github' ? this.github(conn, req, count) : this.graph(conn, req, count);
+  }
+
+  /**
+   * Hands `missed` runs to the scheduler's runner (single-flight per connection, across replicas in
+   * Redis mode). Without one (no scheduler in this process) they run here under the runner's lease.
+   */
+  useRunner(requester: RunRequester | undefined): void {
+    this.requestRun = requester;
   }
 
   /** Resolves when every hint received so far has been worked (tests, shutdown). */
@@ -265,7 +282,25 @@ export class NotificationService {
     if (event === 'reauthorizationRequired') await this.keeper.reauthorize(fresh);
     else if (event === 'subscriptionRemoved') await this.keeper.recreate(fresh);
     // Notifications were lost: a normal run finds what they would have said (once across replicas).
-    else if (await this.deps.store.tryAcquireLease(`hook:missed:${conn.id}`, `${this.holder}:${randomUUID()}`, MISSED_RUN_TTL_MS)) await this.reconcile.run(conn.id, { trigger: 'notification' });
+    else if (await this.deps.store.tryAcquireLease(`hook:missed:${conn.id}`, `${this.holder}:${randomUUID()}`, MISSED_RUN_TTL_MS)) log.info('run for missed notifications', { outcome: await this.runOutOfBand(conn.id) });
+  }
+
+  /**
+   * A run outside the schedule that never overlaps another run of the connection: through the
+   * scheduler's runner when there is one, else under the lease the Redis-mode runner holds while a
+   * run goes (`reconcile-running:{connectionId}`), held here by this process for the run.
+   */
+  private async runOutOfBand(connectionId: string): Promise<string> {
+    if (this.requestRun) return this.requestRun(connectionId, 'notification');
+    const lease = `reconcile-running:${connectionId}`;
+    const holder = `${this.holder}:${randomUUID()}`;
+    if (!(await this.deps.store.tryAcquireLease(lease, holder, OUT_OF_BAND_LEASE_MS))) return 'busy';
+    try {
+      await this.reconcile.run(connectionId, { trigger: 'notification' });
+      return 'ran';
+    } finally {
+      await this.deps.store.tryAcquireLease(lease, holder, 1).catch(() => undefined);
+    }
   }
 
   private enqueue(conn: DirectoryConnection, hint: Hint): void {

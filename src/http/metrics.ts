@@ -43,7 +43,7 @@ export function createMetrics(): HttpMetrics {
   });
   const notifications = new Counter({
     name: 'idsync_notifications_total',
-    help: 'Directory change notifications by provider and outcome (accepted, forged, unsigned, replayed, … and, once worked, applied, held, unchanged, unknown_user, lookup_failed).',
+    help: 'Directory change notifications by provider and outcome (accepted, forged, unsigned, replayed, unknown_channel, sync, … and, once worked, applied, held, unchanged, unknown_user, lookup_failed).',
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });

@@ -17,6 +17,7 @@ import type { RecordedAction } from '../../src/services/reconcile/service.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { FakeChannel } from '../fakes/google-channels.js';
+import { ApiClient } from '../support/api-client.js';
 import type { GoogleFake } from '../fakes/google-fake.js';
 import { googleConfig, googleUserRef, googleWorld, startGoogleFake, type GoogleHookWorld } from '../support/google-hooks.js';
 import { tempDir } from '../support/harness.js';
@@ -72,7 +73,7 @@ describe.each(STORES)('Google Workspace push notifications as hints, on %s', (st
     await new Promise((r) => setTimeout(r, 50));
   };
 
-  it('when the keeper first passes, then one channel per event is opened at the hook URL, each sync is acknowledged 200 and the channels show in the connection', async () => {
+  it('when the keeper first passes, then one channel per event is opened at the hook URL, each sync is acknowledged 200 and the channels show in the connection and the admin API', async () => {
     expect(await keep()).toBe('created');
     await settle();
     const open = ours();
@@ -84,8 +85,14 @@ describe.each(STORES)('Google Workspace push notifications as hints, on %s', (st
     const shown = (await view())?.channels ?? [];
     expect(shown.map((c) => c.id).sort()).toEqual(open.map((c) => c.id).sort());
     expect(shown.every((c) => typeof c.expiresAt === 'string')).toBe(true);
-    // The tokens are sealed at rest and never shown.
-    const json = JSON.stringify(publicConnection(await conn()));
+    // The admin API shows them as documented, and the tokens, sealed at rest, are never shown.
+    const api = await ApiClient.connect(app.url);
+    const { key } = await app.services.credentials.createAdminKey(ACTOR);
+    const res = await api.call<{ notifications?: { channels?: { id: string }[] } }>('get', `/orgs/${w.orgId}/connections/${w.connId}`, key);
+    expect(res.status).toBe(200);
+    expect((res.body.notifications?.channels ?? []).map((c) => c.id).sort()).toEqual(open.map((c) => c.id).sort());
+    expect(api.violations).toEqual([]);
+    const json = JSON.stringify(publicConnection(await conn())) + JSON.stringify(res.body);
     for (const c of open) expect(json).not.toContain(c.token!);
   });
 

@@ -75,7 +75,10 @@ export function registerConnections(program: Command, io: CliIo): void {
         printTable(io, ['ID', 'ORG', 'PROVIDER', 'NAME', 'SCHEDULE', 'ENABLED', 'HEALTH'], [[conn.id, conn.orgId, conn.provider, conn.name, conn.schedule, String(conn.enabled), healthText(conn)]]);
         if (conn.actionRequired) io.out(`to fix: ${conn.actionRequired.hint} (${conn.actionRequired.message})`);
         const n = conn.notifications;
-        if (n) io.out(`notifications: subscription ${n.subscriptionId ?? '-'} until ${n.expiresAt ?? '-'}; last message ${n.lastMessageAt ?? 'never'}${n.lastError ? `; last error ${n.lastError.at}: ${n.lastError.message}` : ''}`);
+        if (n) {
+          const where = n.channels ? `channels ${n.channels.map((c) => `${c.event} ${c.id} until ${c.expiresAt ?? '-'}`).join(', ') || '-'}` : `subscription ${n.subscriptionId ?? '-'} until ${n.expiresAt ?? '-'}`;
+          io.out(`notifications: ${where}; last message ${n.lastMessageAt ?? 'never'}${n.lastError ? `; last error ${n.lastError.at}: ${n.lastError.message}` : ''}`);
+        }
       }
     });
 

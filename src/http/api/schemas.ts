@@ -179,9 +179,18 @@ export const connectionSchema = z.object({
     .optional()
     .describe('With health action_required: the terminal failure and what to fix'),
   notifications: z
-    .object({ subscriptionId: z.string().optional(), expiresAt: timestamp.optional(), lastMessageAt: timestamp.optional(), lastError: z.object({ message: z.string(), at: timestamp }).optional() })
+    .object({
+      subscriptionId: z.string().optional(),
+      expiresAt: timestamp.optional(),
+      channels: z
+        .array(z.object({ event: z.string(), id: z.string(), expiresAt: timestamp.optional() }))
+        .optional()
+        .describe('Google: the open push channels, one per event (update, delete, makeAdmin, undelete)'),
+      lastMessageAt: timestamp.optional(),
+      lastError: z.object({ message: z.string(), at: timestamp }).optional(),
+    })
     .optional()
-    .describe('With policy.realtime: the Graph subscription (id, expiry), the last verified notification, the last error'),
+    .describe('With policy.realtime: the Graph subscription (id, expiry) or the Google channels, the last verified notification, the last error'),
   lastRunId: z.string().optional(),
   lastRunAt: timestamp.optional(),
   enabled: z.boolean(),

@@ -1,7 +1,8 @@
 /**
  * Two replicas on one Redis receive the same notification (a load balancer retried it, or Graph
  * redelivered it to the other): the lookup-and-act happens once, so one deactivation and one audit
- * event. Likewise one GitHub delivery sent to both.
+ * event. Likewise one GitHub delivery and one Google message sent to both; and the Google channels
+ * are opened by one replica when both run the upkeep job at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Actor } from '../../src/domain/model.js';
@@ -10,6 +11,10 @@ import { createRedisStore } from '../../src/store/redis/store.js';
 import { GraphFake, graphId } from '../fakes/graph-fake.js';
 import { GithubFake } from '../fakes/github-fake.js';
 import { GithubWebhookSender } from '../fakes/github-webhooks.js';
+import type { GoogleFake } from '../fakes/google-fake.js';
+import { silentLogger } from '../../src/logging/winston-logger.js';
+import { PeriodicJob } from '../../src/runtime/periodic-job.js';
+import { googleConfig, googleUserRef, startGoogleFake } from '../support/google-hooks.js';
 import { rsaKeys } from '../support/connectors.js';
 import { startHookApp, type HookApp } from '../support/hooks.js';
 import { RedisTestServer } from '../support/redis-server.js';
@@ -25,6 +30,8 @@ describe('two replicas on one Redis receive the same notification', () => {
   let apps: HookApp[];
   let graph: GraphFake;
   let github: GithubFake;
+  let google: GoogleFake;
+  let googleConn: string;
   let orgId: string;
   let graphConn: string;
   let githubConn: string;
@@ -48,12 +55,17 @@ describe('two replicas on one Redis receive the same notification', () => {
     githubConn = (await services.connections.create(orgId, { provider: 'github', config: { org: 'acme', appId: 4242, installationId: '77', privateKey: keys.pkcs1, apiBaseUrl: github.url, graphqlUrl: `${github.url}/graphql`, webhookSecret: SECRET }, policy }, ACTOR)).id;
     expect(await services.reconcile.run(graphConn)).toMatchObject({ status: 'completed', linked: 5 });
     expect(await services.reconcile.run(githubConn)).toMatchObject({ status: 'completed', linked: 5 });
+    google = await startGoogleFake(5);
+    for (let i = 0; i < 5; i++) members[`w${i}`] = (await services.members.create(orgId, { email: `user${i}@${google.domain}`, role: 'member' }, ACTOR)).id;
+    googleConn = (await services.connections.create(orgId, { provider: 'google', config: googleConfig(google), policy }, ACTOR)).id;
+    expect(await services.reconcile.run(googleConn)).toMatchObject({ status: 'completed', linked: 5 });
     expect(await services.notifications.keeper.keepAll()).toMatchObject({ [graphConn]: 'created' });
   });
   afterAll(async () => {
     for (const a of apps) await a.close();
     await graph.stop();
     await github.stop();
+    await google.stop();
     for (const s of stores) await s.close();
     await redis.dispose();
   });
@@ -83,5 +95,26 @@ describe('two replicas on one Redis receive the same notification', () => {
     expect(await deactivations(members.h3!)).toHaveLength(1);
     const replayed = (await apps[0]!.outcomes())['github/replayed'] ?? 0;
     expect(replayed + ((await apps[1]!.outcomes())['github/replayed'] ?? 0)).toBe(1);
+  });
+
+  it('when both replicas run the Google channel upkeep at once, then one opens the channels (one per event)', async () => {
+    const jobs = apps.map((a, i) => new PeriodicJob('google-channels', 60_000, () => a.services.notifications.channels.keepAll(), { store: stores[i]!, logger: silentLogger, holder: `replica-${i}` }));
+    await Promise.all(jobs.map((j) => j.tick()));
+    expect(google.channels.watches).toBe(4);
+    expect(google.channels.open()).toHaveLength(4);
+  });
+
+  it('when one Google message reaches both replicas, then the second is a replay and one deactivation is written', async () => {
+    google.suspend(3);
+    const ch = google.channels.open('update')[0]!;
+    const msg = google.channels.message(ch, 'update', googleUserRef(google, 3));
+    const before = google.server.calls('users.get');
+    const codes = await Promise.all(apps.map((a) => google.channels.deliver(msg, `${a.url}/hooks/google/${googleConn}`)));
+    expect([...codes].sort()).toEqual([200, 202]);
+    await Promise.all(apps.map((a) => a.services.notifications.idle()));
+    expect(await deactivations(members.w3!)).toHaveLength(1);
+    expect(google.server.calls('users.get') - before).toBe(1);
+    const replayed = ((await apps[0]!.outcomes())['google/replayed'] ?? 0) + ((await apps[1]!.outcomes())['google/replayed'] ?? 0);
+    expect(replayed).toBe(1);
   });
 });

@@ -7,7 +7,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'node_modules', '.cache', 'idsync-bench');
+// BENCH_OUT_DIR: another place inside the checkout (a worktree whose node_modules is a shared symlink
+// keeps its compiled bench to itself); bare imports resolve from any directory under the root.
+const out = process.env.BENCH_OUT_DIR ? join(root, process.env.BENCH_OUT_DIR) : join(root, 'node_modules', '.cache', 'idsync-bench');
 
 /** Compiles the given bench/*.ts files (and what they import); exits the runner when tsc fails. */
 export function compileBench(files) {

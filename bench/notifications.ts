@@ -2,11 +2,12 @@
  * bench/notifications: time from a directory change to the local deactivation when the directory
  * notifies (issue 15), over the local fakes and the real HTTP app, services and SQLite file store.
  * N members are linked by a first run; then N changes are made upstream one by one (Graph: account
- * disabled; GitHub: member removed), each followed by the notification the directory sends (Graph
- * POST with clientState; GitHub signed delivery), CONCURRENCY in flight, offered at RATE changes a
+ * disabled; GitHub: member removed; Google: user suspended), each followed by the notification the
+ * directory sends (Graph POST with clientState; GitHub signed delivery; Google message on the
+ * connection's `update` channel with its token), CONCURRENCY in flight, offered at RATE changes a
  * second (0: a burst, as fast as the daemon answers). The lag is from just
  * before the upstream change to the member.deactivated audit event. Prints one JSON line.
- * Usage (through bench/notifications-run.mjs): node notifications.js <microsoft|github> [N] [CONCURRENCY] [RATE]
+ * Usage (through bench/notifications-run.mjs): node notifications.js <microsoft|github|google> [N] [CONCURRENCY] [RATE]
  */
 import { join } from 'node:path';
 import type { Actor } from '../src/domain/model.js';
@@ -14,11 +15,12 @@ import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { GithubFake } from '../test/fakes/github-fake.js';
 import { GithubWebhookSender } from '../test/fakes/github-webhooks.js';
 import { GraphFake, graphId } from '../test/fakes/graph-fake.js';
+import { googleConfig, googleUserRef, startGoogleFake } from '../test/support/google-hooks.js';
 import { rsaKeys } from '../test/support/connectors.js';
 import { tempDir } from '../test/support/harness.js';
 import { startHookApp } from '../test/support/hooks.js';
 
-const provider = process.argv[2] === 'github' ? 'github' : 'microsoft';
+const provider = process.argv[2] === 'github' || process.argv[2] === 'google' ? process.argv[2] : 'microsoft';
 const N = Number(process.argv[3] ?? 1000);
 const CONCURRENCY = Number(process.argv[4] ?? 10);
 /** Changes per second offered (0: as fast as the daemon answers, a burst). */
@@ -41,12 +43,31 @@ async function main() {
   let connId: string;
   let change: (i: number) => Promise<number>;
   let calls: () => Record<string, number>;
-  if (provider === 'microsoft') {
+  /** Directory API calls of the setup that notifications need (Google: opening the channels). */
+  let upkeep: Record<string, number> = {};
+  if (provider === 'google') {
+    const fake = await startGoogleFake(N + 1);
+    for (let i = 0; i <= N; i++) members.push((await services.members.create(orgId, { email: `user${i}@${fake.domain}`, role: i === 0 ? 'owner' : 'member' }, ACTOR)).id);
+    connId = (await services.connections.create(orgId, { provider: 'google', config: googleConfig(fake), policy }, ACTOR)).id;
+    await services.reconcile.run(connId);
+    const opened = fake.server.log.length;
+    await services.notifications.channels.keepAll();
+    upkeep = count(fake.server.log.slice(opened).map((l) => l.route));
+    const start = fake.server.log.length;
+    change = async (i) => {
+      fake.suspend(i);
+      const codes = await fake.channels.notify('update', googleUserRef(fake, i));
+      return codes.length === 1 ? codes[0]! : -codes.length;
+    };
+    calls = () => count(fake.server.log.slice(start).map((l) => l.route));
+  } else if (provider === 'microsoft') {
     const fake = await new GraphFake({ users: N + 1, tenantId: TENANT, clientId: CLIENT, clientSecret: 's3cret' }).start();
     for (let i = 0; i <= N; i++) members.push((await services.members.create(orgId, { email: `user${i}@contoso.example`, role: i === 0 ? 'owner' : 'member' }, ACTOR)).id);
     connId = (await services.connections.create(orgId, { provider: 'microsoft', config: { tenantId: TENANT, clientId: CLIENT, clientSecret: 's3cret', graphBaseUrl: fake.url, authorityHost: fake.url }, policy }, ACTOR)).id;
     await services.reconcile.run(connId);
+    const opened = fake.server.log.length;
     await services.notifications.keeper.keepAll();
+    upkeep = count(fake.server.log.slice(opened).map((l) => l.route));
     const start = fake.server.log.length;
     change = async (i) => {
       fake.disable(i);
@@ -86,7 +107,7 @@ async function main() {
   const wallMs = Date.now() - t0;
   const events = (await store.listAudit(orgId, { limit: 100_000 })).filter((e) => e.action === 'member.deactivated' && e.source === 'notification');
   const lags = events.map((e) => Date.parse(e.at) - changedAt.get(e.target.id)!).sort((a, b) => a - b);
-  const result = { provider, changes: N, concurrency: CONCURRENCY, rate: RATE, deactivated: events.length, p50Ms: pct(lags, 50), p99Ms: pct(lags, 99), maxMs: lags.at(-1), wallMs, apiCalls: calls() };
+  const result = { provider, changes: N, concurrency: CONCURRENCY, rate: RATE, deactivated: events.length, p50Ms: pct(lags, 50), p99Ms: pct(lags, 99), maxMs: lags.at(-1), wallMs, apiCalls: calls(), upkeepCalls: upkeep };
   await app.close();
   await store.close();
   console.log(JSON.stringify(result));

@@ -192,6 +192,20 @@ describe.each(STORES)('Google Workspace push notifications as hints, on %s', (st
     expect(ours().some((c) => second.some((s) => s.id === c.id))).toBe(false);
   });
 
+  it('when Google grants shorter channels than asked for, then they are kept for two thirds of their life, not replaced every pass', async () => {
+    fake.channels.maxTtlS = 3600;
+    clock.advanceHours(4.5);
+    expect(await keep()).toBe('renewed');
+    const short = ours().map((c) => c.id);
+    expect(await keep()).toBe('kept');
+    clock.advanceHours(0.5);
+    expect(await keep()).toBe('kept');
+    clock.advanceHours(0.25);
+    expect(await keep()).toBe('renewed');
+    expect(ours().some((c) => short.includes(c.id))).toBe(false);
+    fake.channels.maxTtlS = 6 * 3600;
+  });
+
   it('when the daemon restarts at another address, then its first pass opens channels there and stops the old ones', async () => {
     const old = ours();
     await app.close();

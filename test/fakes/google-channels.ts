@@ -35,6 +35,8 @@ export class GoogleChannelsFake {
   readonly syncs: { channelId: string; status: number }[] = [];
   watches = 0;
   stops = 0;
+  /** The longest lifetime granted; a longer ttl is cut to it (Google answers the expiration it chose). */
+  maxTtlS = MAX_TTL_S;
   /** Google's clock; tests that move the daemon's clock move this one with it. */
   now: () => number = Date.now;
 
@@ -61,7 +63,7 @@ export class GoogleChannelsFake {
     }
     if (!b.id || !b.address || (b.type !== 'web_hook' && b.type !== 'webhook')) return err(400, 'Required', 'required');
     if (this.channels.has(b.id)) return err(400, `Channel id ${b.id} not unique`, 'channelIdNotUnique');
-    const ttl = Math.min(Number(b.params?.ttl ?? 3600) || 3600, MAX_TTL_S);
+    const ttl = Math.min(Number(b.params?.ttl ?? 3600) || 3600, this.maxTtlS);
     const resourceUri = `https://admin.googleapis.com/admin/directory/v1/users?${q.get('customer') ? `customer=${q.get('customer')}` : `domain=${q.get('domain')}`}&event=${event}&alt=json`;
     const ch: FakeChannel = { id: b.id, event, address: b.address, ...(b.token ? { token: b.token } : {}), resourceId: `r-${event}-${randomBytes(6).toString('hex')}`, resourceUri, expiration: this.now() + ttl * 1000, number: 0 };
     this.channels.set(ch.id, ch);

@@ -12,7 +12,10 @@ import { realtimeOf, updateRealtime, type ChannelState } from './state.js';
  * long answers with an earlier `expiration`, which is what the keeper goes by).
  */
 export const CHANNEL_TTL_SECONDS = 6 * 60 * 60;
-/** Replaced once less than this is left: a third of the lifetime, so two hours of failed passes still recover. */
+/**
+ * Replaced once less than this is left (or a third of the lifetime Google granted, when that is
+ * shorter): a third of the lifetime asked for, so two hours of failed passes still recover.
+ */
 export const CHANNEL_RENEW_MARGIN_MS = 2 * 60 * 60 * 1000;
 /** A channel still without Google's answer this long after it was asked for was never opened (the asking replica died). */
 const PENDING_GRACE_MS = 5 * 60 * 1000;
@@ -108,7 +111,9 @@ export class ChannelKeeper {
 
   /** Open long enough, at this address, with a token this deployment can still open. */
   private sound(c: ChannelState, address: string, now: number): boolean {
-    if (c.address !== address || !c.expiresAt || Date.parse(c.expiresAt) - now <= CHANNEL_RENEW_MARGIN_MS) return false;
+    if (c.address !== address || !c.expiresAt) return false;
+    const expires = Date.parse(c.expiresAt);
+    if (expires - now <= Math.min(CHANNEL_RENEW_MARGIN_MS, (expires - Date.parse(c.openedAt)) / 3)) return false;
     try {
       this.box.open(c.tokenSealed);
       return true;

@@ -206,6 +206,26 @@ describe.each(STORES)('Google Workspace push notifications as hints, on %s', (st
     fake.channels.maxTtlS = 6 * 3600;
   });
 
+  it('when stopping a replaced channel fails, then it stays verifiable until the next pass stops it', async () => {
+    // The one-hour channels of the case before, with a quarter of an hour left.
+    clock.advanceHours(0.75);
+    const old = ours();
+    const forbidden = { status: 403, body: { error: { code: 403, message: 'Not Authorized to access this resource/api', errors: [{ message: 'Not Authorized to access this resource/api', domain: 'global', reason: 'forbidden' }] } } };
+    fake.server.inject('channels.stop', forbidden, 4);
+    expect(await keep()).toBe('renewed');
+    expect(ours()).toHaveLength(8);
+    // Shown: only the new ones. Still genuine: a message on an old one is worked.
+    expect(((await view())?.channels ?? []).map((c) => c.id).some((id) => old.some((o) => o.id === id))).toBe(false);
+    fake.suspend(12);
+    const oldUpdate = old.find((c) => c.event === 'update')!;
+    expect(await send(oldUpdate, 'update', 12)).toBe(202);
+    await settle();
+    expect(await status(12)).toBe('inactive');
+    expect(await keep()).toBe('kept');
+    expect(ours()).toHaveLength(4);
+    expect(ours().some((c) => old.some((o) => o.id === c.id))).toBe(false);
+  });
+
   it('when the daemon restarts at another address, then its first pass opens channels there and stops the old ones', async () => {
     const old = ours();
     await app.close();

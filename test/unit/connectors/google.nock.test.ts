@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import nock from 'nock';
 import { googleConnector } from '../../../src/connectors/google/index.js';
-import { isTombstone, type ConnectorLimits } from '../../../src/ports/directory.js';
+import { isTombstone, supportsChannels, type ConnectorLimits } from '../../../src/ports/directory.js';
 import { drain, fakeTime, rsaKeys, testDeps, type FakeTime } from '../../support/connectors.js';
 
 const API = 'https://admin.googleapis.com';
@@ -169,5 +169,40 @@ describe('Google connector (nock, documented response shapes)', () => {
     const c = open();
     expect(isTombstone(await c.getUser('123'))).toBe(true);
     await expect(c.getUser('456')).rejects.toMatchObject({ code: 'connector.forbidden' });
+  });
+
+  it('when a push channel is opened, then users.watch gets the customer, the one event and the documented channel body, and the answer gives its resource id and expiry', async () => {
+    tokens();
+    const sent: { query: Record<string, string>; body: Record<string, unknown> }[] = [];
+    let query: Record<string, string> = {};
+    nock(API)
+      .post('/admin/directory/v1/users/watch', (body) => (sent.push({ query, body: body as Record<string, unknown> }), true))
+      .query((q) => ((query = q as Record<string, string>), true))
+      .matchHeader('authorization', 'Bearer tok-1')
+      .reply(200, { kind: 'api#channel', id: 'ch-1', resourceId: 'res-9', resourceUri: `${API}/admin/directory/v1/users?customer=my_customer&event=delete&alt=json`, token: 't', expiration: '1780000000000' });
+    const c = open();
+    if (!supportsChannels(c)) throw new Error('the Google connector opens channels');
+    const ch = await c.watchUsers({ id: 'ch-1', event: 'delete', address: 'https://idsync.example/hooks/google/c1', token: 't', ttlSeconds: 21600 });
+    expect(ch).toEqual({ id: 'ch-1', resourceId: 'res-9', expiresAt: new Date(1780000000000).toISOString() });
+    expect(sent[0]).toEqual({ query: { customer: 'my_customer', event: 'delete' }, body: { id: 'ch-1', type: 'web_hook', address: 'https://idsync.example/hooks/google/c1', token: 't', params: { ttl: '21600' } } });
+  });
+
+  it('when a channel is stopped, then channels.stop gets its id and resource id; a channel Google no longer has is not an error; a watch answer without a resource id is', async () => {
+    tokens();
+    const bodies: unknown[] = [];
+    nock(API)
+      .post('/admin/directory_v1/channels/stop', (body) => (bodies.push(body), true))
+      .reply(204)
+      .post('/admin/directory_v1/channels/stop')
+      .reply(404, { error: { code: 404, message: "Channel 'gone' not found for project '1'", errors: [{ message: 'not found', domain: 'global', reason: 'notFound' }] } })
+      .post('/admin/directory/v1/users/watch')
+      .query(true)
+      .reply(200, { kind: 'api#channel', id: 'ch-2' });
+    const c = open();
+    if (!supportsChannels(c)) throw new Error('the Google connector stops channels');
+    await c.stopChannel({ id: 'ch-1', resourceId: 'res-9' });
+    expect(bodies).toEqual([{ id: 'ch-1', resourceId: 'res-9' }]);
+    await expect(c.stopChannel({ id: 'gone', resourceId: 'res-0' })).resolves.toBeUndefined();
+    await expect(c.watchUsers({ id: 'ch-2', event: 'update', address: 'https://x.example/h', token: 't', ttlSeconds: 60 })).rejects.toMatchObject({ code: 'connector.upstream_error' });
   });
 });

@@ -153,8 +153,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Google push channels of realtime connections: opened, replaced before expiry, stopped when off.
   const channels = new PeriodicJob('google-channels', 60_000, () => services.notifications.channels.keepAll(), { store, logger, holder });
   channels.start();
-  // The first pass at start: channels that expired or whose address changed while the daemon was down are reopened at once.
-  void channels.tick();
+  // A pass at start, outside the job's per-minute lease: channels that expired or whose address
+  // changed while the daemon was down are reopened at once (the keeper's own lease keeps passes apart).
+  void services.notifications.channels.keepAll().catch((err: unknown) => logger.warn('google channel upkeep at start failed; the job retries', { error: (err as Error).message }));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

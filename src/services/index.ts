@@ -91,7 +91,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     reconcile,
     new HintWorker(deps, connections, new PlanExecutor(members, invitations), holder),
     new SubscriptionKeeper(deps, connections, notificationBox, publicUrl),
-    new ChannelKeeper(deps, connections, notificationBox, publicUrl),
+    new ChannelKeeper(deps, connections, notificationBox, publicUrl, holder),
     notificationBox,
     holder,
     extras.onNotification,

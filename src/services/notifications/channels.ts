@@ -23,6 +23,10 @@ const PENDING_GRACE_MS = 5 * 60 * 1000;
 export const CHANNEL_RETRY_BASE_MS = 60 * 1000;
 const CHANNEL_RETRY_MAX_MS = 30 * 60 * 1000;
 
+/** One upkeep pass at a time across replicas (the periodic job's and the one a starting daemon makes); released at its end. */
+const UPKEEP_LEASE = 'hook:google-channels:upkeep';
+const UPKEEP_LEASE_MS = 10 * 60 * 1000;
+
 export type ChannelOutcome = 'created' | 'renewed' | 'kept' | 'deleted' | 'failed' | 'backoff' | 'skipped';
 
 /**
@@ -30,8 +34,8 @@ export type ChannelOutcome = 'created' | 'renewed' | 'kept' | 'deleted' | 'faile
  * opens the missing ones, replaces a channel before it expires (a new one first, then the old one
  * stopped), replaces channels whose address or token no longer holds (the public URL or the secret
  * key changed across a restart), retries a failed pass with backoff, and stops every channel when
- * the connection is disabled or realtime turned off. Run by the daemon's periodic job under a
- * store lease, so one replica does it.
+ * the connection is disabled or realtime turned off. A pass holds a store lease, so one replica
+ * at a time does it (the daemon's periodic job, and the pass a starting daemon makes at once).
  */
 export class ChannelKeeper {
   constructor(
@@ -39,16 +43,24 @@ export class ChannelKeeper {
     private readonly connections: ConnectionService,
     private readonly box: SecretBox,
     private readonly publicUrl: string,
+    private readonly holder: string,
   ) {}
 
-  /** One pass over every Google connection. */
+  /** One pass over every Google connection; empty when another pass holds the lease. */
   async keepAll(): Promise<Record<string, ChannelOutcome>> {
-    const out: Record<string, ChannelOutcome> = {};
-    for (const conn of await this.deps.store.listConnections()) {
-      if (conn.provider !== 'google') continue;
-      out[conn.id] = await this.keep(conn);
+    const holder = `${this.holder}:${randomUUID()}`;
+    if (!(await this.deps.store.tryAcquireLease(UPKEEP_LEASE, holder, UPKEEP_LEASE_MS))) return {};
+    try {
+      const out: Record<string, ChannelOutcome> = {};
+      for (const conn of await this.deps.store.listConnections()) {
+        if (conn.provider !== 'google') continue;
+        out[conn.id] = await this.keep(conn);
+      }
+      return out;
+    } finally {
+      // Released by taking it again for a millisecond (same holder); if that fails, it expires.
+      await this.deps.store.tryAcquireLease(UPKEEP_LEASE, holder, 1).catch(() => undefined);
     }
-    return out;
   }
 
   async keep(conn: DirectoryConnection): Promise<ChannelOutcome> {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { ChannelState } from './state.js';
 
 /**
  * The directories' notification formats, read as hints: which user may have changed, and the
@@ -97,4 +98,30 @@ export function googleHint(state: string, channelId: string, messageNumber: stri
   const parsed = googleUser.safeParse(body);
   if (!parsed.success) return undefined;
   return { directoryId: parsed.data.id, change: state, ids: [channelId, messageNumber] };
+}
+
+/** What a Google push message's headers say before any work: refused (and why), `sync`, or a message to act on. */
+export type GoogleCheck =
+  | { readonly kind: 'refused'; readonly outcome: 'unknown_channel' | 'unsigned' | 'forged' | 'malformed'; readonly status: number }
+  | { readonly kind: 'sync' }
+  | { readonly kind: 'message'; readonly channel: ChannelState; readonly state: string; readonly number: string };
+
+/**
+ * Google's message headers against the connection's channels: `X-Goog-Channel-ID` must name one,
+ * `X-Goog-Channel-Token` match its token (constant time; `openToken` answers undefined for a token
+ * this deployment cannot open) and `X-Goog-Resource-ID` its resource once Google has told it.
+ */
+export function checkGoogleMessage(header: (name: string) => string | undefined, channels: readonly ChannelState[], openToken: (sealed: string) => string | undefined): GoogleCheck {
+  const channelId = header('x-goog-channel-id');
+  const channel = channelId ? channels.find((c) => c.id === channelId) : undefined;
+  if (!channel) return { kind: 'refused', outcome: 'unknown_channel', status: 404 };
+  const token = header('x-goog-channel-token');
+  if (!token) return { kind: 'refused', outcome: 'unsigned', status: 401 };
+  const expected = openToken(channel.tokenSealed);
+  if (expected === undefined || !sameSecret(token, expected) || (channel.resourceId !== undefined && header('x-goog-resource-id') !== channel.resourceId)) return { kind: 'refused', outcome: 'forged', status: 403 };
+  const state = header('x-goog-resource-state');
+  if (state === 'sync') return { kind: 'sync' };
+  const number = header('x-goog-message-number') ?? '';
+  if (!state || !/^\d{1,20}$/.test(number)) return { kind: 'refused', outcome: 'malformed', status: 400 };
+  return { kind: 'message', channel, state, number };
 }

@@ -7,7 +7,7 @@ import type { ReconcileService } from '../reconcile/service.js';
 import type { SecretBox } from '../secret-box.js';
 import type { HintOutcome, HintWorker } from './act.js';
 import type { ChannelKeeper } from './channels.js';
-import { githubHint, githubSignatureValid, googleHint, graphBody, graphHint, graphLifecycle, sameSecret, type GraphItem, type Hint } from './messages.js';
+import { checkGoogleMessage, githubHint, githubSignatureValid, googleHint, graphBody, graphHint, graphLifecycle, sameSecret, type GraphItem, type Hint } from './messages.js';
 import { realtimeOf, updateRealtime } from './state.js';
 import type { SubscriptionKeeper } from './subscriptions.js';
 
@@ -169,38 +169,20 @@ export class NotificationService {
   }
 
   /**
-   * A Google push message: `X-Goog-Channel-ID` must name a channel of this connection and
-   * `X-Goog-Channel-Token` match its token (constant time); `sync` (the channel's first message) is
-   * acknowledged; a message number seen before on the channel is a replay.
+   * A Google push message, checked against the connection's channels (messages.ts); `sync` (a
+   * channel's first message) is acknowledged; a message number seen before on the channel is a replay.
    */
   private async google(conn: DirectoryConnection, req: HookRequest, count: (o: NotificationOutcome) => void): Promise<HookReply> {
-    const channelId = header(req.headers, 'x-goog-channel-id');
-    const token = header(req.headers, 'x-goog-channel-token');
-    const state = header(req.headers, 'x-goog-resource-state');
-    const channel = channelId ? realtimeOf(conn).channels?.find((c) => c.id === channelId) : undefined;
-    if (!channel) {
-      count('unknown_channel');
-      return NOT_FOUND;
+    const check = checkGoogleMessage((name) => header(req.headers, name), realtimeOf(conn).channels ?? [], (sealed) => this.openSecret(sealed));
+    if (check.kind === 'refused') {
+      count(check.outcome);
+      return check.status === 404 ? NOT_FOUND : { status: check.status };
     }
-    if (!token) {
-      count('unsigned');
-      return { status: 401 };
-    }
-    const resourceId = header(req.headers, 'x-goog-resource-id');
-    const expected = this.openSecret(channel.tokenSealed);
-    if (expected === undefined || !sameSecret(token, expected) || (channel.resourceId !== undefined && resourceId !== channel.resourceId)) {
-      count('forged');
-      return { status: 403 };
-    }
-    if (state === 'sync') {
+    if (check.kind === 'sync') {
       count('sync');
       return { status: 200 };
     }
-    const number = header(req.headers, 'x-goog-message-number') ?? '';
-    if (!state || !/^\d{1,20}$/.test(number)) {
-      count('malformed');
-      return { status: 400 };
-    }
+    const { channel, state, number } = check;
     if (!(await this.deps.store.tryAcquireLease(`hook:google:${channel.id}:${number}`, `${this.holder}:${randomUUID()}`, DELIVERY_TTL_MS))) {
       count('replayed');
       return { status: 200 };

@@ -66,8 +66,30 @@ export function notificationView(conn: Pick<DirectoryConnection, 'syncState'>): 
   };
 }
 
+/**
+ * Updates of one connection's realtime state made through one store object, one at a time: the
+ * keeper's channel writes and the receiver's last-message and error writes are read-modify-write
+ * of the same record. (Replicas are not ordered against each other: a channel lost there heals at
+ * the keeper's next pass, which opens one for the event; the lost one's messages are refused as
+ * `unknown_channel` until it expires.)
+ */
+const queues = new WeakMap<Store, Map<string, Promise<void>>>();
+
 /** Re-reads the connection and saves `change(current)` as its realtime state (undefined: removed). */
-export async function updateRealtime(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
+export function updateRealtime(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
+  let pending = queues.get(store);
+  if (!pending) queues.set(store, (pending = new Map()));
+  const queue = pending;
+  const mine = (queue.get(conn.id) ?? Promise.resolve()).then(() => write(store, conn, change));
+  const settled = mine.catch(() => undefined);
+  queue.set(conn.id, settled);
+  void settled.then(() => {
+    if (queue.get(conn.id) === settled) queue.delete(conn.id);
+  });
+  return mine;
+}
+
+async function write(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
   const fresh = await store.getConnection(conn.id);
   if (!fresh) return;
   const { realtime: _old, ...rest } = fresh.syncState;

@@ -98,6 +98,14 @@ async function round(handler, n) {
 const builds = {};
 for (const name of names) builds[name] = await start(name);
 for (const b of Object.values(builds)) await round(b.handler, PER_ROUND);
+// BENCH_ALLOC=1: where the measured rounds allocate (V8's sampling heap profiler, collected
+// objects included), summed by function: what the garbage collector's share comes from.
+const session = process.env.BENCH_ALLOC === '1' ? new (await import('node:inspector')).Session() : undefined;
+const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+if (session) {
+  session.connect();
+  await post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
 const results = Object.fromEntries(names.map((n) => [n, []]));
 for (let i = 0; i < ROUNDS; i++) {
   for (const name of i % 2 === 0 ? names : [...names].reverse()) results[name].push(await round(builds[name].handler, PER_ROUND));
@@ -110,5 +118,21 @@ if (COMPARE) {
   out.newOverBaseMedianRound = +median(results.new.map((r, i) => r.cpuUs / results.base[i].cpuUs)).toFixed(3);
 }
 console.log(JSON.stringify(out));
+if (session) {
+  const { profile } = await post('HeapProfiler.stopSampling');
+  const bytes = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}`;
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  const lookups = ROUNDS * PER_ROUND * names.length;
+  console.log(`allocated ${(total / lookups).toFixed(0)} bytes per lookup (sampled); by function:`);
+  for (const [k, v] of [...bytes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${(v / lookups).toFixed(0).padStart(7)} B  ${k}`);
+}
 for (const b of Object.values(builds)) await b.daemon.stop();
 server.kill('SIGTERM');

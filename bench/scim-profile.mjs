@@ -6,7 +6,8 @@
 // under the V8 CPU profiler (which costs CPU itself: compare µs figures only between runs alike) and
 // the profile is summed: self time by package or dist file, by function, and inclusive time by function.
 // BENCH_ROUNDS=N repeats the measured stretch N times and prints each round (the median is the figure);
-// BENCH_COMPARE=DIR sets an earlier build beside the current one (see below).
+// BENCH_COMPARE=DIR sets an earlier build beside the current one (see below); BENCH_NODE_FLAGS are
+// node options for the current build's daemon only (BENCH_COMPARE=dist with them: what a flag does).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ for (const name of names) {
       ...(name === 'base' ? { BENCH_DIST: COMPARE } : {}),
       ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}),
     },
-    PROFILE && name === 'new' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+    [...(PROFILE && name === 'new' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...(name === 'new' && process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])],
   );
   daemons[name] = { ...d, port: (await d.first).port, sent: 0 };
 }

@@ -123,8 +123,13 @@ process.stdout.write(
 // The parent stops the daemons first; their copies of the seed (hundreds of MB each) go with this one.
 process.on('SIGTERM', async () => {
   bareServer.close();
-  redis?.proc.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
+  if (redis) {
+    const exited = new Promise((r) => redis.proc.once('exit', r));
+    redis.proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    rmSync(redis.data, { recursive: true, force: true });
+  }
   process.exit(0);
 });
 
@@ -147,7 +152,7 @@ async function startRedis() {
       });
       c.once('error', () => resolve(false));
     });
-    if (ok) return { proc, url: `redis://127.0.0.1:${port}` };
+    if (ok) return { proc, url: `redis://127.0.0.1:${port}`, data };
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('redis-server did not start');

@@ -1,16 +1,18 @@
-// Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite (or, with
-// BENCH_STORE=redis, on a private redis-server with AOF as the chart runs it), seeded with
-// one org of N users and a group of M members, plus a bare express handler serving a static body
-// of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
-// until killed. A second daemon on the same database runs with the SCIM request log off
-// (scim.requestLogDays 0), so bench/scim.mjs can compare lookups with the log on and off in one run.
+// Child of bench/scim.mjs: seeds the data the daemons serve and runs the bare express baseline.
+// Seeds one org of N users and a group of M members through the real idsync daemon (compiled,
+// dist/) on SQLite (or, with BENCH_STORE=redis, on a private redis-server with AOF as the chart
+// runs it), reads one lookup answer, stops that daemon and, on SQLite, gives each daemon of the run
+// its own copy of the seeded directory (BENCH_DAEMONS names them). The daemons themselves run in
+// processes of their own (bench/scim-daemon.mjs), so each one's CPU time is its own. Here stays a
+// bare express handler serving a static body of the same size as a lookup answer. Prints one JSON
+// line with ports, directories and fixtures, then serves until killed.
 // BENCH_SEED_CACHE=DIR keeps a copy of the seeded database there (page for page, with
 // its fixtures) and reuses it on later runs of the same size: for iterating, not for recorded runs.
 import Database from 'better-sqlite3';
 import express from 'express';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,15 +77,24 @@ if (cached && !reuse) {
   copyFileSync(join(dir, 'secret.key'), join(cached, 'secret.key'));
   writeFileSync(join(cached, 'fixtures.json'), JSON.stringify(fixtures));
 }
-// Same file, same secret key, log off; only the scheduler of the first daemon runs.
-const noLog = await startDaemon(loadConfig({ env: { ...env, IDSYNC_SCIM_REQUEST_LOG_DAYS: '0', IDSYNC_RECONCILE_SCHEDULER: 'false' }, cwd: dir }), {
-  logger: createLogger({ level: 'error', format: 'json' }),
-});
 const { token, groupId, outsiders, seedUsersMs, seedGroupMs } = fixtures;
 
 // The baseline: an express handler returning a static body as large as a real lookup answer.
 const sample = await (await fetch(`${daemon.url}/scim/v2/Users?filter=${encodeURIComponent('userName eq "user7@bench.example"')}`, { headers: { authorization: `Bearer ${token}` } })).text();
 const created = JSON.stringify({ ...JSON.parse(sample).Resources[0], id: 'x' });
+await daemon.stop();
+// One copy of the seeded directory per daemon (SQLite): the same data, no file shared between
+// processes. On Redis the daemons share the seeded redis-server and the secret key.
+const daemonDirs = {};
+for (const name of (process.env.BENCH_DAEMONS ?? 'on,off').split(',')) {
+  const d = join(dir, name);
+  mkdirSync(d);
+  if (STORE === 'sqlite') {
+    copyFileSync(config.sqlite.path, join(d, 'idsync.db'));
+    copyFileSync(join(dir, 'secret.key'), join(d, 'secret.key'));
+  }
+  daemonDirs[name] = d;
+}
 const bare = express();
 bare.use(express.json());
 bare.get('/scim/v2/Users', (_req, res) => res.type('application/scim+json').send(sample));
@@ -94,8 +105,8 @@ await new Promise((r) => bareServer.once('listening', r));
 
 process.stdout.write(
   `${JSON.stringify({
-    idsync: daemon.port,
-    idsyncNoLog: noLog.port,
+    daemonDirs,
+    ...(redis ? { redisUrl: redis.url, secretKey: env.IDSYNC_SECRET_KEY } : {}),
     bare: bareServer.address().port,
     token,
     groupId,
@@ -109,11 +120,16 @@ process.stdout.write(
     lookupBytes: sample.length,
   })}\n`,
 );
+// The parent stops the daemons first; their copies of the seed (hundreds of MB each) go with this one.
 process.on('SIGTERM', async () => {
   bareServer.close();
-  await noLog.stop();
-  await daemon.stop();
-  redis?.proc.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+  if (redis) {
+    const exited = new Promise((r) => redis.proc.once('exit', r));
+    redis.proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    rmSync(redis.data, { recursive: true, force: true });
+  }
   process.exit(0);
 });
 
@@ -136,7 +152,7 @@ async function startRedis() {
       });
       c.once('error', () => resolve(false));
     });
-    if (ok) return { proc, url: `redis://127.0.0.1:${port}` };
+    if (ok) return { proc, url: `redis://127.0.0.1:${port}`, data };
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('redis-server did not start');

@@ -1,7 +1,10 @@
 // SCIM benchmark: `npm run build && node bench/scim.mjs` (BENCH_USERS, BENCH_GROUP, BENCH_SECONDS to scale;
 // BENCH_STORE=redis for the Redis store).
-// Runs the daemon and a bare express baseline in one child process and drives both with autocannon,
-// side by side in the same run, then appends the numbers to bench/RESULTS.md (not with BENCH_RECORD=0).
+// One child process seeds the data and serves the bare express baseline (bench/scim-server.mjs);
+// the daemon runs in a child process of its own (bench/scim-daemon.mjs), and so does a second
+// daemon with the SCIM request log off for the log's on/off rounds, each on its own copy of the
+// same seed. autocannon drives them from this process, side by side in the same run, and the
+// numbers are appended to bench/RESULTS.md (not with BENCH_RECORD=0).
 // BENCH_SEED_CACHE=DIR reuses a seeded database between runs (see scim-server.mjs).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
@@ -12,28 +15,46 @@ import { createInterface } from 'node:readline';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 32;
 
-const child = spawn(process.execPath, [new URL('./scim-server.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
-const info = await new Promise((resolve, reject) => {
-  createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l)));
-  child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-});
+/** A child process and the JSON line it prints once it is ready. */
+function child(script, env) {
+  const p = spawn(process.execPath, [new URL(script, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const ready = new Promise((resolve, reject) => {
+    createInterface({ input: p.stdout }).once('line', (l) => resolve(JSON.parse(l)));
+    p.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { p, ready };
+}
+async function stop({ p }) {
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await exited;
+}
+
+const server = child('./scim-server.mjs', { BENCH_DAEMONS: 'on,off' });
+const info = await server.ready;
+const daemonEnv = (name) => ({ BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name, ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}) });
+const daemonOn = child('./scim-daemon.mjs', daemonEnv('on'));
+const daemonOff = child('./scim-daemon.mjs', daemonEnv('off'));
+info.idsync = (await daemonOn.ready).port;
+info.idsyncNoLog = (await daemonOff.ready).port;
+const pidOf = { [info.bare]: server.p.pid, [info.idsync]: daemonOn.p.pid, [info.idsyncNoLog]: daemonOff.p.pid };
 const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
 
-// The server process's CPU time (Linux /proc, in ms): CPU per request is far less sensitive to
-// other load on the machine than req/s, so it is reported beside it.
-const statPath = `/proc/${child.pid}/stat`;
-const cpuMs = () => {
+// A process's CPU time (Linux /proc, in ms): CPU per request is far less sensitive to other load
+// on the machine than req/s, so it is reported beside it. Each server has a process of its own.
+const cpuMs = (pid) => {
+  const statPath = `/proc/${pid}/stat`;
   if (!existsSync(statPath)) return undefined;
   const f = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 };
 
 async function run(port, opts) {
-  const c0 = cpuMs();
+  const c0 = cpuMs(pidOf[port]);
   const r = await new Promise((resolve, reject) => {
     autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, headers: auth, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
   });
-  const c1 = cpuMs();
+  const c1 = cpuMs(pidOf[port]);
   return { ...r, cpuUsPerRequest: c0 === undefined || c1 === undefined ? undefined : Math.round(((c1 - c0) * 1000) / r.requests.total) };
 }
 const summary = (r) => ({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuUsPerRequest: r.cpuUsPerRequest });
@@ -48,28 +69,36 @@ const create = {
 
 // A short warm-up of both servers (JIT, caches), not measured: BENCH_WARMUP seconds, 0 for none.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-if (WARMUP > 0) for (const port of [info.bare, info.idsync]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
+if (WARMUP > 0) for (const port of [info.bare, info.idsync, info.idsyncNoLog]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
 
 const results = {};
 results.lookupBare = summary(await run(info.bare, lookup));
 results.lookupIdsync = summary(await run(info.idsync, lookup));
-// The SCIM request log's cost on lookups: the same daemon build with the log off and on (two
-// daemons on one database), in alternating rounds so that load from other processes on a shared
-// machine falls on both sides alike. Reported as medians over the rounds and as CPU per request.
-const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 4);
+// The SCIM request log's cost on lookups: two daemons of the same build, each alone in its
+// process on its own copy of the seed, one with the log off (scim.requestLogDays 0), in alternating
+// rounds (off/on, on/off, …) so that load from other processes on a shared machine falls on both
+// alike. Each round's CPU is that daemon's process's own. Reported as medians over the rounds and
+// as the median of the per-pair ratios (on/off), for req/s and for CPU per request.
+const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 6);
 const logRounds = { off: [], on: [] };
 for (let i = 0; i < LOG_ROUNDS; i++) {
   const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
   for (const side of order) logRounds[side].push(summary(await run(side === 'on' ? info.idsync : info.idsyncNoLog, lookup)));
 }
+// The log-off daemon's work is done: it stops, so the workloads below have the machine to themselves.
+await stop(daemonOff);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 for (const side of ['off', 'on']) {
   const rs = logRounds[side];
-  results[`lookupLog_${side}`] = { rounds: rs.map((r) => r.rps), rps: Math.round(median(rs.map((r) => r.rps))), p99: median(rs.map((r) => r.p99)), cpuUsPerRequest: rs.every((r) => r.cpuUsPerRequest !== undefined) ? Math.round(median(rs.map((r) => r.cpuUsPerRequest))) : undefined, non2xx: rs.reduce((a, r) => a + r.non2xx, 0) };
+  results[`lookupLog_${side}`] = { rounds: rs.map((r) => r.rps), cpuRounds: rs.map((r) => r.cpuUsPerRequest), rps: Math.round(median(rs.map((r) => r.rps))), p99: median(rs.map((r) => r.p99)), cpuUsPerRequest: rs.every((r) => r.cpuUsPerRequest !== undefined) ? Math.round(median(rs.map((r) => r.cpuUsPerRequest))) : undefined, non2xx: rs.reduce((a, r) => a + r.non2xx, 0) };
 }
+results.lookupLogRatios = {
+  rps: +median(logRounds.on.map((r, i) => r.rps / logRounds.off[i].rps)).toFixed(3),
+  cpu: logRounds.on.every((r, i) => r.cpuUsPerRequest && logRounds.off[i].cpuUsPerRequest) ? +median(logRounds.on.map((r, i) => r.cpuUsPerRequest / logRounds.off[i].cpuUsPerRequest)).toFixed(3) : undefined,
+};
 results.createBare = summary(await run(info.bare, create));
 results.createIdsync = summary(await run(info.idsync, create));
 
@@ -149,12 +178,13 @@ for (let i = 0; i < 1000; i++) {
 const singlesMs = Number(process.hrtime.bigint() - t0) / 1e6;
 results.bulk = { bulkMs: bulkMs.toFixed(0), singlesMs: singlesMs.toFixed(0), ratio: (bulkMs / singlesMs).toFixed(2) };
 
-child.kill('SIGTERM');
+await stop(daemonOn);
+await stop(server);
 const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
   `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${info.store === 'redis' ? 'Redis (private redis-server, AOF)' : 'SQLite'}, ${info.users.toLocaleString('en')} users in one org`,
   '',
-  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on both, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on each, ${CONNECTIONS} connections, baseline, daemon and log-off daemon each in its own child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
   '',
   '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
   '|---|---|---|---|---|---|---|',
@@ -167,7 +197,7 @@ const lines = [
   '',
   `Bulk: 1,000 user creates in one \`POST /Bulk\` took ${results.bulk.bulkMs} ms; 1,000 single \`POST /Users\` one after another took ${results.bulk.singlesMs} ms (ratio ${results.bulk.ratio}).`,
   '',
-  `SCIM request log on lookups (two daemons on the same database, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each, medians): off ${results.lookupLog_off.rps} req/s (p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request): throughput cost ${((1 - results.lookupLog_on.rps / results.lookupLog_off.rps) * 100).toFixed(1)}%, CPU cost ${results.lookupLog_on.cpuUsPerRequest && results.lookupLog_off.cpuUsPerRequest ? `${((results.lookupLog_on.cpuUsPerRequest / results.lookupLog_off.cpuUsPerRequest - 1) * 100).toFixed(1)}%` : '–'} (target < 5%). Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s. The idsync lookup row above runs with the log on.`,
+  `SCIM request log on lookups (two daemons of this build, each in its own process on its own copy of the seed, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each): off ${results.lookupLog_off.rps} req/s (median; p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request). Median of the per-round on/off ratios: req/s ${results.lookupLogRatios.rps} (throughput cost ${((1 - results.lookupLogRatios.rps) * 100).toFixed(1)}%), CPU per request ${results.lookupLogRatios.cpu ?? '–'} (CPU cost ${results.lookupLogRatios.cpu ? `${((results.lookupLogRatios.cpu - 1) * 100).toFixed(1)}%` : '–'}); target < 5%. Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s; CPU µs off: ${results.lookupLog_off.cpuRounds.join(', ')}; on: ${results.lookupLog_on.cpuRounds.join(', ')}. The idsync lookup row above runs with the log on.`,
   '',
   `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',

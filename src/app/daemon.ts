@@ -79,6 +79,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
         logger: logger.child({ component: 'scim-log' }),
         onFlushFailed: (n) => metrics.scimLogFlushFailures.inc(n),
         onDropped: (n) => metrics.scimLogDropped.inc(n),
+        maxPerOrg: config.scim.requestLogMaxPerOrg,
       })
     : undefined;
   const app = createHttpApp({

@@ -15,6 +15,16 @@ export interface ScimLogError {
   detail: string;
 }
 
+/** One failed operation of a Bulk request (RFC 7644 §3.7.3): where it was and the SCIM error it reported. */
+export interface ScimLogOperationError extends ScimLogError {
+  /** 1-based position of the operation in the request's Operations. */
+  operation: number;
+  method?: string;
+  /** The operation's path as sent (bounded to OPERATION_PATH_MAX characters). */
+  path?: string;
+  bulkId?: string;
+}
+
 export interface ScimLogEntry {
   orgId: string;
   /** When the request arrived (ISO 8601). */
@@ -35,6 +45,8 @@ export interface ScimLogEntry {
   requestBody?: string;
   /** Present when the response was a SCIM error. */
   error?: ScimLogError;
+  /** A Bulk answers 200 while operations in it fail: each failed operation's error, in request order. */
+  operationErrors?: ScimLogOperationError[];
 }
 
 /** A stored entry: `id` is the store's opaque cursor position (newest first). */
@@ -67,6 +79,7 @@ export interface ScimLogPage {
 
 export const REQUEST_BODY_MAX = 16 * 1024;
 export const USER_AGENT_MAX = 256;
+export const OPERATION_PATH_MAX = 512;
 export const TRUNCATED_MARKER = '…[truncated]';
 
 /**

@@ -46,14 +46,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // Express would hash every JSON body for a weak ETag; SCIM sets real ones from record versions.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
-  app.use(requestContext(deps.logger, deps.metrics));
   // One of each per app: every surface reports a store outage to the same story, and a client
   // address's failed attempts count the same on SCIM and the admin API.
   const outage = new StoreOutage(deps.logger, deps.metrics);
   const authThrottle = new AuthFailureThrottle(deps.authFailuresPerMinute);
   const guards = { throttle: authThrottle, outage, metrics: deps.metrics };
-  // helmet()'s headers, computed once (test/component/scim-http.test.ts holds them equal).
-  app.use(securityHeaders(recordHeaders(apiHelmet({ https: deps.publicUrl.startsWith('https:') }))));
+  // The request context, then helmet()'s headers computed once (test/component/scim-http.test.ts
+  // holds them equal): one layer for both, as every request goes through them.
+  const context = requestContext(deps.logger, deps.metrics);
+  const headers = securityHeaders(recordHeaders(apiHelmet({ https: deps.publicUrl.startsWith('https:') })));
+  app.use((req, res, next) => context(req, res, () => headers(req, res, next)));
   // SCIM parses its own bodies and answers every error in the SCIM error schema. Mounted ahead of
   // the health routes (disjoint paths) so the provisioning hot path does not walk their layers.
   app.use(

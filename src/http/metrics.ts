@@ -37,7 +37,7 @@ export function createMetrics(): HttpMetrics {
   });
   const storeUnavailable = new Counter({
     name: 'idsync_store_unavailable_responses_total',
-    help: 'Requests answered 503 store.unavailable (with Retry-After) because the store could not be reached, by surface (scim, api, join).',
+    help: 'Requests answered 503 store.unavailable (with Retry-After) because the store could not be reached, by surface (scim, api, join, oauth).',
     labelNames: ['surface'] as const,
     registers: [registry],
   });

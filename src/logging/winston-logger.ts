@@ -21,7 +21,11 @@ const redaction = winston.format((info) => {
 });
 
 class WinstonLogger implements Logger {
-  constructor(private readonly w: winston.Logger) {}
+  constructor(
+    private readonly w: winston.Logger,
+    /** The level is set once at creation: whether debug lines are written is known then (winston's own check walks its transports each call). */
+    private readonly debugEnabled: boolean,
+  ) {}
   error(message: string, fields?: LogFields): void {
     this.w.error(message, fields);
   }
@@ -33,10 +37,10 @@ class WinstonLogger implements Logger {
   }
   debug(message: string, fields?: LogFields): void {
     // winston builds the whole record before filtering by level; skip that on hot paths.
-    if (this.w.isDebugEnabled()) this.w.debug(message, fields);
+    if (this.debugEnabled) this.w.debug(message, fields);
   }
   child(fields: LogFields): Logger {
-    return new WinstonLogger(this.w.child(fields));
+    return new WinstonLogger(this.w.child(fields), this.debugEnabled);
   }
 }
 
@@ -60,7 +64,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), redaction(), output),
     transports: [transport],
   });
-  return new WinstonLogger(w);
+  return new WinstonLogger(w, w.isDebugEnabled());
 }
 
 /** A logger that drops everything (CLI commands that print their own output). */

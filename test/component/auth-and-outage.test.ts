@@ -82,6 +82,7 @@ describe('a store outage is one clear story', () => {
   let scim: ScimClient;
   let adminKey: string;
   let org: Organization;
+  let client: { clientId: string; clientSecret: string };
 
   beforeAll(async () => {
     redis = await RedisTestServer.start();
@@ -94,14 +95,23 @@ describe('a store outage is one clear story', () => {
       IDSYNC_RECONCILE_SCHEDULER: 'false',
     });
     ({ daemon, scim, adminKey, org } = await setUp(env, cwd));
+    client = (await cli(env, cwd, 'scim-clients', 'create', '--org', org.id, '--json')).json<{ clientId: string; clientSecret: string }>();
   }, 60_000);
   afterAll(async () => {
     await daemon.stop();
     await redis.dispose();
   });
 
-  it('when Redis goes away, then every SCIM and admin API request answers 503 with Retry-After, the log says so once, a metric counts them, and the recovery is logged once', async () => {
+  const tokenRequest = () =>
+    fetch(`${daemon.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }).toString(),
+    });
+
+  it('when Redis goes away, then every SCIM, admin API and OAuth token request answers 503 with Retry-After, the log says so once, a metric counts them, and the recovery is logged once', async () => {
     expect((await scim.get('/Users')).status).toBe(200);
+    expect((await tokenRequest()).status).toBe(200);
     await redis.stop('SIGKILL');
     const answers = [];
     for (let i = 0; i < 20; i++) answers.push(await scim.get('/Users'));
@@ -110,6 +120,16 @@ describe('a store outage is one clear story', () => {
     expect(answers.every((a) => a.headers.get('retry-after') === '5')).toBe(true);
     expect(await metric(daemon, 'idsync_store_unavailable_responses_total', 'surface="scim"')).toBe(20);
     expect(await metric(daemon, 'idsync_store_unavailable_responses_total', 'surface="api"')).toBe(10);
+    // The token endpoint answers in RFC 6749's shape, never the app's JSON error nor a 401 that
+    // would make an IdP give up on a client whose secret is fine.
+    for (let i = 0; i < 3; i++) {
+      const res = await tokenRequest();
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    }
+    expect(await metric(daemon, 'idsync_store_unavailable_responses_total', 'surface="oauth"')).toBe(3);
 
     await redis.start();
     let back = 0;
@@ -118,12 +138,13 @@ describe('a store outage is one clear story', () => {
       if (back !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(back).toBe(200);
+    expect((await tokenRequest()).status).toBe(200);
     const records = daemon.logs.records();
     const errors = records.filter((r) => r.level === 'error');
     expect(errors.filter((r) => r.message === 'store unavailable: answering 503 with Retry-After until it is back')).toHaveLength(1);
     expect(errors.filter((r) => r.message === 'SCIM request failed' || r.message === 'request failed')).toEqual([]);
     const recovered = records.filter((r) => r.message === 'store available again');
     expect(recovered).toHaveLength(1);
-    expect(recovered[0]!.refusedRequests).toBeGreaterThanOrEqual(30);
+    expect(recovered[0]!.refusedRequests).toBeGreaterThanOrEqual(33);
   }, 60_000);
 });

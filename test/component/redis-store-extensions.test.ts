@@ -179,3 +179,37 @@ describe('redis extension keys', () => {
     expect(k.byIdentity('a:b', 'c')).not.toBe(k.byIdentity('a', 'b:c'));
   });
 });
+
+describe('redis store: the SCIM request log is trimmed as it is written', () => {
+  let server: RedisTestServer;
+  let raw: Redis;
+  beforeAll(async () => {
+    server = await RedisTestServer.start();
+    raw = new Redis(server.url);
+  });
+  afterAll(async () => {
+    raw.disconnect();
+    await server.dispose();
+  });
+
+  it('when an org logs more than maxPerOrg entries between prunes, then its stream stays within a stream node of the bound and keeps the newest', async () => {
+    const store = createRedisStore({ connection: { url: server.url }, keyPrefix: 'trim' });
+    const org = anOrg();
+    await store.createOrg(org, draft(org.id, 'org.created', org.id));
+    const entry = (i: number) => ({ orgId: org.id, at: NOW, method: 'GET', path: `/Users/${i}`, status: 200, latencyMs: 1, idp: 'okta' as const });
+    for (let i = 0; i < 2000; i += 500) await store.appendScimLog(Array.from({ length: 500 }, (_, j) => entry(i + j)), { maxPerOrg: 300 });
+    // XADD MAXLEN ~ drops whole stream nodes only: never below the bound, under one node above it.
+    const node = Number(((await raw.config('GET', 'stream-node-max-entries')) as string[])[1]);
+    const length = await raw.xlen(redisKeys('trim').forOrg(org.id).scimLog);
+    expect(length).toBeGreaterThanOrEqual(300);
+    expect(length).toBeLessThan(300 + node);
+    const newest = await store.listScimLog(org.id, { limit: 300 });
+    expect(newest.items.map((e) => e.path)).toEqual(Array.from({ length: 300 }, (_, i) => `/Users/${1999 - i}`));
+    // Without a bound nothing is trimmed on write (the prune's job); the prune then holds it exactly.
+    await store.appendScimLog(Array.from({ length: 500 }, (_, j) => entry(2000 + j)));
+    expect(await raw.xlen(redisKeys('trim').forOrg(org.id).scimLog)).toBe(length + 500);
+    await store.pruneScimLog({ before: new Date(hoursFrom(NOW, -1)), maxPerOrg: 300 });
+    expect(await raw.xlen(redisKeys('trim').forOrg(org.id).scimLog)).toBe(300);
+    await store.close();
+  });
+});

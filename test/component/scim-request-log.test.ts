@@ -141,4 +141,34 @@ describe.each(STORES)('SCIM request log on %s', (kind) => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('since');
   });
+  it('when a Bulk answers 200 with failed operations in it, then its entry carries the SCIM error of each failed operation and where it was', async () => {
+    const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+    const res = await scim.post(
+      '/Bulk',
+      {
+        schemas: [BULK],
+        Operations: [
+          { method: 'POST', path: '/Users', bulkId: 'ok', data: { schemas: [USER], userName: 'bea@acme.example' } },
+          { method: 'POST', path: '/Users', bulkId: 'dup', data: { schemas: [USER], userName: 'bea@acme.example' } },
+          { method: 'PATCH', path: '/Users/no-such-user', data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] } },
+          { method: 'POST', path: '/Devices', bulkId: 'x', data: {} },
+        ],
+      },
+      ENTRA,
+    );
+    expect(res.status).toBe(200);
+    await flushed();
+    const { body } = await api(`/orgs/${orgId}/scim-log?resource=Bulk`);
+    expect(body.items).toHaveLength(1);
+    const entry = body.items[0]!;
+    expect(entry.status).toBe(200);
+    expect(entry.error).toBeUndefined();
+    expect(entry.operationErrors).toEqual([
+      { operation: 2, method: 'POST', path: '/Users', bulkId: 'dup', status: '409', scimType: 'uniqueness', detail: expect.stringContaining('bea@acme.example') },
+      { operation: 3, method: 'PATCH', path: '/Users/no-such-user', status: '404', detail: expect.stringContaining('no-such-user') },
+      { operation: 4, method: 'POST', path: '/Devices', bulkId: 'x', status: '400', scimType: 'invalidPath', detail: expect.any(String) },
+    ]);
+    const table = await cli(f.env, f.cwd, 'scim-log', '--org', orgId, '--resource', 'Bulk');
+    expect(table.stdout).toMatch(/3 operation\(s\) failed; #2 POST \/Users: 409 uniqueness /);
+  });
 });

@@ -78,6 +78,15 @@ describe('SCIM log recorder', () => {
     await rec.stop();
   });
 
+  it("when the org bound is configured, then every batch carries it, so a store in memory trims as it appends", async () => {
+    const bounds: unknown[] = [];
+    const store: ScimLogStore = { appendScimLog: async (_e, opts) => void bounds.push(opts), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };
+    const rec = new ScimLogRecorder({ store, logger: recordingLogger().logger, batchSize: 10, flushMs: 60_000, maxPerOrg: 100_000 });
+    for (let i = 0; i < 15; i++) rec.record(entry(i));
+    await rec.stop();
+    expect(bounds).toEqual([{ maxPerOrg: 100_000 }, { maxPerOrg: 100_000 }]);
+  });
+
   it('when the store keeps refusing, then entries past the buffer bound are dropped oldest first and counted, the failure is logged once, and stop reports what it could not write', async () => {
     const { logger, lines } = recordingLogger();
     let failed = 0;

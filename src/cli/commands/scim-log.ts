@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { IdsyncError } from '../../domain/errors.js';
+import type { StoredScimLogEntry } from '../../domain/scim-log.js';
 import { withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -55,9 +56,16 @@ export function registerScimLog(program: Command, io: CliIo): void {
           e.latencyMs,
           e.idp,
           e.credential ? (e.credential.label ?? e.credential.id) : undefined,
-          e.error ? `${e.error.scimType ? `${e.error.scimType}: ` : ''}${e.error.detail}` : undefined,
+          e.error ? `${e.error.scimType ? `${e.error.scimType}: ` : ''}${e.error.detail}` : bulkFailures(e.operationErrors),
         ]),
       );
       if (page.next) io.out(`more: idsync scim-log --org ${org} --cursor ${page.next}`);
     });
+}
+
+/** A Bulk that answered 200 with failed operations: how many, and the first one (--json lists each). */
+function bulkFailures(errors: StoredScimLogEntry['operationErrors']): string | undefined {
+  if (!errors || errors.length === 0) return undefined;
+  const first = errors[0]!;
+  return `${errors.length} operation(s) failed; #${first.operation} ${first.method ?? ''} ${first.path ?? ''}: ${first.status}${first.scimType ? ` ${first.scimType}` : ''} ${first.detail}`.replace(/\s+/g, ' ');
 }

@@ -18,6 +18,19 @@ const scimLogEntrySchema = z.object({
   resource: z.object({ type: z.string(), id: z.string().optional() }).optional(),
   requestBody: z.string().optional(),
   error: z.object({ status: z.string(), scimType: z.string().optional(), detail: z.string() }).optional(),
+  operationErrors: z
+    .array(
+      z.object({
+        operation: z.number().int(),
+        method: z.string().optional(),
+        path: z.string().optional(),
+        bulkId: z.string().optional(),
+        status: z.string(),
+        scimType: z.string().optional(),
+        detail: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 const e = (description: string) => ({ description, schema: errorSchema });

@@ -8,7 +8,7 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
  * A store outage is one story in the log, not one stack per request: the first 503 logs the
  * transition at error level, each further one only counts (`idsync_store_unavailable_responses_total`),
  * and the first answered request after it logs the recovery with how long it lasted and how many
- * requests were refused. Shared by every surface of one app (SCIM, admin API, join).
+ * requests were refused. Shared by every surface of one app (SCIM, admin API, join, the OAuth token endpoint).
  */
 export class StoreOutage {
   private down: { since: number; refused: number } | undefined;
@@ -20,7 +20,7 @@ export class StoreOutage {
   ) {}
 
   /** A request answered 503 because the store is unreachable. */
-  refused(surface: 'scim' | 'api' | 'join', cause: unknown): void {
+  refused(surface: 'scim' | 'api' | 'join' | 'oauth', cause: unknown): void {
     this.metrics.storeUnavailable.inc({ surface });
     if (this.down) {
       this.down.refused += 1;

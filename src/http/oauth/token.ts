@@ -2,7 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { OAuthTokenService, TokenRequest } from '../../services/scim-clients/oauth.js';
 import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
-import type { StoreOutage } from '../middleware/store-outage.js';
+import { STORE_RETRY_AFTER_SECONDS, type StoreOutage } from '../middleware/store-outage.js';
 import type { HttpMetrics } from '../metrics.js';
 
 export interface TokenEndpointDeps {
@@ -38,6 +38,15 @@ export function tokenRouter(deps: TokenEndpointDeps): Router {
       deps.outage.answered();
       res.status(200).json(issued);
     } catch (err) {
+      if (isIdsyncError(err) && err.code === 'store.unavailable') {
+        // The client could not be checked: not its fault, and not invalid_client (an IdP told 401
+        // stops provisioning). RFC 6749 has no token-endpoint error for this; it answers the
+        // `temporarily_unavailable` of §4.1.2.1 with 503 and Retry-After (RFC 9110 §10.2.3), the
+        // way SCIM and the admin API answer a store outage, which the outage log counts alike.
+        deps.outage.refused('oauth', err);
+        res.status(503).set('Retry-After', String(STORE_RETRY_AFTER_SECONDS)).json({ error: 'temporarily_unavailable', error_description: 'the credential store cannot be reached right now; retry later' });
+        return;
+      }
       if (!isIdsyncError(err) || OAUTH_ERRORS[err.code] === undefined) return next(err);
       const error = OAUTH_ERRORS[err.code]!;
       if (error === 'invalid_client') {

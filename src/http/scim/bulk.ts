@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { OPERATION_PATH_MAX, type ScimLogOperationError } from '../../domain/scim-log.js';
 import { readBulkRequest, substitute, type BulkOperation, type RefusedOperation } from './bulk-plan.js';
 import type { ScimContext } from './context.js';
 import { ScimError, scimErrorBody, toScimError } from './errors.js';
@@ -82,8 +83,10 @@ export function bulkHandler(opts: BulkOptions) {
         errors += 1;
       }
     }
-    const Operations = [...results.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
-    sendJson(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations });
+    const ordered = [...results.entries()].sort(([a], [b]) => a - b);
+    const failed = operationErrors(ordered, req.body);
+    if (failed.length > 0) res.locals.scimOperationErrors = failed;
+    sendJson(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: ordered.map(([, r]) => r) });
   };
 }
 
@@ -107,6 +110,27 @@ function idOf(o: ScimOutcome): string | undefined {
   const body = o.body as { id?: unknown } | undefined;
   if (typeof body?.id === 'string') return body.id;
   return o.location?.slice(o.location.lastIndexOf('/') + 1);
+}
+
+/** Each failed operation's SCIM error with where it was (position, method, path as sent, bulkId): what the request log keeps of a Bulk. */
+function operationErrors(ordered: [number, OperationResult][], body: unknown): ScimLogOperationError[] {
+  const raw = (body as { Operations?: unknown[] }).Operations ?? [];
+  const out: ScimLogOperationError[] = [];
+  for (const [index, r] of ordered) {
+    const error = r.response as { status?: string; scimType?: string; detail?: string } | undefined;
+    if (!error || Number(r.status) < 400) continue;
+    const path = (raw[index] as { path?: unknown } | undefined)?.path;
+    out.push({
+      operation: index + 1,
+      ...(r.method !== undefined ? { method: r.method } : {}),
+      ...(typeof path === 'string' ? { path: path.slice(0, OPERATION_PATH_MAX) } : {}),
+      ...(r.bulkId !== undefined ? { bulkId: r.bulkId } : {}),
+      status: r.status,
+      ...(error.scimType ? { scimType: error.scimType } : {}),
+      detail: String(error.detail ?? ''),
+    });
+  }
+  return out;
 }
 
 function failure(op: Pick<RefusedOperation, 'method' | 'bulkId'>, error: ScimError): OperationResult {

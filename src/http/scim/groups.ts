@@ -11,8 +11,8 @@ import type { ScimDeps } from './users.js';
 
 type Json = Record<string, unknown>;
 
-export function groupsRouter(deps: ScimDeps): Router {
-  const r = Router();
+/** The /Groups routes, registered on the SCIM router (as the /Users ones). */
+export function groupsRoutes(r: Router, deps: ScimDeps): void {
   const { store } = deps;
   const groups = groupResources(deps);
   const { render, team } = groups;
@@ -42,21 +42,20 @@ export function groupsRouter(deps: ScimDeps): Router {
     sendJson(res, 200, listResponse(page.map((x) => project(x, q.projection)), total, q.startIndex));
   }
 
-  r.get('/', async (req, res) => list(req, res, parseListQuery(req.query as Json)));
-  r.post('/.search', async (req, res) => list(req, res, parseListQuery((req.body ?? {}) as Json)));
+  r.get('/Groups', async (req, res) => list(req, res, parseListQuery(req.query as Json)));
+  r.post('/Groups/.search', async (req, res) => list(req, res, parseListQuery((req.body ?? {}) as Json)));
 
-  r.get('/:id', async (req, res) => {
+  r.get('/Groups/:id', async (req, res) => {
     const q = parseListQuery(req.query as Json);
     const t = await team(res.locals.scim.orgId, req.params.id);
     sendResource(res, 200, project(await render(t, wants(q.projection, 'members')), q.projection), t.version);
   });
 
   const writes = groupWrites(deps, groups);
-  r.post('/', async (req, res) => sendOutcome(res, await writes.create(res.locals.scim, req.body)));
-  r.put('/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
-  r.patch('/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'), req.query as Json)));
-  r.delete('/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
+  r.post('/Groups', async (req, res) => sendOutcome(res, await writes.create(res.locals.scim, req.body)));
+  r.put('/Groups/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
+  r.patch('/Groups/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'), req.query as Json)));
+  r.delete('/Groups/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
 
-  return r;
 }
 

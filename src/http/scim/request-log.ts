@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
-import { idpFromUserAgent, redactBody, redactPath, USER_AGENT_MAX, type ScimLogEntry, type ScimLogError } from '../../domain/scim-log.js';
+import { idpFromUserAgent, redactBody, redactPath, USER_AGENT_MAX, type ScimLogEntry, type ScimLogError, type ScimLogOperationError } from '../../domain/scim-log.js';
 import type { ScimLogRecorder } from '../../services/scim-log/recorder.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
     /** The SCIM error this response carries (set by sendScimError), for the request log. */
     scimError?: ScimLogError;
+    /** The failed operations of a Bulk this response answers (set by the Bulk handler), for the request log. */
+    scimOperationErrors?: ScimLogOperationError[];
   }
 }
 
@@ -46,6 +48,7 @@ export function scimLogEntry(req: Request, res: Response, arrived: ArrivedReques
   if (resource) entry.resource = resource;
   if (body !== undefined) entry.requestBody = body;
   if (res.locals.scimError) entry.error = res.locals.scimError;
+  if (res.locals.scimOperationErrors) entry.operationErrors = res.locals.scimOperationErrors;
   return entry;
 }
 

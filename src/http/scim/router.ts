@@ -7,14 +7,14 @@ import { scimAuth, scimRateLimit } from './context.js';
 import { scimLogEntry, type ScimRequestLog } from './request-log.js';
 import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
-import { groupsRouter } from './groups.js';
+import { groupsRoutes } from './groups.js';
 import { assertBodyDepth } from './normalize.js';
 import { bulkHandler } from './bulk.js';
 import { groupResources } from './group-resources.js';
 import { groupWrites } from './group-writes.js';
 import { userResources } from './user-resources.js';
 import { userWrites } from './user-writes.js';
-import { usersRouter, type ScimDeps } from './users.js';
+import { usersRoutes, type ScimDeps } from './users.js';
 
 export interface ScimRouterOptions extends ScimDeps {
   logger: Logger;
@@ -79,8 +79,8 @@ export function scimRouter(opts: ScimRouterOptions): Router {
       else guarded(req, res, next).catch(next);
     });
   });
-  r.use('/Users', usersRouter(opts));
-  r.use('/Groups', groupsRouter(opts));
+  usersRoutes(r, opts);
+  groupsRoutes(r, opts);
   const users = userWrites(opts, userResources(opts.store, opts.baseUrl));
   const groups = groupWrites(opts, groupResources(opts));
   r.post('/Bulk', bulkHandler({ users, groups, baseUrl: opts.baseUrl, maxOperations: opts.bulkMaxOperations, takeRate }));

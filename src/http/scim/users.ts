@@ -21,8 +21,11 @@ export interface ScimDeps {
   baseUrl: string;
 }
 
-export function usersRouter(deps: ScimDeps): Router {
-  const r = Router();
+/**
+ * The /Users routes, registered on the SCIM router itself rather than on a router of their own:
+ * a nested router costs every lookup another layer walk and URL rewrite.
+ */
+export function usersRoutes(r: Router, deps: ScimDeps): void {
   const { store, baseUrl } = deps;
 
   const users = userResources(store, baseUrl);
@@ -76,10 +79,10 @@ export function usersRouter(deps: ScimDeps): Router {
     return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'] }));
   }
 
-  r.get('/', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));
-  r.post('/.search', async (req, res) => list(req, res, parseListQuery((req.body ?? {}) as Record<string, unknown>)));
+  r.get('/Users', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));
+  r.post('/Users/.search', async (req, res) => list(req, res, parseListQuery((req.body ?? {}) as Record<string, unknown>)));
 
-  r.get('/:id', async (req, res) => {
+  r.get('/Users/:id', async (req, res) => {
     const q = parseListQuery(req.query as Record<string, unknown>);
     const m = await live(res.locals.scim.orgId, req.params.id);
     if (req.get('if-none-match') === etagOf(m.version)) {
@@ -90,10 +93,9 @@ export function usersRouter(deps: ScimDeps): Router {
   });
 
   const writes = userWrites(deps, users);
-  r.post('/', async (req, res) => sendOutcome(res, await writes.create(res.locals.scim, req.body)));
-  r.put('/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
-  r.patch('/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
-  r.delete('/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
+  r.post('/Users', async (req, res) => sendOutcome(res, await writes.create(res.locals.scim, req.body)));
+  r.put('/Users/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
+  r.patch('/Users/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
+  r.delete('/Users/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
 
-  return r;
 }

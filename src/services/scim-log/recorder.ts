@@ -15,6 +15,8 @@ export interface ScimLogRecorderOptions {
   onFlushFailed?: (entries: number) => void;
   /** Told how many entries were dropped because the buffer was full (a metric). */
   onDropped?: (entries: number) => void;
+  /** Each org's bound (scim.requestLogMaxPerOrg), passed on with every batch: a store in memory trims as it appends. */
+  maxPerOrg?: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export class ScimLogRecorder {
       const batch = this.buffer.slice(0, this.batchSize);
       this.droppedInFlight = 0;
       try {
-        await this.opts.store.appendScimLog(batch);
+        await this.opts.store.appendScimLog(batch, this.opts.maxPerOrg === undefined ? undefined : { maxPerOrg: this.opts.maxPerOrg });
       } catch (err) {
         this.opts.onFlushFailed?.(batch.length);
         if (!this.failing) {

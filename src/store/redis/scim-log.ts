@@ -10,7 +10,8 @@ type StreamRows = [id: string, fields: string[]][];
 
 /**
  * The SCIM request log as one stream per org: XADD appends in arrival order, stream ids are the
- * cursors (XREVRANGE with an exclusive end pages newest first), XTRIM MAXLEN bounds the count.
+ * cursors (XREVRANGE with an exclusive end pages newest first), XADD MAXLEN ~ keeps the count near
+ * its bound as entries come, XTRIM MAXLEN = holds it exactly at each prune.
  * Retention by age reads each entry's own time rather than the id's, so it follows the injected
  * clock as SQLite does.
  */
@@ -20,7 +21,7 @@ export class RedisScimLog implements ScimLogStore {
 
   constructor(private readonly ctx: RedisContext) {}
 
-  async appendScimLog(entries: readonly ScimLogEntry[]): Promise<void> {
+  async appendScimLog(entries: readonly ScimLogEntry[], opts?: { maxPerOrg?: number }): Promise<void> {
     const byOrg = new Map<string, ScimLogEntry[]>();
     for (const e of entries) {
       const list = byOrg.get(e.orgId);
@@ -33,12 +34,19 @@ export class RedisScimLog implements ScimLogStore {
       await this.ctx.call((c) => c.sadd(this.ctx.keys.scimLog.orgs, ...fresh));
       for (const o of fresh) this.known.add(o);
     }
+    // Trimmed as it grows (XADD MAXLEN ~): Redis holds the log in memory, and a busy org must not
+    // grow it for the ten minutes between prunes. `~` drops whole stream nodes only, which costs
+    // next to nothing per entry; the prune's exact MAXLEN = keeps the bound to the entry.
+    const cap = opts?.maxPerOrg === undefined ? undefined : String(Math.max(0, Math.floor(opts.maxPerOrg)));
     // One pipeline per org: every key of it shares the org's hash slot (Cluster).
     await Promise.all(
       [...byOrg].map(([orgId, list]) =>
         this.ctx.snapshot((m) => {
           const key = this.ctx.keys.forOrg(orgId).scimLog;
-          for (const e of list) m.xadd(key, '*', 'e', JSON.stringify(e));
+          for (const e of list) {
+            if (cap === undefined) m.xadd(key, '*', 'e', JSON.stringify(e));
+            else m.xadd(key, 'MAXLEN', '~', cap, '*', 'e', JSON.stringify(e));
+          }
           return m;
         }),
       ),

@@ -10,6 +10,7 @@ const PRUNE_BATCH = 5000;
 export class SqliteScimLog implements ScimLogStore {
   constructor(private readonly ctx: SqliteContext) {}
 
+  /** On disk the count bound waits for pruneScimLog: trimming here would cost an index walk of maxPerOrg rows per batch. */
   async appendScimLog(entries: readonly ScimLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.ctx.write(() => {

@@ -90,13 +90,15 @@ export function unavailable(message: string, cause?: unknown): IdsyncError {
  * are handled by the area that expects them; anything else is passed on unchanged.
  */
 export function mapPgError(err: unknown): unknown {
-  if (err instanceof IdsyncError || !(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
+  // Not `instanceof Error`: socket errors are made by Node's own realm, which differs from the caller's under a VM (jest).
+  if (err instanceof IdsyncError || typeof err !== 'object' || err === null) return err;
+  const { code, message = '', errors } = err as { code?: unknown; message?: string; errors?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_STATES.test(code)))) {
-    return unavailable(`${err.message}${/^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}`, err);
+    return unavailable(`${message || code}${/^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}`, err);
   }
-  if (UNAVAILABLE_MESSAGES.test(err.message)) return unavailable(err.message, err);
-  if (err instanceof AggregateError && err.errors.some((e) => mapPgError(e) instanceof IdsyncError)) return unavailable(err.errors.map((e: Error) => e.message).join('; '), err);
+  if (UNAVAILABLE_MESSAGES.test(message)) return unavailable(message, err);
+  // A host name that resolves to several addresses fails with one error per address.
+  if (Array.isArray(errors) && errors.some((e) => mapPgError(e) instanceof IdsyncError)) return unavailable(errors.map((e: { message?: string }) => e.message).join('; '), err);
   return err;
 }
 
@@ -111,7 +113,12 @@ export function lockKey(schema: string, name: string): string {
  * refused (`store.corrupt`), before anything is written to it.
  */
 export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw mapPgError(err);
+  }
   let broken = false;
   try {
     const key = lockKey(schema, 'migrations');

@@ -44,9 +44,10 @@ export function createPool(opts: PostgresConnectionOptions): pg.Pool {
   const timeout = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const url = new URL(opts.url);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new IdsyncError('config.invalid', 'PostgreSQL: the URL must start with postgres:// or postgresql://');
+  // pg lets the URL's fields override explicit ones (even an absent password), so the separate password goes into the URL.
+  if (url.password === '' && opts.password) url.password = encodeURIComponent(opts.password);
   const pool = new pg.Pool({
-    connectionString: opts.url,
-    ...(url.password === '' && opts.password ? { password: opts.password } : {}),
+    connectionString: url.toString(),
     ...(opts.sslMode !== undefined ? { ssl: sslOptions(opts.sslMode, opts.ca) } : {}),
     max: opts.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,

@@ -8,6 +8,8 @@ import { openPostgresImporter } from '../../src/store/postgres/import.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { cli, tempDir, testEnv } from '../support/harness.js';
 import { PostgresTestServer } from '../support/postgres-server.js';
+import { RedisTestServer } from '../support/redis-server.js';
+import { randomBytes } from 'node:crypto';
 
 describe('idsync migrate-store from SQLite to PostgreSQL', () => {
   let server: PostgresTestServer;
@@ -97,5 +99,41 @@ describe('idsync migrate-store from SQLite to PostgreSQL', () => {
     // A third run finds everything there.
     const again = await migrate('moved');
     expect(again.summary).toMatchObject({ ok: true, written: 0 });
+  });
+});
+
+describe('idsync migrate-store from Redis to PostgreSQL', () => {
+  let redis: RedisTestServer;
+  let server: PostgresTestServer;
+  beforeAll(async () => {
+    [redis, server] = await Promise.all([RedisTestServer.start(), PostgresTestServer.start()]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.dispose(), server?.dispose()]);
+  });
+
+  it('when a Redis installation is moved, then PostgreSQL serves the same members, teams and audit chain', async () => {
+    // Arrange
+    const cwd = tempDir();
+    const secretKey = randomBytes(32).toString('base64');
+    const env = testEnv(join(cwd, 'data'), { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: secretKey });
+    const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Redis Movers', '--json')).json<Organization>();
+    for (let i = 0; i < 30; i++) await cli(env, cwd, 'members', 'add', '--org', org.id, '--email', `m${i}@redis.example`, ...(i === 0 ? ['--role', 'owner'] : []));
+    await cli(env, cwd, 'members', 'deactivate', 'm7@redis.example', '--org', org.id);
+    const team = (await cli(env, cwd, 'teams', 'create', '--org', org.id, '--name', 'Ops', '--json')).json<{ id: string }>();
+    await cli(env, cwd, 'teams', 'add', team.id, 'm1@redis.example', 'm2@redis.example', '--org', org.id);
+
+    // Act
+    const r = await cli(env, cwd, 'migrate-store', '--to-store', 'postgres', '--to-url', server.url(), '--json');
+
+    // Assert
+    expect(r.code).toBe(0);
+    expect(r.json<MigrateSummary>()).toMatchObject({ from: 'redis', ok: true, source: { org: 1, member: 30, team: 1, teamMember: 2 } });
+    const pgEnv = testEnv(join(cwd, 'data'), { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: server.url(), IDSYNC_SECRET_KEY: secretKey });
+    const members = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'members', 'list', '--org', org.id, '--json')).json<Member[]>();
+    expect(await members(pgEnv)).toEqual(await members(env));
+    const audit = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
+    expect(await audit(pgEnv)).toEqual(await audit(env));
+    expect((await cli(pgEnv, cwd, 'teams', 'list', '--org', org.id, '--json')).json<{ id: string }[]>().map((t) => t.id)).toEqual([team.id]);
   });
 });

@@ -1,79 +1,88 @@
 import { emailKey, teamNameKey, userNameKey } from '../../domain/keys.js';
-import type { StoreImporter, TransferKind, TransferRecord } from '../../ports/store-transfer.js';
+import type pg from 'pg';
+import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../../ports/store-transfer.js';
 import { epochMs } from '../shared/record-errors.js';
 import { createPool, mapPgError, migrate } from './connect.js';
 import type { PostgresStoreOptions } from './store.js';
 
-type Row = { text: string; values: unknown[] };
+/** One row of a table, as column values in the table's column order. */
+type Values = readonly unknown[];
+
+/** Where each kind goes: table, columns, and what a row that is already there does. */
+const TARGET: Record<TransferKind, { table: string; columns: readonly string[]; conflict: string }> = {
+  org: { table: 'orgs', columns: ['id', 'version', 'data'], conflict: 'DO NOTHING' },
+  member: { table: 'members', columns: ['id', 'org_id', 'user_name_key', 'external_id', 'status', 'role', 'version', 'data'], conflict: 'DO NOTHING' },
+  team: { table: 'teams', columns: ['id', 'org_id', 'name_key', 'version', 'data'], conflict: 'DO NOTHING' },
+  teamMember: { table: 'team_members', columns: ['org_id', 'team_id', 'member_id'], conflict: 'DO NOTHING' },
+  audit: { table: 'audit_events', columns: ['org_id', 'seq', 'id', 'hash', 'data'], conflict: 'DO NOTHING' },
+  outbox: { table: 'outbox', columns: ['org_id', 'seq', 'id', 'type', 'created_at', 'payload'], conflict: 'DO NOTHING' },
+  outboxCursor: { table: 'outbox_cursors', columns: ['org_id', 'consumer', 'seq'], conflict: '(org_id, consumer) DO UPDATE SET seq = excluded.seq' },
+  scimToken: { table: 'scim_tokens', columns: ['id', 'org_id', 'hash', 'revoked', 'data'], conflict: 'DO NOTHING' },
+  adminKey: { table: 'admin_keys', columns: ['id', 'org_id', 'hash', 'data'], conflict: 'DO NOTHING' },
+  scimClient: { table: 'scim_clients', columns: ['id', 'org_id', 'version', 'data'], conflict: 'DO NOTHING' },
+  invitation: { table: 'invitations', columns: ['id', 'org_id', 'email_key', 'status', 'expires_ms', 'token_hash', 'version', 'data'], conflict: 'DO NOTHING' },
+  inviteLink: { table: 'invite_links', columns: ['id', 'org_id', 'token_hash', 'version', 'data'], conflict: 'DO NOTHING' },
+  connection: { table: 'directory_connections', columns: ['id', 'org_id', 'version', 'data'], conflict: 'DO NOTHING' },
+  run: { table: 'reconcile_runs', columns: ['id', 'org_id', 'connection_id', 'version', 'data'], conflict: 'DO NOTHING' },
+  webhook: { table: 'webhooks', columns: ['id', 'org_id', 'version', 'data'], conflict: 'DO NOTHING' },
+  delivery: { table: 'webhook_deliveries', columns: ['org_id', 'id', 'endpoint_id', 'status', 'next_attempt_ms', 'data'], conflict: 'DO NOTHING' },
+};
 
 const json = (v: unknown) => JSON.stringify(v);
 
-/** The statements that write one record verbatim; a record already there (its id, or org and seq) is skipped. */
-function rowsOf(r: TransferRecord): Row[] {
+/** The record's row, verbatim, in TARGET's column order. */
+function rowOf(r: TransferRecord): Values {
   switch (r.kind) {
     case 'org':
-      return [{ text: 'INSERT INTO orgs (id, version, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.version, json(r.record)];
     case 'member': {
       const m = r.record;
-      const live = m.status !== 'removed';
-      return [
-        {
-          text: 'INSERT INTO members (id, org_id, user_name_key, external_id, status, role, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING',
-          values: [m.id, m.orgId, userNameKey(m.userName), m.externalId ?? null, m.status, m.role, m.version, json(m)],
-        },
-        ...m.emails.map((e) => ({ text: 'INSERT INTO member_emails (org_id, email_key, member_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', values: [m.orgId, emailKey(e.value), m.id] })),
-        ...(live ? (m.identities ?? []) : []).map((i) => ({
-          text: 'INSERT INTO member_identities (org_id, provider, subject, member_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-          values: [m.orgId, i.provider, i.subject, m.id],
-        })),
-      ];
+      return [m.id, m.orgId, userNameKey(m.userName), m.externalId ?? null, m.status, m.role, m.version, json(m)];
     }
     case 'team':
-      return [{ text: 'INSERT INTO teams (id, org_id, name_key, version, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, teamNameKey(r.record.displayName), r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, teamNameKey(r.record.displayName), r.record.version, json(r.record)];
     case 'teamMember':
-      return [{ text: 'INSERT INTO team_members (org_id, team_id, member_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', values: [r.orgId, r.teamId, r.memberId] }];
+      return [r.orgId, r.teamId, r.memberId];
     case 'audit':
-      return [{ text: 'INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', values: [r.record.orgId, r.record.seq, r.record.id, r.record.hash, json(r.record)] }];
-    case 'outbox': {
-      const o = r.record;
-      return [{ text: 'INSERT INTO outbox (org_id, seq, id, type, created_at, payload) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', values: [o.orgId, o.seq, o.id, o.type, o.createdAt, json(o.payload)] }];
-    }
+      return [r.record.orgId, r.record.seq, r.record.id, r.record.hash, json(r.record)];
+    case 'outbox':
+      return [r.record.orgId, r.record.seq, r.record.id, r.record.type, r.record.createdAt, json(r.record.payload)];
     case 'outboxCursor':
-      return [{ text: 'INSERT INTO outbox_cursors (org_id, consumer, seq) VALUES ($1, $2, $3) ON CONFLICT (org_id, consumer) DO UPDATE SET seq = excluded.seq', values: [r.orgId, r.consumer, r.seq] }];
+      return [r.orgId, r.consumer, r.seq];
     case 'scimToken':
-      return [{ text: 'INSERT INTO scim_tokens (id, org_id, hash, revoked, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.hash, Boolean(r.record.revokedAt), json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.hash, Boolean(r.record.revokedAt), json(r.record)];
     case 'adminKey':
-      return [{ text: 'INSERT INTO admin_keys (id, org_id, hash, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId ?? null, r.record.hash, json(r.record)] }];
+      return [r.record.id, r.record.orgId ?? null, r.record.hash, json(r.record)];
     case 'scimClient':
-      return [{ text: 'INSERT INTO scim_clients (id, org_id, version, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'invitation': {
       const i = r.record;
-      return [
-        {
-          text: 'INSERT INTO invitations (id, org_id, email_key, status, expires_ms, token_hash, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING',
-          values: [i.id, i.orgId, emailKey(i.email), i.status, epochMs(i.expiresAt, 'expiresAt'), i.tokenHash, i.version, json(i)],
-        },
-      ];
+      return [i.id, i.orgId, emailKey(i.email), i.status, epochMs(i.expiresAt, 'expiresAt'), i.tokenHash, i.version, json(i)];
     }
     case 'inviteLink':
-      return [{ text: 'INSERT INTO invite_links (id, org_id, token_hash, version, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.tokenHash, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.tokenHash, r.record.version, json(r.record)];
     case 'connection':
-      return [{ text: 'INSERT INTO directory_connections (id, org_id, version, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'run':
-      return [{ text: 'INSERT INTO reconcile_runs (id, org_id, connection_id, version, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.connectionId, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.connectionId, r.record.version, json(r.record)];
     case 'webhook':
-      return [{ text: 'INSERT INTO webhooks (id, org_id, version, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', values: [r.record.id, r.record.orgId, r.record.version, json(r.record)] }];
+      return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'delivery': {
       const d = r.record;
-      return [
-        {
-          text: 'INSERT INTO webhook_deliveries (org_id, id, endpoint_id, status, next_attempt_ms, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-          values: [d.orgId, d.id, d.endpointId, d.status, d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt'), json(d)],
-        },
-      ];
+      return [d.orgId, d.id, d.endpointId, d.status, d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt'), json(d)];
     }
   }
 }
+
+/** One multi-row INSERT (rows in the given order, so identity seqs follow it); returns the statement. */
+function insert(table: string, columns: readonly string[], rows: readonly Values[], conflict: string, returning?: string): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => `(${row.map((v) => `$${values.push(v)}`).join(', ')})`);
+  return { text: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT ${conflict}${returning ? ` RETURNING ${returning}` : ''}`, values };
+}
+
+/** Records per statement: PostgreSQL takes at most 65,535 parameters. */
+const ROWS_PER_STATEMENT = 500;
 
 /** Tables counted for each kind (what `migrate-store` compares with the source). */
 const COUNTED: Record<TransferKind, string> = {
@@ -95,6 +104,16 @@ const COUNTED: Record<TransferKind, string> = {
   delivery: 'webhook_deliveries',
 };
 
+async function writeMemberIndexes(client: pg.PoolClient, chunk: readonly TransferRecord[], written: Set<string>): Promise<void> {
+  const members = chunk.flatMap((r) => (r.kind === 'member' && written.has(r.record.id) ? [r.record] : []));
+  const emails = members.flatMap((m) => m.emails.map((e): Values => [m.orgId, emailKey(e.value), m.id]));
+  const identities = members.flatMap((m) => (m.status === 'removed' ? [] : (m.identities ?? [])).map((i): Values => [m.orgId, i.provider, i.subject, m.id]));
+  for (let i = 0; i < emails.length; i += ROWS_PER_STATEMENT) await client.query(insert('member_emails', ['org_id', 'email_key', 'member_id'], emails.slice(i, i + ROWS_PER_STATEMENT), 'DO NOTHING'));
+  for (let i = 0; i < identities.length; i += ROWS_PER_STATEMENT) {
+    await client.query(insert('member_identities', ['org_id', 'provider', 'subject', 'member_id'], identities.slice(i, i + ROWS_PER_STATEMENT), 'DO NOTHING'));
+  }
+}
+
 /** Writes `migrate-store` batches into PostgreSQL (migrating the target first), one transaction per batch. */
 export async function openPostgresImporter(opts: PostgresStoreOptions): Promise<StoreImporter> {
   const pool = createPool(opts);
@@ -113,12 +132,17 @@ export async function openPostgresImporter(opts: PostgresStoreOptions): Promise<
       try {
         await client.query('BEGIN');
         let added = 0;
-        for (const r of records) {
-          const [first, ...rest] = rowsOf(r);
-          // The record's own row decides: its index rows are written only with it.
-          if (((await client.query(first!.text, first!.values)).rowCount ?? 0) === 0 && r.kind !== 'outboxCursor') continue;
-          added++;
-          for (const row of rest) await client.query(row.text, row.values);
+        // Kinds are separate tables: grouping a batch by kind keeps each table's order.
+        for (const kind of TRANSFER_KINDS) {
+          const ofKind = records.filter((r) => r.kind === kind);
+          for (let i = 0; i < ofKind.length; i += ROWS_PER_STATEMENT) {
+            const chunk = ofKind.slice(i, i + ROWS_PER_STATEMENT);
+            const { table, columns, conflict } = TARGET[kind];
+            const res = await client.query(insert(table, columns, chunk.map(rowOf), conflict, kind === 'member' ? 'id' : undefined));
+            added += res.rowCount ?? 0;
+            // A member's index rows go only with a member this run wrote.
+            if (kind === 'member') await writeMemberIndexes(client, chunk, new Set(res.rows.map((row: { id: string }) => row.id)));
+          }
         }
         await client.query('COMMIT');
         return added;

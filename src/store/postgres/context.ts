@@ -89,13 +89,13 @@ export class PostgresContext {
         multi: (text: string) => client.query(text),
         escapeLiteral: (v: string) => client.escapeLiteral(v),
       });
-      if (scope === null) await client.query('BEGIN');
-      else {
-        // One round trip: BEGIN, the lock, then (each statement with a snapshot taken after the lock) the head and the org.
-        const results = (await client.query(`BEGIN; ${this.lockStatements(client, scope)}`)) as unknown as pg.QueryResult[];
-        tx.locked.set(scope, lockedState(results.slice(1)));
-      }
       try {
+        if (scope === null) await client.query('BEGIN');
+        else {
+          // One round trip: BEGIN, the lock, then (each statement with a snapshot taken after the lock) the head and the org.
+          const results = (await client.query(`BEGIN; ${this.lockStatements(client, scope)}`)) as unknown as pg.QueryResult[];
+          tx.locked.set(scope, lockedState(results.slice(1)));
+        }
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;

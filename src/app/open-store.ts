@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../ports/clock.js';
@@ -38,6 +39,7 @@ export interface TickRunnerDeps {
 
 /** The composition root's store choice. */
 export async function openBackend(config: Config, logger: Logger): Promise<StoreBackend> {
+  if (config.store === 'postgres') return postgresBackend(config, logger);
   return config.store === 'sqlite' ? sqliteBackend(config) : redisBackend(config, logger);
 }
 
@@ -49,12 +51,35 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 /** One replica: ticks run in process, each under a store lease per connection and tick. */
 function sqliteBackend(config: Config): StoreBackend {
   const store = openSqliteStore({ path: config.sqlite.path, busyTimeoutMs: config.sqlite.busyTimeoutMs });
-  return {
-    store,
-    label: 'sqlite',
-    tickRunner: async ({ logger, holder, run, failureBackoffMs, clock }) =>
-      new InProcessTickRunner({ store, logger, holder, clock, run: { ...run, backoff: new MemoryBackoff(failureBackoffMs, clock) } }),
-  };
+  return { store, label: 'sqlite', tickRunner: inProcessTicks(store) };
+}
+
+/** Ticks run in each replica's process; a store lease per connection and tick lets exactly one replica run it. */
+function inProcessTicks(store: Store): StoreBackend['tickRunner'] {
+  return async ({ logger, holder, run, failureBackoffMs, clock }) =>
+    new InProcessTickRunner({ store, logger, holder, clock, run: { ...run, backoff: new MemoryBackoff(failureBackoffMs, clock) } });
+}
+
+/**
+ * Any number of replicas on one PostgreSQL database: ticks run in process under store leases (as
+ * with SQLite; a lease row decides which replica runs a tick, so no job queue is needed), and the
+ * API rate limit counts in a table on the store's pool. The pg modules load only in this mode.
+ */
+async function postgresBackend(config: Config, logger: Logger): Promise<StoreBackend> {
+  const { connectPostgresStore } = await import('../store/postgres/store.js');
+  const { PostgresRateLimitStore } = await import('../store/postgres/rate-limit-store.js');
+  const pg = config.postgres;
+  const { store, pool } = await connectPostgresStore({
+    url: pg.url,
+    ...(pg.password !== '' ? { password: pg.password } : {}),
+    ...(pg.ssl !== '' ? { sslMode: pg.ssl } : {}),
+    ...(pg.caFile !== '' ? { ca: readFileSync(pg.caFile, 'utf8') } : {}),
+    poolSize: pg.poolSize,
+    statementTimeoutMs: pg.statementTimeoutMs,
+    schema: pg.schema,
+    onError: (err) => logger.warn('PostgreSQL connection lost (the pool reconnects on the next call)', { error: err.message }),
+  });
+  return { store, label: 'postgres', rateLimitStore: () => new PostgresRateLimitStore(pool), tickRunner: inProcessTicks(store) };
 }
 
 /**

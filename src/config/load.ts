@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { IdsyncError } from '../domain/errors.js';
@@ -53,7 +53,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     else problems.push({ key: spec.path, env: spec.env, message: describeIssue(spec, parsed.error.issues[0]?.message ?? 'invalid', raw) });
   }
 
-  checkCrossField(values, problems);
+  checkCrossField(values, problems, cwd);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = nest(values) as unknown as Config;
@@ -61,6 +61,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (config.server.publicUrl === '') config.server.publicUrl = `http://localhost:${config.server.port}`;
   config.server.publicUrl = config.server.publicUrl.replace(/\/+$/, '');
   config.sqlite.path = config.sqlite.path === '' ? join(config.dataDir, 'idsync.db') : resolve(cwd, config.sqlite.path);
+  if (config.postgres.caFile !== '') config.postgres.caFile = resolve(cwd, config.postgres.caFile);
   return deepFreeze(config);
 }
 
@@ -114,11 +115,12 @@ function describeIssue(spec: KeySpec, message: string, raw: unknown): string {
   return `${message} (got ${JSON.stringify(raw)})`;
 }
 
-function checkCrossField(v: Record<string, unknown>, problems: ConfigProblem[]): void {
+function checkCrossField(v: Record<string, unknown>, problems: ConfigProblem[], cwd: string): void {
   const secret = v.secretKey as string | undefined;
   if (typeof secret === 'string' && secret !== '' && !decodeSecretKey(secret)) {
     problems.push({ key: 'secretKey', env: 'IDSYNC_SECRET_KEY', message: 'must be at least 32 bytes, hex or base64 encoded' });
   }
+  if (v.store === 'postgres') return checkPostgres(v, problems, cwd);
   if (v.store !== 'redis') return;
   const sentinels = v['redis.sentinels'] as string[] | undefined;
   const cluster = v['redis.clusterNodes'] as string[] | undefined;
@@ -130,6 +132,29 @@ function checkCrossField(v: Record<string, unknown>, problems: ConfigProblem[]):
   }
   if (secret === '') {
     problems.push({ key: 'secretKey', env: 'IDSYNC_SECRET_KEY', message: 'required when store is redis (every replica must share it); generate one with: openssl rand -base64 32' });
+  }
+}
+
+function checkPostgres(v: Record<string, unknown>, problems: ConfigProblem[], cwd: string): void {
+  const url = v['postgres.url'] as string | undefined;
+  if (url === '') problems.push({ key: 'postgres.url', env: 'IDSYNC_POSTGRES_URL', message: 'required when store is postgres: postgres://user@host:5432/database' });
+  const ssl = v['postgres.ssl'] as string | undefined;
+  if (url && ssl && new URL(url).searchParams.has('sslmode')) {
+    problems.push({ key: 'postgres.ssl', env: 'IDSYNC_POSTGRES_SSL', message: 'the URL already has an sslmode: set TLS in one place' });
+  }
+  const caFile = v['postgres.caFile'] as string | undefined;
+  if (caFile && !isReadableFile(resolve(cwd, caFile))) problems.push({ key: 'postgres.caFile', env: 'IDSYNC_POSTGRES_CA_FILE', message: `cannot read ${caFile}` });
+  if (v.secretKey === '') {
+    problems.push({ key: 'secretKey', env: 'IDSYNC_SECRET_KEY', message: 'required when store is postgres (every replica must share it); generate one with: openssl rand -base64 32' });
+  }
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

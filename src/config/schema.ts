@@ -40,7 +40,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'server.authFailuresPerMinute', env: 'IDSYNC_AUTH_FAILURES_PER_MINUTE', doc: 'Failed authentication attempts (bad SCIM token, admin key or OAuth client credentials) allowed per client address and minute, per replica; past it such attempts answer 429 with Retry-After. Valid credentials are never throttled. 0 turns it off.', default: 30, schema: z.coerce.number().int().min(0) },
   { path: 'server.shutdownTimeoutMs', env: 'IDSYNC_SHUTDOWN_TIMEOUT_MS', doc: 'How long shutdown waits for in-flight requests before closing them.', default: 10000, schema: positiveInt },
   { path: 'dataDir', env: 'IDSYNC_DATA_DIR', doc: 'Directory for the SQLite file, the generated secret key and local mail.', default: './data', schema: z.string().min(1) },
-  { path: 'store', env: 'IDSYNC_STORE', doc: 'Storage backend: sqlite (embedded, one replica) or redis (any number of replicas).', default: 'sqlite', schema: z.enum(['sqlite', 'redis']) },
+  { path: 'store', env: 'IDSYNC_STORE', doc: 'Storage backend: sqlite (embedded, one replica), redis or postgres (any number of replicas).', default: 'sqlite', schema: z.enum(['sqlite', 'redis', 'postgres']) },
   { path: 'sqlite.path', env: 'IDSYNC_SQLITE_PATH', doc: 'SQLite database file. Empty: DATA_DIR/idsync.db.', default: '', schema: z.string() },
   { path: 'sqlite.busyTimeoutMs', env: 'IDSYNC_SQLITE_BUSY_TIMEOUT_MS', doc: "How long a write waits for another process's lock (the CLI and the daemon share the file).", default: 5000, schema: positiveInt },
   {
@@ -59,9 +59,29 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'redis.keyPrefix', env: 'IDSYNC_REDIS_KEY_PREFIX', doc: 'Prefix of every key idsync writes.', default: 'idsync', schema: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only') },
   { path: 'redis.commandTimeoutMs', env: 'IDSYNC_REDIS_COMMAND_TIMEOUT_MS', doc: 'A Redis command that takes longer fails (the request answers 503 instead of hanging).', default: 2000, schema: positiveInt },
   {
+    path: 'postgres.url',
+    env: 'IDSYNC_POSTGRES_URL',
+    doc: 'PostgreSQL URL, postgres://user[:password]@host[:port]/database[?sslmode=…]. Required when store is postgres.',
+    default: '',
+    schema: z.union([z.literal(''), z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// or postgresql:// URL' })]),
+    secret: true,
+  },
+  { path: 'postgres.password', env: 'IDSYNC_POSTGRES_PASSWORD', doc: 'PostgreSQL password, when the URL carries none (keep it in its own secret).', default: '', schema: z.string(), secret: true },
+  {
+    path: 'postgres.ssl',
+    env: 'IDSYNC_POSTGRES_SSL',
+    doc: 'TLS to PostgreSQL: disable, require (encrypted, certificate not checked), verify-ca or verify-full (also the host name). Empty: as the URL sslmode says (none: no TLS).',
+    default: '',
+    schema: z.enum(['', 'disable', 'require', 'verify-ca', 'verify-full']),
+  },
+  { path: 'postgres.caFile', env: 'IDSYNC_POSTGRES_CA_FILE', doc: "PEM file of the CAs PostgreSQL's certificate must chain to (verify-ca, verify-full). Empty: the system's CAs.", default: '', schema: z.string() },
+  { path: 'postgres.poolSize', env: 'IDSYNC_POSTGRES_POOL_SIZE', doc: 'Connections each replica keeps open at most.', default: 10, schema: positiveInt },
+  { path: 'postgres.statementTimeoutMs', env: 'IDSYNC_POSTGRES_STATEMENT_TIMEOUT_MS', doc: 'A statement or lock wait that takes longer is cancelled (the request answers 503 instead of hanging).', default: 5000, schema: positiveInt },
+  { path: 'postgres.schema', env: 'IDSYNC_POSTGRES_SCHEMA', doc: "Schema idsync's tables live in (created when missing).", default: 'public', schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only') },
+  {
     path: 'secretKey',
     env: 'IDSYNC_SECRET_KEY',
-    doc: 'At least 32 bytes, base64 or hex; encrypts connector credentials and signs links. Generated into DATA_DIR/secret.key in SQLite mode; required in Redis mode.',
+    doc: 'At least 32 bytes, base64 or hex; encrypts connector credentials and signs links. Generated into DATA_DIR/secret.key in SQLite mode; required with Redis or PostgreSQL.',
     default: '',
     schema: z.string(),
     secret: true,
@@ -122,8 +142,17 @@ export const KEYS: readonly KeySpec[] = [
 export interface Config {
   server: { host: string; port: number; publicUrl: string; bodyLimit: string; trustProxy: boolean; authFailuresPerMinute: number; shutdownTimeoutMs: number };
   dataDir: string;
-  store: 'sqlite' | 'redis';
+  store: 'sqlite' | 'redis' | 'postgres';
   sqlite: { path: string; busyTimeoutMs: number };
+  postgres: {
+    url: string;
+    password: string;
+    ssl: '' | 'disable' | 'require' | 'verify-ca' | 'verify-full';
+    caFile: string;
+    poolSize: number;
+    statementTimeoutMs: number;
+    schema: string;
+  };
   redis: {
     url: string;
     sentinels: string[];

@@ -8,7 +8,8 @@ type ErrorBody = { error: { code: string; message: string; requestId?: string } 
 
 const newKey = async (f: Fixture) => (await cli(f.env, f.cwd, 'admin-keys', 'create', '--json')).json<{ key: string }>().key;
 
-describe.each(STORES)('admin API rate limit on %s', (kind) => {
+// PostgreSQL too: its counters live in a table every replica shares.
+describe.each([...STORES, 'postgres' as const])('admin API rate limit on %s', (kind) => {
   describe('with a limit of 5 per minute', () => {
     let f: Fixture;
     let api: ApiClient;
@@ -46,8 +47,8 @@ describe.each(STORES)('admin API rate limit on %s', (kind) => {
       for (let i = 0; i < 5; i++) expect((await api.call('get', '/orgs', fresh)).status).toBe(200);
     });
 
-    if (kind === 'redis') {
-      it('when two replicas share the Redis, then they share the count of a key', async () => {
+    if (kind !== 'sqlite') {
+      it(`when two replicas share the ${kind} store, then they share the count of a key`, async () => {
         const second = await startTestDaemon(f.env, f.cwd);
         try {
           const other = await ApiClient.connect(second.url);

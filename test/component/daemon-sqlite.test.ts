@@ -104,7 +104,7 @@ describe('daemon on the embedded SQLite store, driven by the CLI', () => {
 
   it('when the configuration is bad, then the CLI exits 2 naming every bad key', async () => {
     const cwd = tempDir();
-    const r = await cli({ IDSYNC_PORT: '-1', IDSYNC_STORE: 'postgres', IDSYNC_DATA_DIR: cwd }, cwd, 'orgs', 'list');
+    const r = await cli({ IDSYNC_PORT: '-1', IDSYNC_STORE: 'mongodb', IDSYNC_DATA_DIR: cwd }, cwd, 'orgs', 'list');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('server.port (IDSYNC_PORT)');
     expect(r.stderr).toContain('store (IDSYNC_STORE)');

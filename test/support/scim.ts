@@ -2,10 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Organization } from '../../src/domain/model.js';
 import { cli, startTestDaemon, tempDir, testEnv } from './harness.js';
+import { PostgresTestServer } from './postgres-server.js';
 import { RedisTestServer } from './redis-server.js';
 
-export type StoreKind = 'sqlite' | 'redis';
-export const STORES: StoreKind[] = ['sqlite', 'redis'];
+/** Stores a daemon fixture can run on. */
+export type StoreKind = 'sqlite' | 'redis' | 'postgres';
+/**
+ * The shared suites run on SQLite and Redis; IDSYNC_TEST_STORES (comma-separated, e.g.
+ * `sqlite,redis,postgres`) chooses others, such as PostgreSQL before it joins the default set.
+ */
+export const STORES: StoreKind[] = storesFrom(process.env.IDSYNC_TEST_STORES) ?? ['sqlite', 'redis'];
+
+function storesFrom(list: string | undefined): StoreKind[] | undefined {
+  if (!list) return undefined;
+  const kinds = list.split(',').map((s) => s.trim());
+  const unknown = kinds.filter((k) => !['sqlite', 'redis', 'postgres'].includes(k));
+  if (unknown.length > 0) throw new Error(`IDSYNC_TEST_STORES: unknown store ${unknown.join(', ')}`);
+  return kinds as StoreKind[];
+}
 
 export interface ScimResponse<T = Record<string, unknown>> {
   status: number;
@@ -55,10 +69,15 @@ export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0
 export async function scimFixture(kind: StoreKind, extraEnv: Record<string, string> = {}) {
   const cwd = tempDir();
   let redis: RedisTestServer | undefined;
+  let postgres: PostgresTestServer | undefined;
   const storeEnv: Record<string, string> = {};
   if (kind === 'redis') {
     redis = await RedisTestServer.start();
     Object.assign(storeEnv, { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') });
+  }
+  if (kind === 'postgres') {
+    postgres = await PostgresTestServer.start();
+    Object.assign(storeEnv, { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') });
   }
   const env = testEnv(join(cwd, 'data'), { IDSYNC_PUBLIC_URL: 'https://idsync.example.com', ...storeEnv, ...extraEnv });
   const daemon = await startTestDaemon(env, cwd);
@@ -72,9 +91,12 @@ export async function scimFixture(kind: StoreKind, extraEnv: Record<string, stri
     cwd,
     daemon,
     newOrg,
+    /** The fixture's own PostgreSQL server (postgres kind), for outage tests. */
+    postgres,
     async dispose() {
       await daemon.stop();
       await redis?.dispose();
+      await postgres?.dispose();
     },
   };
 }

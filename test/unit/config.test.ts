@@ -53,6 +53,33 @@ describe('configuration', () => {
     expect(ok.redis.url).toBe('redis://127.0.0.1:6379/0');
   });
 
+  it('when the store is postgres, then a PostgreSQL URL and a secret key are required, and a bad URL, a doubled TLS setting or an unreadable CA file are named', () => {
+    const err = problemsOf(() => loadConfig({ env: { IDSYNC_STORE: 'postgres' }, cwd: tmp() }));
+    expect(err.problems.map((p) => p.key).sort()).toEqual(['postgres.url', 'secretKey']);
+    expect(err.message).toContain('postgres.url (IDSYNC_POSTGRES_URL)');
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const bad = problemsOf(() =>
+      loadConfig({ env: { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: 'mysql://db/idsync', IDSYNC_POSTGRES_SSL: 'maybe', IDSYNC_SECRET_KEY: key }, cwd: tmp() }),
+    );
+    expect(bad.problems.map((p) => p.key).sort()).toEqual(['postgres.ssl', 'postgres.url']);
+    // The URL may hold a password: it is never echoed back.
+    expect(bad.message).not.toContain('mysql://db');
+    const twice = problemsOf(() =>
+      loadConfig({
+        env: { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: 'postgres://u@db/idsync?sslmode=require', IDSYNC_POSTGRES_SSL: 'verify-full', IDSYNC_POSTGRES_CA_FILE: 'missing.pem', IDSYNC_SECRET_KEY: key },
+        cwd: tmp(),
+      }),
+    );
+    expect(twice.problems.map((p) => p.key).sort()).toEqual(['postgres.caFile', 'postgres.ssl']);
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    const ok = loadConfig({
+      env: { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: 'postgresql://idsync@db:5432/idsync', IDSYNC_POSTGRES_PASSWORD: 'pw', IDSYNC_POSTGRES_SSL: 'verify-ca', IDSYNC_POSTGRES_CA_FILE: 'ca.pem', IDSYNC_POSTGRES_POOL_SIZE: '4', IDSYNC_SECRET_KEY: key },
+      cwd,
+    });
+    expect(ok.postgres).toEqual({ url: 'postgresql://idsync@db:5432/idsync', password: 'pw', ssl: 'verify-ca', caFile: join(cwd, 'ca.pem'), poolSize: 4, statementTimeoutMs: 5000, schema: 'public' });
+  });
+
   it('when Sentinel or Cluster addresses are given, then they are parsed, and two sources at once are refused', () => {
     const key = Buffer.alloc(32, 1).toString('hex');
     const s = loadConfig({ env: { IDSYNC_STORE: 'redis', IDSYNC_REDIS_SENTINELS: 'a:26379, b:26379', IDSYNC_SECRET_KEY: key }, cwd: tmp() });

@@ -200,6 +200,10 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string
 /** Names the store without credentials (a Redis URL may carry a password). */
 function describeStore(config: Config): string {
   if (config.store === 'sqlite') return `SQLite ${config.sqlite.path}`;
+  if (config.store === 'postgres') {
+    const url = new URL(config.postgres.url);
+    return `PostgreSQL ${url.host}${url.pathname}`;
+  }
   const { redis } = config;
   if (redis.sentinels.length > 0) return `Redis via Sentinel (${redis.sentinels.join(', ')}, master ${redis.sentinelName})`;
   if (redis.clusterNodes.length > 0) return `Redis Cluster (${redis.clusterNodes.join(', ')})`;
@@ -213,6 +217,13 @@ function storeFix(config: Config, message: string): string {
     if (/locked|busy/i.test(message)) return 'another process holds a long write lock on the file; retry, or raise IDSYNC_SQLITE_BUSY_TIMEOUT_MS';
     if (/corrupt|not a database|malformed/i.test(message)) return `restore ${config.sqlite.path} from a backup (the file is damaged or not an idsync database)`;
     return `check that ${dirname(config.sqlite.path)} is a writable directory on a local disk (not NFS), or set IDSYNC_SQLITE_PATH`;
+  }
+  if (config.store === 'postgres') {
+    if (/newer than this idsync/.test(message)) return 'run the idsync version that migrated this database (or newer); downgrading needs the backup taken before the upgrade';
+    if (/password|authentication|28P01|28000/i.test(message)) return 'check the user and password (IDSYNC_POSTGRES_URL, IDSYNC_POSTGRES_PASSWORD) and pg_hba.conf';
+    if (/SSL|TLS|certificate/i.test(message)) return 'check TLS: IDSYNC_POSTGRES_SSL (or the URL sslmode) must match the server, and verify-ca/verify-full need IDSYNC_POSTGRES_CA_FILE for a private CA';
+    if (/3D000/.test(message)) return 'create the database named in IDSYNC_POSTGRES_URL (idsync creates its tables, not the database)';
+    return 'check that PostgreSQL runs and accepts connections from here, and the IDSYNC_POSTGRES_* settings (`idsync config check` prints them)';
   }
   if (/WRONGPASS|NOAUTH|auth/i.test(message)) return 'check IDSYNC_REDIS_PASSWORD (and IDSYNC_REDIS_USERNAME for an ACL user)';
   if (/LOADING/.test(message)) return 'Redis is loading its data set; retry in a moment';

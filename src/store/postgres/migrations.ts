@@ -1,0 +1,237 @@
+/**
+ * The PostgreSQL schema, in versioned migrations applied in order, each in its own transaction,
+ * by one process at a time (connect.ts takes an advisory lock). Never edit a shipped migration:
+ * add the next version. Its own numbered list: it does not follow the SQLite migrations.
+ *
+ * Records are JSON text in `data` (what the store wrote is what it reads back); the columns beside
+ * it are the keys the store looks records up by. Times the store compares are epoch milliseconds.
+ * `seq` identity columns give creation order; member seqs are taken under the org's write lock, so
+ * within an org they also follow commit order (what keyset paging needs).
+ */
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema: every area of the store port',
+    sql: `
+      CREATE TABLE orgs (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+
+      CREATE TABLE members (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        user_name_key text NOT NULL,
+        external_id text,
+        status text NOT NULL,
+        role text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE UNIQUE INDEX members_live_user_name ON members (org_id, user_name_key) WHERE status <> 'removed';
+      CREATE INDEX members_external_id ON members (org_id, external_id) WHERE status <> 'removed' AND external_id IS NOT NULL;
+      CREATE INDEX members_org_seq ON members (org_id, seq);
+      CREATE INDEX members_org_role_status ON members (org_id, role, status, seq);
+
+      CREATE TABLE member_emails (
+        org_id text NOT NULL,
+        email_key text NOT NULL,
+        member_id text NOT NULL,
+        PRIMARY KEY (org_id, email_key, member_id)
+      );
+      CREATE INDEX member_emails_member ON member_emails (member_id);
+
+      CREATE TABLE member_identities (
+        org_id text NOT NULL,
+        provider text NOT NULL,
+        subject text NOT NULL,
+        member_id text NOT NULL,
+        PRIMARY KEY (org_id, provider, subject, member_id)
+      );
+      CREATE INDEX member_identities_member ON member_identities (member_id);
+
+      CREATE TABLE teams (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        name_key text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL,
+        CONSTRAINT teams_name UNIQUE (org_id, name_key)
+      );
+      CREATE INDEX teams_org_seq ON teams (org_id, seq);
+
+      CREATE TABLE team_members (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL,
+        team_id text NOT NULL,
+        member_id text NOT NULL,
+        UNIQUE (team_id, member_id)
+      );
+      CREATE INDEX team_members_team_seq ON team_members (org_id, team_id, seq) INCLUDE (member_id);
+      CREATE INDEX team_members_member ON team_members (org_id, member_id, seq) INCLUDE (team_id);
+
+      CREATE TABLE audit_events (
+        org_id text NOT NULL,
+        seq bigint NOT NULL,
+        id text NOT NULL UNIQUE,
+        hash text NOT NULL,
+        data text NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      );
+
+      CREATE TABLE outbox (
+        org_id text NOT NULL,
+        seq bigint NOT NULL,
+        id text NOT NULL UNIQUE,
+        type text NOT NULL,
+        created_at text NOT NULL,
+        payload text NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      );
+
+      CREATE TABLE outbox_cursors (
+        org_id text NOT NULL,
+        consumer text NOT NULL,
+        seq bigint NOT NULL,
+        PRIMARY KEY (org_id, consumer)
+      );
+
+      CREATE TABLE scim_tokens (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        hash text NOT NULL UNIQUE,
+        revoked boolean NOT NULL DEFAULT false,
+        data text NOT NULL
+      );
+      CREATE INDEX scim_tokens_org ON scim_tokens (org_id, seq);
+
+      CREATE TABLE admin_keys (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text,
+        hash text NOT NULL UNIQUE,
+        data text NOT NULL
+      );
+      CREATE INDEX admin_keys_org ON admin_keys (org_id, seq);
+
+      CREATE TABLE scim_clients (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX scim_clients_org_seq ON scim_clients (org_id, seq);
+
+      CREATE TABLE invitations (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        email_key text NOT NULL,
+        status text NOT NULL,
+        expires_ms bigint NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX invitations_org_seq ON invitations (org_id, seq);
+      CREATE INDEX invitations_org_status_seq ON invitations (org_id, status, seq);
+      CREATE INDEX invitations_pending_expiry ON invitations (org_id, expires_ms) WHERE status = 'pending';
+      CREATE INDEX invitations_pending_email ON invitations (org_id, email_key, expires_ms) WHERE status = 'pending';
+
+      CREATE TABLE invite_links (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX invite_links_org_seq ON invite_links (org_id, seq);
+
+      CREATE TABLE directory_connections (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX directory_connections_org_seq ON directory_connections (org_id, seq);
+
+      CREATE TABLE reconcile_runs (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        connection_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX reconcile_runs_connection_seq ON reconcile_runs (connection_id, seq);
+
+      CREATE TABLE webhooks (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX webhooks_org_seq ON webhooks (org_id, seq);
+
+      CREATE TABLE webhook_deliveries (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL,
+        id text NOT NULL,
+        endpoint_id text NOT NULL,
+        status text NOT NULL,
+        next_attempt_ms bigint,
+        data text NOT NULL,
+        UNIQUE (org_id, id)
+      );
+      CREATE INDEX webhook_deliveries_org_seq ON webhook_deliveries (org_id, seq);
+      CREATE INDEX webhook_deliveries_org_status_seq ON webhook_deliveries (org_id, status, seq);
+      CREATE INDEX webhook_deliveries_org_endpoint_seq ON webhook_deliveries (org_id, endpoint_id, seq);
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms, seq) WHERE status = 'pending' AND next_attempt_ms IS NOT NULL;
+
+      -- Leases are claims and replay guards too (notification deliveries, OAuth assertion jti):
+      -- the sweep deletes expired ones through leases_expires_at.
+      CREATE TABLE leases (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX leases_expires_at ON leases (expires_at);
+
+      -- Newest-first pages walk scim_log_org_seq backwards; retention by age deletes through scim_log_at.
+      CREATE TABLE scim_log (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL,
+        at_ms bigint NOT NULL,
+        method text NOT NULL,
+        status integer NOT NULL,
+        resource_type text,
+        data text NOT NULL
+      );
+      CREATE INDEX scim_log_org_seq ON scim_log (org_id, seq);
+      CREATE INDEX scim_log_at ON scim_log (at_ms);
+
+      -- The admin API rate limiter's fixed windows, shared by every replica.
+      CREATE TABLE rate_limits (
+        key text PRIMARY KEY,
+        hits integer NOT NULL,
+        reset_ms bigint NOT NULL
+      );
+      CREATE INDEX rate_limits_reset ON rate_limits (reset_ms);
+    `,
+  },
+];

@@ -1,6 +1,6 @@
 import { IdsyncError } from './errors.js';
 import { assertNotRemoved } from './invariants.js';
-import type { Member, Organization, Role, RoleMapping, RoleSource, StatusEvidence, Team } from './model.js';
+import { ROLES, type Member, type Organization, type Role, type RoleMapping, type RoleSource, type StatusEvidence, type Team } from './model.js';
 
 /**
  * The role rule, as pure functions: a member's role is the role of the winning mapping among the
@@ -91,9 +91,12 @@ export function decideRole(member: Member, matched: readonly MatchedMapping[], o
     evidence = mappingEvidence(winner);
   } else {
     if (src?.kind !== 'mapping') return { kind: 'unchanged' };
-    role = DEFAULT_ROLE;
-    roleSource = { kind: 'default' };
-    reason = `no mapped group left (was role mapping ${src.mappingId}, ${src.source} group "${src.group}"): the organization's default role`;
+    // The role the IdP sends on the user, where it does (and may), else the org's default role.
+    const idp = requestedIdpRole(member.attributes.roles);
+    const useIdp = idp && (idp.role !== 'owner' || ownerAllowed(org));
+    role = useIdp ? idp.role : DEFAULT_ROLE;
+    roleSource = useIdp ? { kind: 'idp', source: 'scim' } : { kind: 'default' };
+    reason = `no mapped group left (was role mapping ${src.mappingId}, ${src.source} group "${src.group}"): ${useIdp ? `the role the identity provider sends (${idp.value})` : "the organization's default role"}`;
     evidence = { kind: 'roleMapping', mappingId: null, previous: src, role };
   }
   if (member.role === role) return sameSource(src, roleSource) ? { kind: 'unchanged' } : { kind: 'change', role, roleSource, reason, evidence };
@@ -141,4 +144,49 @@ export function idpRoleDecision(member: Member, role: Role, matched: readonly Ma
   if (role === 'owner' && !ownerAllowed(org)) return { ignored: 'the identity provider sent the owner role, which needs settings.ownerByMapping' };
   if (member.role === 'owner' && role !== 'owner' && !ownerAllowed(org)) return { ignored: `the identity provider sent ${role} for an owner; owners are changed by hand unless settings.ownerByMapping` };
   return { role, roleSource: { kind: 'idp', source: 'scim' } };
+}
+
+/** A member's role source as shown: recorded, or else read from the role (a role other than the default was set by hand). */
+export function roleSourceOf(m: Pick<Member, 'role' | 'roleSource'>): RoleSource {
+  return m.roleSource ?? (m.role === DEFAULT_ROLE ? { kind: 'default' } : { kind: 'manual' });
+}
+
+/** One line for people (the CLI's ROLE FROM column). */
+export function describeRoleSource(s: RoleSource): string {
+  switch (s.kind) {
+    case 'manual':
+      return s.overridesMapping ? `manual (overrides ${s.overridesMapping})` : 'manual';
+    case 'mapping':
+      return `mapping ${s.mappingId} (${s.source} group ${s.group})`;
+    case 'idp':
+      return `identity provider (${s.source})`;
+    case 'default':
+      return 'default';
+  }
+}
+
+/** The role an IdP asks for on a SCIM user, and the entry it came from. */
+export interface IdpRole {
+  role: Role;
+  /** The entry's value as sent (e.g. Entra's app role value "Admin"). */
+  value: string;
+  type?: string;
+}
+
+/**
+ * The role a SCIM user's `roles` attribute asks for (Entra app role assignments, e.g.
+ * `[{"primary":"True","type":"WindowsAzureActiveDirectoryRole","value":"Admin"}]`, string booleans
+ * already read as booleans): the primary entry, else the first whose value names an org role
+ * (case-insensitive). `undefined`: no roles sent; `null`: roles sent, none naming an org role.
+ */
+export function requestedIdpRole(roles: unknown): IdpRole | null | undefined {
+  if (roles === undefined || roles === null) return undefined;
+  const entries = (Array.isArray(roles) ? roles : [roles]).filter((e): e is Record<string, unknown> => e !== null && typeof e === 'object');
+  if (entries.length === 0) return undefined;
+  const named = entries
+    .map((e) => ({ e, role: ROLES.find((r) => typeof e.value === 'string' && r === e.value.trim().toLowerCase()) }))
+    .filter((x): x is { e: Record<string, unknown>; role: Role } => x.role !== undefined);
+  const pick = named.find((x) => x.e.primary === true) ?? named[0];
+  if (!pick) return null;
+  return { role: pick.role, value: String(pick.e.value), ...(typeof pick.e.type === 'string' ? { type: pick.e.type } : {}) };
 }

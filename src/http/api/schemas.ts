@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANGE_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSource, type MemberStatus, type Role } from '../../domain/model.js';
+import { CHANGE_SOURCES, GROUP_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSource, type GroupSource, type MemberStatus, type Role } from '../../domain/model.js';
 
 /** Request and response schemas of the admin API (the OpenAPI document is generated from them). */
 export const role = z.enum(ROLES as [Role, ...Role[]]);
@@ -44,6 +44,17 @@ export const orgSchema = z.object({ id: z.string(), name: z.string(), settings: 
 
 export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
 
+export const groupSource = z.enum(GROUP_SOURCES as [GroupSource, ...GroupSource[]]);
+
+export const roleSourceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('manual'), overridesMapping: z.string().optional().describe('Set by hand over this mapping (settings.manualOverridesWin)') }),
+    z.object({ kind: z.literal('mapping'), mappingId: z.string(), source: groupSource, group: z.string() }),
+    z.object({ kind: z.literal('idp'), source: z.literal('scim') }),
+    z.object({ kind: z.literal('default') }),
+  ])
+  .describe("Where the member's role comes from: set by hand, a role mapping (and its group), the identity provider, or the default role");
+
 export const memberSchema = z.object({
   id: z.string(),
   orgId: z.string(),
@@ -53,6 +64,7 @@ export const memberSchema = z.object({
   displayName: z.string().optional(),
   emails: z.array(z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() }).catchall(z.unknown())),
   role,
+  roleSource: roleSourceSchema.optional(),
   status: memberStatus,
   managedBy: z.object({ kind: z.enum(['admin', 'invite', 'scim', 'directory']), tokenId: z.string().optional(), connectionId: z.string().optional() }),
   identities: z.array(z.object({ provider: z.string(), subject: z.string(), email: z.string().optional() })),

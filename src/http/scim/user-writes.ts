@@ -9,6 +9,7 @@ import { applyUserPatch } from './patch-user.js';
 import type { UserResources } from './user-resources.js';
 import { profileFromScim, type ScimJson } from './user-mapper.js';
 import type { ScimDeps } from './users.js';
+import { openSubAttributeVocabularies } from './vocabularies.js';
 
 /**
  * Without If-Match a PATCH re-reads and re-applies after losing a compare-and-swap until it wins:
@@ -19,6 +20,7 @@ const PATCH_RETRY_MS = 10_000;
 
 /** The SCIM User writes, apart from HTTP: the routes and each Bulk operation call these. */
 export function userWrites(deps: ScimDeps, users: UserResources) {
+  openSubAttributeVocabularies();
   const { store, services, baseUrl } = deps;
   const { render, live } = users;
   const created = async (m: Member, status: number): Promise<ScimOutcome> => ({ status, body: await render(m, true), version: m.version, location: `${baseUrl}/Users/${m.id}` });

@@ -55,6 +55,34 @@ export const roleSourceSchema = z
   ])
   .describe("Where the member's role comes from: set by hand, a role mapping (and its group), the identity provider, or the default role");
 
+export const roleMappingSchema = z.object({
+  id: z.string().describe('Derived from source and group: one mapping per group'),
+  orgId: z.string(),
+  source: groupSource,
+  group: z.string().describe('SCIM group id, externalId or displayName; Google group email; Entra group object id; GitHub team slug'),
+  role,
+  precedence: z.number().int().describe('Higher wins among the groups a member is in; equal: the higher role'),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
+
+export const roleMappingInput = z.object({
+  source: groupSource,
+  group: z.string(),
+  role,
+  precedence: z.number().int().optional().describe('Default 0'),
+});
+
+export const roleChangeSchema = z.object({
+  memberId: z.string(),
+  userName: z.string(),
+  from: role,
+  to: role,
+  result: z.enum(['change', 'skipped']).describe('skipped: an owner rule refuses it (the last active owner; owners not set by mappings unless settings.ownerByMapping)'),
+  reason: z.string(),
+});
+
 export const memberSchema = z.object({
   id: z.string(),
   orgId: z.string(),

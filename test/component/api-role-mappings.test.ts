@@ -69,6 +69,16 @@ describe.each(STORES)('role mappings through the admin API and the CLI on %s', (
     await api.call('patch', `/orgs/${org.id}`, provider, { settings: { manualOverridesWin: false } });
   });
 
+  it('when an admin adds a member to a mapped team through the API and removes it again, then the role follows as it does over SCIM', async () => {
+    const u = (await scim.post('/Users', { schemas: [USER], userName: 'by-api@mapped.example' })).body.id as string;
+    expect((await api.call('post', `/orgs/${org.id}/teams/${admins}/members`, provider, { memberIds: [u] })).status).toBe(200);
+    expect(await role(u)).toMatchObject({ role: 'admin', roleSource: { kind: 'mapping', group: 'Engineering-Admins' } });
+    const [event] = (await f.daemon.store.listAudit(org.id, { limit: 10_000 })).filter((e) => e.target.id === u && e.action === 'member.role_changed');
+    expect(event).toMatchObject({ source: 'admin', evidence: { kind: 'roleMapping', teamId: admins } });
+    await api.call('delete', `/orgs/${org.id}/teams/${admins}/members/${u}`, provider);
+    expect(await role(u)).toMatchObject({ role: 'member', roleSource: { kind: 'default' } });
+  });
+
   it('when a mapping to owner is put without the org allowing it, then 403 role_mapping.owner_not_allowed', async () => {
     const res = await api.call<{ error: { code: string } }>('put', `/orgs/${org.id}/role-mappings`, provider, { source: 'google', group: 'owners@mapped.example', role: 'owner' });
     expect(res.status).toBe(403);

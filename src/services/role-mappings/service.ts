@@ -164,6 +164,23 @@ export class RoleMappingService {
     return (await this.evaluator.applyDecision(scope, member, decide, meta)).member;
   }
 
+  /**
+   * The same for a team changed by an admin (admin API, CLI), named by id: members added or removed
+   * (`memberIds`), or all of them after a rename (`before` given). Source `admin`.
+   */
+  async afterTeamChange(orgId: string, teamId: string, change: { before?: Team; memberIds?: readonly string[] }, actor: Actor): Promise<RoleOutcome[]> {
+    const after = await this.deps.store.getTeam(orgId, teamId);
+    const memberIds = change.memberIds ?? (() => collect((page) => this.deps.store.listTeamMembers(orgId, teamId, page)));
+    return this.afterGroupChange(orgId, { ...(change.before ? { before: change.before } : {}), ...(after ? { after } : {}), memberIds }, { actor, source: 'admin' });
+  }
+
+  /** Deletes a team through `remove`, then re-evaluates its members when a mapping named it. */
+  async deleteTeam(orgId: string, team: Team, remove: () => Promise<void>, actor: Actor): Promise<void> {
+    const ids = (await this.isTeamMapped(orgId, team)) ? await collect((page) => this.deps.store.listTeamMembers(orgId, team.id, page)) : [];
+    await remove();
+    await this.afterGroupChange(orgId, { before: team, memberIds: ids }, { actor, source: 'admin' });
+  }
+
   /** Whether a mapping names this team (a membership change of any other team moves no role). */
   async isTeamMapped(orgId: string, team: Team): Promise<boolean> {
     return (await this.deps.store.listRoleMappings(orgId)).some((m) => mapsTeam(m, team));

@@ -83,6 +83,8 @@ describe.each(STORES)('role mappings through the admin API and the CLI on %s', (
     const res = await api.call<{ error: { code: string } }>('put', `/orgs/${org.id}/role-mappings`, provider, { source: 'google', group: 'owners@mapped.example', role: 'owner' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('role_mapping.owner_not_allowed');
+    const preview = await api.call<{ error: { code: string } }>('post', `/orgs/${org.id}/role-mappings/preview`, provider, { source: 'scim', group: 'Engineering-Admins', role: 'owner' });
+    expect(preview.body.error.code).toBe('role_mapping.owner_not_allowed');
   });
 
   it('when the CLI sets, lists and deletes mappings, then roles follow and the members list says where they come from', async () => {

@@ -51,6 +51,14 @@ describe.each(STORES)('roles from SCIM groups on %s', (kind) => {
     expect((await member(b)).role).toBe('member');
   });
 
+  it('when a PATCH adds a member and a later operation of it fails, then the add stays and the role follows it', async () => {
+    const u = await user();
+    const admins = (await f.daemon.store.findTeamByName(org.id, 'Engineering-Admins'))!.id;
+    const res = await patch(admins, [{ op: 'add', path: 'members', value: [{ value: u }] }, { op: 'add', path: 'nonsense', value: 1 }]);
+    expect(res.status).toBe(400);
+    expect(await member(u)).toMatchObject({ role: 'admin', roleSource: { kind: 'mapping', group: 'Engineering-Admins' } });
+  });
+
   it('when a user is in two mapped groups, then the higher role holds; leaving it falls back to the next mapped role', async () => {
     const u = await user();
     const staff = await group('Staff', [u]);

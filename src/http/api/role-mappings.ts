@@ -52,7 +52,10 @@ export function roleMappingRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Whose role would change if this mapping were saved (nothing is written)',
       params: orgParams,
       body: roleMappingInput,
-      responses: { 200: { description: 'The mapping as it would be, how many members were evaluated, and the changes', schema: z.object({ mapping: roleMappingSchema, evaluated: z.number().int(), changes: z.array(roleChangeSchema) }) } },
+      responses: {
+        200: { description: 'The mapping as it would be, how many members were evaluated, and the changes', schema: z.object({ mapping: roleMappingSchema, evaluated: z.number().int(), changes: z.array(roleChangeSchema) }) },
+        403: e('Not an admin, or owner by mapping not allowed (role_mapping.owner_not_allowed)'),
+      },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);

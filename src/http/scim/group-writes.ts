@@ -1,4 +1,5 @@
 import SCIMMY from 'scimmy';
+import type { Team } from '../../domain/model.js';
 import type { ScimContext } from './context.js';
 import { ScimError } from './errors.js';
 import { idsFromMemberFilter, memberValues, type GroupResources } from './group-resources.js';
@@ -6,7 +7,6 @@ import { checkIfMatchHeader, type ScimOutcome } from './http-util.js';
 import { parseListQuery } from './list.js';
 import { normalizePatchBody, normalizeResource, type PatchOperation } from './normalize.js';
 import { project, wants } from './projection.js';
-import type { Team } from '../../domain/model.js';
 import type { ScimDeps } from './users.js';
 
 type Json = Record<string, unknown>;
@@ -69,51 +69,61 @@ export function groupWrites(deps: ScimDeps, groups: GroupResources) {
       guard = undefined;
       return g;
     };
-    for (const [i, op] of ops.entries()) {
-      const where = `operation ${i + 1}`;
-      const path = op.path?.trim();
-      const lower = path?.toLowerCase();
-      if (!path) {
-        if (op.op === 'remove') throw new ScimError(400, `${where}: remove needs a path`, 'noTarget');
-        if (op.value === null || typeof op.value !== 'object' || Array.isArray(op.value)) throw new ScimError(400, `${where}: a path-less ${op.op} needs an object value`, 'invalidValue');
-        const v = op.value as Json;
-        const key = (name: string) => Object.keys(v).find((k) => k.toLowerCase() === name);
-        const dn = key('displayname');
-        const ext = key('externalid');
-        if (dn || ext) {
-          latest = await services.teams.update(orgId, current.id, { ...(dn ? { displayName: String(v[dn]) } : {}), ...(ext ? { externalId: v[ext] === null ? null : String(v[ext]) } : {}) }, actor, takeGuard());
+    const applyAll = async (): Promise<void> => {
+      for (const [i, op] of ops.entries()) {
+        const where = `operation ${i + 1}`;
+        const path = op.path?.trim();
+        const lower = path?.toLowerCase();
+        if (!path) {
+          if (op.op === 'remove') throw new ScimError(400, `${where}: remove needs a path`, 'noTarget');
+          if (op.value === null || typeof op.value !== 'object' || Array.isArray(op.value)) throw new ScimError(400, `${where}: a path-less ${op.op} needs an object value`, 'invalidValue');
+          const v = op.value as Json;
+          const key = (name: string) => Object.keys(v).find((k) => k.toLowerCase() === name);
+          const dn = key('displayname');
+          const ext = key('externalid');
+          if (dn || ext) {
+            latest = await services.teams.update(orgId, current.id, { ...(dn ? { displayName: String(v[dn]) } : {}), ...(ext ? { externalId: v[ext] === null ? null : String(v[ext]) } : {}) }, actor, takeGuard());
+          }
+          const mk = key('members');
+          if (mk) {
+            const ids = memberValues(v[mk], where);
+            took(await withMemberCheck(async (): Promise<string[] | { added: string[]; removed: string[] }> => (op.op === 'add' ? services.teams.addMembers(orgId, current.id, ids, actor) : services.teams.setMembers(orgId, current.id, ids, actor))));
+          }
+          continue;
         }
-        const mk = key('members');
-        if (mk) {
-          const ids = memberValues(v[mk], where);
-          took(await withMemberCheck(async (): Promise<string[] | { added: string[]; removed: string[] }> => (op.op === 'add' ? services.teams.addMembers(orgId, current.id, ids, actor) : services.teams.setMembers(orgId, current.id, ids, actor))));
+        if (lower === 'members') {
+          const ids = memberValues(op.value, where);
+          if (op.op === 'add') took(await withMemberCheck(() => services.teams.addMembers(orgId, current.id, ids, actor)));
+          else if (op.op === 'replace') took(await withMemberCheck(() => services.teams.setMembers(orgId, current.id, ids, actor)));
+          // Entra (without aadOptscim062020) removes by value; a bare remove empties the group (RFC 7644 §3.5.2.2).
+          else if (op.value !== undefined) took(await services.teams.removeMembers(orgId, current.id, ids, actor));
+          else took(await services.teams.setMembers(orgId, current.id, [], actor));
+          continue;
         }
-        continue;
+        if (lower?.startsWith('members[')) {
+          if (op.op !== 'remove') throw new ScimError(400, `${where}: only remove may target members[…]`, 'invalidPath');
+          const ids = idsFromMemberFilter(path!);
+          if (!ids) throw new ScimError(400, `${where}: members filter must be value eq "id" (or several joined by or)`, 'invalidFilter');
+          took(await services.teams.removeMembers(orgId, current.id, ids, actor));
+          continue;
+        }
+        if (lower === 'displayname' || lower === 'externalid') {
+          if (op.op === 'remove' && lower === 'displayname') throw new ScimError(400, `${where}: displayName is required`, 'mutability');
+          const value = op.op === 'remove' ? null : op.value;
+          if (lower === 'displayname' && typeof value !== 'string') throw new ScimError(400, `${where}: displayName must be a string`, 'invalidValue');
+          latest = await services.teams.update(orgId, current.id, lower === 'displayname' ? { displayName: value as string } : { externalId: value === null ? null : String(value) }, actor, takeGuard());
+          continue;
+        }
+        throw new ScimError(400, `${where}: unsupported path '${path}' for a Group`, 'invalidPath');
       }
-      if (lower === 'members') {
-        const ids = memberValues(op.value, where);
-        if (op.op === 'add') took(await withMemberCheck(() => services.teams.addMembers(orgId, current.id, ids, actor)));
-        else if (op.op === 'replace') took(await withMemberCheck(() => services.teams.setMembers(orgId, current.id, ids, actor)));
-        // Entra (without aadOptscim062020) removes by value; a bare remove empties the group (RFC 7644 §3.5.2.2).
-        else if (op.value !== undefined) took(await services.teams.removeMembers(orgId, current.id, ids, actor));
-        else took(await services.teams.setMembers(orgId, current.id, [], actor));
-        continue;
-      }
-      if (lower?.startsWith('members[')) {
-        if (op.op !== 'remove') throw new ScimError(400, `${where}: only remove may target members[…]`, 'invalidPath');
-        const ids = idsFromMemberFilter(path!);
-        if (!ids) throw new ScimError(400, `${where}: members filter must be value eq "id" (or several joined by or)`, 'invalidFilter');
-        took(await services.teams.removeMembers(orgId, current.id, ids, actor));
-        continue;
-      }
-      if (lower === 'displayname' || lower === 'externalid') {
-        if (op.op === 'remove' && lower === 'displayname') throw new ScimError(400, `${where}: displayName is required`, 'mutability');
-        const value = op.op === 'remove' ? null : op.value;
-        if (lower === 'displayname' && typeof value !== 'string') throw new ScimError(400, `${where}: displayName must be a string`, 'invalidValue');
-        latest = await services.teams.update(orgId, current.id, lower === 'displayname' ? { displayName: value as string } : { externalId: value === null ? null : String(value) }, actor, takeGuard());
-        continue;
-      }
-      throw new ScimError(400, `${where}: unsupported path '${path}' for a Group`, 'invalidPath');
+    };
+    try {
+      await applyAll();
+    } catch (err) {
+      // The operations before the failing one stay applied (as they always have): the roles of the
+      // members they touched follow them before the error is answered.
+      await rolesAfter(ctx, { before: current, after: latest, memberIds: touched });
+      throw err;
     }
     const fresh = (await store.getTeam(orgId, current.id)) ?? latest;
     await rolesAfter(ctx, { before: current, after: fresh, memberIds: renamed(current, fresh) ? async () => [...(await services.teams.memberIds(orgId, current.id)), ...touched] : touched });

@@ -65,10 +65,7 @@ export class RoleMappingService {
   /** Creates the group's mapping or changes its role and precedence, then applies it to the group's members. */
   async set(orgId: string, input: RoleMappingInput, actor: Actor): Promise<{ mapping: RoleMapping; created: boolean; applied: RoleChange[] }> {
     const data = parseInput(setSchema, input);
-    const scope = await this.evaluator.scope(orgId, []);
-    if (data.role === 'owner' && scope.org.settings.ownerByMapping !== true) {
-      throw new IdsyncError('role_mapping.owner_not_allowed', `organization ${orgId} does not let mappings grant the owner role (settings.ownerByMapping)`, { orgId });
-    }
+    await this.assertOwnerAllowed(orgId, data.role);
     const id = roleMappingId(data.source, data.group);
     const at = this.deps.clock.now().toISOString();
     let created = false;
@@ -107,6 +104,7 @@ export class RoleMappingService {
   /** Whose role would change if this mapping were saved (nothing is written). */
   async preview(orgId: string, input: RoleMappingInput): Promise<{ mapping: RoleMapping; evaluated: number; changes: RoleChange[] }> {
     const data = parseInput(setSchema, input);
+    await this.assertOwnerAllowed(orgId, data.role);
     const id = roleMappingId(data.source, data.group);
     const stored = await this.deps.store.listRoleMappings(orgId);
     const at = this.deps.clock.now().toISOString();
@@ -184,6 +182,14 @@ export class RoleMappingService {
   /** Whether a mapping names this team (a membership change of any other team moves no role). */
   async isTeamMapped(orgId: string, team: Team): Promise<boolean> {
     return (await this.deps.store.listRoleMappings(orgId)).some((m) => mapsTeam(m, team));
+  }
+
+  private async assertOwnerAllowed(orgId: string, role: Role): Promise<void> {
+    const org = await this.deps.store.getOrg(orgId);
+    if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    if (role === 'owner' && org.settings.ownerByMapping !== true) {
+      throw new IdsyncError('role_mapping.owner_not_allowed', `organization ${orgId} does not let mappings grant the owner role (settings.ownerByMapping)`, { orgId });
+    }
   }
 
   private async applyTo(orgId: string, mappings: RoleMapping[], meta: RoleWriteMeta): Promise<RoleChange[]> {

@@ -14,6 +14,7 @@ import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerMigrateStore } from './commands/migrate-store.js';
 import { registerOrgs } from './commands/orgs.js';
+import { registerRoleMappings } from './commands/role-mappings.js';
 import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
@@ -38,6 +39,7 @@ function buildProgram(io: CliIo): Command {
   registerReconcile(program, io);
   registerWebhooks(program, io);
   registerTeams(program, io);
+  registerRoleMappings(program, io);
   registerDoctor(program, io);
   registerInvites(program, io);
   registerScimLog(program, io);

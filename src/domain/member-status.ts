@@ -81,6 +81,7 @@ export function memberSummary(m: Member) {
     userName: m.userName,
     status: m.status,
     role: m.role,
+    ...(m.roleSource ? { roleSource: m.roleSource } : {}),
     externalId: m.externalId,
     emails: m.emails.map((e) => e.value),
     managedBy: m.managedBy,

@@ -5,6 +5,7 @@ import type { InvitationStore } from './store/invitations.js';
 import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
 import type { OrgStore } from './store/orgs.js';
+import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
@@ -16,6 +17,7 @@ export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
 export type { MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
+export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
@@ -37,6 +39,7 @@ export interface Store
   extends OrgStore,
     MemberStore,
     TeamStore,
+    RoleMappingStore,
     InvitationStore,
     ConnectionStore,
     WebhookStore,

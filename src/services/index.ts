@@ -16,6 +16,8 @@ import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
+import { RoleEvaluator } from './role-mappings/evaluate.js';
+import { RoleMappingService } from './role-mappings/service.js';
 import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
 import { SecretExpiryWatch } from './scim-clients/expiry.js';
@@ -32,6 +34,7 @@ export interface Services {
   orgs: OrgService;
   members: MemberService;
   teams: TeamService;
+  roleMappings: RoleMappingService;
   credentials: CredentialService;
   scimClients: ScimClientService;
   oauth: OAuthTokenService;
@@ -74,7 +77,8 @@ export interface ServiceExtras {
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
   // The one writer of members: every service that creates or changes a member shares it.
   const writer = new MemberWriter(deps);
-  const members = new MemberService(deps, writer);
+  const roles = new RoleEvaluator(deps, writer);
+  const members = new MemberService(deps, writer, roles);
   const teams = new TeamService(deps);
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
@@ -100,6 +104,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     orgs: new OrgService(deps),
     members,
     teams,
+    roleMappings: new RoleMappingService(deps, roles),
     admin: new AdminService(deps, members, teams),
     invitations,
     links,

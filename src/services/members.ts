@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../domain/errors.js';
 import { memberFromAdmin, withRole } from '../domain/member-rules.js';
+import { manualRoleSource } from '../domain/role-mappings.js';
 import { ROLES, type Actor, type ChangeSource, type Identity, type ManagedBy, type Member, type Organization, type Role, type StatusEvidence } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { MemberWriter } from './members/writer.js';
+import { RoleEvaluator } from './role-mappings/evaluate.js';
 import { parseInput } from './validate.js';
 
 const email = z.string().trim().max(320).email('expected an email address');
@@ -38,6 +40,7 @@ export class MemberService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly writer: MemberWriter = new MemberWriter(deps),
+    private readonly roles: RoleEvaluator = new RoleEvaluator(deps, writer),
   ) {}
 
   async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
@@ -75,11 +78,20 @@ export class MemberService {
     return this.writer.setStatus(orgId, id, 'active', { actor, ...(reason ? { reason } : {}), ...(evidence ? { evidence } : {}), ...(source ? { source } : {}) }, writer);
   }
 
+  /**
+   * A manual role change. Refused with `member.role_governed` (naming the mapping) when a role
+   * mapping governs the member, unless the org lets manual overrides win: the override is then
+   * recorded on the member (roleSource) and mappings leave it alone.
+   */
   async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
     const r = parseInput(roleSchema, role);
+    const scope = await this.roles.scope(orgId);
+    const matched = await this.roles.matchedFor(scope, id);
     const { member } = await this.writer.update(orgId, id, { actor }, writer, (m) => {
+      const roleSource = manualRoleSource(m, r, matched, scope.org);
       const next = withRole(m, r, writer);
-      return next ? { next, action: 'member.role_changed' } : null;
+      if (!next) return null;
+      return { next: { ...next, roleSource }, action: 'member.role_changed', ...(roleSource.kind === 'manual' && roleSource.overridesMapping ? { detail: { overridesMapping: roleSource.overridesMapping } } : {}) };
     });
     return member;
   }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import type { Member, MemberStatus, Role } from '../../domain/model.js';
+import { describeRoleSource, roleSourceOf } from '../../domain/role-mappings.js';
 import { collect } from '../../ports/paging.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
-const row = (m: Member) => [m.id, m.userName, [m.name.givenName, m.name.familyName].filter(Boolean).join(' '), m.role, m.status, m.managedBy.kind];
-const HEADERS = ['ID', 'USERNAME', 'NAME', 'ROLE', 'STATUS', 'MANAGED BY'];
+const row = (m: Member) => [m.id, m.userName, [m.name.givenName, m.name.familyName].filter(Boolean).join(' '), m.role, m.status, m.managedBy.kind, describeRoleSource(roleSourceOf(m))];
+const HEADERS = ['ID', 'USERNAME', 'NAME', 'ROLE', 'STATUS', 'MANAGED BY', 'ROLE FROM'];
+/** As --json prints it: with where the role comes from, recorded or derived (as the admin API shows it). */
+const shown = (m: Member): Member => ({ ...m, roleSource: roleSourceOf(m) });
 
 export function registerMembers(program: Command, io: CliIo): void {
   const members = program.command('members').description('manage the members of an organization');
@@ -48,7 +51,7 @@ export function registerMembers(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (o: { org: string; status?: MemberStatus[]; json?: boolean }) => {
       const items = await withServices(io, (s) => collect((page) => s.members.list(o.org, { ...page, ...(o.status ? { statuses: o.status } : {}) })));
-      if (o.json) printJson(io, items);
+      if (o.json) printJson(io, items.map(shown));
       else printTable(io, HEADERS, items.map(row));
     });
 
@@ -59,7 +62,7 @@ export function registerMembers(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (member: string, o: { org: string; json?: boolean }) => {
       const m = await withServices(io, (s) => s.members.resolve(o.org, member));
-      if (o.json) printJson(io, m);
+      if (o.json) printJson(io, shown(m));
       else printTable(io, HEADERS, [row(m)]);
     });
 

@@ -34,7 +34,10 @@ export function registerTeams(program: Command, io: CliIo): void {
   t.command('delete <team>')
     .requiredOption('--org <id>', 'organization id')
     .action(async (team: string, o: { org: string }) => {
-      await withServices(io, (s) => s.teams.delete(o.org, team, CLI_ACTOR));
+      await withServices(io, async (s) => {
+        const t = await s.teams.get(o.org, team);
+        await s.roleMappings.deleteTeam(o.org, t, () => s.teams.delete(o.org, t.id, CLI_ACTOR), CLI_ACTOR);
+      });
       io.out(`deleted team ${team}`);
     });
 
@@ -46,7 +49,9 @@ export function registerTeams(program: Command, io: CliIo): void {
       const added = await withServices(io, async (s) => {
         const ids = [];
         for (const r of refs) ids.push((await s.members.resolve(o.org, r)).id);
-        return s.teams.addMembers(o.org, team, ids, CLI_ACTOR);
+        const done = await s.teams.addMembers(o.org, team, ids, CLI_ACTOR);
+        await s.roleMappings.afterTeamChange(o.org, team, { memberIds: done }, CLI_ACTOR);
+        return done;
       });
       if (o.json) printJson(io, { added });
       else io.out(`added ${added.length} member(s)`);
@@ -60,7 +65,9 @@ export function registerTeams(program: Command, io: CliIo): void {
       const removed = await withServices(io, async (s) => {
         const ids = [];
         for (const r of refs) ids.push((await s.members.resolve(o.org, r)).id);
-        return s.teams.removeMembers(o.org, team, ids, CLI_ACTOR);
+        const done = await s.teams.removeMembers(o.org, team, ids, CLI_ACTOR);
+        await s.roleMappings.afterTeamChange(o.org, team, { memberIds: done }, CLI_ACTOR);
+        return done;
       });
       if (o.json) printJson(io, { removed });
       else io.out(`removed ${removed.length} member(s)`);

@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import type { Member } from '../../domain/model.js';
+import { roleSourceOf } from '../../domain/role-mappings.js';
 import type { Services } from '../../services/index.js';
 import type { ApiRegistry } from './define.js';
 import { bulkRemoveSchema, errorSchema, memberParams, memberSchema, memberSearchQuery, orgParams, page, role } from './schemas.js';
+
+/** A member as the API shows it: with where its role comes from, recorded or derived. */
+const shown = (m: Member): Member => ({ ...m, roleSource: roleSourceOf(m) });
 
 const reason = z.object({ reason: z.string().trim().min(1).max(500).optional() });
 const e = (description: string) => ({ description, schema: errorSchema });
@@ -12,22 +17,22 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
       method: 'get',
       path: '/orgs/{org}/members',
       tag: 'members',
-      summary: 'List and search members (name, email, status, role, team), paged',
+      summary: 'List and search members (name, email, status, role, team), paged; each shows where its role comes from (roleSource)',
       params: orgParams,
       query: memberSearchQuery,
       responses: { 200: { description: 'A page of members', schema: page(memberSchema) }, 404: e('No such organization') },
     },
-    async ({ params, query, res }) => ({
-      status: 200,
-      body: await s.admin.searchMembers(res.locals.principal, params.org, {
+    async ({ params, query, res }) => {
+      const page = await s.admin.searchMembers(res.locals.principal, params.org, {
         ...(query.q ? { q: query.q } : {}),
         ...(query.status ? { statuses: query.status } : {}),
         ...(query.role ? { roles: query.role } : {}),
         ...(query.team ? { teamId: query.team } : {}),
         ...(query.offset !== undefined ? { offset: query.offset } : {}),
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
-      }),
-    }),
+      });
+      return { status: 200, body: { ...page, items: page.items.map(shown) } };
+    },
   );
 
   api.add(
@@ -56,7 +61,7 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
 
   api.add(
     { method: 'get', path: '/orgs/{org}/members/{id}', tag: 'members', summary: 'Get a member', params: memberParams, responses: { 200: { description: 'The member', schema: memberSchema }, 404: e('Not found') } },
-    async ({ params, res }) => ({ status: 200, body: await s.admin.getMember(res.locals.principal, params.org, params.id) }),
+    async ({ params, res }) => ({ status: 200, body: shown(await s.admin.getMember(res.locals.principal, params.org, params.id)) }),
   );
 
   api.add(
@@ -67,9 +72,9 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
       summary: "Change a member's role",
       params: memberParams,
       body: z.object({ role }),
-      responses: { 200: { description: 'Updated', schema: memberSchema }, 403: e('Not allowed'), 409: e('Last owner or removed') },
+      responses: { 200: { description: 'Updated', schema: memberSchema }, 403: e('Not allowed'), 409: e('Last owner, removed, or a role mapping governs the role (member.role_governed)') },
     },
-    async ({ params, body, res }) => ({ status: 200, body: await s.admin.changeRole(res.locals.principal, params.org, params.id, body.role) }),
+    async ({ params, body, res }) => ({ status: 200, body: shown(await s.admin.changeRole(res.locals.principal, params.org, params.id, body.role)) }),
   );
 
   api.add(

@@ -11,6 +11,7 @@ import { ApiRegistry } from './define.js';
 import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
+import { roleMappingRoutes } from './role-mappings.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -28,6 +29,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   orgRoutes(api, services);
   memberRoutes(api, services);
   teamRoutes(api, services);
+  roleMappingRoutes(api, services);
   credentialRoutes(api, services);
   scimClientRoutes(api, services);
   auditRoutes(api, services);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANGE_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSource, type MemberStatus, type Role } from '../../domain/model.js';
+import { CHANGE_SOURCES, GROUP_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSource, type GroupSource, type MemberStatus, type Role } from '../../domain/model.js';
 
 /** Request and response schemas of the admin API (the OpenAPI document is generated from them). */
 export const role = z.enum(ROLES as [Role, ...Role[]]);
@@ -36,11 +36,52 @@ export const orgSettingsSchema = z.object({
   pendingInviteCap: z.number().int(),
   allowedDomains: z.array(z.string()),
   scimAdoption: z.boolean().optional(),
+  ownerByMapping: z.boolean().optional(),
+  manualOverridesWin: z.boolean().optional(),
 });
 
 export const orgSchema = z.object({ id: z.string(), name: z.string(), settings: orgSettingsSchema, createdAt: timestamp, updatedAt: timestamp, version: z.number().int() });
 
 export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
+
+export const groupSource = z.enum(GROUP_SOURCES as [GroupSource, ...GroupSource[]]);
+
+export const roleSourceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('manual'), overridesMapping: z.string().optional().describe('Set by hand over this mapping (settings.manualOverridesWin)') }),
+    z.object({ kind: z.literal('mapping'), mappingId: z.string(), source: groupSource, group: z.string() }),
+    z.object({ kind: z.literal('idp'), source: z.literal('scim') }),
+    z.object({ kind: z.literal('default') }),
+  ])
+  .describe("Where the member's role comes from: set by hand, a role mapping (and its group), the identity provider, or the default role");
+
+export const roleMappingSchema = z.object({
+  id: z.string().describe('Derived from source and group: one mapping per group'),
+  orgId: z.string(),
+  source: groupSource,
+  group: z.string().describe('SCIM group id, externalId or displayName; Google group email; Entra group object id; GitHub team slug'),
+  role,
+  precedence: z.number().int().describe('Higher wins among the groups a member is in; equal: the higher role'),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
+
+export const roleMappingInput = z.object({
+  source: groupSource,
+  group: z.string(),
+  role,
+  precedence: z.number().int().optional().describe('Default 0'),
+});
+
+export const roleChangeSchema = z.object({
+  memberId: z.string(),
+  userName: z.string(),
+  from: role,
+  to: role,
+  result: z.enum(['change', 'skipped']).describe('skipped: an owner rule refuses it (the last active owner; owners not set by mappings unless settings.ownerByMapping)'),
+  reason: z.string(),
+});
 
 export const memberSchema = z.object({
   id: z.string(),
@@ -51,6 +92,7 @@ export const memberSchema = z.object({
   displayName: z.string().optional(),
   emails: z.array(z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() }).catchall(z.unknown())),
   role,
+  roleSource: roleSourceSchema.optional(),
   status: memberStatus,
   managedBy: z.object({ kind: z.enum(['admin', 'invite', 'scim', 'directory']), tokenId: z.string().optional(), connectionId: z.string().optional() }),
   identities: z.array(z.object({ provider: z.string(), subject: z.string(), email: z.string().optional() })),

@@ -54,7 +54,10 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, body, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
-      return { status: 200, body: await s.teams.rename(params.org, params.team, body.displayName, res.locals.actor, body.version) };
+      const before = await s.teams.get(params.org, params.team);
+      const renamed = await s.teams.rename(params.org, params.team, body.displayName, res.locals.actor, body.version);
+      await s.roleMappings.afterTeamChange(params.org, params.team, { before }, res.locals.actor);
+      return { status: 200, body: renamed };
     },
   );
 
@@ -62,7 +65,8 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
     { method: 'delete', path: '/orgs/{org}/teams/{team}', tag: 'teams', summary: 'Delete a team (its members stay in the org)', params: teamParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found') } },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
-      await s.teams.delete(params.org, params.team, res.locals.actor);
+      const team = await s.teams.get(params.org, params.team);
+      await s.roleMappings.deleteTeam(params.org, team, () => s.teams.delete(params.org, team.id, res.locals.actor), res.locals.actor);
       return { status: 204 };
     },
   );
@@ -96,7 +100,9 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, body, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
-      return { status: 200, body: { added: await s.teams.addMembers(params.org, params.team, body.memberIds, res.locals.actor) } };
+      const added = await s.teams.addMembers(params.org, params.team, body.memberIds, res.locals.actor);
+      await s.roleMappings.afterTeamChange(params.org, params.team, { memberIds: added }, res.locals.actor);
+      return { status: 200, body: { added } };
     },
   );
 
@@ -111,7 +117,9 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
-      return { status: 200, body: { removed: await s.teams.removeMembers(params.org, params.team, [params.member], res.locals.actor) } };
+      const removed = await s.teams.removeMembers(params.org, params.team, [params.member], res.locals.actor);
+      await s.roleMappings.afterTeamChange(params.org, params.team, { memberIds: removed }, res.locals.actor);
+      return { status: 200, body: { removed } };
     },
   );
 }

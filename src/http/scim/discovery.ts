@@ -4,12 +4,14 @@ import { Router } from 'express';
 import { listResponse } from './list.js';
 import { CURSOR_TIMEOUT_SECONDS } from './cursor.js';
 import { DEFAULT_COUNT, MAX_RESULTS } from './schemas.js';
+import { openSubAttributeVocabularies } from './vocabularies.js';
 
 let declared = false;
 
 /** scimmy's resource declarations are process-global: declare once (User with the enterprise extension, Group). */
 function declareResources(): void {
   if (declared) return;
+  openSubAttributeVocabularies();
   SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false));
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
   declared = true;

@@ -55,7 +55,7 @@ export function groupResources(deps: ScimDeps) {
   }
 
   /** Unknown member ids in a group write are the client's mistake about users, not a missing group. */
-  async function withMemberCheck(fn: () => Promise<unknown>): Promise<unknown> {
+  async function withMemberCheck<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

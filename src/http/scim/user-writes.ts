@@ -9,6 +9,7 @@ import { applyUserPatch } from './patch-user.js';
 import type { UserResources } from './user-resources.js';
 import { profileFromScim, type ScimJson } from './user-mapper.js';
 import type { ScimDeps } from './users.js';
+import { openSubAttributeVocabularies } from './vocabularies.js';
 
 /**
  * Without If-Match a PATCH re-reads and re-applies after losing a compare-and-swap until it wins:
@@ -19,23 +20,26 @@ const PATCH_RETRY_MS = 10_000;
 
 /** The SCIM User writes, apart from HTTP: the routes and each Bulk operation call these. */
 export function userWrites(deps: ScimDeps, users: UserResources) {
+  openSubAttributeVocabularies();
   const { store, services, baseUrl } = deps;
   const { render, live } = users;
   const created = async (m: Member, status: number): Promise<ScimOutcome> => ({ status, body: await render(m, true), version: m.version, location: `${baseUrl}/Users/${m.id}` });
+  /** The role the IdP sends in `roles` (Entra app roles), applied by the role rule after the profile write. */
+  const withIdpRole = (ctx: ScimContext, m: Member) => services.roleMappings.afterUserWrite(ctx.orgId, m, { actor: ctx.actor, source: 'scim' });
 
   async function create(ctx: ScimContext, raw: unknown): Promise<ScimOutcome> {
     const { orgId, actor, writer } = ctx;
     const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
     const existing = await store.findMemberByUserName(orgId, profile.userName);
-    if (!existing) return created(await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM'), 201);
+    if (!existing) return created(await withIdpRole(ctx, await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM')), 201);
     const org = await services.orgs.get(orgId);
     if (existing.managedBy.kind === 'scim' || org.settings.scimAdoption === false) {
       throw new ScimError(409, `userName ${profile.userName} is already taken in this organization`, 'uniqueness');
     }
     try {
       const change = { profile, adoptAs: writer, ...(active !== undefined ? { active } : {}) };
-      return created((await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member, 201);
+      return created(await withIdpRole(ctx, (await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member), 201);
     } catch (err) {
       if (isIdsyncError(err, 'member.managed_elsewhere')) throw new ScimError(409, `userName ${profile.userName} belongs to a member SCIM may not adopt: ${err.message}`, 'uniqueness');
       throw err;
@@ -50,7 +54,8 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     const { profile, active } = profileFromScim(body);
     // PUT replaces the profile, but a PUT without `active` deactivates nobody. Without If-Match the
     // store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
-    const { member } = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
+    const written = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
+    const member = await withIdpRole(ctx, written.member);
     return { status: 200, body: await render(member, true), version: member.version };
   }
 
@@ -79,6 +84,7 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
         current = await live(orgId, current.id);
       }
     }
+    current = await withIdpRole(ctx, current);
     return { status: 200, body: await render(current, true), version: current.version };
   }
 

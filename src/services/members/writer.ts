@@ -25,6 +25,8 @@ export interface MemberEdit {
   detail?: Record<string, unknown>;
   /** Set by an edit that knows only now whether it is a status change (a profile write that flips `active`). */
   evidence?: StatusEvidence;
+  /** Set by an edit that knows only now why (a role decided from the member's current groups). */
+  reason?: string;
 }
 
 export interface WriteResult {
@@ -121,9 +123,29 @@ export class MemberWriter {
     return member;
   }
 
+  /**
+   * Records a member change that a rule refused after the fact (a role mapping that would demote
+   * the last active owner): no member write, one audit event in the same shape, `after` saying
+   * what was wanted.
+   */
+  async recordSkipped(member: Member, action: string, meta: WriteMeta & { reason: string }, wanted: Record<string, unknown>): Promise<void> {
+    const evidence = toStatusEvidence(meta.evidence);
+    await this.deps.store.appendAudit({
+      orgId: member.orgId,
+      actor: meta.actor,
+      action,
+      target: { type: 'member', id: member.id },
+      source: meta.source ?? sourceOf(meta.actor),
+      before: memberSummary(member),
+      after: { ...memberSummary(member), wanted },
+      reason: meta.reason,
+      ...(evidence ? { evidence } : {}),
+    });
+  }
+
   private audit(cur: Member, e: MemberEdit, meta: WriteMeta, writer: ManagedBy): AuditDraft {
     const source = meta.source ?? sourceOf(meta.actor, writer);
-    const reason = meta.reason ?? (isStatusAction(e.action) ? defaultReason(source, e.action) : undefined);
+    const reason = e.reason ?? meta.reason ?? (isStatusAction(e.action) ? defaultReason(source, e.action) : undefined);
     const evidence = toStatusEvidence(e.evidence ?? meta.evidence);
     return {
       orgId: cur.orgId,

@@ -26,7 +26,7 @@ label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2
 input,select,button{font:inherit;min-height:36px}
 input[type=text],input[type=email],input[type=search],input[type=url],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
 input[readonly]{width:100%;max-width:40rem}
-button{padding:.35rem .8rem;border-radius:6px;border:1px solid #2f3da8;background:#2f3da8;color:#fff;font-weight:600;cursor:pointer}
+button{white-space:nowrap;padding:.35rem .8rem;border-radius:6px;border:1px solid #2f3da8;background:#2f3da8;color:#fff;font-weight:600;cursor:pointer}
 button.secondary{background:#fff;color:#2f3da8}
 button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
 button:disabled{opacity:.6;cursor:not-allowed}

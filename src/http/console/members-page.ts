@@ -77,10 +77,10 @@ function filters(v: MembersView, base: string): string {
 
 function memberTable(v: MembersView, base: string): string {
   const rows = v.listing.rows.map((r) => memberRow(v, base, r.member, r.teamNames, r.managedBy, r.statusLocked)).join('\n');
-  return `<table>
+  return `<table role="table">
 <caption class="sr-only">Members</caption>
-<thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="Select all members on this page" hidden></th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Teams</th><th scope="col">Status</th><th scope="col">Managed by</th><th scope="col">Last change</th><th scope="col">Actions</th></tr></thead>
-<tbody>
+<thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col"><input type="checkbox" id="select-all" aria-label="Select all members on this page" hidden></th><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Email</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">Teams</th><th role="columnheader" scope="col">Status</th><th role="columnheader" scope="col">Managed by</th><th role="columnheader" scope="col">Last change</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+<tbody role="rowgroup">
 ${rows}
 </tbody>
 </table>`;
@@ -102,16 +102,16 @@ function memberRow(v: MembersView, base: string, m: Member, teams: string[], man
     ? `<p class="locked">${esc(locked)}</p>`
     : `<form class="inline" method="post" action="${base}/members/${mid}/${m.status === 'active' ? 'deactivate' : 'activate'}">${csrf}<button type="submit" class="secondary" aria-label="${m.status === 'active' ? 'Deactivate' : 'Reactivate'} ${who}">${m.status === 'active' ? 'Deactivate' : 'Reactivate'}</button></form>
 <form class="inline" method="post" action="${base}/members/${mid}/remove">${csrf}<button type="submit" class="danger" aria-label="Remove ${who}">Remove</button></form>`;
-  return `<tr>
-<td>${live ? `<input type="checkbox" name="ids" value="${mid}" form="bulk-form" aria-label="Select ${who}">` : ''}</td>
-<td data-label="Name">${who}</td>
-<td data-label="Email">${esc(email)}</td>
-<td data-label="Role">${roleForm}</td>
-<td data-label="Teams">${teams.length ? esc(teams.join(', ')) : '<span class="muted">none</span>'}</td>
-<td data-label="Status"><span class="status-${esc(m.status)}">${esc(m.status)}</span></td>
-<td data-label="Managed by">${esc(managedBy)}</td>
-<td data-label="Last change">${when(m.updatedAt)}</td>
-<td data-label="Actions"><div class="actions">${statusActions}</div></td>
+  return `<tr role="row">
+<td role="cell">${live ? `<input type="checkbox" name="ids" value="${mid}" form="bulk-form" aria-label="Select ${who}">` : ''}</td>
+<td role="cell" data-label="Name">${who}</td>
+<td role="cell" data-label="Email">${esc(email)}</td>
+<td role="cell" data-label="Role">${roleForm}</td>
+<td role="cell" data-label="Teams">${teams.length ? esc(teams.join(', ')) : '<span class="muted">none</span>'}</td>
+<td role="cell" data-label="Status"><span class="status-${esc(m.status)}">${esc(m.status)}</span></td>
+<td role="cell" data-label="Managed by">${esc(managedBy)}</td>
+<td role="cell" data-label="Last change">${when(m.updatedAt)}</td>
+<td role="cell" data-label="Actions"><div class="actions">${statusActions}</div></td>
 </tr>`;
 }
 
@@ -138,18 +138,18 @@ function pendingCard(v: MembersView, base: string): string {
     .map((i) => {
       const who = esc(i.email);
       const act = (path: string, label: string, cls: string) => `<form class="inline" method="post" action="${base}/invitations/${esc(i.id)}/${path}">${csrf}<button type="submit" class="${cls}" aria-label="${label} for ${who}">${label}</button></form>`;
-      return `<tr>
-<td data-label="Email">${who}</td>
-<td data-label="Role">${esc(i.role)}</td>
-<td data-label="Sent">${when(i.lastSentAt ?? i.createdAt)}</td>
-<td data-label="Time left">${esc(timeLeft(i.expiresAt, now))}</td>
-<td data-label="Actions"><div class="actions">${act('copy', 'Copy link', 'secondary')}${act('resend', 'Resend', 'secondary')}${act('revoke', 'Revoke', 'danger')}</div></td>
+      return `<tr role="row">
+<td role="cell" data-label="Email">${who}</td>
+<td role="cell" data-label="Role">${esc(i.role)}</td>
+<td role="cell" data-label="Sent">${when(i.lastSentAt ?? i.createdAt)}</td>
+<td role="cell" data-label="Time left">${esc(timeLeft(i.expiresAt, now))}</td>
+<td role="cell" data-label="Actions"><div class="actions">${act('copy', 'Copy link', 'secondary')}${act('resend', 'Resend', 'secondary')}${act('revoke', 'Revoke', 'danger')}</div></td>
 </tr>`;
     })
     .join('\n');
   return `<section class="card" aria-labelledby="pending-heading">
 <h2 id="pending-heading">Pending invitations</h2>
-${pending.length ? `<table><caption class="sr-only">Pending invitations</caption><thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Sent</th><th scope="col">Time left</th><th scope="col">Actions</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No pending invitations.</p>'}
+${pending.length ? `<table role="table"><caption class="sr-only">Pending invitations</caption><thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Email</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">Sent</th><th role="columnheader" scope="col">Time left</th><th role="columnheader" scope="col">Actions</th></tr></thead><tbody role="rowgroup">${rows}</tbody></table>` : '<p>No pending invitations.</p>'}
 </section>`;
 }
 

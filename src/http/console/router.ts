@@ -32,6 +32,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const s = deps.services;
 
   router.use('/console', (_req, res, next) => {
+    res.locals.consoleStart = process.hrtime.bigint();
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cache-Control', 'no-store');

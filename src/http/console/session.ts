@@ -7,6 +7,8 @@ export const SESSION_COOKIE = 'idsync_console';
 declare module 'express-serve-static-core' {
   interface Locals {
     console: ConsoleSignIn;
+    /** When the console started on this request (its pages report their server time). */
+    consoleStart: bigint;
   }
 }
 

@@ -51,6 +51,11 @@ export class ConsoleSessionService {
     private readonly opts: ConsoleSessionOptions,
   ) {}
 
+  /** The deployment's clock (pages show time left by it). */
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
   get idleMs(): number {
     return this.opts.idleMinutes * MIN_MS;
   }

@@ -133,4 +133,57 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain('/orgs/{org}/portal-links');
   });
+
+  it('when the list is paged with Next page, then each member is shown exactly once and the last page has no next link', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Pageco' }, OPERATOR);
+    for (let i = 0; i < 120; i++) await install.daemon.services.members.create(org.id, { email: `p${String(i).padStart(3, '0')}@page.example` }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const seen: string[] = [];
+    let path: string | undefined = `/console/orgs/${org.id}/members`;
+    const sizes: number[] = [];
+    while (path) {
+      const html: string = await (await c.get(path)).text();
+      const emails = [...html.matchAll(/data-label="Email">([^<]+)</g)].map((m) => m[1]!);
+      sizes.push(emails.length);
+      seen.push(...emails);
+      const next: string | undefined = /<a href="([^"]+)">Next page<\/a>/.exec(html)?.[1];
+      path = next?.replaceAll('&amp;', '&');
+    }
+    expect(sizes).toEqual([50, 50, 20]);
+    expect(new Set(seen).size).toBe(120);
+    expect(seen[0]).toBe('p000@page.example');
+  });
+
+  it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Ownerco' }, OPERATOR);
+    const owner = await install.daemon.services.members.create(org.id, { email: 'only@owner.example', role: 'owner' }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const res = await c.post(`/console/orgs/${org.id}/members/${owner.id}/role`, { role: 'member' });
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toMatch(/<div class="notice error" role="alert">Not done: member [^<]+ is the last active owner/);
+    expect((await install.daemon.store.getMember(org.id, owner.id))?.role).toBe('owner');
+  });
+
+  if (storeKind === 'redis') {
+    it('when Redis goes away, then the console answers a page saying so (503, Retry-After), never a blank one, and works again once it is back', async () => {
+      const org = await install.daemon.services.orgs.create({ name: 'Outageco' }, OPERATOR);
+      const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+      await install.redis!.stop();
+      try {
+        const down = await c.get(`/console/orgs/${org.id}/members`);
+        expect(down.status).toBe(503);
+        expect(down.headers.get('retry-after')).toBe('5');
+        expect(await down.text()).toContain('The console cannot reach its data right now');
+      } finally {
+        await install.redis!.start();
+      }
+      let back = 0;
+      for (let i = 0; i < 50 && back !== 200; i++) {
+        back = (await c.get(`/console/orgs/${org.id}/members`)).status;
+        if (back !== 200) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(back).toBe(200);
+    }, 30_000);
+  }
 });

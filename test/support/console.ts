@@ -22,6 +22,8 @@ export interface ConsoleInstall {
   env: NodeJS.ProcessEnv;
   cwd: string;
   clock: ShiftedClock;
+  /** The Redis server of a redis install (tests stop and restart it). */
+  redis?: RedisTestServer;
   dispose(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startConsoleInstall(store: 'sqlite' | 'redis'): Promise<Co
     env,
     cwd,
     clock,
+    ...(redis ? { redis } : {}),
     async dispose() {
       await daemon.stop();
       await redis?.dispose();

@@ -15,7 +15,7 @@ export type { ConnectionState, ConnectionStore } from './store/connections.js';
 export type { CredentialStore } from './store/credentials.js';
 export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
-export type { MemberStore } from './store/members.js';
+export type { MemberKeysetPage, MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { SessionStore } from './store/sessions.js';

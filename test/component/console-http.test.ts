@@ -136,22 +136,33 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
 
   it('when the list is paged with Next page, then each member is shown exactly once and the last page has no next link', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Pageco' }, OPERATOR);
-    for (let i = 0; i < 120; i++) await install.daemon.services.members.create(org.id, { email: `p${String(i).padStart(3, '0')}@page.example` }, OPERATOR);
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) ids.push((await install.daemon.services.members.create(org.id, { email: `p${String(i).padStart(3, '0')}@page.example` }, OPERATOR)).id);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Odd ones' }, OPERATOR);
+    await install.daemon.services.teams.addMembers(org.id, team.id, ids.filter((_, i) => i % 2 === 1), OPERATOR);
     const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
-    const seen: string[] = [];
-    let path: string | undefined = `/console/orgs/${org.id}/members`;
-    const sizes: number[] = [];
-    while (path) {
-      const html: string = await (await c.get(path)).text();
-      const emails = [...html.matchAll(/data-label="Email">([^<]+)</g)].map((m) => m[1]!);
-      sizes.push(emails.length);
-      seen.push(...emails);
-      const next: string | undefined = /<a href="([^"]+)">Next page<\/a>/.exec(html)?.[1];
-      path = next?.replaceAll('&amp;', '&');
-    }
-    expect(sizes).toEqual([50, 50, 20]);
-    expect(new Set(seen).size).toBe(120);
-    expect(seen[0]).toBe('p000@page.example');
+    const walk = async (start: string) => {
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let path: string | undefined = start;
+      while (path) {
+        const html: string = await (await c.get(path)).text();
+        const emails = [...html.matchAll(/data-label="Email">([^<]+)</g)].map((m) => m[1]!);
+        sizes.push(emails.length);
+        seen.push(...emails);
+        const next: string | undefined = /<a href="([^"]+)">Next page<\/a>/.exec(html)?.[1];
+        path = next?.replaceAll('&amp;', '&');
+      }
+      return { seen, sizes };
+    };
+    const all = await walk(`/console/orgs/${org.id}/members`);
+    expect(all.sizes).toEqual([50, 50, 20]);
+    expect(new Set(all.seen).size).toBe(120);
+    expect(all.seen[0]).toBe('p000@page.example');
+    // The team filter pages through the team's own index.
+    const odd = await walk(`/console/orgs/${org.id}/members?team=${team.id}`);
+    expect(odd.sizes).toEqual([50, 10]);
+    expect(odd.seen).toEqual(ids.map((_, i) => `p${String(i).padStart(3, '0')}@page.example`).filter((_, i) => i % 2 === 1));
   });
 
   it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {

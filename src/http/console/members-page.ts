@@ -53,7 +53,7 @@ ${pendingCard(v, base)}
 <h2 id="members-heading">People in ${esc(v.chrome.orgName)}</h2>
 ${filters(v, base)}
 <form id="bulk-form" class="inline" method="post" action="${base}/members/bulk-remove">${csrfField(v.chrome.csrf)}<button id="bulk-remove" class="danger" type="submit">Remove selected</button></form>
-<p class="muted">${v.listing.total !== undefined ? `${v.listing.total} ${v.listing.total === 1 ? 'member matches' : 'members match'} the filters.` : 'Showing the members that match, in the order they were added.'}</p>
+<p class="muted">${v.listing.total !== undefined ? `${v.listing.total} ${v.listing.total === 1 ? 'member matches' : 'members match'} the filters.` : 'Members that match, in the order they were added.'}</p>
 ${v.listing.rows.length ? memberTable(v, base) : '<p>No members match.</p>'}
 <nav class="pager" aria-label="Pages">
 ${v.firstHref ? `<a href="${esc(v.firstHref)}">First page</a>` : ''}

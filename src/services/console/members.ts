@@ -32,7 +32,7 @@ export interface MemberListing {
   rows: MemberRow[];
   /** Position to continue after; absent on the last page. */
   next?: string;
-  /** Members matching the status and role filters (no search or team filter): the count the index knows. */
+  /** Members matching the status and role filters, on the first screen without search or team filter. */
   total?: number;
   teams: Team[];
 }
@@ -64,8 +64,8 @@ export class ConsoleMembers {
     const teams = await collect((page) => this.teams.list(orgId, page));
     const base = { statuses: query.status ? [query.status] : LIVE, ...(query.role ? { roles: [query.role] } : {}) };
     const needle = query.q?.trim().toLowerCase() ?? '';
-    const inTeam = query.teamId ? new Set(await this.teams.memberIds(orgId, (await this.teams.get(orgId, query.teamId)).id)) : undefined;
-    const keep = (m: Member) => (!inTeam || inTeam.has(m.id)) && (!needle || haystack(m).includes(needle));
+    const team = query.teamId ? await this.teams.get(orgId, query.teamId) : undefined;
+    const keep = (m: Member) => !needle || haystack(m).includes(needle);
 
     let found: Member[];
     let next: string | undefined;
@@ -73,18 +73,23 @@ export class ConsoleMembers {
     if (needle.includes('@') && /^\S+@\S+\.\S+$/.test(needle)) {
       // A whole address: the email index answers at once, whatever the org's size.
       found = (await this.deps.store.findMembersByEmail(orgId, needle)).filter((m) => base.statuses.includes(m.status) && (!query.role || m.role === query.role) && keep(m));
-    } else if (!needle && !inTeam) {
-      const page = await this.deps.store.listMembersAfter(orgId, { ...base, ...(query.after ? { after: query.after } : {}), limit });
-      found = page.items;
+      if (team) found = (await Promise.all(found.map(async (m) => ((await this.deps.store.listMemberTeams(orgId, m.id)).includes(team.id) ? m : undefined)))).filter((m): m is Member => m !== undefined);
+    } else if (team) {
+      // A team's members in the order they were added: the team's own index, not a walk of the org.
+      ({ found, next } = await this.teamPage(orgId, team.id, query.after, limit, (m) => base.statuses.includes(m.status) && (!query.role || m.role === query.role) && keep(m)));
+    } else if (!needle) {
+      // One row more than shown says whether a next page exists; the total is counted on the first
+      // screen only (on SQLite it walks the org's index, which a later page need not pay for).
+      const page = await this.deps.store.listMembersAfter(orgId, { ...base, ...(query.after ? { after: query.after } : {}), limit: limit + 1, countTotal: !query.after });
+      found = page.items.slice(0, limit);
       total = page.total;
-      next = page.items.length === limit ? page.positions.at(-1) : undefined;
-      if (next && (await this.deps.store.listMembersAfter(orgId, { ...base, after: next, limit: 1 })).items.length === 0) next = undefined;
+      next = page.items.length > limit ? page.positions[limit - 1] : undefined;
     } else {
       found = [];
       let after = query.after;
       let scanned = 0;
       for (;;) {
-        const page = await this.deps.store.listMembersAfter(orgId, { ...base, ...(after ? { after } : {}), limit: BATCH });
+        const page = await this.deps.store.listMembersAfter(orgId, { ...base, ...(after ? { after } : {}), limit: BATCH, countTotal: false });
         for (let i = 0; i < page.items.length; i++) {
           if (!keep(page.items[i]!)) continue;
           found.push(page.items[i]!);
@@ -112,6 +117,23 @@ export class ConsoleMembers {
       }),
     );
     return { rows, ...(next ? { next } : {}), ...(total !== undefined ? { total } : {}), teams };
+  }
+
+  private async teamPage(orgId: string, teamId: string, after: string | undefined, limit: number, keep: (m: Member) => boolean): Promise<{ found: Member[]; next?: string }> {
+    let offset = /^t\d{1,9}$/.test(after ?? '') ? Number(after!.slice(1)) : 0;
+    const found: Member[] = [];
+    for (let read = 0; read < SCAN_BUDGET; ) {
+      const ids = await this.deps.store.listTeamMembers(orgId, teamId, { offset, limit: BATCH });
+      for (const id of ids.items) {
+        offset += 1;
+        read += 1;
+        const m = await this.deps.store.getMember(orgId, id);
+        if (m && keep(m)) found.push(m);
+        if (found.length === limit) return offset < ids.total ? { found, next: `t${offset}` } : { found };
+      }
+      if (ids.items.length < BATCH || offset >= ids.total) return { found };
+    }
+    return { found, next: `t${offset}` };
   }
 
   async changeRole(p: Principal, orgId: string, id: string, role: Role): Promise<Member> {

@@ -24,6 +24,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       ['Dan', 'Diaz', 'member'],
       ['Eve', 'Evans', 'admin'],
       ['Frank', 'Fox', 'member'],
+      ['Hal', 'Hart', 'member'],
     ];
     const ids: Record<string, string> = {};
     for (const [givenName, familyName, role] of people) {
@@ -104,7 +105,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
     }
   });
 
-  it('when an admin deactivates a member and reactivates them, then the row toggles and each change is audited as the console session', async () => {
+  it('when an admin deactivates a member and reactivates them, then the row toggles and each change is audited as the console session; removing one member asks first', async () => {
     const { context, page, csp } = await signedIn({ phone: true });
     try {
       await row(page, 'Bob Brown').getByRole('button', { name: 'Deactivate Bob Brown' }).click();
@@ -114,6 +115,14 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       await row(page, 'Bob Brown').getByRole('button', { name: 'Reactivate Bob Brown' }).click();
       await one(page.getByRole('status').filter({ hasText: 'Reactivated Bob Brown' }));
       await one(row(page, 'Bob Brown').getByText('active', { exact: true }));
+      // One member's Remove asks first, saying removal is final.
+      await row(page, 'Hal Hart').getByRole('button', { name: 'Remove Hal Hart' }).click();
+      await page.waitForURL(/\/remove$/);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Remove Hal Hart?');
+      await one(page.getByText('A removed member cannot be reactivated.'));
+      await page.getByRole('button', { name: 'Remove Hal Hart' }).click();
+      await one(page.getByRole('status').filter({ hasText: 'Removed 1 member: Hal Hart.' }));
+      expect((await install.daemon.store.findMembersByEmail(org.id, 'hal@acme.example')).length).toBe(0);
       const events = (await install.daemon.store.listAudit(org.id)).filter((e) => e.target.type === 'member' && (e.action === 'member.deactivated' || e.action === 'member.activated'));
       expect(events.map((e) => [e.action, e.source, e.actor.kind])).toEqual([
         ['member.deactivated', 'console', 'portal'],

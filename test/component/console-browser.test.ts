@@ -166,7 +166,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
     const { context, page, csp } = await signedIn();
     try {
       await one(page.getByText('An invitation is valid for 72 hours. At most 50 can be pending at once (0 pending now).'));
-      await page.getByRole('textbox', { name: 'Email' }).fill('nia@acme.example');
+      await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nia@acme.example');
       await page.getByRole('textbox', { name: 'First name (optional)' }).fill('Nia');
       await page.getByRole('button', { name: 'Send invitation' }).click();
       const first = await page.getByRole('textbox', { name: /Invitation link/ }).inputValue();

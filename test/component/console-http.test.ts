@@ -165,6 +165,23 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(odd.seen).toEqual(ids.map((_, i) => `p${String(i).padStart(3, '0')}@page.example`).filter((_, i) => i % 2 === 1));
   });
 
+  it('when an admin adds someone directly, then the member exists with the role and teams given, audited as the console', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Addco' }, OPERATOR);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Research' }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const res = await c.post(`/console/orgs/${org.id}/members`, { givenName: 'Kim', familyName: 'Kay', email: 'kim@add.example', role: 'admin', teamIds: [team.id] });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Added Kim Kay as admin.');
+    const [kim] = await install.daemon.store.findMembersByEmail(org.id, 'kim@add.example');
+    expect(kim).toMatchObject({ role: 'admin', status: 'active', name: { givenName: 'Kim', familyName: 'Kay' } });
+    expect(await install.daemon.store.listMemberTeams(org.id, kim!.id)).toEqual([team.id]);
+    const created = (await install.daemon.store.listAudit(org.id)).find((e) => e.action === 'member.created');
+    expect(created).toMatchObject({ source: 'console', actor: { kind: 'portal' } });
+    const bad = await c.post(`/console/orgs/${org.id}/members`, { givenName: 'No', familyName: 'Mail', email: 'not-an-address' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert">Not done: [^<]*email/);
+  });
+
   it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Ownerco' }, OPERATOR);
     const owner = await install.daemon.services.members.create(org.id, { email: 'only@owner.example', role: 'owner' }, OPERATOR);

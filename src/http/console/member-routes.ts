@@ -87,6 +87,23 @@ export function memberRoutes(org: Router, d: Deps): void {
   });
 
   org.post(
+    '/members',
+    act(async (req, res) => {
+      const { principal, session } = res.locals.console;
+      const givenName = str(req.body.givenName);
+      const familyName = str(req.body.familyName);
+      const m = await s.admin.createMember(principal, session.orgId, {
+        email: str(req.body.email),
+        role: (str(req.body.role) || 'member') as Role,
+        teamIds: list(req.body.teamIds),
+        ...(givenName ? { givenName } : {}),
+        ...(familyName ? { familyName } : {}),
+      });
+      return [notice(`Added ${esc(displayNameOf(m))} as ${esc(m.role)}.`)];
+    }),
+  );
+
+  org.post(
     '/members/:id/role',
     act(async (req, res) => {
       const { principal, session } = res.locals.console;

@@ -182,6 +182,25 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(await bad.text()).toMatch(/role="alert">Not done: [^<]*email/);
   });
 
+  it('when a SCIM-managed member is deactivated by a hand-made request, then the server refuses it with the reason the page shows', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Managedco' }, OPERATOR);
+    const sam = await install.daemon.services.members.create(org.id, { email: 'sam@managed.example' }, OPERATOR, { kind: 'scim' });
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    for (const action of ['deactivate', 'remove']) {
+      const res = await c.post(`/console/orgs/${org.id}/members/${sam.id}/${action}`, action === 'remove' ? { confirmed: 'yes' } : {});
+      if (action === 'remove') {
+        // A single Remove only asks; the removal itself goes through bulk-remove, which skips managed members.
+        expect(await res.text()).toContain('Remove sam@managed.example?');
+        const bulk = await c.post(`/console/orgs/${org.id}/members/bulk-remove`, { ids: [sam.id], confirmed: 'yes' });
+        expect(await bulk.text()).toMatch(/Skipped 1:<ul><li>sam@managed.example: Managed by SCIM provisioning/);
+      } else {
+        expect(res.status).toBe(409);
+        expect(await res.text()).toMatch(/role="alert">Not done: Managed by SCIM provisioning/);
+      }
+    }
+    expect((await install.daemon.store.getMember(org.id, sam.id))?.status).toBe('active');
+  });
+
   it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Ownerco' }, OPERATOR);
     const owner = await install.daemon.services.members.create(org.id, { email: 'only@owner.example', role: 'owner' }, OPERATOR);

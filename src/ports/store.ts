@@ -7,6 +7,7 @@ import type { MemberStore } from './store/members.js';
 import type { OrgStore } from './store/orgs.js';
 import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
+import type { SessionStore } from './store/sessions.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -15,10 +16,11 @@ export type { ConnectionState, ConnectionStore } from './store/connections.js';
 export type { CredentialStore } from './store/credentials.js';
 export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
-export type { MemberStore } from './store/members.js';
+export type { MemberKeysetPage, MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
 export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
+export type { SessionStore } from './store/sessions.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
@@ -46,7 +48,8 @@ export interface Store
     CredentialStore,
     LeaseStore,
     AuditStore,
-    ScimLogStore {
+    ScimLogStore,
+    SessionStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

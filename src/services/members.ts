@@ -43,10 +43,10 @@ export class MemberService {
     private readonly roles: RoleEvaluator = new RoleEvaluator(deps, writer),
   ) {}
 
-  async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+  async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
     const data = parseInput(createSchema, input);
     const org = await this.writer.org(orgId);
-    return this.writer.create(memberFromAdmin(this.writer.birth(orgId), org, data, writer), { actor });
+    return this.writer.create(memberFromAdmin(this.writer.birth(orgId), org, data, writer), { actor, ...(source ? { source } : {}) });
   }
 
   async get(orgId: string, id: string): Promise<Member> {
@@ -83,11 +83,11 @@ export class MemberService {
    * mapping governs the member, unless the org lets manual overrides win: the override is then
    * recorded on the member (roleSource) and mappings leave it alone.
    */
-  async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+  async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
     const r = parseInput(roleSchema, role);
     const scope = await this.roles.scope(orgId);
     const matched = await this.roles.matchedFor(scope, id);
-    const { member } = await this.writer.update(orgId, id, { actor }, writer, (m) => {
+    const { member } = await this.writer.update(orgId, id, { actor, ...(source ? { source } : {}) }, writer, (m) => {
       const roleSource = manualRoleSource(m, r, matched, scope.org);
       const next = withRole(m, r, writer);
       if (!next) return null;
@@ -121,12 +121,12 @@ export class MemberService {
   }
 
   /** Removes each member it can; the others are returned with the reason they were skipped. */
-  async removeMany(orgId: string, ids: string[], actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }): Promise<BulkRemoveResult> {
+  async removeMany(orgId: string, ids: string[], actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<BulkRemoveResult> {
     await this.org(orgId);
     const result: BulkRemoveResult = { removed: 0, removedIds: [], skipped: [] };
     for (const id of [...new Set(ids)]) {
       try {
-        await this.remove(orgId, id, actor, reason, writer);
+        await this.remove(orgId, id, actor, reason, writer, source);
         result.removed += 1;
         result.removedIds.push(id);
       } catch (err) {

@@ -3,10 +3,12 @@ import { useStore, type StoreFactory } from './harness.js';
 import { auditConformance } from './suite-audit.js';
 import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
+import { memberSearchConformance } from './suite-member-search.js';
 import { memberConformance } from './suite-members.js';
 import { orgConformance } from './suite-orgs.js';
 import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
+import { sessionConformance } from './suite-sessions.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -21,11 +23,13 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
 
     orgConformance(h);
     memberConformance(h);
+    memberSearchConformance(h);
     teamConformance(h);
     auditConformance(h);
     credentialConformance(h);
     leaseConformance(h);
     scimLogConformance(h);
     roleMappingConformance(h);
+    sessionConformance(h);
   });
 }

@@ -13,6 +13,7 @@ import { RedisOrgs } from './orgs.js';
 import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
+import { RedisSessions } from './sessions.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -58,6 +59,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisAudit(ctx),
     new RedisScimLog(ctx),
     new RedisRoleMappings(ctx),
+    new RedisSessions(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -20,6 +20,7 @@ import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
+import { SignalWorker } from '../services/signals/worker.js';
 import { openBackend } from './open-store.js';
 
 export interface Daemon {
@@ -118,6 +119,18 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     holder,
   });
   webhooks.start();
+  // Shared Signals: the same outbox, signed SETs pushed to SSF receivers with the webhook delivery settings.
+  const signals = new SignalWorker({
+    store,
+    clock,
+    logger: logger.child({ component: 'signals' }),
+    keys: services.signals.keys,
+    box: new SecretBox(secret.key, SEAL_PURPOSE.signalReceiverAuth),
+    issuer: config.server.publicUrl,
+    ...config.webhooks,
+    holder,
+  });
+  signals.start();
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,
@@ -158,6 +171,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await secretExpiry.stop();
       await subscriptions.stop();
       await webhooks.stop();
+      await signals.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();
       await running.close(config.server.shutdownTimeoutMs);

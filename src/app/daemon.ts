@@ -153,6 +153,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Leases double as claims and replay guards (notification deliveries, OAuth assertion jti): expired ones are forgotten.
   const sweepLeases = new PeriodicJob('sweep-leases', 600_000, () => store.sweepExpiredLeases(), { store, logger, holder });
   sweepLeases.start();
+  // Delivered and failed SETs are kept a week (their jti stops a repeated fan-out from queueing them again).
+  const forgetSets = new PeriodicJob('forget-done-sets', 3_600_000, () => store.forgetDoneSets(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()), { store, logger, holder });
+  forgetSets.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -174,6 +177,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await signals.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();
+      await forgetSets.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

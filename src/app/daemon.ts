@@ -21,6 +21,7 @@ import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { SignalWorker } from '../services/signals/worker.js';
+import { withMemberChangeHook } from './member-change-hook.js';
 import { openBackend } from './open-store.js';
 
 export interface Daemon {
@@ -51,7 +52,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const backend = await openBackend(config, logger);
-  const { store } = backend;
+  // Member changes wake the Shared Signals worker (set once it exists, below).
+  let wakeSignals: () => void = () => undefined;
+  const store = withMemberChangeHook(backend.store, () => wakeSignals());
   const clock = opts.clock ?? systemClock;
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
@@ -131,6 +134,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     holder,
   });
   signals.start();
+  wakeSignals = () => signals.wake();
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,

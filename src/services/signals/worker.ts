@@ -52,6 +52,8 @@ export class SignalWorker {
   private readonly o: Required<Omit<SignalWorkerOptions, 'onOutcome' | 'lookup'>> & Pick<SignalWorkerOptions, 'onOutcome' | 'lookup'>;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
+  /** A wake() arrived during a tick: run another one right after it. */
+  private again = false;
   private readonly shutdown = new AbortController();
   private started = false;
 
@@ -91,10 +93,29 @@ export class SignalWorker {
     return this.current;
   }
 
+  /**
+   * A change was just written here: tick now rather than at the next poll (a tick under way is
+   * followed by another at once). Ticks never overlap, so a burst of changes costs a tick or two.
+   */
+  wake(): void {
+    if (!this.started || this.shutdown.signal.aborted) return;
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     if (this.shutdown.signal.aborted) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      void this.tick().then(() => this.schedule(this.o.pollMs));
+      this.timer = undefined;
+      void this.tick().then(() => {
+        const next = this.again ? 0 : this.o.pollMs;
+        this.again = false;
+        this.schedule(next);
+      });
     }, ms);
     this.timer.unref();
   }

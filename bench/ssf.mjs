@@ -3,6 +3,7 @@
 // RFC 8935 push receiver, then deactivates members one at a time over SCIM (PATCH active=false) at
 // random moments and measures the time from sending the PATCH to the CAEP session-revoked SET
 // arriving at the receiver (which checks its signature against the published JWKS).
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ const env = {
   IDSYNC_PUBLIC_URL: 'https://idsync.example.com',
   IDSYNC_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   ...(POLL_MS ? { IDSYNC_WEBHOOK_POLL_MS: POLL_MS } : {}),
-  ...(STORE === 'redis' ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
+  ...(STORE === 'redis' ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
 };
 const config = loadConfig({ env, cwd: dir });
 const daemon = await startDaemon(config, { logger: createLogger({ level: 'error', format: 'json' }) });

@@ -54,6 +54,7 @@ export class SignalWorker {
   private current: Promise<void> | undefined;
   /** A wake() arrived during a tick: run another one right after it. */
   private again = false;
+  private timerDueAt = 0;
   private readonly shutdown = new AbortController();
   private started = false;
 
@@ -106,9 +107,15 @@ export class SignalWorker {
     this.schedule(0);
   }
 
+  /** Schedules the next tick in `ms`, unless one is already due sooner (a wake() must never be pushed back). */
   private schedule(ms: number): void {
     if (this.shutdown.signal.aborted) return;
-    if (this.timer) clearTimeout(this.timer);
+    const dueAt = Date.now() + ms;
+    if (this.timer) {
+      if (this.timerDueAt <= dueAt) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDueAt = dueAt;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.tick().then(() => {

@@ -21,6 +21,7 @@ import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { SignalWorker } from '../services/signals/worker.js';
+import { Gauge } from 'prom-client';
 import { withMemberChangeHook } from './member-change-hook.js';
 import { openBackend } from './open-store.js';
 
@@ -131,7 +132,22 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     box: new SecretBox(secret.key, SEAL_PURPOSE.signalReceiverAuth),
     issuer: config.server.publicUrl,
     ...config.webhooks,
+    onOutcome: (stream, status) => metrics.ssfPushes.inc({ stream, status }),
     holder,
+  });
+  new Gauge({
+    name: 'idsync_ssf_sets_pending',
+    help: 'Shared Signals SETs waiting for delivery (push) or for the receiver to poll them, by stream.',
+    labelNames: ['stream'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const s of await store.listSignalStreams()) this.set({ stream: s.id }, await store.countPendingSets(s.id));
+      } catch {
+        // A store outage leaves the gauge empty; /readyz and the outage log report it.
+      }
+    },
   });
   signals.start();
   wakeSignals = () => signals.wake();

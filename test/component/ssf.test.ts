@@ -115,6 +115,10 @@ describe.each(STORES)('Shared Signals transmitter on %s', (kind) => {
     for (const m of people) await api.call('post', `/orgs/${a.org.id}/members/${m.id}/deactivate`, orgKey, {});
     await until('all after the outage', () => people.every((m) => eventsFor(rx.got, m.id).length === 2), 15_000);
     expect(rx.refused).toEqual([]);
+    const metrics = await (await fetch(`${f.daemon.url}/metrics`)).text();
+    expect(metrics).toContain(`idsync_ssf_push_attempts_total{stream="${push.stream_id}",status="retrying"}`);
+    expect(metrics).toMatch(new RegExp(`idsync_ssf_push_attempts_total\\{stream="${push.stream_id}",status="delivered"\\} \\d+`));
+    expect(metrics).toContain(`idsync_ssf_sets_pending{stream="${push.stream_id}"} 0`);
   });
 
   it('when a stream is paused, a subject removed, or the stream read by another org, then SETs are held, filtered, and the stream hidden', async () => {

@@ -208,6 +208,19 @@ export class SignalService {
     });
   }
 
+  /** Every stream of every scope with its status and pending SETs (operators: the CLI). */
+  async listAll(): Promise<(StreamConfiguration & { scope: string; status: StreamStatus; pending: number })[]> {
+    const streams = await this.deps.store.listSignalStreams();
+    return Promise.all(streams.map(async (s) => ({ ...this.show(s), scope: s.scope, status: s.status, pending: await this.deps.store.countPendingSets(s.id) })));
+  }
+
+  /** An operator acting on a stream of any scope: the principal that owns it (provider-wide, or the org's owner). */
+  async operatorOf(id: string, actor: Actor): Promise<Principal> {
+    const s = await this.deps.store.getSignalStream(id);
+    if (!s) throw new IdsyncError('signals.stream_not_found', `Shared Signals stream ${id} not found`, { streamId: id });
+    return s.scope === PROVIDER_SCOPE ? { kind: 'provider', actor } : { kind: 'org', orgId: s.scope, role: 'owner', actor };
+  }
+
   /** The stream of this principal's scope; another scope's stream is not found. */
   async stream(p: Principal, id: string): Promise<SignalStream> {
     const s = await this.deps.store.getSignalStream(id);

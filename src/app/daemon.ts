@@ -22,7 +22,6 @@ import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
 import { SignalWorker } from '../services/signals/worker.js';
 import { Gauge } from 'prom-client';
-import { withMemberChangeHook } from './member-change-hook.js';
 import { openBackend } from './open-store.js';
 
 export interface Daemon {
@@ -53,16 +52,16 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const backend = await openBackend(config, logger);
+  const { store } = backend;
   // Member changes wake the Shared Signals worker (set once it exists, below).
   let wakeSignals: () => void = () => undefined;
-  const store = withMemberChangeHook(backend.store, () => wakeSignals());
   const clock = opts.clock ?? systemClock;
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
   const observeRun = createReconcileMetrics(metrics.registry);
   /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping, notifications). */
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const services = createServices({ store, clock, logger }, {
+  const services = createServices({ store, clock, logger, onMemberChanged: () => wakeSignals() }, {
     holder,
     onNotification: (provider, outcome, lagSeconds) => {
       metrics.notifications.inc({ provider, outcome });

@@ -169,8 +169,21 @@ describe.each(STORES)('Shared Signals transmitter on %s', (kind) => {
     const sets = await Promise.all(Object.entries(rest.sets).map(async ([jti, jwt]) => ({ jti, v: await pollVerifier.verify(jwt) })));
     expect(sets.every(({ jti, v }) => v.claims.jti === jti)).toBe(true);
     expect(new Set(sets.map(({ v }) => v.tenant))).toEqual(new Set([a.org.id, c.org.id]));
-    const acked = await ssf<{ sets: Record<string, string> }>('post', pollPath, provider, { ack: Object.keys(rest.sets), returnImmediately: true });
+    const [refusedJti, ...good] = Object.keys(rest.sets);
+    const acked = await ssf<{ sets: Record<string, string> }>('post', pollPath, provider, { ack: good, setErrs: { [refusedJti!]: { err: 'invalid_key', description: 'test' } }, returnImmediately: true });
     expect(acked.body.sets).toEqual({});
+
+    // A long poll waits for the next change instead of answering empty at once.
+    const waiting = ssf<{ sets: Record<string, string> }>('post', pollPath, provider, { returnImmediately: false });
+    await new Promise((r) => setTimeout(r, 300));
+    const late = await addMember(c.org, provider, 'late@c.example');
+    const started = Date.now();
+    await api.call('post', `/orgs/${c.org.id}/members/${late.id}/deactivate`, provider, {});
+    const longPolled = await waiting;
+    expect(Date.now() - started).toBeLessThan(5000);
+    const lateSets = await Promise.all(Object.values(longPolled.body.sets).map((jwt) => pollVerifier.verify(jwt)));
+    expect(lateSets.length).toBeGreaterThan(0);
+    expect(lateSets.every((v) => v.memberId === late.id && v.tenant === c.org.id)).toBe(true);
     expect((await ssf('post', pollPath, orgKey, { returnImmediately: true })).status).toBe(404);
   });
 

@@ -107,7 +107,7 @@ export class SignalService {
       id,
       scope,
       audience: [],
-      delivery: this.delivery(id, data.delivery),
+      delivery: this.delivery(data.delivery),
       eventsRequested: data.events_requested ?? [],
       eventsDelivered: delivered(data.events_requested),
       ...(data.description !== undefined ? { description: data.description } : {}),
@@ -140,7 +140,7 @@ export class SignalService {
       const requested = data.events_requested ?? (replace ? [] : cur.eventsRequested);
       const next: SignalStream = {
         ...cur,
-        delivery: data.delivery ? this.delivery(cur.id, data.delivery, cur) : cur.delivery,
+        delivery: data.delivery ? this.delivery(data.delivery, cur) : cur.delivery,
         eventsRequested: requested,
         eventsDelivered: delivered(requested),
         updatedAt: at,
@@ -245,7 +245,7 @@ export class SignalService {
     return `${this.opts.publicUrl}/ssf/poll/${id}`;
   }
 
-  private delivery(id: string, d: z.infer<typeof delivery>, cur?: SignalStream): SignalStream['delivery'] {
+  private delivery(d: z.infer<typeof delivery>, cur?: SignalStream): SignalStream['delivery'] {
     if (d.method === POLL_METHOD) return { method: POLL_METHOD };
     if (!d.endpoint_url) throw invalid('delivery.endpoint_url', 'required for push delivery');
     if (!this.opts.allowPrivateNetworks) {
@@ -254,7 +254,6 @@ export class SignalService {
     }
     const kept = cur?.delivery.method === PUSH_METHOD ? cur.delivery.authorizationHeaderCiphertext : undefined;
     const sealed = d.authorization_header !== undefined ? this.box.seal(d.authorization_header) : kept;
-    void id;
     return { method: PUSH_METHOD, endpointUrl: d.endpoint_url, ...(sealed ? { authorizationHeaderCiphertext: sealed } : {}) };
   }
 

@@ -20,6 +20,8 @@ import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
+import { SignalWorker } from '../services/signals/worker.js';
+import { Gauge } from 'prom-client';
 import { openBackend } from './open-store.js';
 
 export interface Daemon {
@@ -51,13 +53,15 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
   const backend = await openBackend(config, logger);
   const { store } = backend;
+  // Member changes wake the Shared Signals worker (set once it exists, below).
+  let wakeSignals: () => void = () => undefined;
   const clock = opts.clock ?? systemClock;
   const mail = createMailer(config, clock);
   const metrics = createMetrics();
   const observeRun = createReconcileMetrics(metrics.registry);
   /** This replica's name in store leases (scheduled reconciles, webhook attempts, housekeeping, notifications). */
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const services = createServices({ store, clock, logger }, {
+  const services = createServices({ store, clock, logger, onMemberChanged: () => wakeSignals() }, {
     holder,
     onNotification: (provider, outcome, lagSeconds) => {
       metrics.notifications.inc({ provider, outcome });
@@ -120,6 +124,34 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     holder,
   });
   webhooks.start();
+  // Shared Signals: the same outbox, signed SETs pushed to SSF receivers with the webhook delivery settings.
+  const signals = new SignalWorker({
+    store,
+    clock,
+    logger: logger.child({ component: 'signals' }),
+    keys: services.signals.keys,
+    box: new SecretBox(secret.key, SEAL_PURPOSE.signalReceiverAuth),
+    issuer: config.server.publicUrl,
+    ...config.webhooks,
+    onOutcome: (stream, status) => metrics.ssfPushes.inc({ stream, status }),
+    holder,
+  });
+  new Gauge({
+    name: 'idsync_ssf_sets_pending',
+    help: 'Shared Signals SETs waiting for delivery (push) or for the receiver to poll them, by stream.',
+    labelNames: ['stream'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const s of await store.listSignalStreams()) this.set({ stream: s.id }, await store.countPendingSets(s.id));
+      } catch {
+        // A store outage leaves the gauge empty; /readyz and the outage log report it.
+      }
+    },
+  });
+  signals.start();
+  wakeSignals = () => signals.wake();
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,
@@ -147,6 +179,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Ended console sessions and old portal links (Redis forgets them by itself; SQLite deletes them here).
   const sweepSessions = new PeriodicJob('sweep-console-sessions', 600_000, () => services.console.sweep(), { store, logger, holder });
   sweepSessions.start();
+  // Delivered and failed SETs are kept a week (their jti stops a repeated fan-out from queueing them again).
+  const forgetSets = new PeriodicJob('forget-done-sets', 3_600_000, () => store.forgetDoneSets(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()), { store, logger, holder });
+  forgetSets.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -172,9 +207,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await subscriptions.stop();
       await channels.stop();
       await webhooks.stop();
+      await signals.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();
       await sweepSessions.stop();
+      await forgetSets.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

@@ -8,6 +8,7 @@ import { registerConnections } from './commands/connections.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerTeams } from './commands/teams.js';
 import { registerWebhooks } from './commands/webhooks.js';
+import { registerSignals } from './commands/signals.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -39,6 +40,7 @@ function buildProgram(io: CliIo): Command {
   registerConnections(program, io);
   registerReconcile(program, io);
   registerWebhooks(program, io);
+  registerSignals(program, io);
   registerTeams(program, io);
   registerRoleMappings(program, io);
   registerDoctor(program, io);

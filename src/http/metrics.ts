@@ -5,6 +5,7 @@ export interface HttpMetrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   scimRequests: Counter<'org' | 'method' | 'resource' | 'status'>;
   webhookDeliveries: Counter<'status'>;
+  ssfPushes: Counter<'stream' | 'status'>;
   storeUnavailable: Counter<'surface'>;
   authThrottled: Counter<'surface'>;
   scimLogFlushFailures: Counter;
@@ -35,6 +36,12 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const ssfPushes = new Counter({
+    name: 'idsync_ssf_push_attempts_total',
+    help: 'Shared Signals push attempts by stream and outcome (delivered, retrying, failed).',
+    labelNames: ['stream', 'status'] as const,
+    registers: [registry],
+  });
   const storeUnavailable = new Counter({
     name: 'idsync_store_unavailable_responses_total',
     help: 'Requests answered 503 store.unavailable (with Retry-After) because the store could not be reached, by surface (scim, api, join, oauth).',
@@ -63,5 +70,5 @@ export function createMetrics(): HttpMetrics {
     help: 'SCIM request log entries dropped because the store refused them for longer than the in-memory buffer holds.',
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications };
+  return { registry, requestDuration, scimRequests, webhookDeliveries, ssfPushes, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications };
 }

@@ -96,6 +96,7 @@ export class MemberWriter {
       },
       opts.ifVersion === undefined ? undefined : { ifVersion: opts.ifVersion },
     );
+    if (changed) this.deps.onMemberChanged?.();
     if (changed && (record.status === 'inactive' || record.status === 'removed') && (action === 'member.deactivated' || action === 'member.removed')) {
       const why = record.status === 'removed' ? 'member removed' : 'member deactivated';
       await withdrawPendingInvitations(this.deps, orgId, record.emails.map((e) => e.value), why, meta.actor);

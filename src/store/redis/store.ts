@@ -14,6 +14,7 @@ import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
 import { RedisSessions } from './sessions.js';
+import { RedisSignals } from './signals.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -60,6 +61,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisScimLog(ctx),
     new RedisRoleMappings(ctx),
     new RedisSessions(ctx),
+    new RedisSignals(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

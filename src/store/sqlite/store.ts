@@ -11,6 +11,7 @@ import { SqliteOrgs } from './orgs.js';
 import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteSignals } from './signals.js';
 import { SqliteTeams } from './teams.js';
 import { SqliteWebhooks } from './webhooks.js';
 
@@ -35,6 +36,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteScimLog(ctx),
     new SqliteRoleMappings(ctx),
     new SqliteSessions(ctx),
+    new SqliteSignals(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

@@ -52,6 +52,8 @@ export function sourceOf(actor: Actor, writer?: ManagedBy): ChangeSource {
     case 'admin':
     case 'cli':
       return 'admin';
+    case 'portal':
+      return 'console';
     case 'system':
       if (writer?.kind === 'scim') return 'scim';
       if (writer?.kind === 'directory') return 'reconcile';

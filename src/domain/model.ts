@@ -113,7 +113,8 @@ export interface Team {
   version: number;
 }
 
-export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system';
+/** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id). */
+export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal';
 
 export interface Actor {
   kind: ActorKind;

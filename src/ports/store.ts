@@ -6,6 +6,7 @@ import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
 import type { OrgStore } from './store/orgs.js';
 import type { ScimLogStore } from './store/scim-log.js';
+import type { SessionStore } from './store/sessions.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -17,6 +18,7 @@ export type { LeaseStore } from './store/leases.js';
 export type { MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
 export type { ScimLogStore } from './store/scim-log.js';
+export type { SessionStore } from './store/sessions.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
@@ -43,7 +45,8 @@ export interface Store
     CredentialStore,
     LeaseStore,
     AuditStore,
-    ScimLogStore {
+    ScimLogStore,
+    SessionStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

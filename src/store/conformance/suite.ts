@@ -6,6 +6,7 @@ import { leaseConformance } from './suite-leases.js';
 import { memberConformance } from './suite-members.js';
 import { orgConformance } from './suite-orgs.js';
 import { scimLogConformance } from './suite-scim-log.js';
+import { sessionConformance } from './suite-sessions.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -25,5 +26,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     credentialConformance(h);
     leaseConformance(h);
     scimLogConformance(h);
+    sessionConformance(h);
   });
 }

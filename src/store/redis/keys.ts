@@ -12,7 +12,7 @@ import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../..
  *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
  *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
  *   `{runs}` (run id to org), `{scim-clients}` (OAuth client id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
- *   an outbox) and `{scim-log}` (orgs with a SCIM request log). Writes that span an org and one of these are made safe without cross-slot atomicity:
+ *   an outbox) `{scim-log}` (orgs with a SCIM request log) and `{console}` (sessions and portal links by secret hash, each key its own record). Writes that span an org and one of these are made safe without cross-slot atomicity:
  *   the global entry is written idempotently before (and where needed after) the org's script, and
  *   every read through it checks the org's record; see credentials.ts.
  * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
@@ -132,6 +132,8 @@ export interface RedisKeys {
   readonly scimLog: { readonly tag: string; readonly orgs: string };
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
   readonly lease: (name: string) => string;
+  /** HASHes of console sessions and portal links by the hash of their secret, each with its own TTL. */
+  readonly console: { readonly tag: string; readonly session: (idHash: string) => string; readonly portalLink: (tokenHash: string) => string };
 }
 
 export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
@@ -206,5 +208,6 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     outbox: { tag: '{outbox}', scopes: k('{outbox}', 'scopes') },
     scimLog: { tag: '{scim-log}', orgs: k('{scim-log}', 'orgs') },
     lease: (name) => k('{leases}', `lease:${name}`),
+    console: { tag: '{console}', session: (h) => k('{console}', `session:${h}`), portalLink: (h) => k('{console}', `portal-link:${h}`) },
   };
 }

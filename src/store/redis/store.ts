@@ -12,6 +12,7 @@ import { RedisMembers } from './members.js';
 import { RedisOrgs } from './orgs.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
+import { RedisSessions } from './sessions.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -56,6 +57,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisLeases(ctx),
     new RedisAudit(ctx),
     new RedisScimLog(ctx),
+    new RedisSessions(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -265,4 +265,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX leases_expires_at ON leases (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'console sessions and portal links',
+    // Found by the hash of their secret only; the sweep deletes through the expiry indexes. `data`
+    // holds the fixed part of a record, the columns what changes (use, expiry, revocation).
+    sql: `
+      CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX console_sessions_idle ON console_sessions (idle_expires_at);
+      CREATE TABLE portal_links (
+        token_hash TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX portal_links_expires_at ON portal_links (expires_at);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { SqliteLeases } from './leases.js';
 import { SqliteMembers } from './members.js';
 import { SqliteOrgs } from './orgs.js';
 import { SqliteScimLog } from './scim-log.js';
+import { SqliteSessions } from './sessions.js';
 import { SqliteTeams } from './teams.js';
 import { SqliteWebhooks } from './webhooks.js';
 
@@ -31,6 +32,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteLeases(ctx),
     new SqliteAudit(ctx),
     new SqliteScimLog(ctx),
+    new SqliteSessions(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

@@ -1,0 +1,72 @@
+import { IdsyncError } from '../../domain/errors.js';
+import type { ConsoleSession, PortalLink, PortalLinkOutcome } from '../../domain/console.js';
+import type { SessionStore } from '../../ports/store.js';
+import { unexpectedReply, type RedisContext } from './context.js';
+
+/** How long a record is kept past its expiry: a session a minute (a late touch finds it expired), a link a day (opening it late says "expired"). */
+const SESSION_GRACE_MS = 60_000;
+const LINK_KEEP_MS = 24 * 3_600_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Console sessions and portal links as one hash each under `{console}`: the fixed part as JSON in
+ * `data`, the changing parts (expiry, last use, revocation, use) as fields a script compares and
+ * sets atomically. Each key carries a TTL past its expiry, so Redis forgets them unasked.
+ */
+export class RedisSessions implements SessionStore {
+  constructor(private readonly ctx: RedisContext) {}
+
+  async createConsoleSession(s: ConsoleSession): Promise<void> {
+    const { lastSeenAt: _l, idleExpiresAt: _i, revokedAt: _r, ...fixed } = s;
+    const idle = Date.parse(s.idleExpiresAt);
+    // Relative to the record's own times, so a caller's clock (virtual in tests) decides nothing here.
+    const ttl = Math.max(1, idle - Date.parse(s.lastSeenAt) + SESSION_GRACE_MS);
+    const fields = ['data', JSON.stringify(fixed), 'exp', String(Date.parse(s.expiresAt)), 'idle', String(idle), 'seen', String(Date.parse(s.lastSeenAt))];
+    if (s.revokedAt) fields.push('revoked', String(Date.parse(s.revokedAt)));
+    await this.create(this.ctx.keys.console.session(s.idHash), ttl, fields, `console session ${s.publicId}`);
+  }
+
+  async touchConsoleSession(idHash: string, now: Date, idleMs: number): Promise<ConsoleSession | undefined> {
+    const reply = await this.ctx.script('touchConsoleSession', [this.ctx.keys.console.session(idHash)], [now.getTime(), Math.max(1, Math.round(idleMs)), SESSION_GRACE_MS]);
+    if (reply[0] === 'gone') return undefined;
+    if (reply[0] !== 'ok') throw unexpectedReply('touchConsoleSession', reply);
+    const fixed = JSON.parse(String(reply[1])) as Omit<ConsoleSession, 'lastSeenAt' | 'idleExpiresAt'>;
+    return { ...fixed, lastSeenAt: iso(Number(reply[2])), idleExpiresAt: iso(Number(reply[3])) };
+  }
+
+  async revokeConsoleSession(idHash: string, now: Date): Promise<boolean> {
+    const reply = await this.ctx.script('revokeConsoleSession', [this.ctx.keys.console.session(idHash)], [now.getTime()]);
+    return reply[1] === 1;
+  }
+
+  async createPortalLink(link: PortalLink): Promise<void> {
+    const { usedAt: _u, ...fixed } = link;
+    const exp = Date.parse(link.expiresAt);
+    const ttl = Math.max(1, exp - Date.parse(link.createdAt) + LINK_KEEP_MS);
+    const fields = ['data', JSON.stringify(fixed), 'exp', String(exp)];
+    if (link.usedAt) fields.push('used', String(Date.parse(link.usedAt)));
+    await this.create(this.ctx.keys.console.portalLink(link.tokenHash), ttl, fields, `portal link ${link.tokenHash.slice(0, 8)}`);
+  }
+
+  async consumePortalLink(tokenHash: string, now: Date): Promise<PortalLinkOutcome> {
+    const reply = await this.ctx.script('consumePortalLink', [this.ctx.keys.console.portalLink(tokenHash)], [now.getTime()]);
+    const [status, data, at] = reply;
+    if (status === 'not_found') return { outcome: 'not_found' };
+    const link = JSON.parse(String(data)) as PortalLink;
+    if (status === 'consumed' || status === 'used') return { outcome: status, link: { ...link, usedAt: iso(Number(at)) } };
+    if (status === 'expired') return { outcome: 'expired', link };
+    throw unexpectedReply('consumePortalLink', reply);
+  }
+
+  /** Keys carry their own TTL: Redis forgets them. */
+  async sweepConsoleSessions(): Promise<number> {
+    return 0;
+  }
+
+  private async create(key: string, ttlMs: number, fields: string[], what: string): Promise<void> {
+    const reply = await this.ctx.script('createExpiring', [key], [ttlMs, ...fields]);
+    if (reply[0] === 'exists') throw new IdsyncError('internal', `${what} already exists`);
+    if (reply[0] !== 'ok') throw unexpectedReply('createExpiring', reply);
+  }
+}

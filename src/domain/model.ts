@@ -22,6 +22,10 @@ export interface OrgSettings {
   allowedDomains: string[];
   /** SCIM may adopt an existing member of the org with the same userName (never the last owner). */
   scimAdoption: boolean;
+  /** A role mapping may grant (and take) the owner role; absent on older orgs: false. */
+  ownerByMapping?: boolean;
+  /** A manual role change on a member a mapping governs is kept (and shown) instead of refused; absent: false. */
+  manualOverridesWin?: boolean;
 }
 
 export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({
@@ -29,6 +33,8 @@ export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({
   pendingInviteCap: 50,
   allowedDomains: [],
   scimAdoption: true,
+  ownerByMapping: false,
+  manualOverridesWin: false,
 });
 
 export interface Organization {
@@ -89,6 +95,8 @@ export interface Member {
   displayName?: string;
   emails: Email[];
   role: Role;
+  /** Where the role comes from; absent on members written before role mappings (set by hand or by default). */
+  roleSource?: RoleSource;
   status: MemberStatus;
   managedBy: ManagedBy;
   identities: Identity[];
@@ -101,6 +109,33 @@ export interface Member {
   /** Starts at 1 and grows by one on every write; the basis of ETags and compare-and-swap. */
   version: number;
 }
+
+/** Where a role mapping's group lives: a SCIM group, a Google group, an Entra group, a GitHub team. */
+export type GroupSource = 'scim' | 'google' | 'microsoft' | 'github';
+export const GROUP_SOURCES: readonly GroupSource[] = ['scim', 'google', 'microsoft', 'github'];
+
+/** An upstream group whose members get a role; among a member's mapped groups the highest precedence wins. */
+export interface RoleMapping {
+  /** Derived from (source, group), so one group has at most one mapping per org. */
+  id: string;
+  orgId: string;
+  source: GroupSource;
+  /** SCIM group id, externalId or displayName; Google group email; Entra object id; GitHub team slug. */
+  group: string;
+  role: Role;
+  /** Higher wins; equal precedence: the higher role. */
+  precedence: number;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** Where a member's role comes from (the members list shows it). */
+export type RoleSource =
+  | { kind: 'manual'; /** Set by hand over this mapping (the org lets manual overrides win). */ overridesMapping?: string }
+  | { kind: 'mapping'; mappingId: string; source: GroupSource; group: string }
+  | { kind: 'idp'; source: 'scim' }
+  | { kind: 'default' };
 
 export interface Team {
   id: string;

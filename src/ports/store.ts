@@ -5,6 +5,7 @@ import type { InvitationStore } from './store/invitations.js';
 import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
 import type { OrgStore } from './store/orgs.js';
+import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
 import type { SessionStore } from './store/sessions.js';
 import type { TeamStore } from './store/teams.js';
@@ -17,6 +18,7 @@ export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
 export type { MemberStore } from './store/members.js';
 export type { OrgStore } from './store/orgs.js';
+export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { SessionStore } from './store/sessions.js';
 export type { TeamStore } from './store/teams.js';
@@ -39,6 +41,7 @@ export interface Store
   extends OrgStore,
     MemberStore,
     TeamStore,
+    RoleMappingStore,
     InvitationStore,
     ConnectionStore,
     WebhookStore,

@@ -18,6 +18,8 @@ const settingsSchema = z
     pendingInviteCap: z.number().int().min(0).max(10_000),
     allowedDomains: z.array(domain).max(100),
     scimAdoption: z.boolean(),
+    ownerByMapping: z.boolean(),
+    manualOverridesWin: z.boolean(),
   })
   .strict();
 

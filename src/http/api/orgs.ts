@@ -9,6 +9,8 @@ const settingsInput = z.object({
   pendingInviteCap: z.number().int().optional(),
   allowedDomains: z.array(z.string()).optional(),
   scimAdoption: z.boolean().optional(),
+  ownerByMapping: z.boolean().optional().describe('A role mapping may grant and take the owner role (never from the last active owner)'),
+  manualOverridesWin: z.boolean().optional().describe('A manual role change on a member a mapping governs is kept and shown instead of refused'),
 });
 
 export function orgRoutes(api: ApiRegistry, s: Services): void {

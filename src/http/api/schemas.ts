@@ -36,6 +36,8 @@ export const orgSettingsSchema = z.object({
   pendingInviteCap: z.number().int(),
   allowedDomains: z.array(z.string()),
   scimAdoption: z.boolean().optional(),
+  ownerByMapping: z.boolean().optional(),
+  manualOverridesWin: z.boolean().optional(),
 });
 
 export const orgSchema = z.object({ id: z.string(), name: z.string(), settings: orgSettingsSchema, createdAt: timestamp, updatedAt: timestamp, version: z.number().int() });

@@ -5,6 +5,7 @@ import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberConformance } from './suite-members.js';
 import { orgConformance } from './suite-orgs.js';
+import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
 import { sessionConformance } from './suite-sessions.js';
 import { teamConformance } from './suite-teams.js';
@@ -27,5 +28,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     leaseConformance(h);
     scimLogConformance(h);
     sessionConformance(h);
+    roleMappingConformance(h);
   });
 }

@@ -105,6 +105,11 @@ export interface OrgKeys {
   readonly deliveriesOf: (endpointId: string) => string;
   readonly deliveriesOfByStatus: (endpointId: string, status: DeliveryStatus) => string;
 
+  /** A role mapping (JSON). */
+  readonly roleMapping: (id: string) => string;
+  /** ZSET of the org's role mapping ids, by ordinal. */
+  readonly roleMappings: string;
+
   /** STREAM of the org's SCIM request log entries (field `e`: entry JSON), oldest first; stream ids are the cursors. */
   readonly scimLog: string;
 }
@@ -195,6 +200,8 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         deliveriesOf: (endpointId) => k(tag, `deliveries-of:${endpointId}`),
         deliveriesOfByStatus: (endpointId, status) => k(tag, `deliveries-of-by-status:${status}/${endpointId}`),
         scimLog: k(tag, 'scim-log'),
+        roleMapping: (id) => k(tag, `role-mapping:${id}`),
+        roleMappings: k(tag, 'role-mappings'),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },

@@ -10,6 +10,7 @@ import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
 import { RedisMembers } from './members.js';
 import { RedisOrgs } from './orgs.js';
+import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
 import { RedisSessions } from './sessions.js';
@@ -58,6 +59,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisAudit(ctx),
     new RedisScimLog(ctx),
     new RedisSessions(ctx),
+    new RedisRoleMappings(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -1,12 +1,14 @@
 import { IdsyncError } from '../../domain/errors.js';
 import type { Invitation } from '../../domain/model.js';
 
-/** The coded errors both backends raise for invitations, links, connections, runs and webhooks. */
+/** The coded errors both backends raise for invitations, links, connections, runs, webhooks and role mappings. */
 
 export const invitationNotFound = (id: string) => new IdsyncError('invite.not_found', `invitation ${id} not found`, { invitationId: id });
 export const linkNotFound = (id: string) => new IdsyncError('link.not_found', `invite link ${id} not found`, { linkId: id });
 export const connectionNotFound = (id: string) => new IdsyncError('connection.not_found', `directory connection ${id} not found`, { connectionId: id });
 export const runNotFound = (id: string) => new IdsyncError('run.not_found', `reconcile run ${id} not found`, { runId: id });
+export const roleMappingNotFound = (id: string) => new IdsyncError('role_mapping.not_found', `role mapping ${id} not found`, { mappingId: id });
+export const roleMappingExists = (id: string) => new IdsyncError('role_mapping.exists', `role mapping ${id} already exists; change that one`, { mappingId: id });
 export const webhookNotFound = (id: string) => new IdsyncError('webhook.not_found', `webhook endpoint ${id} not found`, { webhookId: id });
 
 export const invitationDuplicate = (inv: Invitation) =>

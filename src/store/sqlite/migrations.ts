@@ -291,4 +291,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX portal_links_expires_at ON portal_links (expires_at);
     `,
   },
+  {
+    version: 9,
+    name: 'role mappings',
+    // One row per (org, group): the id is derived from the mapping's source and group, so it is
+    // unique per org rather than globally. Listed whole, in creation order.
+    sql: `
+      CREATE TABLE role_mappings (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX role_mappings_org_id ON role_mappings (org_id, id);
+      CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
+    `,
+  },
 ];

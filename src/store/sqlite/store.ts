@@ -8,6 +8,7 @@ import { SqliteInvitations } from './invitations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteMembers } from './members.js';
 import { SqliteOrgs } from './orgs.js';
+import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteTeams } from './teams.js';
@@ -33,6 +34,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteAudit(ctx),
     new SqliteScimLog(ctx),
     new SqliteSessions(ctx),
+    new SqliteRoleMappings(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

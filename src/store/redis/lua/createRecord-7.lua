@@ -1,6 +1,6 @@
 --[[
   Creates one JSON record of an org that is listed in one creation-ordered set (an invite link, a
-  webhook endpoint, a directory connection), with its audit event.
+  webhook endpoint, a directory connection, a role mapping), with its audit event.
 
   KEYS[1..3]  audit chain of the event (see includes/appendAudit.lua)
   KEYS[4]     org record (must exist)

@@ -1,6 +1,6 @@
 --[[
   Compare-and-delete of one JSON record of an org and its entry in the creation-ordered set (a
-  directory connection, a webhook endpoint), with its audit event.
+  directory connection, a webhook endpoint, a role mapping), with its audit event.
 
   KEYS[1..3]  audit chain of the event (see includes/appendAudit.lua)
   KEYS[4]     the record

@@ -234,4 +234,47 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX rate_limits_reset ON rate_limits (reset_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'console sessions and portal links',
+    // Found by the hash of their secret only; the sweep deletes through the expiry indexes. `data`
+    // holds the fixed part of a record, the columns what changes (use, expiry, revocation).
+    sql: `
+      CREATE TABLE console_sessions (
+        id_hash text PRIMARY KEY,
+        org_id text NOT NULL,
+        expires_at bigint NOT NULL,
+        idle_expires_at bigint NOT NULL,
+        last_seen_at bigint NOT NULL,
+        revoked_at bigint,
+        data text NOT NULL
+      );
+      CREATE INDEX console_sessions_idle ON console_sessions (idle_expires_at);
+
+      CREATE TABLE portal_links (
+        token_hash text PRIMARY KEY,
+        org_id text NOT NULL,
+        expires_at bigint NOT NULL,
+        used_at bigint,
+        data text NOT NULL
+      );
+      CREATE INDEX portal_links_expires_at ON portal_links (expires_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'role mappings',
+    // A mapping's id is derived from its source and group: unique per org, not globally.
+    sql: `
+      CREATE TABLE role_mappings (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL,
+        CONSTRAINT role_mappings_org_id UNIQUE (org_id, id)
+      );
+      CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
+    `,
+  },
 ];

@@ -10,7 +10,9 @@ import { PostgresInvitations } from './invitations.js';
 import { PostgresLeases } from './leases.js';
 import { PostgresMembers } from './members.js';
 import { PostgresOrgs } from './orgs.js';
+import { PostgresRoleMappings } from './role-mappings.js';
 import { PostgresScimLog } from './scim-log.js';
+import { PostgresSessions } from './sessions.js';
 import { PostgresTeams } from './teams.js';
 import { PostgresWebhooks } from './webhooks.js';
 
@@ -53,6 +55,8 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresLeases(ctx),
     new PostgresAudit(ctx),
     new PostgresScimLog(ctx),
+    new PostgresSessions(ctx),
+    new PostgresRoleMappings(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -4,6 +4,7 @@ import { auditConformance } from './suite-audit.js';
 import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberConformance } from './suite-members.js';
+import { mergeConformance } from './suite-merges.js';
 import { orgConformance } from './suite-orgs.js';
 import { scimLogConformance } from './suite-scim-log.js';
 import { teamConformance } from './suite-teams.js';
@@ -25,5 +26,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     credentialConformance(h);
     leaseConformance(h);
     scimLogConformance(h);
+    mergeConformance(h);
   });
 }

@@ -9,6 +9,7 @@ import { RedisInvitations } from './invitations.js';
 import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
 import { RedisMembers } from './members.js';
+import { RedisMerges } from './merges.js';
 import { RedisOrgs } from './orgs.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
@@ -56,6 +57,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisLeases(ctx),
     new RedisAudit(ctx),
     new RedisScimLog(ctx),
+    new RedisMerges(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -7,6 +7,7 @@ export const invitationNotFound = (id: string) => new IdsyncError('invite.not_fo
 export const linkNotFound = (id: string) => new IdsyncError('link.not_found', `invite link ${id} not found`, { linkId: id });
 export const connectionNotFound = (id: string) => new IdsyncError('connection.not_found', `directory connection ${id} not found`, { connectionId: id });
 export const runNotFound = (id: string) => new IdsyncError('run.not_found', `reconcile run ${id} not found`, { runId: id });
+export const mergeNotFound = (sourceOrgId: string) => new IdsyncError('merge.not_found', `no merge of organization ${sourceOrgId} was started`, { orgId: sourceOrgId });
 export const webhookNotFound = (id: string) => new IdsyncError('webhook.not_found', `webhook endpoint ${id} not found`, { webhookId: id });
 
 export const invitationDuplicate = (inv: Invitation) =>

@@ -7,6 +7,7 @@ import { SqliteCredentials } from './credentials.js';
 import { SqliteInvitations } from './invitations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteMembers } from './members.js';
+import { SqliteMerges } from './merges.js';
 import { SqliteOrgs } from './orgs.js';
 import { SqliteScimLog } from './scim-log.js';
 import { SqliteTeams } from './teams.js';
@@ -31,6 +32,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteLeases(ctx),
     new SqliteAudit(ctx),
     new SqliteScimLog(ctx),
+    new SqliteMerges(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

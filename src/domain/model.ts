@@ -41,6 +41,10 @@ export interface Organization {
   id: string;
   name: string;
   settings: OrgSettings;
+  /** `merged`: closed by a merge into `mergedInto` (its tokens and links no longer work). Absent: active. */
+  state?: 'active' | 'merged';
+  mergedInto?: string;
+  mergedAt?: string;
   createdAt: string;
   updatedAt: string;
   version: number;

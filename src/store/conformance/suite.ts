@@ -4,6 +4,7 @@ import { auditConformance } from './suite-audit.js';
 import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberConformance } from './suite-members.js';
+import { mergeConformance } from './suite-merges.js';
 import { orgConformance } from './suite-orgs.js';
 import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
@@ -29,5 +30,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     scimLogConformance(h);
     sessionConformance(h);
     roleMappingConformance(h);
+    mergeConformance(h);
   });
 }

@@ -60,6 +60,8 @@ export interface OrgKeys {
   readonly scimClient: (id: string) => string;
   /** ZSET of the org's SCIM OAuth client ids, by ordinal. */
   readonly scimClients: string;
+  /** The journal of this org's merge into another (JSON), when one was started. */
+  readonly merge: string;
   readonly adminKey: (id: string) => string;
   /** ZSET of the scope's admin key ids, scored by the global admin key ordinal. */
   readonly adminKeys: string;
@@ -174,6 +176,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         liveScimTokens: k(tag, 'scim-tokens-live'),
         scimClient: (id) => k(tag, `scim-client:${id}`),
         scimClients: k(tag, 'scim-clients'),
+        merge: k(tag, 'merge'),
         adminKey: (id) => k(tag, `admin-key:${id}`),
         adminKeys: k(tag, 'admin-keys'),
         auditHead: k(tag, 'audit-head'),

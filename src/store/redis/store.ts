@@ -9,6 +9,7 @@ import { RedisInvitations } from './invitations.js';
 import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
 import { RedisMembers } from './members.js';
+import { RedisMerges } from './merges.js';
 import { RedisOrgs } from './orgs.js';
 import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
@@ -60,6 +61,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisScimLog(ctx),
     new RedisSessions(ctx),
     new RedisRoleMappings(ctx),
+    new RedisMerges(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -308,4 +308,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
     `,
   },
+  {
+    version: 13,
+    name: 'organization merge journals',
+    // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
+    sql: `
+      CREATE TABLE org_merges (
+        source_org_id TEXT PRIMARY KEY,
+        target_org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { SqliteCredentials } from './credentials.js';
 import { SqliteInvitations } from './invitations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteMembers } from './members.js';
+import { SqliteMerges } from './merges.js';
 import { SqliteOrgs } from './orgs.js';
 import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
@@ -35,6 +36,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteScimLog(ctx),
     new SqliteSessions(ctx),
     new SqliteRoleMappings(ctx),
+    new SqliteMerges(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

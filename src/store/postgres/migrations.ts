@@ -277,4 +277,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'organization merge journals',
+    // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
+    sql: `
+      CREATE TABLE org_merges (
+        source_org_id text PRIMARY KEY,
+        target_org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+    `,
+  },
 ];

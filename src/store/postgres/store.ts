@@ -9,6 +9,7 @@ import { PostgresCredentials } from './credentials.js';
 import { PostgresInvitations } from './invitations.js';
 import { PostgresLeases } from './leases.js';
 import { PostgresMembers } from './members.js';
+import { PostgresMerges } from './merges.js';
 import { PostgresOrgs } from './orgs.js';
 import { PostgresRoleMappings } from './role-mappings.js';
 import { PostgresScimLog } from './scim-log.js';
@@ -57,6 +58,7 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresScimLog(ctx),
     new PostgresSessions(ctx),
     new PostgresRoleMappings(ctx),
+    new PostgresMerges(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   'connection.not_found': { status: 404, doc: 'No such directory connection.' },
   'run.not_found': { status: 404, doc: 'No such reconcile run.' },
   'webhook.not_found': { status: 404, doc: 'No such webhook endpoint in this organization.' },
+  'signals.stream_not_found': { status: 404, doc: 'No such Shared Signals stream (or not visible to this key).' },
   'token.not_found': { status: 404, doc: 'No such SCIM token, SCIM OAuth client (or client secret) or admin key.' },
   'token.limit_reached': { status: 409, doc: 'The organization already has two live SCIM tokens, or the SCIM OAuth client two live secrets; revoke one first.' },
   'oauth.invalid_request': { status: 400, doc: 'The token request is malformed: not form-encoded, a parameter missing or repeated, or two client authentication methods (RFC 6749 §5.2 `invalid_request`).' },

@@ -9,6 +9,7 @@ import type { OrgStore } from './store/orgs.js';
 import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
 import type { SessionStore } from './store/sessions.js';
+import type { SignalStore } from './store/signals.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -23,6 +24,7 @@ export type { OrgStore } from './store/orgs.js';
 export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { SessionStore } from './store/sessions.js';
+export type { SignalStore } from './store/signals.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
@@ -52,7 +54,8 @@ export interface Store
     AuditStore,
     ScimLogStore,
     SessionStore,
-    MergeStore {
+    MergeStore,
+    SignalStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

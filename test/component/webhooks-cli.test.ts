@@ -30,7 +30,7 @@ describe('idsync webhooks', () => {
     const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'Ops', '--json')).json<Organization>();
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`;
     const created = (await cli(env, cwd, 'webhooks', 'create', '--org', org.id, '--url', url, '--event', 'member.*', '--json')).json<{ id: string; secret: string }>();
-    expect(created.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const ping = await cli(env, cwd, 'webhooks', 'ping', created.id, '--org', org.id, '--json');
     expect(ping.code).toBe(0);
     expect(ping.json()).toMatchObject({ delivered: true, statusCode: 204 });

@@ -1,53 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Member, Organization } from '../../src/domain/model.js';
 import { verifyWebhookSignature } from '../../src/services/webhooks/signing.js';
 import { ApiClient } from '../support/api-client.js';
 import { cli, startTestDaemon } from '../support/harness.js';
 import { scimFixture, STORES } from '../support/scim.js';
+import { receiver, until, type Received } from '../support/webhook-receiver.js';
 
 type Hook = { id: string; url: string; events: string[]; enabled: boolean; secret?: string };
+
 type Delivery = { id: string; status: string; attempts: number; eventType: string; lastStatusCode?: number; lastError?: string };
-type Received = { path: string; headers: IncomingHttpHeaders; body: string; event: { id: string; type: string; time: string; orgId: string; data: Record<string, unknown> } };
-
-/** A webhook receiver on 127.0.0.1: records every request; `answer` picks the status per path. */
-async function receiver() {
-  const got: Received[] = [];
-  const answers = new Map<string, number[]>();
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      got.push({ path, headers: req.headers, body, event: JSON.parse(body) as Received['event'] });
-      const queue = answers.get(path);
-      res.statusCode = queue && queue.length > 1 ? queue.shift()! : (queue?.[0] ?? 200);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    got,
-    url: (path: string) => `${base}${path}`,
-    /** Statuses answered in turn on this path; the last one repeats. */
-    answer: (path: string, ...statuses: number[]) => answers.set(path, statuses),
-    on: (path: string) => got.filter((r) => r.path === path),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const FAST = { IDSYNC_WEBHOOK_POLL_MS: '50', IDSYNC_WEBHOOK_RETRY_BASE_MS: '50', IDSYNC_WEBHOOK_MAX_ATTEMPTS: '3' };
 const verified = (secret: string, r: Received) => verifyWebhookSignature(secret, String(r.headers['x-idsync-signature']), r.body, Math.floor(Date.now() / 1000));
 
@@ -83,7 +44,7 @@ describe.each(STORES)('signed webhooks on %s', (kind) => {
 
   it('when a member is created through the API, then it arrives as member.created, signed with the secret given at creation', async () => {
     const hook = await createHook('/all');
-    expect(hook.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const m = await addMember('ada@hooked.example');
     const r = await until('member.created', () => rx.on('/all').find((x) => x.event.type === 'member.created'));
     expect(verified(hook.secret!, r)).toBe(true);
@@ -146,7 +107,7 @@ describe.each(STORES)('signed webhooks on %s', (kind) => {
     expect(patched.body).toMatchObject({ enabled: false, events: ['member.*'] });
     expect(patched.body.secret).toBeUndefined();
     const rotated = await api.call<Hook>('patch', `/orgs/${org.id}/webhooks/${hook.id}`, key, { rotateSecret: true });
-    expect(rotated.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     secrets.push(rotated.body.secret!);
     expect((await api.call('post', `/orgs/${org.id}/webhooks`, key, { url: 'http://example.com/hook' })).status).toBe(400);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../services/index.js';
+import { standardWebhookSecret } from '../../services/webhooks/signing.js';
 import type { ApiRegistry } from './define.js';
 import { errorSchema, orgParams, page, pageQuery } from './schemas.js';
 
@@ -36,6 +37,8 @@ export const deliverySchema = z.object({
   updatedAt: timestamp,
 });
 
+const standardSecretSchema = z.string().describe('The secret in the Standard Webhooks form `whsec_<base64>` (equal to `secret` when that is already in this form)');
+
 const pingSchema = z.object({ delivered: z.boolean(), statusCode: z.number().int().optional(), error: z.string().optional(), durationMs: z.number() });
 
 export function webhookRoutes(api: ApiRegistry, s: Services): void {
@@ -56,13 +59,13 @@ export function webhookRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Register a webhook endpoint; the signing secret is in this response only',
       params: orgParams,
       body: z.object({ url: z.string(), events: z.array(z.string()).optional(), secret: z.string().optional(), enabled: z.boolean().optional() }),
-      responses: { 201: { description: 'Created', schema: webhookSchema.extend({ secret: z.string() }) }, 400: e('Invalid url, events or secret') },
+      responses: { 201: { description: 'Created', schema: webhookSchema.extend({ secret: z.string(), standardSecret: standardSecretSchema }) }, 400: e('Invalid url, events or secret') },
     },
     async ({ params, body, req, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
       await s.orgs.get(params.org);
       const { endpoint, secret } = await s.webhooks.create(params.org, body, res.locals.actor);
-      return { status: 201, body: { ...endpoint, secret }, headers: { Location: `${req.baseUrl}/orgs/${endpoint.orgId}/webhooks/${endpoint.id}` } };
+      return { status: 201, body: { ...endpoint, secret, standardSecret: standardWebhookSecret(secret) }, headers: { Location: `${req.baseUrl}/orgs/${endpoint.orgId}/webhooks/${endpoint.id}` } };
     },
   );
 
@@ -82,12 +85,12 @@ export function webhookRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Change url, events or enabled; rotateSecret (true, or a secret) returns the new secret once',
       params: webhookParams,
       body: z.object({ url: z.string().optional(), events: z.array(z.string()).optional(), enabled: z.boolean().optional(), rotateSecret: z.union([z.boolean(), z.string()]).optional(), version: z.number().int().optional() }),
-      responses: { 200: { description: 'Updated', schema: webhookSchema.extend({ secret: z.string().optional() }) }, 404: e('Not found'), 412: e('Version mismatch') },
+      responses: { 200: { description: 'Updated', schema: webhookSchema.extend({ secret: z.string().optional(), standardSecret: standardSecretSchema.optional() }) }, 404: e('Not found'), 412: e('Version mismatch') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
       const { endpoint, secret } = await s.webhooks.update(params.org, params.id, body, res.locals.actor);
-      return { status: 200, body: { ...endpoint, ...(secret !== undefined ? { secret } : {}) } };
+      return { status: 200, body: { ...endpoint, ...(secret !== undefined ? { secret, standardSecret: standardWebhookSecret(secret) } : {}) } };
     },
   );
 

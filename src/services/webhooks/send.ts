@@ -1,7 +1,7 @@
 import { systemLookup, vetDestination, type LookupAll } from './destination.js';
 import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { WebhookEvent } from './signing.js';
-import { signatureHeader } from './signing.js';
+import { signatureHeader, standardWebhookHeaders } from './signing.js';
 
 export type { FetchLike } from './pinned-fetch.js';
 
@@ -60,6 +60,7 @@ export async function sendWebhook(url: string, secret: string, event: WebhookEve
         'X-Idsync-Delivery': opts.deliveryId,
         'X-Idsync-Timestamp': String(opts.timestamp),
         'X-Idsync-Signature': signatureHeader(secret, opts.timestamp, body),
+        ...standardWebhookHeaders(secret, event.id, opts.timestamp, body),
       },
       body,
     });

@@ -9,7 +9,7 @@ import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
 import { blockedLiteralReason, type LookupAll } from './destination.js';
 import { sendWebhook, type FetchLike, type SendResult } from './send.js';
-import { generateWebhookSecret } from './signing.js';
+import { generateWebhookSecret, standardWebhookKey, WHSEC_PREFIX } from './signing.js';
 
 /** An endpoint as it may be shown: never the secret, sealed or not. */
 export type PublicWebhook = Omit<WebhookEndpoint, 'secretCiphertext'>;
@@ -36,7 +36,12 @@ const urlSchema = z
     return parsed.protocol === 'https:' || isLoopback(parsed.hostname);
   }, 'must be https (http only for loopback hosts)');
 const eventsSchema = z.array(z.string().trim().regex(/^(\*|[a-z_]+(\.[a-z_*]+)*)$/, 'expected an event type such as member.created or member.*')).max(100);
-const secretSchema = z.string().min(16, 'at least 16 characters').max(256);
+const secretSchema = z
+  .string()
+  .min(16, 'at least 16 characters')
+  .max(256)
+  .refine((s) => !s.startsWith(WHSEC_PREFIX) || /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s), 'a whsec_ secret must be whsec_ followed by base64')
+  .refine((s) => !s.startsWith(WHSEC_PREFIX) || (standardWebhookKey(s).length >= 24 && standardWebhookKey(s).length <= 64), 'a whsec_ secret must hold 24 to 64 bytes');
 
 const createSchema = z.object({ url: urlSchema, events: eventsSchema.optional(), secret: secretSchema.optional(), enabled: z.boolean().optional() });
 const updateSchema = z.object({

@@ -12,9 +12,37 @@ export interface WebhookEvent {
   data: unknown;
 }
 
-/** 32 random bytes, base64url: the signing secret generated when none is given. */
+/** The prefix of a secret in the Standard Webhooks form: `whsec_` + base64 of the key bytes. */
+export const WHSEC_PREFIX = 'whsec_';
+
+/** 32 random bytes in the Standard Webhooks form `whsec_<base64>`: the secret generated when none is given. */
 export function generateWebhookSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return WHSEC_PREFIX + randomBytes(32).toString('base64');
+}
+
+/**
+ * The HMAC key of the Standard Webhooks signature. A `whsec_…` secret is its base64-decoded bytes
+ * (the standard's rule); any other secret (endpoints registered before the `whsec_` form, or a
+ * secret the caller chose) is its UTF-8 bytes, which makes its `whsec_` form
+ * `whsec_` + base64(secret) (see standardWebhookSecret).
+ */
+export function standardWebhookKey(secret: string): Buffer {
+  return secret.startsWith(WHSEC_PREFIX) ? Buffer.from(secret.slice(WHSEC_PREFIX.length), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+/** The secret as Standard Webhooks libraries take it: `whsec_` + base64 of the key bytes. */
+export function standardWebhookSecret(secret: string): string {
+  return secret.startsWith(WHSEC_PREFIX) ? secret : WHSEC_PREFIX + Buffer.from(secret, 'utf8').toString('base64');
+}
+
+/**
+ * The Standard Webhooks 1.0 headers: `webhook-id` (the event id, the same on every retry),
+ * `webhook-timestamp` (unix seconds of this attempt) and `webhook-signature`
+ * (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` keyed by standardWebhookKey).
+ */
+export function standardWebhookHeaders(secret: string, id: string, timestamp: number, body: string): Record<string, string> {
+  const sig = createHmac('sha256', standardWebhookKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${sig}` };
 }
 
 /** Hex HMAC-SHA256 of `${timestamp}.${body}` with the endpoint's secret. */

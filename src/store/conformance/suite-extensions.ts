@@ -5,6 +5,7 @@ import { aConnection, aDelivery, anInvitation, anInviteLink, aRun, aWebhook, dra
 import { codeOf, useStore, type StoreFactory } from './harness.js';
 import { connectionConformance } from './suite-connections.js';
 import { invitationConformance } from './suite-invitations.js';
+import { signalConformance } from './suite-signals.js';
 import { webhookConformance } from './suite-webhooks.js';
 
 const refuse = () => {
@@ -23,6 +24,7 @@ export function runExtensionConformance(name: string, factory: StoreFactory): vo
     invitationConformance(h);
     connectionConformance(h);
     webhookConformance(h);
+    signalConformance(h);
 
     describe('audit trail', () => {
       it('when audited changes succeed, then each appends exactly one audit event and outbox record; refused ones append nothing', async () => {

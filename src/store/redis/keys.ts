@@ -111,6 +111,10 @@ export interface OrgKeys {
   readonly roleMapping: (id: string) => string;
   /** ZSET of the org's role mapping ids, by ordinal. */
   readonly roleMappings: string;
+  /** A Shared Signals stream of this scope (JSON). */
+  readonly signalStream: (id: string) => string;
+  /** ZSET of the scope's stream ids, by the global stream ordinal. */
+  readonly signalStreams: string;
 
   /** STREAM of the org's SCIM request log entries (field `e`: entry JSON), oldest first; stream ids are the cursors. */
   readonly scimLog: string;
@@ -137,6 +141,20 @@ export interface RedisKeys {
   readonly outbox: { readonly tag: string; readonly scopes: string };
   /** SET of the orgs that have a SCIM request log stream (what retention walks). */
   readonly scimLog: { readonly tag: string; readonly orgs: string };
+  /**
+   * Shared Signals: `{signals}` holds the stream id -> scope index, the creation order across scopes,
+   * the signing keys and the due push SETs (member JSON [streamId, jti], score = next attempt in epoch
+   * ms); each stream's queued SETs live under a tag of their own, `{ss:<streamId>}`.
+   */
+  readonly signals: {
+    readonly tag: string;
+    readonly ordinal: string;
+    readonly all: string;
+    readonly byId: string;
+    readonly keys: string;
+    readonly due: string;
+    forStream(streamId: string): { readonly tag: string; readonly set: (jti: string) => string; readonly queue: string; readonly ordinal: string };
+  };
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
   readonly lease: (name: string) => string;
   /** HASHes of console sessions and portal links by the hash of their secret, each with its own TTL. */
@@ -205,6 +223,8 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         scimLog: k(tag, 'scim-log'),
         roleMapping: (id) => k(tag, `role-mapping:${id}`),
         roleMappings: k(tag, 'role-mappings'),
+        signalStream: (id) => k(tag, `signal-stream:${id}`),
+        signalStreams: k(tag, 'signal-streams'),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
@@ -217,6 +237,18 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     webhooks: { tag: '{webhooks}', due: k('{webhooks}', 'due') },
     outbox: { tag: '{outbox}', scopes: k('{outbox}', 'scopes') },
     scimLog: { tag: '{scim-log}', orgs: k('{scim-log}', 'orgs') },
+    signals: {
+      tag: '{signals}',
+      ordinal: k('{signals}', 'ordinal'),
+      all: k('{signals}', 'all'),
+      byId: k('{signals}', 'by-id'),
+      keys: k('{signals}', 'keys'),
+      due: k('{signals}', 'due'),
+      forStream(streamId: string) {
+        const tag = `{ss:${escapeTag(streamId)}}`;
+        return { tag, set: (jti: string) => k(tag, `set:${jti}`), queue: k(tag, 'queue'), ordinal: k(tag, 'ordinal') };
+      },
+    },
     lease: (name) => k('{leases}', `lease:${name}`),
     console: { tag: '{console}', session: (h) => k('{console}', `session:${h}`), portalLink: (h) => k('{console}', `portal-link:${h}`) },
   };

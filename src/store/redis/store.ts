@@ -15,6 +15,7 @@ import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
 import { RedisSessions } from './sessions.js';
+import { RedisSignals } from './signals.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -62,6 +63,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisSessions(ctx),
     new RedisRoleMappings(ctx),
     new RedisMerges(ctx),
+    new RedisSignals(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -309,6 +309,38 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // 12, not 8: versions 8-11 are taken by changes made beside this one; the runner applies any
+    // missing version in order, so the gap is harmless.
+    version: 12,
+    name: 'shared signals: streams, signing keys, queued SETs',
+    sql: `
+      CREATE TABLE signal_streams (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        scope TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX signal_streams_scope ON signal_streams (scope, seq);
+      CREATE TABLE signal_keys (
+        kid TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE TABLE signal_sets (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_id TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        status TEXT NOT NULL,
+        next_attempt_ms INTEGER,
+        data TEXT NOT NULL,
+        UNIQUE (stream_id, jti)
+      );
+      CREATE INDEX signal_sets_pending ON signal_sets (stream_id, status, seq);
+      CREATE INDEX signal_sets_due ON signal_sets (status, next_attempt_ms);
+    `,
+  },
+  {
     version: 13,
     name: 'organization merge journals',
     // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).

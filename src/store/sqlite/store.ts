@@ -12,6 +12,7 @@ import { SqliteOrgs } from './orgs.js';
 import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteSignals } from './signals.js';
 import { SqliteTeams } from './teams.js';
 import { SqliteWebhooks } from './webhooks.js';
 
@@ -37,6 +38,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteSessions(ctx),
     new SqliteRoleMappings(ctx),
     new SqliteMerges(ctx),
+    new SqliteSignals(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

@@ -290,4 +290,38 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'shared signals: streams, signing keys, queued SETs',
+    // Keys are ordered newest first by (created_at, kid) in byte order (COLLATE "C", as SQLite
+    // compares). Push SETs that are due are found through signal_sets_due.
+    sql: `
+      CREATE TABLE signal_streams (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        scope text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX signal_streams_scope ON signal_streams (scope, seq);
+
+      CREATE TABLE signal_keys (
+        kid text COLLATE "C" PRIMARY KEY,
+        created_at text COLLATE "C" NOT NULL,
+        data text NOT NULL
+      );
+
+      CREATE TABLE signal_sets (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        stream_id text NOT NULL,
+        jti text NOT NULL,
+        status text NOT NULL,
+        next_attempt_ms bigint,
+        data text NOT NULL,
+        UNIQUE (stream_id, jti)
+      );
+      CREATE INDEX signal_sets_pending ON signal_sets (stream_id, seq) WHERE status = 'pending';
+      CREATE INDEX signal_sets_due ON signal_sets (next_attempt_ms, seq) WHERE status = 'pending' AND next_attempt_ms IS NOT NULL;
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import { PostgresOrgs } from './orgs.js';
 import { PostgresRoleMappings } from './role-mappings.js';
 import { PostgresScimLog } from './scim-log.js';
 import { PostgresSessions } from './sessions.js';
+import { PostgresSignals } from './signals.js';
 import { PostgresTeams } from './teams.js';
 import { PostgresWebhooks } from './webhooks.js';
 
@@ -59,6 +60,7 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresSessions(ctx),
     new PostgresRoleMappings(ctx),
     new PostgresMerges(ctx),
+    new PostgresSignals(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -72,6 +72,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
     scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
     oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
+    console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({
@@ -140,6 +141,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Leases double as claims and replay guards (notification deliveries, OAuth assertion jti): expired ones are forgotten.
   const sweepLeases = new PeriodicJob('sweep-leases', 600_000, () => store.sweepExpiredLeases(), { store, logger, holder });
   sweepLeases.start();
+  // Ended console sessions and old portal links (Redis forgets them by itself; SQLite deletes them here).
+  const sweepSessions = new PeriodicJob('sweep-console-sessions', 600_000, () => services.console.sweep(), { store, logger, holder });
+  sweepSessions.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -160,6 +164,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await webhooks.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();
+      await sweepSessions.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

@@ -37,6 +37,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
         scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
         oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
+        console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
       },
     );
     return await fn(services, config);

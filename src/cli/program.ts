@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { isIdsyncError } from '../domain/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
+import { registerConsole } from './commands/console.js';
 import { registerConnections } from './commands/connections.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerTeams } from './commands/teams.js';
@@ -40,6 +41,7 @@ function buildProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerInvites(program, io);
   registerScimLog(program, io);
+  registerConsole(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

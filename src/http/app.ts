@@ -5,6 +5,7 @@ import type { Store } from '../ports/store.js';
 import type { Services } from '../services/index.js';
 import { apiRateLimit } from './api/rate-limit.js';
 import { apiRoutes } from './api/routes.js';
+import { consoleRouter } from './console/router.js';
 import { healthRoutes } from './health/routes.js';
 import { hooksRouter } from './hooks/router.js';
 import { joinRouter, type JoinRouterDeps } from './join/router.js';
@@ -78,6 +79,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));
+  // The console (HTML, its own strict CSP, form bodies, sessions in the store).
+  app.use(consoleRouter({ services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, outage }));
   // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));

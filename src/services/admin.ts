@@ -59,7 +59,7 @@ export class AdminService {
     assertCanAssignRole(p, orgId, (input.role ?? 'member') as Role);
     const { teamIds, ...rest } = input;
     for (const t of teamIds ?? []) await this.teams.get(orgId, t);
-    const m = await this.members.create(orgId, rest, p.actor);
+    const m = await this.members.create(orgId, rest, p.actor, undefined, p.source);
     for (const t of teamIds ?? []) await this.teams.addMembers(orgId, t, [m.id], p.actor);
     return m;
   }
@@ -68,22 +68,22 @@ export class AdminService {
     const target = await this.members.get(orgId, id);
     assertCanChangeMember(p, target);
     assertCanAssignRole(p, orgId, role);
-    return this.members.changeRole(orgId, id, role, p.actor);
+    return this.members.changeRole(orgId, id, role, p.actor, undefined, p.source);
   }
 
   async deactivate(p: Principal, orgId: string, id: string, reason: string): Promise<Member> {
     assertCanChangeMember(p, await this.members.get(orgId, id));
-    return this.members.deactivate(orgId, id, p.actor, reason);
+    return this.members.deactivate(orgId, id, p.actor, reason, undefined, undefined, p.source);
   }
 
   async activate(p: Principal, orgId: string, id: string): Promise<Member> {
     assertCanChangeMember(p, await this.members.get(orgId, id));
-    return this.members.activate(orgId, id, p.actor);
+    return this.members.activate(orgId, id, p.actor, undefined, undefined, undefined, p.source);
   }
 
   async remove(p: Principal, orgId: string, id: string, reason: string): Promise<Member> {
     assertCanChangeMember(p, await this.members.get(orgId, id));
-    return this.members.remove(orgId, id, p.actor, reason);
+    return this.members.remove(orgId, id, p.actor, reason, undefined, p.source);
   }
 
   /** Removes every member the principal may remove; the rest come back with the reason. */
@@ -100,7 +100,7 @@ export class AdminService {
         skipped.push({ id, code: err.code, message: err.message });
       }
     }
-    const r = await this.members.removeMany(orgId, allowed, p.actor, reason);
+    const r = await this.members.removeMany(orgId, allowed, p.actor, reason, undefined, p.source);
     const order = new Map(ids.map((id, i) => [id, i]));
     return { ...r, skipped: [...skipped, ...r.skipped].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
   }

@@ -1,13 +1,16 @@
 import { IdsyncError } from '../domain/errors.js';
-import type { Actor, Member, Role } from '../domain/model.js';
+import type { Actor, ChangeSource, Member, Role } from '../domain/model.js';
 
 /**
  * Who is acting, and with what standing: provider admin > org owner > org admin > member.
  * A provider-wide admin key (and the CLI) is a provider admin. An org-scoped key acts as the org's
  * owner, or, when the host product names the signed-in person (X-Idsync-Acting-Member), with that
- * member's role.
+ * member's role. The console's sessions are org principals too (services/console/sessions.ts).
  */
-export type Principal = { kind: 'provider'; actor: Actor } | { kind: 'org'; orgId: string; role: Role; actor: Actor };
+export type Principal = ({ kind: 'provider'; actor: Actor } | { kind: 'org'; orgId: string; role: Role; actor: Actor }) & {
+  /** Where the principal's member changes come from in the audit trail (the console says `console`); default: read from the actor. */
+  source?: ChangeSource;
+};
 
 const RANK: Record<Role | 'provider', number> = { member: 1, admin: 2, owner: 3, provider: 4 };
 

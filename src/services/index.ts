@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
+import { ConsoleMembers } from './console/members.js';
+import { ConsoleSessionService } from './console/sessions.js';
 import { CredentialService } from './credentials.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { ConnectionService } from './connections/service.js';
@@ -46,6 +48,10 @@ export interface Services {
   join: JoinService;
   scimLog: ScimLogService;
   notifications: NotificationService;
+  /** Portal links and console sessions. */
+  console: ConsoleSessionService;
+  /** The console's members page (over admin, with the console's managed-member rule). */
+  consoleMembers: ConsoleMembers;
 }
 
 export interface ServiceExtras {
@@ -68,6 +74,8 @@ export interface ServiceExtras {
   holder?: string;
   /** Told about every inbound notification's outcome (the daemon's metrics). */
   onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
+  /** Console session timeouts (config console.*); default 30 minutes idle, 6 hours at most. */
+  console?: { idleMinutes: number; maxHours: number };
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -94,11 +102,14 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     holder,
     extras.onNotification,
   );
+  const admin = new AdminService(deps, members, teams);
   return {
     orgs: new OrgService(deps),
     members,
     teams,
-    admin: new AdminService(deps, members, teams),
+    admin,
+    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
+    consoleMembers: new ConsoleMembers(deps, admin, teams),
     invitations,
     links,
     join: new JoinService(deps, invitations, links, connections, writer),

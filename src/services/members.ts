@@ -40,10 +40,10 @@ export class MemberService {
     private readonly writer: MemberWriter = new MemberWriter(deps),
   ) {}
 
-  async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+  async create(orgId: string, input: CreateMemberInput, actor: Actor, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
     const data = parseInput(createSchema, input);
     const org = await this.writer.org(orgId);
-    return this.writer.create(memberFromAdmin(this.writer.birth(orgId), org, data, writer), { actor });
+    return this.writer.create(memberFromAdmin(this.writer.birth(orgId), org, data, writer), { actor, ...(source ? { source } : {}) });
   }
 
   async get(orgId: string, id: string): Promise<Member> {
@@ -75,9 +75,9 @@ export class MemberService {
     return this.writer.setStatus(orgId, id, 'active', { actor, ...(reason ? { reason } : {}), ...(evidence ? { evidence } : {}), ...(source ? { source } : {}) }, writer);
   }
 
-  async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }): Promise<Member> {
+  async changeRole(orgId: string, id: string, role: Role, actor: Actor, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<Member> {
     const r = parseInput(roleSchema, role);
-    const { member } = await this.writer.update(orgId, id, { actor }, writer, (m) => {
+    const { member } = await this.writer.update(orgId, id, { actor, ...(source ? { source } : {}) }, writer, (m) => {
       const next = withRole(m, r, writer);
       return next ? { next, action: 'member.role_changed' } : null;
     });
@@ -109,12 +109,12 @@ export class MemberService {
   }
 
   /** Removes each member it can; the others are returned with the reason they were skipped. */
-  async removeMany(orgId: string, ids: string[], actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }): Promise<BulkRemoveResult> {
+  async removeMany(orgId: string, ids: string[], actor: Actor, reason: string, writer: ManagedBy = { kind: 'admin' }, source?: ChangeSource): Promise<BulkRemoveResult> {
     await this.org(orgId);
     const result: BulkRemoveResult = { removed: 0, removedIds: [], skipped: [] };
     for (const id of [...new Set(ids)]) {
       try {
-        await this.remove(orgId, id, actor, reason, writer);
+        await this.remove(orgId, id, actor, reason, writer, source);
         result.removed += 1;
         result.removedIds.push(id);
       } catch (err) {

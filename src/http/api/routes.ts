@@ -11,6 +11,7 @@ import { ApiRegistry } from './define.js';
 import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
+import { portalLinkRoutes } from './portal-links.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -37,6 +38,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   connectionRoutes(api, services);
   runRoutes(api, services);
   scimLogRoutes(api, services);
+  portalLinkRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

@@ -20,7 +20,7 @@ export class StoreOutage {
   ) {}
 
   /** A request answered 503 because the store is unreachable. */
-  refused(surface: 'scim' | 'api' | 'join', cause: unknown): void {
+  refused(surface: 'scim' | 'api' | 'join' | 'console', cause: unknown): void {
     this.metrics.storeUnavailable.inc({ surface });
     if (this.down) {
       this.down.refused += 1;

@@ -1,6 +1,13 @@
 import type { AuditDraft, Member } from '../../domain/model.js';
 import type { MemberQuery, Page, UpdateOptions, UpdateResult, Updater } from './types.js';
 
+/** A keyset page of members: each one's position, and the total unless the caller did without it. */
+export interface MemberKeysetPage {
+  items: Member[];
+  positions: string[];
+  total?: number;
+}
+
 /** Members of an org and the indexes that find them (userName, externalId, email, upstream identity). */
 export interface MemberStore {
   /** Throws `member.user_name_taken` when a non-removed member of the org has the userName (case-insensitive). */
@@ -21,9 +28,10 @@ export interface MemberStore {
    * the start), at most `limit` (offset is ignored), with `total` as listMembers counts it and
    * `positions` the position of each one returned (resume after any of them). A position is opaque to callers
    * and stays valid while members are created and removed, so a walk neither skips nor repeats a
-   * member, and a page costs the same at position 90,000 as at the start.
+   * member, and a page costs the same at position 90,000 as at the start. With `countTotal: false`
+   * the total is not counted (it costs a walk of the org's index on SQLite) and is absent.
    */
-  listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }>;
+  listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage>;
   /**
    * Compare-and-swap update (see Updater).
    * Throws `member.last_owner` if the write would turn the org's last active owner into anything

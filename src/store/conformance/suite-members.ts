@@ -189,6 +189,9 @@ export function memberConformance(h: StoreHarness): void {
       const admins = await h.store.listMembersAfter(org.id, { ...live, roles: ['admin'], limit: 2 });
       expect(admins.items.map((m) => m.id)).toEqual([first[0]!.id, first[5]!.id]);
       expect(admins.total).toBe(4);
+      // Without the count: the same page, no total.
+      const uncounted = await h.store.listMembersAfter(org.id, { ...live, roles: ['admin'], limit: 2, countTotal: false });
+      expect(uncounted).toEqual({ items: admins.items, positions: admins.positions });
       const rest = await h.store.listMembersAfter(org.id, { ...live, roles: ['admin'], after: admins.positions.at(-1)!, limit: 10 });
       expect(rest.items.map((m) => m.id)).toEqual([first[10]!.id, first[20]!.id]);
       const end = await h.store.listMembersAfter(org.id, { ...live, after: String(Number.MAX_SAFE_INTEGER), limit: 10 });

@@ -2,7 +2,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { isActiveOwner, lastOwnerError, losesActiveOwner } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import type { MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import type { MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import type { OrgKeys } from './keys.js';
 import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
@@ -83,7 +83,7 @@ export class RedisMembers implements MemberStore {
     return listMemberPage(this.ctx, orgId, query);
   }
 
-  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     return listMembersAfterPosition(this.ctx, orgId, query);
   }
 

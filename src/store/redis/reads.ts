@@ -1,5 +1,5 @@
 import { MEMBER_STATUSES, ROLES, type AuditEvent, type Member, type OutboxRecord } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type Page, type PageRequest } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type Page, type PageRequest } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { parseJson, type RedisContext } from './context.js';
 
@@ -95,7 +95,7 @@ export async function readChain<T extends AuditEvent | OutboxRecord>(
  * keeps the first `limit`; the cost does not grow with the position. Totals come from the same
  * snapshot.
  */
-export async function listMembersAfterPosition(ctx: RedisContext, orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+export async function listMembersAfterPosition(ctx: RedisContext, orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
   const k = ctx.keys.forOrg(orgId);
   const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   const statuses = query.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
@@ -122,5 +122,6 @@ export async function listMembersAfterPosition(ctx: RedisContext, orgId: string,
   // A member that vanished between the index and its read is left out, with its position.
   const raw = page.length ? await ctx.call((c) => c.mget(page.map((s) => k.member(s.id)))) : [];
   const found = page.map((s, i) => ({ ord: s.ord, m: parseJson<Member>(raw[i] ?? null) })).filter((x): x is { ord: number; m: Member } => x.m !== undefined);
-  return { items: found.map((x) => x.m), total, positions: found.map((x) => String(x.ord)) };
+  const out = { items: found.map((x) => x.m), positions: found.map((x) => String(x.ord)) };
+  return query.countTotal === false ? out : { ...out, total };
 }

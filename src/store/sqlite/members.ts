@@ -2,7 +2,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
@@ -97,7 +97,7 @@ export class SqliteMembers implements MemberStore {
     });
   }
 
-  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     return this.ctx.run(() => {
       const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
       const where = ['org_id = ?'];
@@ -113,8 +113,10 @@ export class SqliteMembers implements MemberStore {
       const clause = where.join(' AND ');
       const after = positionOf(query.after);
       const rows = this.ctx.stmt(`SELECT seq, data FROM members WHERE ${clause} AND seq > ? ORDER BY seq LIMIT ?`).all(...args, after, limit) as (DataRow & { seq: number })[];
+      const page = { items: rows.map((r) => parse<Member>(r)!), positions: rows.map((r) => String(r.seq)) };
+      if (query.countTotal === false) return page;
       const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
-      return { items: rows.map((r) => parse<Member>(r)!), total: n, positions: rows.map((r) => String(r.seq)) };
+      return { ...page, total: n };
     });
   }
 

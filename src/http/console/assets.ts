@@ -1,0 +1,88 @@
+/**
+ * The console's only stylesheet and script, served by the daemon from /console/assets/ (the CSP
+ * allows nothing else: no inline script or style, nothing from the network, no build step). The
+ * script only enhances: copy buttons and the bulk-selection count; every action works without it.
+ */
+export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export const CONSOLE_CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f4f5f7}
+a{color:#2f3da8}
+header.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;padding:.75rem 1.25rem;background:#fff;border-bottom:1px solid #d0d4db}
+header.top .brand{font-weight:700;color:#2f3da8;margin:0}
+header.top nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
+main{max-width:72rem;margin:1rem auto;padding:0 1rem}
+section.card{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:1rem 1.25rem;margin:0 0 1rem}
+h1{font-size:1.45rem;margin:.25rem 0 .75rem}
+h2{font-size:1.15rem;margin:0 0 .75rem}
+p{margin:.4rem 0}
+.muted{color:#4d535c;font-size:.9rem}
+.notice{border-left:4px solid #2f7d32;background:#eef7ee;padding:.6rem .9rem;margin:0 0 1rem;border-radius:4px}
+.notice.error{border-color:#b3261e;background:#fdeeee}
+form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
+form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
+input,select,button{font:inherit;min-height:36px}
+input[type=text],input[type=email],input[type=search],input[type=url],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
+input[readonly]{width:100%;max-width:40rem}
+button{white-space:nowrap;padding:.35rem .8rem;border-radius:6px;border:1px solid #2f3da8;background:#2f3da8;color:#fff;font-weight:600;cursor:pointer}
+button.secondary{background:#fff;color:#2f3da8}
+button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
+button:disabled{opacity:.6;cursor:not-allowed}
+:focus-visible{outline:3px solid #2f3da8;outline-offset:2px}
+table{width:100%;border-collapse:collapse}
+th,td{text-align:left;padding:.5rem .4rem;border-bottom:1px solid #e2e5ea;vertical-align:top}
+th{font-size:.85rem;color:#3a3f47}
+td .actions{display:flex;flex-wrap:wrap;gap:.35rem}
+.status-active{color:#1e6b22;font-weight:600}
+.status-inactive{color:#8a5300;font-weight:600}
+.status-removed{color:#4d535c}
+.locked{font-size:.85rem;color:#4d535c;max-width:22rem}
+.pager{display:flex;gap:1rem;margin-top:.75rem}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
+@media (max-width:48rem){
+  table,thead,tbody,tr,th,td{display:block}
+  thead{position:absolute;left:-9999px}
+  tr{border:1px solid #e2e5ea;border-radius:8px;margin:0 0 .75rem;padding:.5rem}
+  td{border:0;padding:.2rem 0}
+  td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#3a3f47}
+}
+`;
+
+export const CONSOLE_JS = `'use strict';
+// idsync console: progressive enhancement only; every action also works without this script.
+(function () {
+  document.querySelectorAll('button[data-copy]').forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var input = document.getElementById(button.getAttribute('data-copy'));
+      var status = document.getElementById(button.getAttribute('data-status'));
+      if (!input) return;
+      var say = function (text) { if (status) status.textContent = text; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(function () { say('Link copied to the clipboard.'); }, function () { input.select(); say('Press Ctrl+C (or Cmd+C) to copy the selected link.'); });
+      } else {
+        input.select();
+        say('Press Ctrl+C (or Cmd+C) to copy the selected link.');
+      }
+    });
+  });
+  var bulk = document.getElementById('bulk-remove');
+  var boxes = Array.prototype.slice.call(document.querySelectorAll('input[name="ids"]'));
+  var all = document.getElementById('select-all');
+  function update() {
+    if (!bulk) return;
+    var n = boxes.filter(function (b) { return b.checked; }).length;
+    bulk.textContent = n ? 'Remove selected (' + n + ')' : 'Remove selected';
+    bulk.disabled = n === 0;
+    if (all) { all.checked = n > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+  }
+  boxes.forEach(function (b) { b.addEventListener('change', update); });
+  if (all) {
+    all.hidden = false;
+    all.addEventListener('change', function () { boxes.forEach(function (b) { b.checked = all.checked; }); update(); });
+  }
+  update();
+})();
+`;

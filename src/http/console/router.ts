@@ -1,0 +1,182 @@
+import express, { Router, type Request, type Response } from 'express';
+import { INTENT_LABELS, intentCovers } from '../../domain/console.js';
+import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Services } from '../../services/index.js';
+import type { StoreOutage } from '../middleware/store-outage.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../middleware/store-outage.js';
+import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { CONSOLE_PROBLEMS, esc, intentPage, layout, problemPage, type Chrome } from './layout.js';
+import { memberRoutes } from './member-routes.js';
+import { csrfGuard, sessionCookie } from './session.js';
+
+export interface ConsoleRouterDeps {
+  services: Services;
+  logger: Logger;
+  publicUrl: string;
+  bodyLimit: string;
+  outage: StoreOutage;
+}
+
+/** Renders a refusal or failure as a console page; also what every console route calls in its catch. */
+export type Fail = (res: Response, err: unknown) => void;
+
+/**
+ * The console (server-rendered HTML, one stylesheet and one script of its own, strict CSP):
+ * /console/start?token=… opens a portal link and starts a session; /console/orgs/{org}/… are the
+ * pages of the session's org. Every POST carries the session's CSRF token.
+ */
+export function consoleRouter(deps: ConsoleRouterDeps): Router {
+  const router = Router();
+  const cookie = sessionCookie(deps.publicUrl);
+  const s = deps.services;
+
+  router.use('/console', (_req, res, next) => {
+    res.locals.consoleStart = process.hrtime.bigint();
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  router.get('/console/assets/console.css', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type('text/css').send(CONSOLE_CSS);
+  });
+  router.get('/console/assets/console.js', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type('text/javascript').send(CONSOLE_JS);
+  });
+
+  const fail: Fail = (res, err) => {
+    let code: ErrorCode = isIdsyncError(err) ? err.code : 'internal';
+    if (!CONSOLE_PROBLEMS[code]) code = isIdsyncError(err) && err.status < 500 ? code : 'internal';
+    const p = CONSOLE_PROBLEMS[code] ?? { status: (err as IdsyncError).status, title: 'This could not be done', detail: esc((err as IdsyncError).message) };
+    if (code === 'store.unavailable') {
+      deps.outage.refused('console', err);
+      res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    } else if (p.status >= 500) (res.locals.log ?? deps.logger).error('console request failed', { code, error: err instanceof Error ? err.message : String(err) });
+    if (code === 'console.session_expired') cookie.clear(res);
+    res.status(p.status).type('html').send(problemPage(p));
+  };
+
+  // Opening a link: the token is consumed here, and the page that answers moves on to the console
+  // by itself (a same-site navigation, so the SameSite=Strict cookie goes with it even when the
+  // link was opened from another site's page or a mail); the token never stays in the address bar.
+  router.get('/console/start', async (req, res) => {
+    try {
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      const { token: sessionToken, signIn } = await s.console.start(token);
+      const { session } = signIn;
+      cookie.set(res, sessionToken, session.expiresAt, Date.parse(session.createdAt));
+      const target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      res.type('html').send(openingPage(target));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  const withSession = async (req: Request, res: Response, next: () => void) => {
+    try {
+      const signIn = await s.console.authenticate(cookie.read(req));
+      if (!signIn) throw new IdsyncError('console.session_expired', 'no live console session');
+      res.locals.console = signIn;
+      deps.outage.answered();
+      next();
+    } catch (err) {
+      fail(res, err);
+    }
+  };
+  const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 2000 });
+  const csrf = csrfGuard((_req, res) => fail(res, new IdsyncError('console.csrf_failed', 'missing or wrong CSRF token')));
+
+  router.get('/console', withSession, (_req, res) => {
+    res.redirect(303, `/console/orgs/${encodeURIComponent(res.locals.console.session.orgId)}`);
+  });
+
+  router.post('/console/sign-out', withSession, form, csrf, async (req, res) => {
+    try {
+      await s.console.signOut(cookie.read(req));
+      cookie.clear(res);
+      res.locals.log?.info('console session signed out', { session: res.locals.console.session.publicId });
+      res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. Open a new console link to come back.</p></section>'));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  const org = Router({ mergeParams: true });
+  router.use('/console/orgs/:org', withSession, org);
+  org.use(async (req, res, next) => {
+    try {
+      const { session } = res.locals.console;
+      if (String(req.params.org) !== session.orgId) throw new IdsyncError('org.not_found', 'this session is for another organization');
+      next();
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+  org.post(/.*/, form, csrf);
+
+  const chrome = async (res: Response): Promise<Chrome> => {
+    const { session } = res.locals.console;
+    const o = await s.orgs.get(session.orgId);
+    return { orgId: o.id, orgName: o.name, intent: session.intent, csrf: session.csrfSecret };
+  };
+
+  org.get('/', async (_req, res) => {
+    try {
+      const c = await chrome(res);
+      res.type('html').send(overviewPage(c, res.locals.console.session.expiresAt));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  // The members area (members and invitations): only for sessions whose link covers it.
+  org.use(['/members', '/invitations'], async (_req, res, next) => {
+    if (intentCovers(res.locals.console.session.intent, 'members')) return next();
+    try {
+      res.status(403).type('html').send(intentPage(res.locals.console.session.intent, 'the members page', await chrome(res)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+  memberRoutes(org, { services: s, chrome, fail });
+  org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
+  return router;
+}
+
+function openingPage(target: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0;url=${esc(target)}">
+<title>Opening the console · idsync console</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+</head>
+<body>
+<main><section class="card"><h1>Opening the console…</h1><p><a href="${esc(target)}">Continue to the console</a></p></section></main>
+</body>
+</html>
+`;
+}
+
+function overviewPage(c: Chrome, expiresAt: string): string {
+  const areas = [
+    intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
+    intentCovers(c.intent, 'scim') ? '<li>SCIM setup: not in the console yet. Until it is, use the admin API or <code>npx idsync credentials</code>.</li>' : '',
+    intentCovers(c.intent, 'directory') ? '<li>Directory sync setup: not in the console yet. Until it is, use the admin API or <code>npx idsync connections</code>.</li>' : '',
+  ].join('');
+  return layout(
+    c.orgName,
+    `<section class="card"><h1>${esc(c.orgName)}</h1>
+<p>This session is for ${esc(INTENT_LABELS[c.intent])}. It ends at <time datetime="${esc(expiresAt)}">${esc(expiresAt.replace('T', ' ').slice(0, 16))} UTC</time> at the latest, or after a while without use.</p>
+<ul>${areas}</ul></section>`,
+    { ...c, area: 'home' },
+  );
+}

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Organization } from '../../src/domain/model.js';
+import { cli } from '../support/harness.js';
+import { openConsole, startConsoleInstall, type ConsoleInstall } from '../support/console.js';
+
+const OPERATOR = { kind: 'system' as const, label: 'test setup' };
+
+describe.each(['sqlite', 'redis'] as const)('console sessions and portal links over HTTP (%s)', (storeKind) => {
+  let install: ConsoleInstall;
+  let base: string;
+
+  beforeAll(async () => {
+    install = await startConsoleInstall(storeKind);
+    base = install.env.IDSYNC_PUBLIC_URL!;
+  }, 30_000);
+  afterAll(async () => {
+    await install?.dispose();
+  });
+
+  const link = async (orgId: string, intent = 'all') => {
+    const r = await cli(install.env, install.cwd, 'console-link', '--org', orgId, '--intent', intent, '--json');
+    expect(r.code).toBe(0);
+    return r.json<{ url: string; expiresAt: string }>();
+  };
+
+  it('when the operator prints a console link and it is opened, then a strict session cookie is set, the token leaves the address bar, and a second opening is refused', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Linkco', '--json')).json<Organization>();
+    const { url, expiresAt } = await link(org.id);
+    expect(url).toMatch(new RegExp(`^${base}/console/start\\?token=idsync_portal_[A-Za-z0-9_-]{43}$`));
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
+
+    const start = await fetch(url, { redirect: 'manual' });
+    expect(start.status).toBe(200);
+    const [cookie] = start.headers.getSetCookie();
+    expect(cookie).toMatch(/^idsync_console=idsync_cs_[A-Za-z0-9_-]+; Max-Age=21600; Path=\/; Expires=.+; HttpOnly; SameSite=Strict$/);
+    expect(start.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(start.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await start.text()).toContain(`<meta http-equiv="refresh" content="0;url=/console/orgs/${org.id}/members">`);
+
+    const again = await fetch(url, { redirect: 'manual' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('This console link was already used');
+    expect(again.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('when a link is opened after five minutes, or is not one idsync issued, then a clear page says so and no session starts', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Lateco', '--json')).json<Organization>();
+    const { url } = await link(org.id);
+    install.clock.offsetMs = 5 * 60_000 + 1000;
+    try {
+      const late = await fetch(url, { redirect: 'manual' });
+      expect(late.status).toBe(410);
+      expect(await late.text()).toContain('This console link has expired');
+      expect(late.headers.getSetCookie()).toEqual([]);
+    } finally {
+      install.clock.offsetMs = 0;
+    }
+    const forged = await fetch(`${base}/console/start?token=idsync_portal_${'x'.repeat(43)}`);
+    expect(forged.status).toBe(404);
+    expect(await forged.text()).toContain('This console link is not valid');
+  });
+
+  it('when a link for SCIM setup opens the members page, then the page says the session does not cover it', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Scimco', '--json')).json<Organization>();
+    const { url } = await link(org.id, 'scim');
+    const c = await openConsole(base, url, `/console/orgs/${org.id}`);
+    const members = await c.get(`/console/orgs/${org.id}/members`);
+    expect(members.status).toBe(403);
+    expect(await members.text()).toContain('This console session was opened for SCIM setup, so it does not open the members page.');
+    const otherOrg = await c.get('/console/orgs/someone-else/members');
+    expect(otherOrg.status).toBe(404);
+  });
+
+  it('when a form is posted without the session CSRF token, then it is refused with 403 and nothing changes; with it, the change is audited as the console session', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Csrfco' }, OPERATOR);
+    const ada = await install.daemon.services.members.create(org.id, { email: 'ada@csrf.example', givenName: 'Ada', familyName: 'Lovelace' }, OPERATOR);
+    const { url } = await link(org.id, 'members');
+    const c = await openConsole(base, url, `/console/orgs/${org.id}/members`);
+
+    const forged = await c.post(`/console/orgs/${org.id}/members/${ada.id}/deactivate`, {}, { csrf: false });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('This form could not be accepted');
+    const wrong = await c.post(`/console/orgs/${org.id}/members/${ada.id}/deactivate`, { _csrf: 'not-the-token' }, { csrf: false });
+    expect(wrong.status).toBe(403);
+    expect((await install.daemon.store.getMember(org.id, ada.id))?.status).toBe('active');
+
+    const done = await c.post(`/console/orgs/${org.id}/members/${ada.id}/deactivate`, {});
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Deactivated Ada Lovelace');
+    expect((await install.daemon.store.getMember(org.id, ada.id))?.status).toBe('inactive');
+    const event = (await install.daemon.store.listAudit(org.id)).find((e) => e.action === 'member.deactivated');
+    expect(event).toMatchObject({ source: 'console', actor: { kind: 'portal' }, reason: 'deactivated in the console' });
+  });
+
+  it('when the person signs out, or the session sits idle past 30 minutes, then the console sends them to get a new link', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Byeco', '--json')).json<Organization>();
+    const members = `/console/orgs/${org.id}/members`;
+    const first = await openConsole(base, (await link(org.id)).url, members);
+    const out = await first.post('/console/sign-out', {});
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie()[0]).toMatch(/^idsync_console=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    const after = await first.get(members);
+    expect(after.status).toBe(401);
+    expect(await after.text()).toContain('Your console session has ended');
+
+    const second = await openConsole(base, (await link(org.id)).url, members);
+    install.clock.offsetMs = 29 * 60_000;
+    try {
+      expect((await second.get(members)).status).toBe(200);
+      install.clock.offsetMs = 29 * 60_000 + 30 * 60_000 + 1000;
+      expect((await second.get(members)).status).toBe(401);
+    } finally {
+      install.clock.offsetMs = 0;
+    }
+  });
+
+  it('when the host product asks the admin API for a portal link, then it gets a one-time URL; a key acting for a mere admin is refused', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Apico', '--json')).json<Organization>();
+    const { key } = (await cli(install.env, install.cwd, 'admin-keys', 'create', '--org', org.id, '--json')).json<{ key: string }>();
+    const res = await fetch(`${base}/api/v1/orgs/${org.id}/portal-links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ intent: 'members' }) });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { url: string; expiresAt: string; intent: string };
+    expect(body).toMatchObject({ url: expect.stringMatching(/\/console\/start\?token=idsync_portal_/), intent: 'members' });
+    expect((await fetch(body.url, { redirect: 'manual' })).status).toBe(200);
+
+    const admin = await install.daemon.services.members.create(org.id, { email: 'admin@api.example', role: 'admin' }, OPERATOR);
+    const refused = await fetch(`${base}/api/v1/orgs/${org.id}/portal-links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-idsync-acting-member': admin.id },
+      body: JSON.stringify({ intent: 'all' }),
+    });
+    expect(refused.status).toBe(403);
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/orgs/{org}/portal-links');
+  });
+
+  it('when the list is paged with Next page, then each member is shown exactly once and the last page has no next link', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Pageco' }, OPERATOR);
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) ids.push((await install.daemon.services.members.create(org.id, { email: `p${String(i).padStart(3, '0')}@page.example` }, OPERATOR)).id);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Odd ones' }, OPERATOR);
+    await install.daemon.services.teams.addMembers(org.id, team.id, ids.filter((_, i) => i % 2 === 1), OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const walk = async (start: string) => {
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let path: string | undefined = start;
+      while (path) {
+        const html: string = await (await c.get(path)).text();
+        const emails = [...html.matchAll(/data-label="Email">([^<]+)</g)].map((m) => m[1]!);
+        sizes.push(emails.length);
+        seen.push(...emails);
+        const next: string | undefined = /<a href="([^"]+)">Next page<\/a>/.exec(html)?.[1];
+        path = next?.replaceAll('&amp;', '&');
+      }
+      return { seen, sizes };
+    };
+    const all = await walk(`/console/orgs/${org.id}/members`);
+    expect(all.sizes).toEqual([50, 50, 20]);
+    expect(new Set(all.seen).size).toBe(120);
+    expect(all.seen[0]).toBe('p000@page.example');
+    // The team filter pages through the team's own index.
+    const odd = await walk(`/console/orgs/${org.id}/members?team=${team.id}`);
+    expect(odd.sizes).toEqual([50, 10]);
+    expect(odd.seen).toEqual(ids.map((_, i) => `p${String(i).padStart(3, '0')}@page.example`).filter((_, i) => i % 2 === 1));
+  });
+
+  it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Ownerco' }, OPERATOR);
+    const owner = await install.daemon.services.members.create(org.id, { email: 'only@owner.example', role: 'owner' }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const res = await c.post(`/console/orgs/${org.id}/members/${owner.id}/role`, { role: 'member' });
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toMatch(/<div class="notice error" role="alert">Not done: member [^<]+ is the last active owner/);
+    expect((await install.daemon.store.getMember(org.id, owner.id))?.role).toBe('owner');
+  });
+
+  if (storeKind === 'redis') {
+    it('when Redis goes away, then the console answers a page saying so (503, Retry-After), never a blank one, and works again once it is back', async () => {
+      const org = await install.daemon.services.orgs.create({ name: 'Outageco' }, OPERATOR);
+      const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+      await install.redis!.stop();
+      try {
+        const down = await c.get(`/console/orgs/${org.id}/members`);
+        expect(down.status).toBe(503);
+        expect(down.headers.get('retry-after')).toBe('5');
+        expect(await down.text()).toContain('The console cannot reach its data right now');
+      } finally {
+        await install.redis!.start();
+      }
+      let back = 0;
+      for (let i = 0; i < 50 && back !== 200; i++) {
+        back = (await c.get(`/console/orgs/${org.id}/members`)).status;
+        if (back !== 200) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(back).toBe(200);
+    }, 30_000);
+  }
+});

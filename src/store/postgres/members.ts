@@ -2,7 +2,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { isUniqueViolation, parse, type DataRow, type Params, type PostgresContext, type Sql } from './context.js';
 
@@ -92,7 +92,7 @@ export class PostgresMembers implements MemberStore {
     });
   }
 
-  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
     const { clause, args } = filter(orgId, query);
     return this.ctx.read(async (sql) => {
@@ -102,9 +102,11 @@ export class PostgresMembers implements MemberStore {
           positionOf(query.after),
           limit,
         ]),
-        sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM members WHERE ${clause}`, args),
+        // Without the total (countTotal: false) a later page costs its own rows only, not a walk of the org's index.
+        query.countTotal === false ? undefined : sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM members WHERE ${clause}`, args),
       ]);
-      return { items: rows.map((r) => parse<Member>(r)!), total: count!.n, positions: rows.map((r) => String(r.seq)) };
+      const page = { items: rows.map((r) => parse<Member>(r)!), positions: rows.map((r) => String(r.seq)) };
+      return count ? { ...page, total: count.n } : page;
     });
   }
 

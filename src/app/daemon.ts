@@ -20,6 +20,7 @@ import { createMailer } from './mailer-factory.js';
 import { SEAL_PURPOSE, SecretBox } from '../services/secret-box.js';
 import { ScimLogRecorder } from '../services/scim-log/recorder.js';
 import { WebhookWorker } from '../services/webhooks/worker.js';
+import { SignalWorker } from '../services/signals/worker.js';
 import { openBackend } from './open-store.js';
 
 export interface Daemon {
@@ -119,6 +120,18 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     holder,
   });
   webhooks.start();
+  // Shared Signals: the same outbox, signed SETs pushed to SSF receivers with the webhook delivery settings.
+  const signals = new SignalWorker({
+    store,
+    clock,
+    logger: logger.child({ component: 'signals' }),
+    keys: services.signals.keys,
+    box: new SecretBox(secret.key, SEAL_PURPOSE.signalReceiverAuth),
+    issuer: config.server.publicUrl,
+    ...config.webhooks,
+    holder,
+  });
+  signals.start();
   const scheduler = config.reconcile.scheduler
     ? new ReconcileScheduler({
         store,
@@ -144,6 +157,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Ended console sessions and old portal links (Redis forgets them by itself; SQLite deletes them here).
   const sweepSessions = new PeriodicJob('sweep-console-sessions', 600_000, () => services.console.sweep(), { store, logger, holder });
   sweepSessions.start();
+  // Delivered and failed SETs are kept a week (their jti stops a repeated fan-out from queueing them again).
+  const forgetSets = new PeriodicJob('forget-done-sets', 3_600_000, () => store.forgetDoneSets(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()), { store, logger, holder });
+  forgetSets.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -162,9 +178,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await secretExpiry.stop();
       await subscriptions.stop();
       await webhooks.stop();
+      await signals.stop();
       await pruneScimLog.stop();
       await sweepLeases.stop();
       await sweepSessions.stop();
+      await forgetSets.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

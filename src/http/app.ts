@@ -18,6 +18,7 @@ import { StoreOutage } from './middleware/store-outage.js';
 import type { ScimRequestLog } from './scim/request-log.js';
 import { tokenRouter } from './oauth/token.js';
 import { scimRouter } from './scim/router.js';
+import { ssfRouter } from './ssf/router.js';
 
 export interface HttpAppDeps {
   store: Store;
@@ -85,6 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
+  app.use(ssfRouter(deps.services, deps.store, guards));
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));
   app.use(notFound);
   app.use(errorHandler(deps.logger, outage));

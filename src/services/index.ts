@@ -26,6 +26,9 @@ import { PlanExecutor } from './reconcile/execute.js';
 import { HintWorker } from './notifications/act.js';
 import { NotificationService, type NotificationOutcome } from './notifications/service.js';
 import { SubscriptionKeeper } from './notifications/subscriptions.js';
+import { SigningKeys } from './signals/keys.js';
+import { SignalPoll } from './signals/poll.js';
+import { SignalService } from './signals/streams.js';
 import { TeamService } from './teams.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
@@ -52,6 +55,8 @@ export interface Services {
   console: ConsoleSessionService;
   /** The console's members page (over admin, with the console's managed-member rule). */
   consoleMembers: ConsoleMembers;
+  signals: SignalService;
+  signalPoll: SignalPoll;
 }
 
 export interface ServiceExtras {
@@ -103,7 +108,15 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     extras.onNotification,
   );
   const admin = new AdminService(deps, members, teams);
+  const signals = new SignalService(
+    deps,
+    new SigningKeys(deps.store, new SecretBox(extras.secretKey, SEAL_PURPOSE.signalKeys), deps.clock),
+    new SecretBox(extras.secretKey, SEAL_PURPOSE.signalReceiverAuth),
+    { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
+  );
   return {
+    signals,
+    signalPoll: new SignalPoll(deps, signals),
     orgs: new OrgService(deps),
     members,
     teams,

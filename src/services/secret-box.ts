@@ -35,4 +35,4 @@ export class SecretBox {
 }
 
 /** The purposes secrets are sealed for; every place that seals or opens one kind uses the same label. */
-export const SEAL_PURPOSE = { connectorCredentials: 'connector credentials', webhookSecrets: 'webhook secrets', inviteLinkUrls: 'invite link urls', notificationSecrets: 'notification secrets' } as const;
+export const SEAL_PURPOSE = { connectorCredentials: 'connector credentials', webhookSecrets: 'webhook secrets', inviteLinkUrls: 'invite link urls', notificationSecrets: 'notification secrets', signalKeys: 'signal signing keys', signalReceiverAuth: 'signal receiver authorization' } as const;

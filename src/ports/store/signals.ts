@@ -30,8 +30,14 @@ export interface SignalStore {
   listPendingSets(streamId: string, limit: number): Promise<QueuedSet[]>;
   /** Pending SETs of any stream whose nextAttemptAt <= now, oldest due first (push delivery). */
   listDueSets(now: string, limit: number): Promise<QueuedSet[]>;
-  /** Forgets the named SETs of a stream (acknowledged); returns how many were queued. */
+  /**
+   * Marks the named pending SETs of a stream delivered (pushed, or acknowledged by a poller); returns
+   * how many were pending. The record stays until forgetDoneSets (or, where the backend expires
+   * records, a week), so a repeated fan-out of the same change finds its jti and queues nothing.
+   */
   ackSets(streamId: string, jtis: readonly string[]): Promise<number>;
+  /** Forgets delivered and failed SETs last changed before `before`; returns how many (0 where records expire by themselves). */
+  forgetDoneSets(before: string): Promise<number>;
   /** How many SETs of the stream are pending. */
   countPendingSets(streamId: string): Promise<number>;
 }

@@ -94,11 +94,21 @@ export function signalConformance(h: StoreHarness): void {
       expect(jtis(await h.store.listPendingSets(s.id, 10))).toEqual([two.jti, poll.jti]);
 
       expect(await h.store.ackSets(s.id, [two.jti, two.jti, 'unknown'])).toBe(1);
+      expect(await h.store.ackSets(s.id, [two.jti])).toBe(0);
       expect(jtis(await h.store.listPendingSets(s.id, 10))).toEqual([poll.jti]);
       expect(await h.store.listDueSets(minutes(30), 10)).toEqual([]);
-      await h.store.saveSet({ ...two, attempts: 2 });
+      // A repeated fan-out of a change already delivered queues nothing.
+      expect(await h.store.enqueueSet({ ...two, attempts: 0 })).toBe(false);
       expect(jtis(await h.store.listPendingSets(s.id, 10))).toEqual([poll.jti]);
       expect(await h.store.ackSets(s.id, [])).toBe(0);
+      expect(await h.store.countPendingSets(s.id)).toBe(1);
+      // Done SETs (one delivered, one failed) are forgotten by the sweep, or expire by themselves (then the sweep reports 0).
+      const forgotten = await h.store.forgetDoneSets(hoursFrom(new Date().toISOString(), 1));
+      if (forgotten === 0) expect(await h.store.enqueueSet({ ...two, attempts: 0 })).toBe(false);
+      else {
+        expect(forgotten).toBe(2);
+        expect(await h.store.enqueueSet({ ...two, attempts: 0 })).toBe(true);
+      }
     });
   });
 }

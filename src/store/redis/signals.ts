@@ -7,6 +7,9 @@ import { bestEffort } from './global-index.js';
 import { readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound } from './writes.js';
 
+/** How long a delivered or failed SET is kept (its jti guards against a repeated fan-out). */
+const DONE_TTL_SECONDS = 7 * 24 * 3600;
+
 /** How many due-index entries one read looks at. */
 const DUE_BATCH = 100;
 
@@ -135,7 +138,9 @@ export class RedisSignals implements SignalStore {
   async saveSet(set: QueuedSet): Promise<void> {
     const due = dueMs(set);
     if (due !== undefined) await this.ctx.call((c) => c.zadd(this.ctx.keys.signals.due, due, dueEntry(set)));
-    await this.ctx.call((c) => c.set(this.ctx.keys.signals.forStream(set.streamId).set(set.jti), JSON.stringify(set), 'XX'));
+    const key = this.ctx.keys.signals.forStream(set.streamId).set(set.jti);
+    if (set.status === 'pending') await this.ctx.call((c) => c.set(key, JSON.stringify(set), 'XX'));
+    else await this.ctx.call((c) => c.set(key, JSON.stringify(set), 'EX', DONE_TTL_SECONDS, 'XX'));
   }
 
   async listPendingSets(streamId: string, limit: number): Promise<QueuedSet[]> {
@@ -190,8 +195,24 @@ export class RedisSignals implements SignalStore {
     const unique = [...new Set(jtis)];
     if (unique.length === 0) return 0;
     const s = this.ctx.keys.signals.forStream(streamId);
-    const [removed] = (await this.ctx.snapshot((m) => m.zrem(s.queue, ...unique).del(...unique.map((j) => s.set(j))))) as [number, number];
-    return removed;
+    const current = await readRecords<QueuedSet>(this.ctx, unique.map((j) => s.set(j)));
+    const pending = current.filter((x) => x.status === 'pending');
+    if (pending.length === 0) return 0;
+    const at = this.ctx.now().toISOString();
+    await this.ctx.snapshot((m) => {
+      m.zrem(s.queue, ...pending.map((x) => x.jti));
+      for (const x of pending) {
+        const { nextAttemptAt: _due, ...rest } = x;
+        m.set(s.set(x.jti), JSON.stringify({ ...rest, status: 'delivered', updatedAt: at } satisfies QueuedSet), 'EX', DONE_TTL_SECONDS);
+      }
+      return m;
+    });
+    return pending.length;
+  }
+
+  /** Done SETs expire by themselves (DONE_TTL_SECONDS). */
+  async forgetDoneSets(_before: string): Promise<number> {
+    return 0;
   }
 
   async countPendingSets(streamId: string): Promise<number> {

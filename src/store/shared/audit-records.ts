@@ -27,6 +27,7 @@ export function nextAuditRecords(draft: AuditDraft, head: ChainHead, at: string)
       action: event.action,
       actor: event.actor,
       target: event.target,
+      ...(event.source !== undefined ? { source: event.source } : {}),
       ...(event.before !== undefined ? { before: event.before } : {}),
       ...(event.after !== undefined ? { after: event.after } : {}),
       ...(event.reason !== undefined ? { reason: event.reason } : {}),

@@ -104,7 +104,23 @@ export class SqliteSignals implements SignalStore {
     if (jtis.length === 0) return 0;
     return this.ctx.write(() => {
       let n = 0;
-      for (const jti of new Set(jtis)) n += this.ctx.stmt('DELETE FROM signal_sets WHERE stream_id = ? AND jti = ?').run(streamId, jti).changes;
+      for (const jti of new Set(jtis)) {
+        const set = parse<QueuedSet>(this.ctx.stmt("SELECT data FROM signal_sets WHERE stream_id = ? AND jti = ? AND status = 'pending'").get(streamId, jti) as DataRow | undefined);
+        if (!set) continue;
+        const { nextAttemptAt: _due, ...rest } = set;
+        const done: QueuedSet = { ...rest, status: 'delivered', updatedAt: this.ctx.now().toISOString() };
+        n += this.ctx.stmt("UPDATE signal_sets SET status = 'delivered', next_attempt_ms = NULL, data = ? WHERE stream_id = ? AND jti = ?").run(JSON.stringify(done), streamId, jti).changes;
+      }
+      return n;
+    });
+  }
+
+  async forgetDoneSets(before: string): Promise<number> {
+    const ms = epochMs(before, 'before');
+    return this.ctx.write(() => {
+      const rows = this.ctx.stmt("SELECT seq, data FROM signal_sets WHERE status != 'pending'").all() as (DataRow & { seq: number })[];
+      let n = 0;
+      for (const r of rows) if (epochMs(parse<QueuedSet>(r)!.updatedAt, 'updatedAt') < ms) n += this.ctx.stmt('DELETE FROM signal_sets WHERE seq = ?').run(r.seq).changes;
       return n;
     });
   }

@@ -7,7 +7,7 @@ import { verifyChain } from '../../src/ports/audit-chain.js';
 import type { MergeJournal, Store } from '../../src/ports/store.js';
 import { anOrg, draft, hoursFrom, NOW } from '../../src/store/conformance/fixtures.js';
 import { codeOf } from '../../src/store/conformance/harness.js';
-import { aStream } from '../../src/store/conformance/suite-signals.js';
+import { aQueuedSet, aStream } from '../../src/store/conformance/suite-signals.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { PostgresTestServer } from '../support/postgres-server.js';
 
@@ -100,7 +100,7 @@ describe('PostgreSQL store areas raced by two replicas on one schema', () => {
     expect(await b.getMerge(source.id)).toEqual(kept);
   });
 
-  it('when both add signing keys at once and update one stream, then exactly the newest two keys are kept and no stream update is lost', async () => {
+  it('when both add signing keys at once and update one stream, then exactly the newest two keys are kept, no stream update is lost and each SET is acknowledged once', async () => {
     const key = (i: number): SigningKey => ({ kid: `k${i}`, alg: 'ES256', publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, privateCiphertext: `v1:${i}`, createdAt: new Date(T0 + i * MIN).toISOString() });
     // Rounds of ten racing adds (a rotation on every replica at once): after each, the newest two.
     for (let round = 0; round < 6; round++) {
@@ -121,5 +121,13 @@ describe('PostgreSQL store areas raced by two replicas on one schema', () => {
     expect(stream?.version).toBe(11);
     expect([...(stream?.excludedSubjects ?? [])].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `opaque:m${i}`).sort());
     expect(verifyChain([...(await b.listAudit(org.id, { limit: 1000 }))])).toMatchObject({ ok: true, head: { seq: 12 } });
+
+    // Both replicas acknowledge the same ten SETs (a push and a poll racing): each is counted once.
+    const sets = Array.from({ length: 10 }, (_, i) => aQueuedSet(s.id, { jti: `j${i}`, orgId: org.id }));
+    for (const set of sets) await either(sets.indexOf(set)).enqueueSet(set);
+    const acked = await Promise.all(Array.from({ length: 6 }, (_, i) => either(i).ackSets(s.id, sets.map((x) => x.jti))));
+    expect(acked.reduce((x, y) => x + y, 0)).toBe(10);
+    expect(await a.countPendingSets(s.id)).toBe(0);
+    expect(await b.enqueueSet(sets[0]!)).toBe(false);
   });
 });

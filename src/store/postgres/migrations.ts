@@ -294,7 +294,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 5,
     name: 'shared signals: streams, signing keys, queued SETs',
     // Keys are ordered newest first by (created_at, kid) in byte order (COLLATE "C", as SQLite
-    // compares). Push SETs that are due are found through signal_sets_due.
+    // compares). Push SETs that are due are found through signal_sets_due; delivered and failed
+    // ones are kept (their jti stops a repeated fan-out) until the sweep deletes through signal_sets_done.
     sql: `
       CREATE TABLE signal_streams (
         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -317,11 +318,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         jti text NOT NULL,
         status text NOT NULL,
         next_attempt_ms bigint,
+        updated_ms bigint NOT NULL,
         data text NOT NULL,
         UNIQUE (stream_id, jti)
       );
       CREATE INDEX signal_sets_pending ON signal_sets (stream_id, seq) WHERE status = 'pending';
       CREATE INDEX signal_sets_due ON signal_sets (next_attempt_ms, seq) WHERE status = 'pending' AND next_attempt_ms IS NOT NULL;
+      CREATE INDEX signal_sets_done ON signal_sets (updated_ms) WHERE status <> 'pending';
     `,
   },
 ];

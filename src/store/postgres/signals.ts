@@ -79,11 +79,12 @@ export class PostgresSignals implements SignalStore {
 
   async enqueueSet(set: QueuedSet): Promise<boolean> {
     const n = await this.ctx.read((sql) =>
-      sql.exec('INSERT INTO signal_sets (stream_id, jti, status, next_attempt_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream_id, jti) DO NOTHING', [
+      sql.exec('INSERT INTO signal_sets (stream_id, jti, status, next_attempt_ms, updated_ms, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stream_id, jti) DO NOTHING', [
         set.streamId,
         set.jti,
         set.status,
         dueMs(set),
+        epochMs(set.updatedAt, 'updatedAt'),
         JSON.stringify(set),
       ]),
     );
@@ -92,7 +93,14 @@ export class PostgresSignals implements SignalStore {
 
   async saveSet(set: QueuedSet): Promise<void> {
     await this.ctx.read((sql) =>
-      sql.exec('UPDATE signal_sets SET status = $1, next_attempt_ms = $2, data = $3 WHERE stream_id = $4 AND jti = $5', [set.status, dueMs(set), JSON.stringify(set), set.streamId, set.jti]),
+      sql.exec('UPDATE signal_sets SET status = $1, next_attempt_ms = $2, updated_ms = $3, data = $4 WHERE stream_id = $5 AND jti = $6', [
+        set.status,
+        dueMs(set),
+        epochMs(set.updatedAt, 'updatedAt'),
+        JSON.stringify(set),
+        set.streamId,
+        set.jti,
+      ]),
     );
   }
 
@@ -116,9 +124,31 @@ export class PostgresSignals implements SignalStore {
     );
   }
 
+  /**
+   * Pending rows are locked before they are marked: of two replicas acknowledging one SET, the
+   * second waits, finds it no longer pending and counts nothing.
+   */
   async ackSets(streamId: string, jtis: readonly string[]): Promise<number> {
     if (jtis.length === 0) return 0;
-    return this.ctx.read((sql) => sql.exec('DELETE FROM signal_sets WHERE stream_id = $1 AND jti = ANY($2::text[])', [streamId, [...new Set(jtis)]]));
+    const now = this.ctx.now();
+    return this.ctx.write(null, async (tx) => {
+      const rows = await tx.rows<DataRow>("SELECT data FROM signal_sets WHERE stream_id = $1 AND jti = ANY($2::text[]) AND status = 'pending' FOR UPDATE", [streamId, [...new Set(jtis)]]);
+      if (rows.length === 0) return 0;
+      const done = rows.map((r) => {
+        const { nextAttemptAt: _due, ...rest } = parse<QueuedSet>(r)!;
+        return { ...rest, status: 'delivered', updatedAt: now.toISOString() } satisfies QueuedSet;
+      });
+      return tx.exec(
+        `UPDATE signal_sets AS s SET status = 'delivered', next_attempt_ms = NULL, updated_ms = $2, data = u.d
+         FROM unnest($3::text[], $4::text[]) AS u(j, d) WHERE s.stream_id = $1 AND s.jti = u.j`,
+        [streamId, now.getTime(), done.map((d) => d.jti), done.map((d) => JSON.stringify(d))],
+      );
+    });
+  }
+
+  async forgetDoneSets(before: string): Promise<number> {
+    const ms = epochMs(before, 'before');
+    return this.ctx.read((sql) => sql.exec("DELETE FROM signal_sets WHERE status <> 'pending' AND updated_ms < $1", [ms]));
   }
 
   async countPendingSets(streamId: string): Promise<number> {

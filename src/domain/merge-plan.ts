@@ -235,15 +235,13 @@ export function mergeAudit(p: Omit<MergePlan, 'audit'>): PlannedAudit[] {
   const s = (action: string): PlannedAudit => ({ orgId: p.sourceOrgId, action });
   const t = (action: string): PlannedAudit => ({ orgId: p.targetOrgId, action });
   const out: PlannedAudit[] = [s('org.merge_started')];
-  for (const c of p.connections) out.push(...(c.kind === 'move' ? [t('connection.created'), s('connection.deleted')] : [s('connection.updated')]));
-  for (const m of p.members) if (m.kind === 'copy' || m.role !== m.roleBefore || m.identitiesAdded.length > 0) out.push(t(m.kind === 'copy' ? 'member.created' : 'member.merged'));
-  for (const x of p.teams) {
-    if (x.kind === 'create') out.push(t('team.created'));
-    if (x.memberIds.length > 0) out.push(t('team.members_added'));
-  }
-  for (const i of p.invitations) out.push(...(i.kind === 'move' ? [t('invitation.created'), s('invitation.revoked')] : [s('invitation.revoked')]));
-  for (const _l of p.links) out.push(t('link.created'), s('link.revoked'));
   for (const c of p.credentials) out.push(s(c.kind === 'scim_token' ? 'scim_token.revoked' : 'scim_client.revoked'));
+  for (const c of p.connections) out.push(...(c.kind === 'move' ? [t('connection.created'), s('connection.deleted')] : [s('connection.updated')]));
+  for (const x of p.teams) if (x.kind === 'create') out.push(t('team.created'));
+  for (const m of p.members) if (m.kind === 'copy' || m.role !== m.roleBefore || m.identitiesAdded.length > 0) out.push(t(m.kind === 'copy' ? 'member.created' : 'member.merged'));
+  for (const x of p.teams) if (x.memberIds.length > 0) out.push(t('team.members_added'));
+  for (const i of p.invitations) out.push(...(i.kind === 'move' ? [t('invitation.created'), s('invitation.revoked')] : [s('invitation.revoked')]));
+  for (const _l of p.links) out.push(s('link.revoked'), t('link.created'));
   out.push(s('org.merged'), t('org.merged'));
   return out;
 }

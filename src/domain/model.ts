@@ -35,10 +35,15 @@ export interface Organization {
   id: string;
   name: string;
   settings: OrgSettings;
-  /** `merged`: closed by a merge into `mergedInto` (its tokens and links no longer work). Absent: active. */
-  state?: 'active' | 'merged';
+  /**
+   * `merging`: a merge into `mergedInto` is under way; `merged`: closed by it (its tokens and links
+   * no longer work, reads answer `org.merged` with where it went). Absent: active.
+   */
+  state?: 'active' | 'merging' | 'merged';
   mergedInto?: string;
   mergedAt?: string;
+  /** Organizations merged into this one. */
+  mergedFrom?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;

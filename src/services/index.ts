@@ -12,6 +12,7 @@ import type { ServiceDeps } from './deps.js';
 import { SEAL_PURPOSE, SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
+import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
@@ -46,6 +47,7 @@ export interface Services {
   join: JoinService;
   scimLog: ScimLogService;
   notifications: NotificationService;
+  merges: MergeService;
 }
 
 export interface ServiceExtras {
@@ -113,6 +115,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
+    merges: new MergeService(deps, invitations, publicUrl, writer),
   };
 }
 

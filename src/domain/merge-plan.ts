@@ -124,8 +124,8 @@ export function directoryKey(c: Pick<DirectoryConnection, 'provider' | 'settings
   return `github:${pick('org')}`;
 }
 
-/** `mint` gives a fresh id for every record a step creates. */
-export function planMerge(source: MergeSide, target: MergeSide, mint: () => string): MergePlan {
+/** `mint` gives a fresh id for every record a step creates; `roles` sets the target role of named source members (a fold still keeps the higher). */
+export function planMerge(source: MergeSide, target: MergeSide, mint: () => string, opts: { roles?: Readonly<Record<string, Role>> } = {}): MergePlan {
   const s = source.org.id;
   const t = target.org.id;
   const blockers: string[] = [];
@@ -156,7 +156,8 @@ export function planMerge(source: MergeSide, target: MergeSide, mint: () => stri
   const memberMap = new Map<string, string>();
   const taken = new Set(byIdentity.keys());
   const members: MemberStep[] = [];
-  for (const m of source.members) {
+  for (const m0 of source.members) {
+    const m = opts.roles?.[m0.id] ? { ...m0, role: opts.roles[m0.id]! } : m0;
     const viaEmail = m.emails.map((e) => byEmail.get(emailKey(e.value))).find((x) => x !== undefined);
     const viaIdentity = viaEmail ? undefined : m.identities.map((i) => byIdentity.get(identityKey(i))).find((x) => x !== undefined);
     const match = viaEmail ?? viaIdentity;

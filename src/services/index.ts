@@ -115,7 +115,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
-    merges: new MergeService(deps, invitations, publicUrl, writer),
+    merges: new MergeService(deps, invitations, publicUrl, members, writer),
   };
 }
 

@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { IdsyncError } from '../../domain/errors.js';
 import { auditCounts, planMerge, type MergePlan } from '../../domain/merge-plan.js';
-import type { Actor } from '../../domain/model.js';
+import type { Actor, Role } from '../../domain/model.js';
 import type { MergeJournal } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
+import type { Principal } from '../authz.js';
+import type { MemberService } from '../members.js';
 import { MemberWriter } from '../members/writer.js';
+import { movePerson, type MovePersonResult } from './move-person.js';
+import type { MergeReport } from './report.js';
 import { applyStep, mergeSteps, type StepContext } from './steps.js';
 import { openOrg, readSide } from './sides.js';
 
-export interface MergeReport {
-  sourceOrgId: string;
-  targetOrgId: string;
-  dryRun: boolean;
-  /** `planned`: a dry run (nothing written); `completed`: applied to the end. */
-  status: 'planned' | 'completed';
-  plan: MergePlan;
-  /** The audit events applying it writes (dry run) or wrote (apply), by chain and action. */
-  auditCounts: Record<string, Record<string, number>>;
-  /** The URL of each link created in the target by this run (a token is shown once; rotate a link to see it again). */
-  linkUrls: { sourceLinkId: string; linkId: string; url: string }[];
-  /** Steps applied by this run (a resumed merge applies only the rest). */
-  stepsApplied: number;
-}
+export type { MergeReport } from './report.js';
 
 /**
  * Merges one organization into another (provider-wide keys and the CLI only). The plan is made once
@@ -36,10 +27,16 @@ export class MergeService {
     private readonly deps: ServiceDeps,
     private readonly invitations: InvitationService,
     private readonly publicUrl: string,
+    private readonly members: MemberService,
     private readonly writer: MemberWriter = new MemberWriter(deps),
   ) {}
 
-  async merge(sourceOrgId: string, targetOrgId: string, actor: Actor, opts: { dryRun?: boolean } = {}): Promise<MergeReport> {
+  /** "Signed up by mistake": see move-person.ts. */
+  movePerson(p: Principal, memberId: string, toOrg: string, opts: { role?: Role; fromOrg?: string } = {}): Promise<MovePersonResult> {
+    return movePerson(this.deps, this.members, (s, t, actor, roles) => this.merge(s, t, actor, { roles }), p, memberId, toOrg, opts);
+  }
+
+  async merge(sourceOrgId: string, targetOrgId: string, actor: Actor, opts: { dryRun?: boolean; roles?: Record<string, Role> } = {}): Promise<MergeReport> {
     if (sourceOrgId === targetOrgId) throw refused('the source and the target are the same organization', { sourceOrgId });
     let journal = await this.deps.store.getMerge(sourceOrgId);
     if (journal && journal.targetOrgId !== targetOrgId) throw refused(`organization ${sourceOrgId} is being (or was) merged into ${journal.targetOrgId}`, { sourceOrgId, mergedInto: journal.targetOrgId });
@@ -47,7 +44,7 @@ export class MergeService {
     if (target.state === 'merging') throw refused(`organization ${targetOrgId} is itself being merged into ${target.mergedInto}`, { targetOrgId });
     if (!journal) {
       const source = await openOrg(this.deps, sourceOrgId);
-      const plan = planMerge(await readSide(this.deps, source), await readSide(this.deps, target), randomUUID);
+      const plan = planMerge(await readSide(this.deps, source), await readSide(this.deps, target), randomUUID, opts.roles ? { roles: opts.roles } : {});
       if (opts.dryRun) return this.report(plan, true, [], 0);
       if (plan.blockers.length > 0) throw refused(`the merge is blocked: ${plan.blockers.join('; ')}`, { blockers: plan.blockers });
       const at = this.deps.clock.now().toISOString();

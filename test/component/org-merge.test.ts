@@ -190,6 +190,7 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     const journal = await store.getMerge(w.src.id);
     expect(journal?.status).toBe('running');
     expect((await store.getOrg(w.src.id))?.state).toBe('merging');
+    expect(await code(s.members.list(w.src.id))).toBe('org.merged');
 
     const resumed = await s.merges.merge(w.src.id, w.dst.id, OP);
     expect(resumed.status).toBe('completed');

@@ -40,11 +40,10 @@ export class MergeService {
     if (sourceOrgId === targetOrgId) throw refused('the source and the target are the same organization', { sourceOrgId });
     let journal = await this.deps.store.getMerge(sourceOrgId);
     if (journal && journal.targetOrgId !== targetOrgId) throw refused(`organization ${sourceOrgId} is being (or was) merged into ${journal.targetOrgId}`, { sourceOrgId, mergedInto: journal.targetOrgId });
-    const target = await openOrg(this.deps, targetOrgId);
-    if (target.state === 'merging') throw refused(`organization ${targetOrgId} is itself being merged into ${target.mergedInto}`, { targetOrgId });
+    await openOrg(this.deps, targetOrgId);
     if (!journal) {
       const source = await openOrg(this.deps, sourceOrgId);
-      const plan = planMerge(await readSide(this.deps, source), await readSide(this.deps, target), randomUUID, opts.roles ? { roles: opts.roles } : {});
+      const plan = planMerge(await readSide(this.deps, source), await readSide(this.deps, await openOrg(this.deps, targetOrgId)), randomUUID, opts.roles ? { roles: opts.roles } : {});
       if (opts.dryRun) return this.report(plan, true, [], 0);
       if (plan.blockers.length > 0) throw refused(`the merge is blocked: ${plan.blockers.join('; ')}`, { blockers: plan.blockers });
       const at = this.deps.clock.now().toISOString();

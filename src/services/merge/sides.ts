@@ -29,14 +29,15 @@ export async function readSide(deps: ServiceDeps, org: Organization): Promise<Me
   };
 }
 
-/** An org that exists; a merged one answers `org.merged` with where it went. */
+/** An org that exists and takes changes; a merged one (or one being merged) answers `org.merged` with where it went. */
 export async function openOrg(deps: ServiceDeps, id: string): Promise<Organization> {
   const org = await deps.store.getOrg(id);
   if (!org) throw new IdsyncError('org.not_found', `organization ${id} not found`, { orgId: id });
-  if (org.state === 'merged') throw mergedError(org);
+  if (org.state === 'merged' || org.state === 'merging') throw mergedError(org);
   return org;
 }
 
 export function mergedError(org: Organization): IdsyncError {
-  return new IdsyncError('org.merged', `organization ${org.id} was merged into ${org.mergedInto}`, { orgId: org.id, mergedInto: org.mergedInto, mergedAt: org.mergedAt });
+  const what = org.state === 'merging' ? 'is being merged' : 'was merged';
+  return new IdsyncError('org.merged', `organization ${org.id} ${what} into ${org.mergedInto}`, { orgId: org.id, state: org.state, mergedInto: org.mergedInto, ...(org.mergedAt ? { mergedAt: org.mergedAt } : {}) });
 }

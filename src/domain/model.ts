@@ -3,6 +3,10 @@
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
+/** `service`: an application's account (InfluxDB's "system account"), created by an admin with a name; absent means `person`. */
+export type MemberKind = 'person' | 'service';
+export const MEMBER_KINDS: readonly MemberKind[] = ['person', 'service'];
+
 export type MemberStatus = 'active' | 'inactive' | 'removed';
 export const MEMBER_STATUSES: readonly MemberStatus[] = ['active', 'inactive', 'removed'];
 
@@ -91,6 +95,8 @@ export interface Deactivation {
 export interface Member {
   id: string;
   orgId: string;
+  /** Absent: a person. A service account has no email, no identities and is never matched to a directory user. */
+  kind?: MemberKind;
   /** Unique among the org's non-removed members, compared case-insensitively, kept as received. */
   userName: string;
   externalId?: string;
@@ -122,7 +128,7 @@ export interface Team {
   version: number;
 }
 
-export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system';
+export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'service';
 
 export interface Actor {
   kind: ActorKind;
@@ -227,6 +233,8 @@ export interface AdminKey {
   id: string;
   /** Undefined for a provider-wide key. */
   orgId?: string;
+  /** Set on the credential of a service account: the key acts as that member (its role, actor kind `service`). */
+  serviceAccountId?: string;
   label?: string;
   prefix: string;
   hash: string;

@@ -47,6 +47,8 @@ export interface AdminKey {
   id: string;
   /** Undefined for a provider-wide key. */
   orgId?: string;
+  /** Set on the credential of a service account: the key acts as that member (its role, actor kind `service`). */
+  serviceAccountId?: string;
   label?: string;
   prefix: string;
   hash: string;

@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   'api.rate_limited': { status: 429, doc: 'The admin key sent more requests this minute than api.rateLimitPerMinute allows; retry after Retry-After seconds.' },
   'auth.throttled': { status: 429, doc: 'Too many failed authentication attempts from this client address (server.authFailuresPerMinute); retry after Retry-After seconds. Valid credentials are never throttled.' },
   'org.not_found': { status: 404, doc: 'No such organization (or not visible to this key).' },
-  'org.merged': { status: 410, doc: 'The organization was merged into another one (details.mergedInto); it no longer takes changes.' },
+  'org.merged': { status: 410, doc: 'The organization was merged, or is being merged, into another one (details.mergedInto, details.state); it takes no changes.' },
   'org.merge_refused': { status: 409, doc: 'The merge cannot run: the same organization on both sides, the target closed, or another merge of the source under way into a different target.' },
   'merge.not_found': { status: 404, doc: 'No merge has been started for this organization.' },
   'member.not_found': { status: 404, doc: 'No such member in this organization.' },

@@ -124,8 +124,8 @@ export function directoryKey(c: Pick<DirectoryConnection, 'provider' | 'settings
   return `github:${pick('org')}`;
 }
 
-/** `mint` gives a fresh id for every record a step creates. */
-export function planMerge(source: MergeSide, target: MergeSide, mint: () => string): MergePlan {
+/** `mint` gives a fresh id for every record a step creates; `roles` sets the target role of named source members (a fold still keeps the higher). */
+export function planMerge(source: MergeSide, target: MergeSide, mint: () => string, opts: { roles?: Readonly<Record<string, Role>> } = {}): MergePlan {
   const s = source.org.id;
   const t = target.org.id;
   const blockers: string[] = [];
@@ -156,7 +156,8 @@ export function planMerge(source: MergeSide, target: MergeSide, mint: () => stri
   const memberMap = new Map<string, string>();
   const taken = new Set(byIdentity.keys());
   const members: MemberStep[] = [];
-  for (const m of source.members) {
+  for (const m0 of source.members) {
+    const m = opts.roles?.[m0.id] ? { ...m0, role: opts.roles[m0.id]! } : m0;
     const viaEmail = m.emails.map((e) => byEmail.get(emailKey(e.value))).find((x) => x !== undefined);
     const viaIdentity = viaEmail ? undefined : m.identities.map((i) => byIdentity.get(identityKey(i))).find((x) => x !== undefined);
     const match = viaEmail ?? viaIdentity;
@@ -235,15 +236,13 @@ export function mergeAudit(p: Omit<MergePlan, 'audit'>): PlannedAudit[] {
   const s = (action: string): PlannedAudit => ({ orgId: p.sourceOrgId, action });
   const t = (action: string): PlannedAudit => ({ orgId: p.targetOrgId, action });
   const out: PlannedAudit[] = [s('org.merge_started')];
-  for (const c of p.connections) out.push(...(c.kind === 'move' ? [t('connection.created'), s('connection.deleted')] : [s('connection.updated')]));
-  for (const m of p.members) if (m.kind === 'copy' || m.role !== m.roleBefore || m.identitiesAdded.length > 0) out.push(t(m.kind === 'copy' ? 'member.created' : 'member.merged'));
-  for (const x of p.teams) {
-    if (x.kind === 'create') out.push(t('team.created'));
-    if (x.memberIds.length > 0) out.push(t('team.members_added'));
-  }
-  for (const i of p.invitations) out.push(...(i.kind === 'move' ? [t('invitation.created'), s('invitation.revoked')] : [s('invitation.revoked')]));
-  for (const _l of p.links) out.push(t('link.created'), s('link.revoked'));
   for (const c of p.credentials) out.push(s(c.kind === 'scim_token' ? 'scim_token.revoked' : 'scim_client.revoked'));
+  for (const c of p.connections) out.push(...(c.kind === 'move' ? [t('connection.created'), s('connection.deleted')] : [s('connection.updated')]));
+  for (const x of p.teams) if (x.kind === 'create') out.push(t('team.created'));
+  for (const m of p.members) if (m.kind === 'copy' || m.role !== m.roleBefore || m.identitiesAdded.length > 0) out.push(t(m.kind === 'copy' ? 'member.created' : 'member.merged'));
+  for (const x of p.teams) if (x.memberIds.length > 0) out.push(t('team.members_added'));
+  for (const i of p.invitations) out.push(...(i.kind === 'move' ? [t('invitation.created'), s('invitation.revoked')] : [s('invitation.revoked')]));
+  for (const _l of p.links) out.push(s('link.revoked'), t('link.created'));
   out.push(s('org.merged'), t('org.merged'));
   return out;
 }

@@ -3,6 +3,10 @@
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
+/** `service`: an application's account (InfluxDB's "system account"), created by an admin with a name; absent means `person`. */
+export type MemberKind = 'person' | 'service';
+export const MEMBER_KINDS: readonly MemberKind[] = ['person', 'service'];
+
 export type MemberStatus = 'active' | 'inactive' | 'removed';
 export const MEMBER_STATUSES: readonly MemberStatus[] = ['active', 'inactive', 'removed'];
 
@@ -41,10 +45,15 @@ export interface Organization {
   id: string;
   name: string;
   settings: OrgSettings;
-  /** `merged`: closed by a merge into `mergedInto` (its tokens and links no longer work). Absent: active. */
-  state?: 'active' | 'merged';
+  /**
+   * `merging`: a merge into `mergedInto` is under way; `merged`: closed by it (its tokens and links
+   * no longer work, reads answer `org.merged` with where it went). Absent: active.
+   */
+  state?: 'active' | 'merging' | 'merged';
   mergedInto?: string;
   mergedAt?: string;
+  /** Organizations merged into this one. */
+  mergedFrom?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -92,6 +101,8 @@ export interface Deactivation {
 export interface Member {
   id: string;
   orgId: string;
+  /** Absent: a person. A service account has no email, no identities and is never matched to a directory user. */
+  kind?: MemberKind;
   /** Unique among the org's non-removed members, compared case-insensitively, kept as received. */
   userName: string;
   externalId?: string;
@@ -152,8 +163,8 @@ export interface Team {
   version: number;
 }
 
-/** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id). */
-export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal';
+/** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id); `service`: a service account's key. */
+export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal' | 'service';
 
 export interface Actor {
   kind: ActorKind;

@@ -4,6 +4,7 @@ import { memberFromAdmin, withRole } from '../domain/member-rules.js';
 import { ROLES, type Actor, type ChangeSource, type Identity, type ManagedBy, type Member, type Organization, type Role, type StatusEvidence } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { openOrg } from './merge/sides.js';
 import { MemberWriter } from './members/writer.js';
 import { parseInput } from './validate.js';
 
@@ -125,9 +126,8 @@ export class MemberService {
     return result;
   }
 
+  /** A merged org answers `org.merged` with where it went. */
   private async org(orgId: string): Promise<Organization> {
-    const org = await this.deps.store.getOrg(orgId);
-    if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
-    return org;
+    return openOrg(this.deps, orgId);
   }
 }

@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../../domain/model.js';
+import type { DeliveryStatus, InvitationStatus, MemberKind, MemberStatus, Role } from '../../domain/model.js';
 
 /**
  * The one place that builds Redis key names (bullmq's queue-keys pattern).
@@ -34,8 +34,8 @@ export interface OrgKeys {
   readonly member: (id: string) => string;
   /** ZSET of every member id (tombstones included), scored by ordinal. */
   readonly members: string;
-  /** ZSET of the member ids with this status and role, scored by ordinal. */
-  readonly membersBy: (status: MemberStatus, role: Role) => string;
+  /** ZSET of the member ids with this status and role, scored by ordinal (service accounts in their own: `/service` appended). */
+  readonly membersBy: (status: MemberStatus, role: Role, kind?: MemberKind) => string;
   /** HASH userNameKey -> member id, over non-removed members. */
   readonly userNames: string;
   /** SET of active owner ids (the last-owner rule). */
@@ -179,7 +179,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         ordinal: k(tag, 'ordinal'),
         member: (id) => k(tag, `member:${id}`),
         members: k(tag, 'members'),
-        membersBy: (status, role) => k(tag, `members-by:${status}/${role}`),
+        membersBy: (status, role, kind) => k(tag, `members-by:${status}/${role}${kind === 'service' ? '/service' : ''}`),
         userNames: k(tag, 'user-names'),
         activeOwners: k(tag, 'active-owners'),
         byExternalId: (externalId) => k(tag, `by-external-id:${externalId}`),

@@ -342,7 +342,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 13,
-    name: 'organization merge journals',
+    name: 'organization merge journals and member kinds',
     // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
     sql: `
       CREATE TABLE org_merges (
@@ -351,6 +351,10 @@ export const MIGRATIONS: readonly Migration[] = [
         version INTEGER NOT NULL,
         data TEXT NOT NULL
       );
+
+      -- Service accounts are members of kind 'service'; lists of people filter them out by this column.
+      ALTER TABLE members ADD COLUMN kind TEXT GENERATED ALWAYS AS (coalesce(json_extract(data, '$.kind'), 'person')) VIRTUAL;
+      CREATE INDEX members_org_kind_seq ON members (org_id, kind, seq);
     `,
   },
 ];

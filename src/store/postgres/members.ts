@@ -151,6 +151,11 @@ function filter(orgId: string, query: MemberQuery | undefined): { clause: string
     args.push([...query.roles]);
     where.push(`role = ANY($${args.length}::text[])`);
   }
+  if (query?.kinds?.length) {
+    args.push([...query.kinds]);
+    // The expression of members_org_kind_seq (pg migration 6).
+    where.push(`coalesce(data::jsonb ->> 'kind', 'person') = ANY($${args.length}::text[])`);
+  }
   return { clause: where.join(' AND '), args };
 }
 

@@ -327,4 +327,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX signal_sets_done ON signal_sets (updated_ms) WHERE status <> 'pending';
     `,
   },
+  {
+    version: 6,
+    name: 'member kinds',
+    // Service accounts are members of kind 'service' (absent in the record: a person). The kind is
+    // read from the record itself (an expression index, PostgreSQL 11 has no generated columns), so
+    // every writer of members rows, the store transfer's included, keeps it right without a column.
+    sql: `
+      CREATE INDEX members_org_kind_seq ON members (org_id, (coalesce(data::jsonb ->> 'kind', 'person')), seq);
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
+import { registerMigrateStore } from './commands/migrate-store.js';
 import { registerOrgs } from './commands/orgs.js';
 import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
@@ -42,6 +43,7 @@ function buildProgram(io: CliIo): Command {
   registerInvites(program, io);
   registerScimLog(program, io);
   registerConsole(program, io);
+  registerMigrateStore(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
+import pg from 'pg';
 import { redisKeys } from '../../src/store/redis/keys.js';
 import { cli } from '../support/harness.js';
 import { scimFixture, STORES, USER, type StoreKind } from '../support/scim.js';
@@ -23,6 +24,15 @@ async function breakTheLog(kind: StoreKind, f: Fixture, orgId: string): Promise<
     return async () => {
       db.exec('ALTER TABLE scim_log_away RENAME TO scim_log');
       db.close();
+    };
+  }
+  if (kind === 'postgres') {
+    const client = new pg.Client({ connectionString: f.env.IDSYNC_POSTGRES_URL });
+    await client.connect();
+    await client.query('ALTER TABLE scim_log RENAME TO scim_log_away');
+    return async () => {
+      await client.query('ALTER TABLE scim_log_away RENAME TO scim_log');
+      await client.end();
     };
   }
   // A string where the stream should be: every XADD to it answers WRONGTYPE.

@@ -31,6 +31,10 @@ function podEnvironment(values: Values): NodeJS.ProcessEnv {
   else if (values.existingSecret) env.IDSYNC_SECRET_KEY = randomBytes(32).toString('base64');
   const redis = values.redis as Values;
   if (redis.password || redis.existingSecret) env.IDSYNC_REDIS_PASSWORD = String(redis.password || 'from-existing-secret');
+  // deployment.yaml: postgres.existingSecret gives the whole URL (existingSecretUrlKey) or the password.
+  const pg = values.postgres as Values;
+  if (pg.existingSecret && pg.existingSecretUrlKey) env.IDSYNC_POSTGRES_URL = 'postgresql://app:from-existing-secret@db-rw.db.svc:5432/app';
+  else if (pg.password || pg.existingSecret) env.IDSYNC_POSTGRES_PASSWORD = String(pg.password || 'from-existing-secret');
   return env;
 }
 
@@ -61,7 +65,7 @@ describe('chart values as the application sees them', () => {
     }
   });
 
-  it('when the examples are taken together, then they cover SQLite, a Redis URL, Sentinel, Cluster with an HPA, and an Ingress', () => {
+  it('when the examples are taken together, then they cover SQLite, a Redis URL, Sentinel, Cluster with an HPA, PostgreSQL (URL from a Secret, or with an HPA) and an Ingress', () => {
     const env = cases.map(([, v]) => podEnvironment(v));
     expect(env.filter((e) => e.IDSYNC_STORE === 'sqlite').length).toBeGreaterThanOrEqual(2);
     expect(env.some((e) => e.IDSYNC_REDIS_URL)).toBe(true);
@@ -70,6 +74,13 @@ describe('chart values as the application sees them', () => {
     expect(cases.some(([, v]) => getPath(v, 'autoscaling.enabled') && v.store === 'redis')).toBe(true);
     expect(cases.some(([, v]) => getPath(v, 'ingress.enabled') && getPath(v, 'metrics.serviceMonitor.enabled') && getPath(v, 'networkPolicy.enabled'))).toBe(true);
     expect(cases.some(([, v]) => v.existingSecret && getPath(v, 'redis.existingSecret'))).toBe(true);
+    expect(env.filter((e) => e.IDSYNC_STORE === 'postgres').map((e) => [Boolean(e.IDSYNC_POSTGRES_URL), Boolean(e.IDSYNC_POSTGRES_PASSWORD)])).toEqual(
+      expect.arrayContaining([
+        [true, false],
+        [true, true],
+      ]),
+    );
+    expect(cases.some(([, v]) => getPath(v, 'autoscaling.enabled') && v.store === 'postgres')).toBe(true);
   });
 
   it('when a value the app would reject reaches the pod, then this check catches it', () => {

@@ -106,6 +106,11 @@ describe('chart templates', () => {
     expect(failing(redis, /^gt \(len \$addresses\) 1$/)).toHaveLength(1);
     expect(failing(redis, /^and \(not \.Values\.secretKey\) \(not \.Values\.existingSecret\)$/)).toHaveLength(1);
     expect(failing(/^and \.Values\.redis\.password \.Values\.redis\.existingSecret$/)).toHaveLength(1);
+    const postgres = /^eq \.Values\.store "postgres"$/;
+    expect(failing(postgres, /^and \(not \.Values\.postgres\.url\) /)).toHaveLength(1);
+    expect(failing(postgres, /^and \(not \.Values\.secretKey\) \(not \.Values\.existingSecret\)$/)).toHaveLength(1);
+    expect(failing(/^and \.Values\.postgres\.password \.Values\.postgres\.existingSecret$/)).toHaveLength(1);
+    expect(failing(/^and \.Values\.postgres\.existingSecretUrlKey \(not \.Values\.postgres\.existingSecret\)$/)).toHaveLength(1);
     expect(failing(/^and \.Values\.ingress\.enabled \(not \.Values\.ingress\.hosts\)$/)).toHaveLength(1);
     const text = read(join(TEMPLATES, 'validate.yaml'));
     for (const source of ['redis.url', 'redis.sentinels', 'redis.clusterNodes']) expect(text).toContain(`if .Values.${source} }}{{ $addresses = append $addresses "${source}" }}`);
@@ -122,8 +127,8 @@ describe('chart templates', () => {
     expect(text).toMatch(/- name: tmp\n\s+emptyDir:/);
     expect(text).toMatch(/checksum\/config: \{\{ include \(print \$\.Template\.BasePath "\/configmap\.yaml"\) \. \| sha256sum \}\}/);
     expect(text).toMatch(/checksum\/secret: \{\{ include \(print \$\.Template\.BasePath "\/secret\.yaml"\) \. \| sha256sum \}\}/);
-    expect(text).toMatch(/\{\{- if \$redis \}\}\n\s+type: RollingUpdate[\s\S]*\{\{- else \}\}\n\s+type: Recreate/);
-    expect(text).toMatch(/\$redis := eq \.Values\.store "redis"/);
+    expect(text).toMatch(/\{\{- if \$shared \}\}\n\s+type: RollingUpdate[\s\S]*\{\{- else \}\}\n\s+type: Recreate/);
+    expect(text).toMatch(/\$shared := ne \.Values\.store "sqlite"/);
 
     const v = defaultValues() as { podSecurityContext: Record<string, unknown>; containerSecurityContext: Record<string, unknown> };
     expect(v.podSecurityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });

@@ -32,7 +32,7 @@ describe('values.schema.json', () => {
   it('when each example under ci/ is validated, then it passes', () => {
     const examples = ciValues();
     expect(examples.map(([f]) => f)).toEqual(
-      expect.arrayContaining(['sqlite-values.yaml', 'redis-url-values.yaml', 'redis-sentinel-values.yaml', 'redis-cluster-hpa-values.yaml', 'ingress-monitoring-values.yaml']),
+      expect.arrayContaining(['sqlite-values.yaml', 'redis-url-values.yaml', 'redis-sentinel-values.yaml', 'redis-cluster-hpa-values.yaml', 'postgres-values.yaml', 'postgres-url-values.yaml', 'ingress-monitoring-values.yaml']),
     );
     for (const [file, values] of examples) expect({ file, errors: errorsOf(values) }).toEqual({ file, errors: [] });
   });
@@ -42,6 +42,9 @@ describe('values.schema.json', () => {
     expect(errorsOf({ replicaCount: 'two' }).join()).toMatch(/\/replicaCount must be integer/);
     expect(errorsOf({ store: 'mongo' }).join()).toMatch(/\/store must be equal to one of the allowed values/);
     expect(errorsOf({ redis: { sentinels: ['sentinel-without-port'] } }).join()).toMatch(/\/redis\/sentinels\/0 must match pattern/);
+    // A password belongs in postgres.password or postgres.existingSecret, never in the ConfigMap's URL.
+    expect(errorsOf({ postgres: { url: 'postgres://idsync:hunter2@db:5432/idsync' } }).join()).toMatch(/\/postgres\/url must match pattern/);
+    expect(errorsOf({ postgres: { url: 'postgres://idsync@db:5432/idsync', ssl: 'prefer' } }).join()).toMatch(/\/postgres\/ssl must be equal to one of the allowed values/);
     expect(errorsOf({ extraSecretEnv: { 'lower-case': 'x' } }).join()).toMatch(/property name must be valid/);
   });
 

@@ -5,9 +5,21 @@ import { cli, startTestDaemon, tempDir, testEnv } from './harness.js';
 import { PostgresTestServer } from './postgres-server.js';
 import { RedisTestServer } from './redis-server.js';
 
-/** Stores a daemon fixture can run on; STORES are the ones the shared suites run against. */
+/** Stores a daemon fixture can run on. */
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
-export const STORES: StoreKind[] = ['sqlite', 'redis'];
+/**
+ * The shared suites run on SQLite and Redis; IDSYNC_TEST_STORES (comma-separated, e.g.
+ * `sqlite,redis,postgres`) chooses others, such as PostgreSQL before it joins the default set.
+ */
+export const STORES: StoreKind[] = storesFrom(process.env.IDSYNC_TEST_STORES) ?? ['sqlite', 'redis'];
+
+function storesFrom(list: string | undefined): StoreKind[] | undefined {
+  if (!list) return undefined;
+  const kinds = list.split(',').map((s) => s.trim());
+  const unknown = kinds.filter((k) => !['sqlite', 'redis', 'postgres'].includes(k));
+  if (unknown.length > 0) throw new Error(`IDSYNC_TEST_STORES: unknown store ${unknown.join(', ')}`);
+  return kinds as StoreKind[];
+}
 
 export interface ScimResponse<T = Record<string, unknown>> {
   status: number;

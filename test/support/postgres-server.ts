@@ -190,7 +190,8 @@ function ensureTemplate(bins: Binaries, owner: Owner | undefined): string {
   const parent = join(tmpdir(), `idsync-pg-templates-${userInfo().uid}`);
   mkdirSync(parent, { recursive: true });
   chmodSync(parent, 0o777);
-  const template = join(parent, bins.version);
+  // Per server version and the user the server runs as (cp -a keeps the owner, which must be that user).
+  const template = join(parent, `${bins.version}-${owner?.uid ?? 'self'}`);
   if (existsSync(join(template, 'PG_VERSION'))) return template;
   const building = mkdtempSync(join(parent, 'building-'));
   chmodSync(building, 0o777);

@@ -21,9 +21,19 @@ export interface Sql {
   exec(text: string, params?: Params): Promise<number>;
 }
 
-/** A transaction: its statements, and the audit scopes (org ids) whose write lock it holds. */
-export interface Tx extends Sql {
-  readonly locked: Set<string>;
+/** What a transaction's connection adds: several parameterless statements in one round trip. */
+interface TxSql extends Sql {
+  multi(text: string): Promise<unknown>;
+  escapeLiteral(s: string): string;
+}
+
+/**
+ * A transaction: its statements, and for each audit scope (org id) whose write lock it holds, the
+ * chain head and whether the org exists, read right after the lock was granted. Both stay true
+ * while the lock is held: every chain append and every org creation of that scope takes it.
+ */
+export interface Tx extends TxSql {
+  readonly locked: Map<string, { head: ChainHead; orgExists: boolean }>;
 }
 
 /** Table names interpolated into SQL: only these. */
@@ -74,10 +84,18 @@ export class PostgresContext {
     }
     let broken = false;
     try {
-      const tx: Tx = Object.assign(sqlOn(client), { locked: new Set<string>() });
-      await client.query(scope === null ? 'BEGIN' : `BEGIN; SELECT pg_advisory_xact_lock(${lockKey(this.schema, `org:${scope}`)})`);
-      if (scope !== null) tx.locked.add(scope);
+      const tx: Tx = Object.assign(sqlOn(client), {
+        locked: new Map<string, { head: ChainHead; orgExists: boolean }>(),
+        multi: (text: string) => client.query(text),
+        escapeLiteral: (v: string) => client.escapeLiteral(v),
+      });
       try {
+        if (scope === null) await client.query('BEGIN');
+        else {
+          // One round trip: BEGIN, the lock, then (each statement with a snapshot taken after the lock) the head and the org.
+          const results = (await client.query(`BEGIN; ${this.lockStatements(client, scope)}`)) as unknown as pg.QueryResult[];
+          tx.locked.set(scope, lockedState(results.slice(1)));
+        }
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;
@@ -120,22 +138,35 @@ export class PostgresContext {
    * lock is normally held from the transaction's start; a draft of another scope takes it here.
    */
   async appendTx(tx: Tx, draft: AuditDraft): Promise<AuditEvent> {
-    if (!tx.locked.has(draft.orgId)) {
-      await tx.rows(`SELECT pg_advisory_xact_lock(${lockKey(this.schema, `org:${draft.orgId}`)})`);
-      tx.locked.add(draft.orgId);
+    let state = tx.locked.get(draft.orgId);
+    if (!state) {
+      state = lockedState((await tx.multi(this.lockStatements(tx, draft.orgId))) as pg.QueryResult[]);
+      tx.locked.set(draft.orgId, state);
     }
-    const head = (await tx.one<ChainHead>('SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1', [draft.orgId])) ?? EMPTY_HEAD;
-    const { event, outbox } = nextAuditRecords(draft, head, this.now().toISOString());
+    const { event, outbox } = nextAuditRecords(draft, state.head, this.now().toISOString());
     await tx.exec(
       `WITH e AS (INSERT INTO audit_events (org_id, seq, id, hash, data) VALUES ($1, $2, $3, $4, $5))
        INSERT INTO outbox (org_id, seq, id, type, created_at, payload) VALUES ($1, $2, $3, $6, $7, $8)`,
       [event.orgId, event.seq, event.id, event.hash, JSON.stringify(event), outbox.type, outbox.createdAt, JSON.stringify(outbox.payload)],
     );
+    state.head = { seq: event.seq, hash: event.hash };
     return event;
   }
 
-  async assertOrg(tx: Sql, orgId: string): Promise<void> {
-    if (!(await tx.one('SELECT 1 FROM orgs WHERE id = $1', [orgId]))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+  /** Simple-protocol statements (no parameters, so literals are escaped) that take a scope's lock, then read its head and its org. */
+  private lockStatements(client: { escapeLiteral(s: string): string }, scope: string): string {
+    const lit = client.escapeLiteral(scope);
+    return [
+      `SELECT pg_advisory_xact_lock(${lockKey(this.schema, `org:${scope}`)})`,
+      `SELECT seq, hash FROM audit_events WHERE org_id = ${lit} ORDER BY seq DESC LIMIT 1`,
+      `SELECT EXISTS (SELECT 1 FROM orgs WHERE id = ${lit}) AS org`,
+    ].join('; ');
+  }
+
+  async assertOrg(tx: Sql | Tx, orgId: string): Promise<void> {
+    const known = 'locked' in tx ? tx.locked.get(orgId)?.orgExists : undefined;
+    const exists = known ?? (await tx.one('SELECT 1 FROM orgs WHERE id = $1', [orgId])) !== undefined;
+    if (!exists) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
   }
 
   /** One JSON record of an org from a table with `id`, `org_id` and `data` columns; locked for the transaction with `forUpdate`. */
@@ -148,6 +179,12 @@ export class PostgresContext {
     if (isUniqueViolation(err)) return new IdsyncError('internal', `${what} ${id} already exists (or its token hash is taken)`, { id });
     return err;
   }
+}
+
+/** The lock statements' results after the lock itself: the head row (if any) and the org flag. */
+function lockedState(results: pg.QueryResult[]): { head: ChainHead; orgExists: boolean } {
+  const [, head, org] = results as [unknown, pg.QueryResult<ChainHead>, pg.QueryResult<{ org: boolean }>];
+  return { head: head.rows[0] ?? EMPTY_HEAD, orgExists: org.rows[0]?.org === true };
 }
 
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

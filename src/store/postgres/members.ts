@@ -34,7 +34,7 @@ export class PostgresMembers implements MemberStore {
           throw uniqueViolation(err, member);
         });
       await writeEmails(tx, member);
-      await writeIdentities(tx, member);
+      await writeIdentities(tx, member, true);
       await this.ctx.appendTx(tx, audit);
       return member;
     });
@@ -173,8 +173,8 @@ async function writeEmails(sql: Sql, member: Member): Promise<void> {
 }
 
 /** The identity index holds live members only; a removed member is never found by its upstream identity. */
-async function writeIdentities(sql: Sql, member: Member): Promise<void> {
-  await sql.exec('DELETE FROM member_identities WHERE member_id = $1', [member.id]);
+async function writeIdentities(sql: Sql, member: Member, fresh = false): Promise<void> {
+  if (!fresh) await sql.exec('DELETE FROM member_identities WHERE member_id = $1', [member.id]);
   const ids = member.status === 'removed' ? [] : (member.identities ?? []);
   if (ids.length === 0) return;
   await sql.exec(

@@ -52,7 +52,7 @@ const cases = [
   [`later page (keyset, ${Math.floor(MEMBERS * 0.9).toLocaleString('en')} members in)`, `${base}?after=${deep}`],
   ['status filter: inactive (indexed)', `${base}?status=inactive`],
   ['search: whole email (indexed)', `${base}?q=p${Math.floor(MEMBERS / 2)}%40console.example`],
-  ['search: name matching nothing (bounded scan, 5,000 members per request)', `${base}?q=nobody-by-this-name`],
+  ['search: name matching nothing (bounded scan, 20,000 members per request)', `${base}?q=nobody-by-this-name`],
   ['team filter (1,000-member team)', `${base}?team=${team.id}`],
 ];
 const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))].toFixed(1);

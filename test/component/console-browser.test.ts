@@ -24,6 +24,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       ['Dan', 'Diaz', 'member'],
       ['Eve', 'Evans', 'admin'],
       ['Frank', 'Fox', 'member'],
+      ['Hal', 'Hart', 'member'],
     ];
     const ids: Record<string, string> = {};
     for (const [givenName, familyName, role] of people) {
@@ -80,8 +81,10 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       await one(sam.getByText(/Managed by SCIM provisioning: change this person in your identity provider/));
       await expect(sam.getByRole('button', { name: /Deactivate|Remove/ }).count()).resolves.toBe(0);
       // Search and filters run on the server.
-      await page.getByRole('searchbox', { name: 'Search by name or email' }).fill('carol');
-      await page.getByRole('button', { name: 'Apply filters' }).click();
+      // By keyboard: type in the search box and press Enter.
+      await page.getByRole('searchbox', { name: 'Search by name or email' }).focus();
+      await page.keyboard.type('carol');
+      await page.keyboard.press('Enter');
       await page.waitForURL(/q=carol/);
       await one(page.getByRole('cell', { name: 'Carol Chen', exact: true }));
       await expect(page.getByRole('cell', { name: 'Bob Brown', exact: true }).count()).resolves.toBe(0);
@@ -104,16 +107,25 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
     }
   });
 
-  it('when an admin deactivates a member and reactivates them, then the row toggles and each change is audited as the console session', async () => {
+  it('when an admin deactivates a member and reactivates them, then the row toggles and each change is audited as the console session; removing one member asks first', async () => {
     const { context, page, csp } = await signedIn({ phone: true });
     try {
       await row(page, 'Bob Brown').getByRole('button', { name: 'Deactivate Bob Brown' }).click();
       await one(page.getByRole('status').filter({ hasText: 'Deactivated Bob Brown' }));
       await one(row(page, 'Bob Brown').getByText('inactive', { exact: true }));
+      expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, `console-deactivated-phone-${storeKind}`);
       await row(page, 'Bob Brown').getByRole('button', { name: 'Reactivate Bob Brown' }).click();
       await one(page.getByRole('status').filter({ hasText: 'Reactivated Bob Brown' }));
       await one(row(page, 'Bob Brown').getByText('active', { exact: true }));
+      // One member's Remove asks first, saying removal is final.
+      await row(page, 'Hal Hart').getByRole('button', { name: 'Remove Hal Hart' }).click();
+      await page.waitForURL(/\/remove$/);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Remove Hal Hart?');
+      await one(page.getByText('A removed member cannot be reactivated.'));
+      await page.getByRole('button', { name: 'Remove Hal Hart' }).click();
+      await one(page.getByRole('status').filter({ hasText: 'Removed 1 member: Hal Hart.' }));
+      expect((await install.daemon.store.findMembersByEmail(org.id, 'hal@acme.example')).length).toBe(0);
       const events = (await install.daemon.store.listAudit(org.id)).filter((e) => e.target.type === 'member' && (e.action === 'member.deactivated' || e.action === 'member.activated'));
       expect(events.map((e) => [e.action, e.source, e.actor.kind])).toEqual([
         ['member.deactivated', 'console', 'portal'],
@@ -157,7 +169,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
     const { context, page, csp } = await signedIn();
     try {
       await one(page.getByText('An invitation is valid for 72 hours. At most 50 can be pending at once (0 pending now).'));
-      await page.getByRole('textbox', { name: 'Email' }).fill('nia@acme.example');
+      await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nia@acme.example');
       await page.getByRole('textbox', { name: 'First name (optional)' }).fill('Nia');
       await page.getByRole('button', { name: 'Send invitation' }).click();
       const first = await page.getByRole('textbox', { name: /Invitation link/ }).inputValue();

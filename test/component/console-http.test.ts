@@ -165,6 +165,42 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(odd.seen).toEqual(ids.map((_, i) => `p${String(i).padStart(3, '0')}@page.example`).filter((_, i) => i % 2 === 1));
   });
 
+  it('when an admin adds someone directly, then the member exists with the role and teams given, audited as the console', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Addco' }, OPERATOR);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Research' }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const res = await c.post(`/console/orgs/${org.id}/members`, { givenName: 'Kim', familyName: 'Kay', email: 'kim@add.example', role: 'admin', teamIds: [team.id] });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Added Kim Kay as admin.');
+    const [kim] = await install.daemon.store.findMembersByEmail(org.id, 'kim@add.example');
+    expect(kim).toMatchObject({ role: 'admin', status: 'active', name: { givenName: 'Kim', familyName: 'Kay' } });
+    expect(await install.daemon.store.listMemberTeams(org.id, kim!.id)).toEqual([team.id]);
+    const created = (await install.daemon.store.listAudit(org.id)).find((e) => e.action === 'member.created');
+    expect(created).toMatchObject({ source: 'console', actor: { kind: 'portal' } });
+    const bad = await c.post(`/console/orgs/${org.id}/members`, { givenName: 'No', familyName: 'Mail', email: 'not-an-address' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert">Not done: [^<]*email/);
+  });
+
+  it('when a SCIM-managed member is deactivated by a hand-made request, then the server refuses it with the reason the page shows', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Managedco' }, OPERATOR);
+    const sam = await install.daemon.services.members.create(org.id, { email: 'sam@managed.example' }, OPERATOR, { kind: 'scim' });
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    for (const action of ['deactivate', 'remove']) {
+      const res = await c.post(`/console/orgs/${org.id}/members/${sam.id}/${action}`, action === 'remove' ? { confirmed: 'yes' } : {});
+      if (action === 'remove') {
+        // A single Remove only asks; the removal itself goes through bulk-remove, which skips managed members.
+        expect(await res.text()).toContain('Remove sam@managed.example?');
+        const bulk = await c.post(`/console/orgs/${org.id}/members/bulk-remove`, { ids: [sam.id], confirmed: 'yes' });
+        expect(await bulk.text()).toMatch(/Skipped 1:<ul><li>sam@managed.example: Managed by SCIM provisioning/);
+      } else {
+        expect(res.status).toBe(409);
+        expect(await res.text()).toMatch(/role="alert">Not done: Managed by SCIM provisioning/);
+      }
+    }
+    expect((await install.daemon.store.getMember(org.id, sam.id))?.status).toBe('active');
+  });
+
   it('when an action is refused by the rules (demoting the last owner), then the page answers with the reason and the status of the refusal', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Ownerco' }, OPERATOR);
     const owner = await install.daemon.services.members.create(org.id, { email: 'only@owner.example', role: 'owner' }, OPERATOR);

@@ -28,7 +28,7 @@ export function memberRoutes(org: Router, d: Deps): void {
 
   const render = async (req: Request, res: Response, notices: string[], status = 200, fromQuery = true) => {
     const c = await d.chrome(res);
-    const { principal } = res.locals.console;
+    const { principal } = res.locals.signIn;
     const q = req.query as Record<string, unknown>;
     const query: MembersQuery = fromQuery ? { q: str(q.q), status: str(q.status), role: str(q.role), team: str(q.team) } : { q: '', status: '', role: '', team: '' };
     const status_ = MEMBER_STATUSES.includes(query.status as MemberStatus) ? (query.status as MemberStatus) : undefined;
@@ -87,9 +87,26 @@ export function memberRoutes(org: Router, d: Deps): void {
   });
 
   org.post(
+    '/members',
+    act(async (req, res) => {
+      const { principal, session } = res.locals.signIn;
+      const givenName = str(req.body.givenName);
+      const familyName = str(req.body.familyName);
+      const m = await s.admin.createMember(principal, session.orgId, {
+        email: str(req.body.email),
+        role: (str(req.body.role) || 'member') as Role,
+        teamIds: list(req.body.teamIds),
+        ...(givenName ? { givenName } : {}),
+        ...(familyName ? { familyName } : {}),
+      });
+      return [notice(`Added ${esc(displayNameOf(m))} as ${esc(m.role)}.`)];
+    }),
+  );
+
+  org.post(
     '/members/:id/role',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       const role = str(req.body.role);
       if (!ROLES.includes(role as Role)) throw new IdsyncError('request.invalid', 'choose a role');
       const m = await s.consoleMembers.changeRole(principal, session.orgId, String(req.params.id), role as Role);
@@ -100,7 +117,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/members/:id/deactivate',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       const m = await s.consoleMembers.deactivate(principal, session.orgId, String(req.params.id));
       return [notice(`Deactivated ${esc(displayNameOf(m))}: their access is cut until they are reactivated.`)];
     }),
@@ -109,7 +126,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/members/:id/activate',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       const m = await s.consoleMembers.activate(principal, session.orgId, String(req.params.id));
       return [notice(`Reactivated ${esc(displayNameOf(m))}.`)];
     }),
@@ -118,7 +135,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   // One member's Remove asks first, like a bulk removal of one.
   org.post('/members/:id/remove', async (req, res) => {
     try {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       assertCanManage(principal, session.orgId);
       const m = await s.members.get(session.orgId, String(req.params.id));
       res.type('html').send(confirmRemovePage(await d.chrome(res), [m]));
@@ -132,7 +149,7 @@ export function memberRoutes(org: Router, d: Deps): void {
     if (req.body.confirmed === 'yes' && ids.length) return next();
     if (!ids.length) return act(async () => [notice('Select at least one member to remove.', 'error')])(req, res);
     try {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       assertCanManage(principal, session.orgId);
       const found = await s.consoleMembers.named(principal, session.orgId, ids);
       const members = ids.map((id) => found.get(id)).filter((m): m is Member => m !== undefined && m.status !== 'removed');
@@ -146,7 +163,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/members/bulk-remove',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       const ids = [...new Set(list(req.body.ids))];
       const names = await s.consoleMembers.named(principal, session.orgId, ids);
       const r = await s.consoleMembers.removeMany(principal, session.orgId, ids);
@@ -167,7 +184,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/invitations',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       const role = (str(req.body.role) || 'member') as Role;
       assertCanAssignRole(principal, session.orgId, role);
       const givenName = str(req.body.givenName);
@@ -184,7 +201,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/invitations/:id/resend',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       assertCanManage(principal, session.orgId);
       const r = await s.invitations.resend(session.orgId, String(req.params.id), principal.actor);
       return [notice(`Sent the invitation to ${esc(r.invitation.email)} again; the previous link no longer works.${linkReveal('invite-link', 'New invitation link', r.link)}`)];
@@ -194,7 +211,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/invitations/:id/copy',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       assertCanManage(principal, session.orgId);
       const r = await s.invitations.copyLink(session.orgId, String(req.params.id), principal.actor);
       return [notice(`The invitation link of ${esc(r.invitation.email)}:${linkReveal('invite-link', 'Invitation link', r.link)}`)];
@@ -204,7 +221,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   org.post(
     '/invitations/:id/revoke',
     act(async (req, res) => {
-      const { principal, session } = res.locals.console;
+      const { principal, session } = res.locals.signIn;
       assertCanManage(principal, session.orgId);
       const inv = await s.invitations.revoke(session.orgId, String(req.params.id), principal.actor, 'revoked in the console');
       return [notice(`Revoked the invitation of ${esc(inv.email)}; its link no longer works.`)];

@@ -49,6 +49,7 @@ export function membersPage(v: MembersView): string {
 ${v.notices.join('\n')}
 ${inviteCard(v, base)}
 ${pendingCard(v, base)}
+${addCard(v, base)}
 <section class="card" aria-labelledby="members-heading">
 <h2 id="members-heading">People in ${esc(v.chrome.orgName)}</h2>
 ${filters(v, base)}
@@ -127,6 +128,21 @@ function inviteCard(v: MembersView, base: string): string {
 <label>Role<select name="role">${v.assignable.map((r) => `<option value="${r}"${r === 'member' ? ' selected' : ''}>${r}</option>`).join('')}</select></label>
 ${v.listing.teams.length ? `<label>Teams (optional)<select name="teamIds" multiple size="${Math.min(4, v.listing.teams.length)}">${v.listing.teams.map((t) => `<option value="${esc(t.id)}">${esc(t.displayName)}</option>`).join('')}</select></label>` : ''}
 <button type="submit">Send invitation</button>
+</form>
+</section>`;
+}
+
+function addCard(v: MembersView, base: string): string {
+  return `<section class="card" aria-labelledby="add-heading">
+<h2 id="add-heading">Add someone directly</h2>
+<p class="muted">For a person who should be a member at once, without accepting an invitation. They sign in with the address given here.</p>
+<form class="invite" method="post" action="${base}/members">${csrfField(v.chrome.csrf)}
+<label>First name<input type="text" name="givenName" required autocomplete="off"></label>
+<label>Last name<input type="text" name="familyName" required autocomplete="off"></label>
+<label>Work email<input type="email" name="email" required autocomplete="off"></label>
+<label>Role for the new member<select name="role">${v.assignable.map((r) => `<option value="${r}"${r === 'member' ? ' selected' : ''}>${r}</option>`).join('')}</select></label>
+${v.listing.teams.length ? `<label>Teams for the new member (optional)<select name="teamIds" multiple size="${Math.min(4, v.listing.teams.length)}">${v.listing.teams.map((t) => `<option value="${esc(t.id)}">${esc(t.displayName)}</option>`).join('')}</select></label>` : ''}
+<button type="submit">Add member</button>
 </form>
 </section>`;
 }

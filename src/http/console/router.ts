@@ -81,7 +81,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     try {
       const signIn = await s.console.authenticate(cookie.read(req));
       if (!signIn) throw new IdsyncError('console.session_expired', 'no live console session');
-      res.locals.console = signIn;
+      res.locals.signIn = signIn;
       deps.outage.answered();
       next();
     } catch (err) {
@@ -92,14 +92,14 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const csrf = csrfGuard((_req, res) => fail(res, new IdsyncError('console.csrf_failed', 'missing or wrong CSRF token')));
 
   router.get('/console', withSession, (_req, res) => {
-    res.redirect(303, `/console/orgs/${encodeURIComponent(res.locals.console.session.orgId)}`);
+    res.redirect(303, `/console/orgs/${encodeURIComponent(res.locals.signIn.session.orgId)}`);
   });
 
   router.post('/console/sign-out', withSession, form, csrf, async (req, res) => {
     try {
       await s.console.signOut(cookie.read(req));
       cookie.clear(res);
-      res.locals.log?.info('console session signed out', { session: res.locals.console.session.publicId });
+      res.locals.log?.info('console session signed out', { session: res.locals.signIn.session.publicId });
       res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. Open a new console link to come back.</p></section>'));
     } catch (err) {
       fail(res, err);
@@ -110,7 +110,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   router.use('/console/orgs/:org', withSession, org);
   org.use(async (req, res, next) => {
     try {
-      const { session } = res.locals.console;
+      const { session } = res.locals.signIn;
       if (String(req.params.org) !== session.orgId) throw new IdsyncError('org.not_found', 'this session is for another organization');
       next();
     } catch (err) {
@@ -120,7 +120,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   org.post(/.*/, form, csrf);
 
   const chrome = async (res: Response): Promise<Chrome> => {
-    const { session } = res.locals.console;
+    const { session } = res.locals.signIn;
     const o = await s.orgs.get(session.orgId);
     return { orgId: o.id, orgName: o.name, intent: session.intent, csrf: session.csrfSecret };
   };
@@ -128,7 +128,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   org.get('/', async (_req, res) => {
     try {
       const c = await chrome(res);
-      res.type('html').send(overviewPage(c, res.locals.console.session.expiresAt));
+      res.type('html').send(overviewPage(c, res.locals.signIn.session.expiresAt));
     } catch (err) {
       fail(res, err);
     }
@@ -136,9 +136,9 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
 
   // The members area (members and invitations): only for sessions whose link covers it.
   org.use(['/members', '/invitations'], async (_req, res, next) => {
-    if (intentCovers(res.locals.console.session.intent, 'members')) return next();
+    if (intentCovers(res.locals.signIn.session.intent, 'members')) return next();
     try {
-      res.status(403).type('html').send(intentPage(res.locals.console.session.intent, 'the members page', await chrome(res)));
+      res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'the members page', await chrome(res)));
     } catch (err) {
       fail(res, err);
     }

@@ -6,7 +6,7 @@ export const SESSION_COOKIE = 'idsync_console';
 
 declare module 'express-serve-static-core' {
   interface Locals {
-    console: ConsoleSignIn;
+    signIn: ConsoleSignIn;
     /** When the console started on this request (its pages report their server time). */
     consoleStart: bigint;
   }
@@ -38,7 +38,7 @@ export function csrfGuard(onRefused: (req: Request, res: Response) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const given = typeof body._csrf === 'string' ? body._csrf : '';
-    if (!res.locals.console || !given || !sameString(given, res.locals.console.session.csrfSecret)) {
+    if (!res.locals.signIn || !given || !sameString(given, res.locals.signIn.session.csrfSecret)) {
       onRefused(req, res);
       return;
     }

@@ -33,6 +33,14 @@ export interface MemberStore {
    */
   listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage>;
   /**
+   * A bounded text search in the same creation order: reads at most `scan` members after `after`
+   * (with the status and role filters) and returns those whose memberSearchText (domain/member-search)
+   * contains `text` folded the same way, at most `limit`. `next` is where to go on: after the last
+   * one returned when the page filled up, else after the last one read when the scan stopped before
+   * the end; absent once the end was reached. Each call costs at most `scan` members, wherever it starts.
+   */
+  searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }>;
+  /**
    * Compare-and-swap update (see Updater).
    * Throws `member.last_owner` if the write would turn the org's last active owner into anything
    * else, checked atomically with the write.

@@ -1,4 +1,5 @@
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
+import { asciiLower, memberSearchText } from '../../domain/member-search.js';
 import type { Member, MemberStatus, Role, Team } from '../../domain/model.js';
 import { collect } from '../../ports/paging.js';
 import type { AdminService } from '../admin.js';
@@ -38,7 +39,9 @@ export interface MemberListing {
 }
 
 const PAGE = 50;
-/** Members one search request reads at most before it returns what it found with a position to continue from. */
+/** Members one search request reads at most before it answers with what it found and where to go on (100,000 members: 5 requests). */
+const SEARCH_SCAN = 20_000;
+/** Team members one team-filtered request reads at most. */
 const SCAN_BUDGET = 5000;
 const BATCH = 500;
 const LIVE: MemberStatus[] = ['active', 'inactive'];
@@ -63,9 +66,9 @@ export class ConsoleMembers {
     const limit = Math.min(Math.max(query.limit ?? PAGE, 1), 200);
     const teams = await collect((page) => this.teams.list(orgId, page));
     const base = { statuses: query.status ? [query.status] : LIVE, ...(query.role ? { roles: [query.role] } : {}) };
-    const needle = query.q?.trim().toLowerCase() ?? '';
+    const needle = asciiLower(query.q?.trim() ?? '');
     const team = query.teamId ? await this.teams.get(orgId, query.teamId) : undefined;
-    const keep = (m: Member) => !needle || haystack(m).includes(needle);
+    const keep = (m: Member) => !needle || memberSearchText(m).includes(needle);
 
     let found: Member[];
     let next: string | undefined;
@@ -85,28 +88,8 @@ export class ConsoleMembers {
       total = page.total;
       next = page.items.length > limit ? page.positions[limit - 1] : undefined;
     } else {
-      found = [];
-      let after = query.after;
-      let scanned = 0;
-      for (;;) {
-        const page = await this.deps.store.listMembersAfter(orgId, { ...base, ...(after ? { after } : {}), limit: BATCH, countTotal: false });
-        for (let i = 0; i < page.items.length; i++) {
-          if (!keep(page.items[i]!)) continue;
-          found.push(page.items[i]!);
-          if (found.length === limit) {
-            next = i + 1 < page.items.length || page.items.length === BATCH ? page.positions[i] : undefined;
-            break;
-          }
-        }
-        scanned += page.items.length;
-        if (found.length === limit || page.items.length < BATCH) break;
-        after = page.positions.at(-1);
-        // Bounded work per request: what was found so far, and where to go on.
-        if (scanned >= SCAN_BUDGET) {
-          next = after;
-          break;
-        }
-      }
+      // Bounded work per request (SQLite compares in SQL; Redis reads and compares): what was found, and where to go on.
+      ({ items: found, next } = await this.deps.store.searchMembers(orgId, { ...base, text: needle, ...(query.after ? { after: query.after } : {}), scan: SEARCH_SCAN, limit }));
     }
     const names = new Map(teams.map((t) => [t.id, t.displayName]));
     const rows = await Promise.all(
@@ -216,11 +199,4 @@ export function statusLockedReason(m: Member): string | undefined {
 export function displayNameOf(m: Member): string {
   const full = [m.name.givenName, m.name.familyName].filter(Boolean).join(' ');
   return full || m.name.formatted || m.displayName || m.userName;
-}
-
-function haystack(m: Member): string {
-  return [m.userName, m.displayName, m.name.givenName, m.name.familyName, m.name.formatted, [m.name.givenName, m.name.familyName].filter(Boolean).join(' '), ...m.emails.map((e) => e.value)]
-    .filter(Boolean)
-    .join('\n')
-    .toLowerCase();
 }

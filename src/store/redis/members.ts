@@ -1,4 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
+import { asciiLower, memberSearchText } from '../../domain/member-search.js';
 import { isActiveOwner, lastOwnerError, losesActiveOwner } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
@@ -85,6 +86,28 @@ export class RedisMembers implements MemberStore {
 
   async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     return listMembersAfterPosition(this.ctx, orgId, query);
+  }
+
+  /** Reads the keyset pages and compares here: Redis has no text index over members. */
+  async searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }> {
+    const needle = asciiLower(query.text);
+    const base = { ...(query.statuses ? { statuses: query.statuses } : {}), ...(query.roles ? { roles: query.roles } : {}) };
+    const items: Member[] = [];
+    let after = query.after;
+    for (let left = Math.max(1, Math.floor(query.scan)); left > 0; ) {
+      const batch = Math.min(left, 500);
+      const page = await listMembersAfterPosition(this.ctx, orgId, { ...base, ...(after !== undefined ? { after } : {}), limit: batch, countTotal: false });
+      for (let i = 0; i < page.items.length; i++) {
+        if (!memberSearchText(page.items[i]!).includes(needle)) continue;
+        items.push(page.items[i]!);
+        if (items.length === query.limit) return { items, next: page.positions[i]! };
+      }
+      left -= batch;
+      // A short page is the end: members are never deleted (removal leaves a tombstone), so none vanishes mid-read.
+      if (page.positions.length < batch) return { items };
+      after = page.positions.at(-1);
+    }
+    return { items, next: after! };
   }
 
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {

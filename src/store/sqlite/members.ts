@@ -1,6 +1,7 @@
 import { IdsyncError } from '../../domain/errors.js';
 import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
+import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
@@ -128,6 +129,33 @@ export class SqliteMembers implements MemberStore {
     });
   }
 
+  async searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }> {
+    return this.ctx.run(() => {
+      const where = ['org_id = ?'];
+      const args: unknown[] = [orgId];
+      if (query.statuses?.length) {
+        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
+        args.push(...query.statuses);
+      }
+      if (query.roles?.length) {
+        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
+        args.push(...query.roles);
+      }
+      const scan = Math.max(1, Math.floor(query.scan));
+      // Every member read comes back as its position; only matches bring their data (compared in C, not parsed here).
+      const rows = this.ctx
+        .stmt(`SELECT seq, CASE WHEN instr(${SEARCH_TEXT}, ?) > 0 THEN data END AS data FROM members WHERE ${where.join(' AND ')} AND seq > ? ORDER BY seq LIMIT ?`)
+        .all(asciiLower(query.text), ...args, positionOf(query.after), scan) as { seq: number; data: string | null }[];
+      const items: Member[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i]!.data === null) continue;
+        items.push(JSON.parse(rows[i]!.data!) as Member);
+        if (items.length === query.limit) return i + 1 < rows.length || rows.length === scan ? { items, next: String(rows[i]!.seq) } : { items };
+      }
+      return rows.length === scan ? { items, next: String(rows.at(-1)!.seq) } : { items };
+    });
+  }
+
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
     return this.ctx.write(() => {
       const current = memberTx(this.ctx, orgId, id);
@@ -153,6 +181,12 @@ export class SqliteMembers implements MemberStore {
     });
   }
 }
+
+/** memberSearchText (domain/member-search.ts) in SQL: the same fields, order and separators, lower() folding ASCII only. */
+const SEARCH_TEXT = `lower(coalesce(json_extract(data, '$.userName'), '') || char(10) || coalesce(json_extract(data, '$.displayName'), '') || char(10) ||
+  coalesce(json_extract(data, '$.name.givenName'), '') || ' ' || coalesce(json_extract(data, '$.name.familyName'), '') || char(10) ||
+  coalesce(json_extract(data, '$.name.formatted'), '') || char(10) ||
+  coalesce((SELECT group_concat(json_extract(e.value, '$.value'), char(10)) FROM json_each(data, '$.emails') AS e), ''))`;
 
 function memberTx(ctx: SqliteContext, orgId: string, id: string): Member | undefined {
   return parse<Member>(ctx.stmt('SELECT data FROM members WHERE id = ? AND org_id = ?').get(id, orgId) as DataRow | undefined);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Member } from '../../domain/model.js';
+import { aMember, draft } from './fixtures.js';
+import type { StoreHarness } from './harness.js';
+
+/** The bounded text search over members (the console's search box). */
+export function memberSearchConformance(h: StoreHarness): void {
+  describe('member search', () => {
+    it('when members are searched by part of a name, userName or email, then matches come in creation order, ASCII case folded, with the filters applied', async () => {
+      const org = await h.newOrg();
+      const make = async (over: Partial<Member>) => {
+        const m = aMember(org.id, over);
+        await h.store.createMember(m, draft(org.id, 'member.created', m.id));
+        return m;
+      };
+      const ada = await make({ userName: 'ada@math.example', name: { givenName: 'Ada', familyName: 'Lovelace' }, emails: [{ value: 'ada@math.example', primary: true }, { value: 'countess@old.example' }] });
+      const grace = await make({ userName: 'grace@navy.example', name: { givenName: 'Grace', familyName: 'Hopper' }, displayName: 'Amazing Grace', emails: [{ value: 'grace@navy.example', primary: true }] });
+      const asa = await make({ userName: 'asa@nordic.example', name: { givenName: 'Åsa', familyName: 'Öberg' }, emails: [{ value: 'asa@nordic.example', primary: true }] });
+      const gone = await make({ userName: 'lovelace2@math.example', name: { givenName: 'Byron', familyName: 'Lovelace' }, emails: [{ value: 'lovelace2@math.example', primary: true }], status: 'inactive' });
+      const live = { statuses: ['active', 'inactive'] as Member['status'][] };
+      const ids = async (text: string, extra: object = live) => (await h.store.searchMembers(org.id, { ...extra, text, scan: 100, limit: 10 })).items.map((m) => m.id);
+
+      expect(await ids('LOVE')).toEqual([ada.id, gone.id]);
+      expect(await ids('ada lovelace')).toEqual([ada.id]);
+      expect(await ids('countess@old')).toEqual([ada.id]);
+      expect(await ids('amazing')).toEqual([grace.id]);
+      expect(await ids('lovelace', { statuses: ['active'] })).toEqual([ada.id]);
+      // Only ASCII letters fold: "Åsa" is found as typed, not by "åsa".
+      expect(await ids('Åsa')).toEqual([asa.id]);
+      expect(await ids('åsa')).toEqual([]);
+      expect(await h.store.searchMembers(org.id, { ...live, text: 'nobody', scan: 100, limit: 10 })).toEqual({ items: [] });
+    });
+
+    it('when a search reads at most a few members per call, then following next visits every match once and each call stays within its scan', async () => {
+      const org = await h.newOrg();
+      const all: Member[] = [];
+      for (let i = 0; i < 23; i++) {
+        const m = aMember(org.id, { userName: `u${i}@walk.example`, name: { givenName: i % 3 === 0 ? 'Match' : 'Other', familyName: String(i) }, emails: [{ value: `u${i}@walk.example`, primary: true }] });
+        await h.store.createMember(m, draft(org.id, 'member.created', m.id));
+        all.push(m);
+      }
+      const expected = all.filter((_, i) => i % 3 === 0).map((m) => m.id);
+      const seen: string[] = [];
+      let after: string | undefined;
+      let calls = 0;
+      do {
+        const r = await h.store.searchMembers(org.id, { text: 'match', scan: 5, limit: 3, ...(after ? { after } : {}) });
+        expect(r.items.length).toBeLessThanOrEqual(3);
+        seen.push(...r.items.map((m) => m.id));
+        after = r.next;
+        calls += 1;
+      } while (after && calls < 50);
+      expect(seen).toEqual(expected);
+      // 23 members at most 5 per call: at least 5 calls, and the walk ends.
+      expect(calls).toBeGreaterThanOrEqual(5);
+      expect(calls).toBeLessThan(50);
+    });
+  });
+}

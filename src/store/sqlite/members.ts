@@ -143,9 +143,14 @@ export class SqliteMembers implements MemberStore {
       }
       const scan = Math.max(1, Math.floor(query.scan));
       // Every member read comes back as its position; only matches bring their data (compared in C, not parsed here).
+      const text = asciiLower(query.text);
+      // A word with nothing JSON escapes is found in the stored JSON text itself if it matches at all:
+      // that cheap test runs first and spares most rows the field extraction. Text with whitespace
+      // may span two fields ("ada lovelace"), so it goes straight to the exact test.
+      const prefilter = /^[^\s"\\\u0000-\u001f]+$/.test(text) ? 1 : 0;
       const rows = this.ctx
-        .stmt(`SELECT seq, CASE WHEN instr(${SEARCH_TEXT}, ?) > 0 THEN data END AS data FROM members WHERE ${where.join(' AND ')} AND seq > ? ORDER BY seq LIMIT ?`)
-        .all(asciiLower(query.text), ...args, positionOf(query.after), scan) as { seq: number; data: string | null }[];
+        .stmt(`SELECT seq, CASE WHEN (? = 0 OR instr(lower(data), ?) > 0) AND instr(${SEARCH_TEXT}, ?) > 0 THEN data END AS data FROM members WHERE ${where.join(' AND ')} AND seq > ? ORDER BY seq LIMIT ?`)
+        .all(prefilter, text, text, ...args, positionOf(query.after), scan) as { seq: number; data: string | null }[];
       const items: Member[] = [];
       for (let i = 0; i < rows.length; i++) {
         if (rows[i]!.data === null) continue;

@@ -46,8 +46,8 @@ function buildProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerInvites(program, io);
   registerScimLog(program, io);
-  registerMigrateStore(program, io);
   registerConsole(program, io);
+  registerMigrateStore(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

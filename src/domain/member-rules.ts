@@ -263,3 +263,42 @@ export function withIdentity(cur: Member, identity: Identity, writer: ManagedBy)
   if (!identity.email || had.email === identity.email) return null;
   return { ...cur, identities: cur.identities.map((i, n) => (n === at ? linked : i)) };
 }
+
+// ---- organization merge ----
+
+/**
+ * A source member's account created in the target of a merge: same profile, status (an inactive
+ * member stays inactive), extension data and the identities the plan found free there; the manager
+ * and role the plan chose.
+ */
+export function memberFromMerge(b: Birth, target: Organization, source: Member, p: { role: Role; managedBy: ManagedBy; identities: Identity[] }): Member {
+  assertNotRemoved(source);
+  assertDomainsAllowed(orgDomains(target), source.emails.map((e) => e.value));
+  const m = born(b, {
+    userName: source.userName,
+    externalId: source.externalId,
+    name: { ...source.name },
+    displayName: source.displayName,
+    emails: source.emails.map((e) => ({ ...e })),
+    role: p.role,
+    managedBy: p.managedBy,
+    identities: p.identities.map((i) => ({ ...i })),
+    attributes: JSON.parse(JSON.stringify(source.attributes)) as Record<string, unknown>,
+  });
+  return source.status === 'inactive' && source.deactivation ? { ...m, status: 'inactive', deactivation: { ...source.deactivation } } : m;
+}
+
+/**
+ * The target's membership of a person who was in both organizations: the higher of the two roles
+ * and every identity of both (a second subject at one provider is appended, see withIdentity).
+ * Null when it has both already, so applying it twice writes once.
+ */
+export function foldedMember(cur: Member, role: Role, identities: readonly Identity[]): Member | null {
+  assertNotRemoved(cur);
+  const rank: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
+  const nextRole = rank[role] > rank[cur.role] ? role : cur.role;
+  const have = new Set(cur.identities.map((i) => `${i.provider}\u0000${i.subject}`));
+  const added = identities.filter((i) => !have.has(`${i.provider}\u0000${i.subject}`)).map((i) => ({ ...i }));
+  if (nextRole === cur.role && added.length === 0) return null;
+  return { ...cur, role: nextRole, identities: [...cur.identities, ...added] };
+}

@@ -51,6 +51,7 @@ export function sourceOf(actor: Actor, writer?: ManagedBy): ChangeSource {
       return 'join';
     case 'admin':
     case 'cli':
+    case 'service':
       return 'admin';
     case 'portal':
       return 'console';

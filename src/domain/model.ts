@@ -3,6 +3,10 @@
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
+/** `service`: an application's account (InfluxDB's "system account"), created by an admin with a name; absent means `person`. */
+export type MemberKind = 'person' | 'service';
+export const MEMBER_KINDS: readonly MemberKind[] = ['person', 'service'];
+
 export type MemberStatus = 'active' | 'inactive' | 'removed';
 export const MEMBER_STATUSES: readonly MemberStatus[] = ['active', 'inactive', 'removed'];
 
@@ -41,6 +45,15 @@ export interface Organization {
   id: string;
   name: string;
   settings: OrgSettings;
+  /**
+   * `merging`: a merge into `mergedInto` is under way; `merged`: closed by it (its tokens and links
+   * no longer work, reads answer `org.merged` with where it went). Absent: active.
+   */
+  state?: 'active' | 'merging' | 'merged';
+  mergedInto?: string;
+  mergedAt?: string;
+  /** Organizations merged into this one. */
+  mergedFrom?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -88,6 +101,8 @@ export interface Deactivation {
 export interface Member {
   id: string;
   orgId: string;
+  /** Absent: a person. A service account has no email, no identities and is never matched to a directory user. */
+  kind?: MemberKind;
   /** Unique among the org's non-removed members, compared case-insensitively, kept as received. */
   userName: string;
   externalId?: string;
@@ -148,8 +163,8 @@ export interface Team {
   version: number;
 }
 
-/** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id). */
-export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal';
+/** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id); `service`: a service account's key. */
+export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal' | 'service';
 
 export interface Actor {
   kind: ActorKind;
@@ -207,59 +222,7 @@ export interface OutboxRecord {
   createdAt: string;
 }
 
-export interface ScimToken {
-  id: string;
-  orgId: string;
-  label?: string;
-  /** First characters of the secret, for recognising it in lists. */
-  prefix: string;
-  hash: string;
-  createdAt: string;
-  lastUsedAt?: string;
-  revokedAt?: string;
-}
-
-/** One secret of a SCIM OAuth client; stored by SHA-256 only, like SCIM tokens. */
-export interface ScimClientSecret {
-  id: string;
-  /** First characters of the secret, for recognising it in lists. */
-  prefix: string;
-  hash: string;
-  createdAt: string;
-  expiresAt: string;
-  revokedAt?: string;
-  /** Day (YYYY-MM-DD) of the last expiry warning, so the periodic job warns once a day. */
-  expiryWarnedOn?: string;
-}
-
-/**
- * An OAuth 2.0 client of an org (client credentials grant, RFC 6749 §4.4): its access tokens select
- * the org on /scim/v2 as a SCIM token does. It authenticates with a secret (two may be live, for
- * rotation) or with a JWT assertion (RFC 7523) verified against `publicKeyPem` or `jwksUrl`.
- */
-export interface ScimClient {
-  /** The OAuth `client_id`. */
-  id: string;
-  orgId: string;
-  label?: string;
-  secrets: ScimClientSecret[];
-  publicKeyPem?: string;
-  jwksUrl?: string;
-  createdAt: string;
-  revokedAt?: string;
-  version: number;
-}
-
-export interface AdminKey {
-  id: string;
-  /** Undefined for a provider-wide key. */
-  orgId?: string;
-  label?: string;
-  prefix: string;
-  hash: string;
-  createdAt: string;
-  revokedAt?: string;
-}
+export type { AdminKey, ScimClient, ScimClientSecret, ScimToken } from './credential-records.js';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 

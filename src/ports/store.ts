@@ -4,6 +4,7 @@ import type { CredentialStore } from './store/credentials.js';
 import type { InvitationStore } from './store/invitations.js';
 import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
+import type { MergeStore } from './store/merges.js';
 import type { OrgStore } from './store/orgs.js';
 import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
@@ -18,6 +19,7 @@ export type { CredentialStore } from './store/credentials.js';
 export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
 export type { MemberKeysetPage, MemberStore } from './store/members.js';
+export type { MergeJournal, MergeStore } from './store/merges.js';
 export type { OrgStore } from './store/orgs.js';
 export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
@@ -52,6 +54,7 @@ export interface Store
     AuditStore,
     ScimLogStore,
     SessionStore,
+    MergeStore,
     SignalStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;

@@ -14,6 +14,7 @@ import type { ServiceDeps } from './deps.js';
 import { SEAL_PURPOSE, SecretBox } from './secret-box.js';
 import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
+import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
@@ -61,6 +62,7 @@ export interface Services {
   consoleMembers: ConsoleMembers;
   signals: SignalService;
   signalPoll: SignalPoll;
+  merges: MergeService;
 }
 
 export interface ServiceExtras {
@@ -144,6 +146,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
+    merges: new MergeService(deps, invitations, publicUrl, members, writer),
   };
 }
 

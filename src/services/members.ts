@@ -5,6 +5,7 @@ import { manualRoleSource } from '../domain/role-mappings.js';
 import { ROLES, type Actor, type ChangeSource, type Identity, type ManagedBy, type Member, type Organization, type Role, type StatusEvidence } from '../domain/model.js';
 import type { MemberQuery, Page } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { openOrg } from './merge/sides.js';
 import { MemberWriter } from './members/writer.js';
 import { RoleEvaluator } from './role-mappings/evaluate.js';
 import { parseInput } from './validate.js';
@@ -137,9 +138,8 @@ export class MemberService {
     return result;
   }
 
+  /** A merged org answers `org.merged` with where it went. */
   private async org(orgId: string): Promise<Organization> {
-    const org = await this.deps.store.getOrg(orgId);
-    if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
-    return org;
+    return openOrg(this.deps, orgId);
   }
 }

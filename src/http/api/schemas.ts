@@ -40,7 +40,18 @@ export const orgSettingsSchema = z.object({
   manualOverridesWin: z.boolean().optional(),
 });
 
-export const orgSchema = z.object({ id: z.string(), name: z.string(), settings: orgSettingsSchema, createdAt: timestamp, updatedAt: timestamp, version: z.number().int() });
+export const orgSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  settings: orgSettingsSchema,
+  state: z.enum(['active', 'merging', 'merged']).optional().describe('merging: a merge into mergedInto is under way; merged: closed by it'),
+  mergedInto: z.string().optional(),
+  mergedAt: timestamp.optional(),
+  mergedFrom: z.array(z.string()).optional().describe('Organizations merged into this one'),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version: z.number().int(),
+});
 
 export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
 

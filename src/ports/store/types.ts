@@ -1,4 +1,4 @@
-import type { AuditDraft, MemberStatus, Role } from '../../domain/model.js';
+import type { AuditDraft, MemberKind, MemberStatus, Role } from '../../domain/model.js';
 
 export interface PageRequest {
   offset?: number;
@@ -15,6 +15,8 @@ export interface MemberQuery extends PageRequest {
   /** Default: every status, including removed tombstones. */
   statuses?: MemberStatus[];
   roles?: Role[];
+  /** Default: every kind (people and service accounts); callers that show people pass ['person']. */
+  kinds?: MemberKind[];
 }
 
 /**

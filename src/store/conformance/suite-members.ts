@@ -198,5 +198,21 @@ export function memberConformance(h: StoreHarness): void {
       expect(end.items).toEqual([]);
       expect(end.positions).toEqual([]);
     });
+
+    it('when people and service accounts are listed by kind, then each kind is counted apart and a status change keeps its kind', async () => {
+      const org = await h.newOrg();
+      const person = aMember(org.id);
+      const svc = aMember(org.id, { kind: 'service', userName: 'service:ci', emails: [] });
+      for (const m of [person, svc]) await h.store.createMember(m, draft(org.id, 'member.created', m.id));
+      const ids = async (q: Parameters<typeof h.store.listMembers>[1]) => (await h.store.listMembers(org.id, q)).items.map((m) => m.id);
+      expect(await ids({})).toEqual([person.id, svc.id]);
+      expect(await ids({ kinds: ['person'] })).toEqual([person.id]);
+      expect(await ids({ kinds: ['service'], statuses: ['active'] })).toEqual([svc.id]);
+      expect((await h.store.listMembers(org.id, { kinds: ['person'] })).total).toBe(1);
+      await h.store.updateMember(org.id, svc.id, (m) => bump(m, { status: 'inactive' }));
+      expect(await ids({ kinds: ['service'], statuses: ['inactive'] })).toEqual([svc.id]);
+      expect(await ids({ kinds: ['person'], statuses: ['active', 'inactive'] })).toEqual([person.id]);
+      expect((await h.store.listMembersAfter(org.id, { kinds: ['service'] })).items.map((m) => m.id)).toEqual([svc.id]);
+    });
   });
 }

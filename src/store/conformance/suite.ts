@@ -5,6 +5,7 @@ import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberSearchConformance } from './suite-member-search.js';
 import { memberConformance } from './suite-members.js';
+import { mergeConformance } from './suite-merges.js';
 import { orgConformance } from './suite-orgs.js';
 import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
@@ -29,7 +30,8 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     credentialConformance(h);
     leaseConformance(h);
     scimLogConformance(h);
-    roleMappingConformance(h);
     sessionConformance(h);
+    roleMappingConformance(h);
+    mergeConformance(h);
   });
 }

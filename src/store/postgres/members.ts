@@ -1,8 +1,9 @@
 import { IdsyncError } from '../../domain/errors.js';
 import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
+import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { isUniqueViolation, parse, type DataRow, type Params, type PostgresContext, type Sql } from './context.js';
 
@@ -92,7 +93,7 @@ export class PostgresMembers implements MemberStore {
     });
   }
 
-  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string }): Promise<Page<Member> & { positions: string[] }> {
+  async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
     const { clause, args } = filter(orgId, query);
     return this.ctx.read(async (sql) => {
@@ -102,10 +103,36 @@ export class PostgresMembers implements MemberStore {
           positionOf(query.after),
           limit,
         ]),
-        sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM members WHERE ${clause}`, args),
+        // Without the total (countTotal: false) a later page costs its own rows only, not a walk of the org's index.
+        query.countTotal === false ? undefined : sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM members WHERE ${clause}`, args),
       ]);
-      return { items: rows.map((r) => parse<Member>(r)!), total: count!.n, positions: rows.map((r) => String(r.seq)) };
+      const page = { items: rows.map((r) => parse<Member>(r)!), positions: rows.map((r) => String(r.seq)) };
+      return count ? { ...page, total: count.n } : page;
     });
+  }
+
+  /**
+   * Every member read comes back as its position; only matches bring their data. The text is
+   * memberSearchText (domain/member-search.ts) built in SQL, folded ASCII-only with translate().
+   */
+  async searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }> {
+    const { clause, args } = filter(orgId, query);
+    const scan = Math.max(1, Math.floor(query.scan));
+    const n = args.length;
+    const rows = await this.ctx.read((sql) =>
+      sql.rows<{ seq: number; data: string | null }>(
+        `SELECT seq, CASE WHEN strpos(${SEARCH_TEXT}, $${n + 1}) > 0 THEN data END AS data
+         FROM members, LATERAL (SELECT data::jsonb AS d) AS j WHERE ${clause} AND seq > $${n + 2} ORDER BY seq LIMIT $${n + 3}`,
+        [...args, asciiLower(query.text), positionOf(query.after), scan],
+      ),
+    );
+    const items: Member[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i]!.data === null) continue;
+      items.push(JSON.parse(rows[i]!.data!) as Member);
+      if (items.length === query.limit) return i + 1 < rows.length || rows.length === scan ? { items, next: String(rows[i]!.seq) } : { items };
+    }
+    return rows.length === scan ? { items, next: String(rows.at(-1)!.seq) } : { items };
   }
 
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
@@ -149,6 +176,11 @@ function filter(orgId: string, query: MemberQuery | undefined): { clause: string
     args.push([...query.roles]);
     where.push(`role = ANY($${args.length}::text[])`);
   }
+  if (query?.kinds?.length) {
+    args.push([...query.kinds]);
+    // The expression of members_org_kind_seq (pg migration 6).
+    where.push(`coalesce(data::jsonb ->> 'kind', 'person') = ANY($${args.length}::text[])`);
+  }
   return { clause: where.join(' AND '), args };
 }
 
@@ -184,6 +216,14 @@ function uniqueViolation(err: unknown, member: Member): unknown {
 }
 
 /** A keyset position as this backend writes it (the members table's seq); anything else starts at the beginning. */
+/** memberSearchText in SQL over `d` (the record as jsonb): the same fields, order and separators; only ASCII letters folded. */
+const SEARCH_TEXT = `translate(
+  coalesce(d ->> 'userName', '') || E'\\n' || coalesce(d ->> 'displayName', '') || E'\\n' ||
+  coalesce(d -> 'name' ->> 'givenName', '') || ' ' || coalesce(d -> 'name' ->> 'familyName', '') || E'\\n' ||
+  coalesce(d -> 'name' ->> 'formatted', '') || E'\\n' ||
+  coalesce((SELECT string_agg(e.v ->> 'value', E'\\n' ORDER BY e.o) FROM jsonb_array_elements(d -> 'emails') WITH ORDINALITY AS e(v, o)), ''),
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+
 function positionOf(after: string | undefined): number {
   const n = after === undefined ? 0 : Number(after);
   return Number.isSafeInteger(n) && n > 0 ? n : 0;

@@ -234,4 +234,107 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX rate_limits_reset ON rate_limits (reset_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'console sessions and portal links',
+    // Found by the hash of their secret only; the sweep deletes through the expiry indexes. `data`
+    // holds the fixed part of a record, the columns what changes (use, expiry, revocation).
+    sql: `
+      CREATE TABLE console_sessions (
+        id_hash text PRIMARY KEY,
+        org_id text NOT NULL,
+        expires_at bigint NOT NULL,
+        idle_expires_at bigint NOT NULL,
+        last_seen_at bigint NOT NULL,
+        revoked_at bigint,
+        data text NOT NULL
+      );
+      CREATE INDEX console_sessions_idle ON console_sessions (idle_expires_at);
+
+      CREATE TABLE portal_links (
+        token_hash text PRIMARY KEY,
+        org_id text NOT NULL,
+        expires_at bigint NOT NULL,
+        used_at bigint,
+        data text NOT NULL
+      );
+      CREATE INDEX portal_links_expires_at ON portal_links (expires_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'role mappings',
+    // A mapping's id is derived from its source and group: unique per org, not globally.
+    sql: `
+      CREATE TABLE role_mappings (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL,
+        CONSTRAINT role_mappings_org_id UNIQUE (org_id, id)
+      );
+      CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
+    `,
+  },
+  {
+    version: 4,
+    name: 'organization merge journals',
+    // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
+    sql: `
+      CREATE TABLE org_merges (
+        source_org_id text PRIMARY KEY,
+        target_org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'shared signals: streams, signing keys, queued SETs',
+    // Keys are ordered newest first by (created_at, kid) in byte order (COLLATE "C", as SQLite
+    // compares). Push SETs that are due are found through signal_sets_due; delivered and failed
+    // ones are kept (their jti stops a repeated fan-out) until the sweep deletes through signal_sets_done.
+    sql: `
+      CREATE TABLE signal_streams (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        scope text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX signal_streams_scope ON signal_streams (scope, seq);
+
+      CREATE TABLE signal_keys (
+        kid text COLLATE "C" PRIMARY KEY,
+        created_at text COLLATE "C" NOT NULL,
+        data text NOT NULL
+      );
+
+      CREATE TABLE signal_sets (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        stream_id text NOT NULL,
+        jti text NOT NULL,
+        status text NOT NULL,
+        next_attempt_ms bigint,
+        updated_ms bigint NOT NULL,
+        data text NOT NULL,
+        UNIQUE (stream_id, jti)
+      );
+      CREATE INDEX signal_sets_pending ON signal_sets (stream_id, seq) WHERE status = 'pending';
+      CREATE INDEX signal_sets_due ON signal_sets (next_attempt_ms, seq) WHERE status = 'pending' AND next_attempt_ms IS NOT NULL;
+      CREATE INDEX signal_sets_done ON signal_sets (updated_ms) WHERE status <> 'pending';
+    `,
+  },
+  {
+    version: 6,
+    name: 'member kinds',
+    // Service accounts are members of kind 'service' (absent in the record: a person). The kind is
+    // read from the record itself (an expression index, PostgreSQL 11 has no generated columns), so
+    // every writer of members rows, the store transfer's included, keeps it right without a column.
+    sql: `
+      CREATE INDEX members_org_kind_seq ON members (org_id, (coalesce(data::jsonb ->> 'kind', 'person')), seq);
+    `,
+  },
 ];

@@ -9,8 +9,12 @@ import { PostgresCredentials } from './credentials.js';
 import { PostgresInvitations } from './invitations.js';
 import { PostgresLeases } from './leases.js';
 import { PostgresMembers } from './members.js';
+import { PostgresMerges } from './merges.js';
 import { PostgresOrgs } from './orgs.js';
+import { PostgresRoleMappings } from './role-mappings.js';
 import { PostgresScimLog } from './scim-log.js';
+import { PostgresSessions } from './sessions.js';
+import { PostgresSignals } from './signals.js';
 import { PostgresTeams } from './teams.js';
 import { PostgresWebhooks } from './webhooks.js';
 
@@ -53,6 +57,10 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresLeases(ctx),
     new PostgresAudit(ctx),
     new PostgresScimLog(ctx),
+    new PostgresSessions(ctx),
+    new PostgresRoleMappings(ctx),
+    new PostgresMerges(ctx),
+    new PostgresSignals(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { DeliveryStatus, InvitationStatus, MemberStatus, Role } from '../../domain/model.js';
+import type { DeliveryStatus, InvitationStatus, MemberKind, MemberStatus, Role } from '../../domain/model.js';
 
 /**
  * The one place that builds Redis key names (bullmq's queue-keys pattern).
@@ -34,8 +34,8 @@ export interface OrgKeys {
   readonly member: (id: string) => string;
   /** ZSET of every member id (tombstones included), scored by ordinal. */
   readonly members: string;
-  /** ZSET of the member ids with this status and role, scored by ordinal. */
-  readonly membersBy: (status: MemberStatus, role: Role) => string;
+  /** ZSET of the member ids with this status and role, scored by ordinal (service accounts in their own: `/service` appended). */
+  readonly membersBy: (status: MemberStatus, role: Role, kind?: MemberKind) => string;
   /** HASH userNameKey -> member id, over non-removed members. */
   readonly userNames: string;
   /** SET of active owner ids (the last-owner rule). */
@@ -60,6 +60,8 @@ export interface OrgKeys {
   readonly scimClient: (id: string) => string;
   /** ZSET of the org's SCIM OAuth client ids, by ordinal. */
   readonly scimClients: string;
+  /** The journal of this org's merge into another (JSON), when one was started. */
+  readonly merge: string;
   readonly adminKey: (id: string) => string;
   /** ZSET of the scope's admin key ids, scored by the global admin key ordinal. */
   readonly adminKeys: string;
@@ -177,7 +179,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         ordinal: k(tag, 'ordinal'),
         member: (id) => k(tag, `member:${id}`),
         members: k(tag, 'members'),
-        membersBy: (status, role) => k(tag, `members-by:${status}/${role}`),
+        membersBy: (status, role, kind) => k(tag, `members-by:${status}/${role}${kind === 'service' ? '/service' : ''}`),
         userNames: k(tag, 'user-names'),
         activeOwners: k(tag, 'active-owners'),
         byExternalId: (externalId) => k(tag, `by-external-id:${externalId}`),
@@ -192,6 +194,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         liveScimTokens: k(tag, 'scim-tokens-live'),
         scimClient: (id) => k(tag, `scim-client:${id}`),
         scimClients: k(tag, 'scim-clients'),
+        merge: k(tag, 'merge'),
         adminKey: (id) => k(tag, `admin-key:${id}`),
         adminKeys: k(tag, 'admin-keys'),
         auditHead: k(tag, 'audit-head'),

@@ -23,7 +23,7 @@ export class RedisMembers implements MemberStore {
     const live = member.status !== 'removed';
     return this.ctx.write(member.orgId, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
-      const keys = [...a.keys, k.org, k.member(member.id), k.members, k.membersBy(member.status, member.role), k.userNames, k.activeOwners, k.ordinal];
+      const keys = [...a.keys, k.org, k.member(member.id), k.members, k.membersBy(member.status, member.role, member.kind), k.userNames, k.activeOwners, k.ordinal];
       const args = [...a.args, member.id, JSON.stringify(member), live ? userNameKey(member.userName) : '', isActiveOwner(member) ? '1' : '0'];
       const r = await this.ctx.script('createMember', [...keys, ...(live ? lookupKeys(k, member) : [])], args);
       switch (r[0]) {
@@ -123,7 +123,7 @@ export class RedisMembers implements MemberStore {
         const wasLive = current.status !== 'removed';
         const isLive = next.status !== 'removed';
         const leave = wasLive ? lookupKeys(k, current) : [];
-        const keys = [...a.keys, k.member(id), k.members, k.membersBy(current.status, current.role), k.membersBy(next.status, next.role), k.userNames, k.activeOwners];
+        const keys = [...a.keys, k.member(id), k.members, k.membersBy(current.status, current.role, current.kind), k.membersBy(next.status, next.role, next.kind), k.userNames, k.activeOwners];
         const args = [
           ...a.args,
           id,

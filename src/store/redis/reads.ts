@@ -1,4 +1,4 @@
-import { MEMBER_STATUSES, ROLES, type AuditEvent, type Member, type OutboxRecord } from '../../domain/model.js';
+import { MEMBER_KINDS, MEMBER_STATUSES, ROLES, type AuditEvent, type Member, type OutboxRecord } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type Page, type PageRequest } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { parseJson, type RedisContext } from './context.js';
@@ -64,9 +64,10 @@ export async function pageOfUnion(ctx: RedisContext, sets: readonly string[], pa
 export async function listMemberPage(ctx: RedisContext, orgId: string, query: MemberQuery | undefined): Promise<Page<Member>> {
   const k = ctx.keys.forOrg(orgId);
   const statuses = query?.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
-  const roles = query?.roles?.length ? [...new Set(query.roles)] : [...ROLES];
-  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r));
-  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.map((r) => k.membersBy(s, r)));
+  const roles = query?.roles?.length ? [...new Set(query?.roles)] : [...ROLES];
+  const kinds = query?.kinds?.length ? [...new Set(query?.kinds)] : [...MEMBER_KINDS];
+  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r)) && MEMBER_KINDS.every((x) => kinds.includes(x));
+  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.flatMap((r) => kinds.map((x) => k.membersBy(s, r, x))));
   const { items: ids, total } = await pageOfUnion(ctx, sets, query);
   return { items: await readRecords<Member>(ctx, ids.map((id) => k.member(id))), total };
 }
@@ -100,8 +101,9 @@ export async function listMembersAfterPosition(ctx: RedisContext, orgId: string,
   const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   const statuses = query.statuses?.length ? [...new Set(query.statuses)] : [...MEMBER_STATUSES];
   const roles = query.roles?.length ? [...new Set(query.roles)] : [...ROLES];
-  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r));
-  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.map((r) => k.membersBy(s, r)));
+  const kinds = query.kinds?.length ? [...new Set(query.kinds)] : [...MEMBER_KINDS];
+  const everything = MEMBER_STATUSES.every((s) => statuses.includes(s)) && ROLES.every((r) => roles.includes(r)) && MEMBER_KINDS.every((x) => kinds.includes(x));
+  const sets = everything ? [k.members] : statuses.flatMap((s) => roles.flatMap((r) => kinds.map((x) => k.membersBy(s, r, x))));
   const after = Number(query.after);
   const from = Number.isSafeInteger(after) && after > 0 ? `(${after}` : '-inf';
   const rows = await ctx.snapshot((m) => {

@@ -9,6 +9,7 @@ import { RedisInvitations } from './invitations.js';
 import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
 import { RedisMembers } from './members.js';
+import { RedisMerges } from './merges.js';
 import { RedisOrgs } from './orgs.js';
 import { RedisRoleMappings } from './role-mappings.js';
 import { RedisScimLog } from './scim-log.js';
@@ -59,8 +60,9 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisLeases(ctx),
     new RedisAudit(ctx),
     new RedisScimLog(ctx),
-    new RedisRoleMappings(ctx),
     new RedisSessions(ctx),
+    new RedisRoleMappings(ctx),
+    new RedisMerges(ctx),
     new RedisSignals(ctx),
     {
       async ping(): Promise<void> {

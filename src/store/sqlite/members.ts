@@ -91,6 +91,10 @@ export class SqliteMembers implements MemberStore {
         where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
         args.push(...query.roles);
       }
+      if (query?.kinds?.length) {
+        where.push(`kind IN (${query?.kinds.map(() => '?').join(',')})`);
+        args.push(...query?.kinds);
+      }
       const clause = where.join(' AND ');
       const rows = this.ctx.stmt(`SELECT data FROM members WHERE ${clause} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
       const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
@@ -110,6 +114,10 @@ export class SqliteMembers implements MemberStore {
       if (query.roles?.length) {
         where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
         args.push(...query.roles);
+      }
+      if (query.kinds?.length) {
+        where.push(`kind IN (${query.kinds.map(() => '?').join(',')})`);
+        args.push(...query.kinds);
       }
       const clause = where.join(' AND ');
       const after = positionOf(query.after);

@@ -340,4 +340,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX signal_sets_due ON signal_sets (status, next_attempt_ms);
     `,
   },
+  {
+    version: 13,
+    name: 'organization merge journals and member kinds',
+    // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
+    sql: `
+      CREATE TABLE org_merges (
+        source_org_id TEXT PRIMARY KEY,
+        target_org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+
+      -- Service accounts are members of kind 'service'; lists of people filter them out by this column.
+      ALTER TABLE members ADD COLUMN kind TEXT GENERATED ALWAYS AS (coalesce(json_extract(data, '$.kind'), 'person')) VIRTUAL;
+      CREATE INDEX members_org_kind_seq ON members (org_id, kind, seq);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { SqliteCredentials } from './credentials.js';
 import { SqliteInvitations } from './invitations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteMembers } from './members.js';
+import { SqliteMerges } from './merges.js';
 import { SqliteOrgs } from './orgs.js';
 import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
@@ -34,8 +35,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteLeases(ctx),
     new SqliteAudit(ctx),
     new SqliteScimLog(ctx),
-    new SqliteRoleMappings(ctx),
     new SqliteSessions(ctx),
+    new SqliteRoleMappings(ctx),
+    new SqliteMerges(ctx),
     new SqliteSignals(ctx),
     {
       async ping(): Promise<void> {

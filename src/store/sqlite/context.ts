@@ -21,9 +21,6 @@ export class SqliteContext {
   readonly path: string;
   readonly now: () => Date;
   private readonly statements = new Map<string, Statement>();
-  /** A read transaction open for the rest of this event-loop turn (see run()). */
-  private readBatch = false;
-  private readonly endBatch = () => this.endReadBatch();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -41,41 +38,16 @@ export class SqliteContext {
     return s;
   }
 
-  /**
-   * A read. Reads of one event-loop turn share one read transaction: outside a transaction each
-   * statement takes and drops WAL's read lock on its own (two fcntl calls and an fstat), which was
-   * most of what a SCIM lookup's four small reads cost. The transaction opens with the turn's first
-   * read and ends when the turn does (setImmediate) or before the next write, whichever is first;
-   * so a read still sees every commit made before its turn began, by this process or another.
-   */
   run<T>(fn: () => T): T {
     try {
-      if (!this.readBatch && !this.db.inTransaction && this.db.open) {
-        this.stmt('BEGIN').run();
-        this.readBatch = true;
-        setImmediate(this.endBatch);
-      }
       return fn();
     } catch (err) {
       throw mapRuntimeError(err, this.path);
     }
   }
 
-  /** A write: one IMMEDIATE transaction, after the turn's read transaction (if any) has ended. */
   write<T>(fn: () => T): T {
-    this.endReadBatch();
-    try {
-      return this.db.transaction(fn).immediate();
-    } catch (err) {
-      throw mapRuntimeError(err, this.path);
-    }
-  }
-
-  private endReadBatch(): void {
-    if (!this.readBatch) return;
-    this.readBatch = false;
-    // Only reads ran in it: COMMIT releases the snapshot, it writes nothing.
-    if (this.db.open && this.db.inTransaction) this.stmt('COMMIT').run();
+    return this.run(() => this.db.transaction(fn).immediate());
   }
 
   /** Call inside write(): checks ifVersion, runs the updater, persists with the version bumped and chains its audit draft. */
@@ -130,7 +102,6 @@ export class SqliteContext {
   }
 
   close(): void {
-    this.endReadBatch();
     if (this.db.open) this.db.close();
   }
 }

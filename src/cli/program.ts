@@ -13,6 +13,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerOrgs } from './commands/orgs.js';
+import { registerServiceAccounts } from './commands/service-accounts.js';
 import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
@@ -28,6 +29,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError();
   registerServe(program, io);
   registerOrgs(program, io);
+  registerServiceAccounts(program, io);
   registerMembers(program, io);
   registerCredentials(program, io);
   registerScimClients(program, io);

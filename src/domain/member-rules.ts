@@ -302,3 +302,17 @@ export function foldedMember(cur: Member, role: Role, identities: readonly Ident
   if (nextRole === cur.role && added.length === 0) return null;
   return { ...cur, role: nextRole, identities: [...cur.identities, ...added] };
 }
+
+// ---- service accounts ----
+
+/**
+ * An application's account (kind `service`): named by an admin, no email and no upstream identity,
+ * so no invitation, directory or join flow ever matches it. Its userName is `service:NAME`, which no
+ * email address can be. Owner is not a role it may hold.
+ */
+export function serviceAccount(b: Birth, input: { name: string; role: Role }): Member {
+  const name = input.name.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(name)) throw new IdsyncError('request.invalid', 'a service account name is 1-100 letters, digits, spaces, dots, dashes or underscores', { problems: [{ field: 'name', message: 'invalid' }] });
+  if (input.role === 'owner') throw new IdsyncError('request.invalid', 'a service account cannot be an owner', { problems: [{ field: 'role', message: 'admin or member' }] });
+  return { ...born(b, { userName: `service:${name}`, name: { formatted: name }, displayName: name, emails: [], role: input.role, managedBy: { kind: 'admin' } }), kind: 'service' };
+}

@@ -1,5 +1,5 @@
 import { IdsyncError, isIdsyncError } from '../domain/errors.js';
-import type { Member, MemberStatus, Role } from '../domain/model.js';
+import type { Member, MemberKind, MemberStatus, Role } from '../domain/model.js';
 import { records } from '../ports/paging.js';
 import type { Page } from '../ports/store.js';
 import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
@@ -13,6 +13,8 @@ export interface MemberSearch {
   statuses?: MemberStatus[];
   roles?: Role[];
   teamId?: string;
+  /** Default: people only. */
+  kinds?: MemberKind[];
   offset?: number;
   limit?: number;
 }
@@ -39,7 +41,7 @@ export class AdminService {
     assertCanRead(p, orgId);
     const offset = s.offset ?? 0;
     const limit = s.limit ?? 100;
-    const base = { ...(s.statuses?.length ? { statuses: s.statuses } : {}), ...(s.roles?.length ? { roles: s.roles } : {}) };
+    const base = { ...(s.statuses?.length ? { statuses: s.statuses } : {}), ...(s.roles?.length ? { roles: s.roles } : {}), ...(s.kinds?.length ? { kinds: s.kinds } : {}) };
     if (!s.q && !s.teamId) return this.members.list(orgId, { ...base, offset, limit });
     const inTeam = s.teamId ? new Set(await this.teams.memberIds(orgId, (await this.teams.get(orgId, s.teamId)).id)) : undefined;
     const needle = s.q?.toLowerCase();

@@ -17,6 +17,7 @@ import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
+import { ServiceAccountService } from './service-accounts.js';
 import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
 import { SecretExpiryWatch } from './scim-clients/expiry.js';
@@ -48,6 +49,7 @@ export interface Services {
   scimLog: ScimLogService;
   notifications: NotificationService;
   merges: MergeService;
+  serviceAccounts: ServiceAccountService;
 }
 
 export interface ServiceExtras {
@@ -84,6 +86,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
+  const credentials = new CredentialService(deps, oauth);
   const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;
   const notificationBox = new SecretBox(extras.secretKey, SEAL_PURPOSE.notificationSecrets);
   const notifications = new NotificationService(
@@ -107,7 +110,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     connections,
     reconcile,
     notifications,
-    credentials: new CredentialService(deps, oauth),
+    credentials,
+    serviceAccounts: new ServiceAccountService(deps, writer, credentials),
     scimClients: new ScimClientService(deps, oauth.tokenUrl),
     oauth,
     scimClientExpiry: new SecretExpiryWatch(deps),

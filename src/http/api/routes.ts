@@ -11,6 +11,7 @@ import { ApiRegistry } from './define.js';
 import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
+import { serviceAccountRoutes } from './service-accounts.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -27,6 +28,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   const api = new ApiRegistry(authed);
   orgRoutes(api, services);
   memberRoutes(api, services);
+  serviceAccountRoutes(api, services);
   teamRoutes(api, services);
   credentialRoutes(api, services);
   scimClientRoutes(api, services);

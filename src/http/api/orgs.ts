@@ -99,6 +99,7 @@ export function orgRoutes(api: ApiRegistry, s: Services): void {
       },
     },
     async ({ params, body, res }) => {
+      assertOrgVisible(res.locals.adminKey, params.org);
       assertProviderKey(res.locals.adminKey);
       return { status: 200, body: await s.merges.merge(params.org, body.into, res.locals.actor, { dryRun: body.dryRun === true }) };
     },

@@ -168,6 +168,7 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     const gone = await s.members.list(w.src.id).catch((e: unknown) => e);
     expect(isIdsyncError(gone, 'org.merged') && gone.details).toMatchObject({ mergedInto: w.dst.id });
     expect(applied.linkUrls).toHaveLength(1);
+    expect(await code(s.orgs.update(w.src.id, { name: 'Reopened' }, OP))).toBe('org.merged');
     // Both outboxes carry org.merged (what webhooks deliver).
     for (const org of [w.src.id, w.dst.id]) expect((await store.listOutbox(org)).some((o) => o.type === 'org.merged')).toBe(true);
 

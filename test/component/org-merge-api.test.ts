@@ -84,6 +84,10 @@ describe.each(STORES)('organization merge and move-person through the CLI and th
     expect(members.status).toBe(410);
     expect(members.body.error).toMatchObject({ code: 'org.merged', details: { mergedInto: dst.org.id } });
     expect((await src.scim.get('/Users')).status).toBe(401);
+    // The host's sign-in check on the old org id is told where the person's membership went.
+    const access = await api.call<{ error: { code: string; details: { mergedInto: string } } }>('get', `/orgs/${src.org.id}/access?email=hank@globex.test`, provider);
+    expect([access.status, access.body.error.details.mergedInto]).toEqual([410, dst.org.id]);
+    expect((await api.call('get', `/orgs/${dst.org.id}/access?email=hank@globex.test`, provider)).body).toMatchObject({ allowed: true, role: 'owner' });
     expect((await dst.scim.post('/Users', { schemas: [USER], userName: 'jo@globex.test' })).status).toBe(201);
     for (const org of [src.org.id, dst.org.id]) expect((await cli(f.env, f.cwd, 'audit', 'verify', '--org', org)).code).toBe(0);
     // Each org's webhook gets its org.merged event.

@@ -123,6 +123,9 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     // What the dry run said would be written is what both chains got.
     expect(await auditActions(store, w.src.id, heads.src)).toEqual(dry.auditCounts[w.src.id]);
     expect(await auditActions(store, w.dst.id, heads.dst)).toEqual(dry.auditCounts[w.dst.id]);
+    for (const [org, head] of [[w.src.id, heads.src], [w.dst.id, heads.dst]] as const) {
+      expect((await store.listAudit(org, { afterSeq: head })).map((e) => e.action)).toEqual(dry.plan.audit.filter((a) => a.orgId === org).map((a) => a.action));
+    }
     expect((await s.audit.verify(w.src.id)).ok).toBe(true);
     expect((await s.audit.verify(w.dst.id)).ok).toBe(true);
 

@@ -179,6 +179,7 @@ export function applyProfileChange(
 ): { next: Member; action: ProfileAction } | null {
   assertNotRemoved(cur);
   if (change.adoptAs) {
+    if (cur.kind === 'service') throw new IdsyncError('member.managed_elsewhere', `member ${cur.id} is a service account and cannot be adopted by a provisioning writer`, { memberId: cur.id });
     if (isActiveOwner(cur)) throw new IdsyncError('member.managed_elsewhere', `member ${cur.id} is the organization's owner and cannot be adopted by a provisioning writer`, { memberId: cur.id });
   } else {
     assertWriterMayChange(cur, ctx.writer);

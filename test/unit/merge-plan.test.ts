@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { directoryKey, higherRole, mergeAudit, planMerge, type MergeSide } from '../../src/domain/merge-plan.js';
-import { foldedMember, memberFromMerge, serviceAccount } from '../../src/domain/member-rules.js';
+import { applyProfileChange, foldedMember, memberFromMerge, serviceAccount } from '../../src/domain/member-rules.js';
 import { aConnection, aMember, anInvitation, anOrg, aTeam } from '../../src/store/conformance/fixtures.js';
 import { codeOfSync } from '../support/services.js';
 
@@ -79,5 +79,11 @@ describe('the member rules of a merge and of service accounts', () => {
     expect(sa).toMatchObject({ kind: 'service', userName: 'service:telegraf', emails: [], identities: [], managedBy: { kind: 'admin' } });
     expect(codeOfSync(() => serviceAccount({ id: 's', orgId: 'o', at: 'now' }, { name: 'root', role: 'owner' }))).toBe('request.invalid');
     expect(codeOfSync(() => serviceAccount({ id: 's', orgId: 'o', at: 'now' }, { name: 'a@b.test', role: 'member' }))).toBe('request.invalid');
+    // Neither SCIM (adopting it by userName) nor a directory may change it; an admin may.
+    const org = anOrg();
+    const ctx = { org, actor: { kind: 'scim' as const }, writer: { kind: 'scim' as const }, reason: 'x', at: 'now' };
+    expect(codeOfSync(() => applyProfileChange(sa, { adoptAs: { kind: 'scim' }, active: false }, ctx))).toBe('member.managed_elsewhere');
+    expect(codeOfSync(() => applyProfileChange(sa, { active: false }, { ...ctx, writer: { kind: 'directory', connectionId: 'c' } }))).toBe('member.managed_elsewhere');
+    expect(applyProfileChange(sa, { active: false }, { ...ctx, writer: { kind: 'admin' } })?.action).toBe('member.deactivated');
   });
 });

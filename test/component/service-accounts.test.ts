@@ -82,7 +82,7 @@ describe.each(STORES)('service accounts through the CLI and the admin API on %s'
   });
 
   it('when a service account is created, its key used, rotated and revoked, then it acts with its role as actor kind service and each old key is refused', async () => {
-    const { org } = await f.newOrg('Telemetry');
+    const { org, scim } = await f.newOrg('Telemetry');
     await api.call('post', `/orgs/${org.id}/members`, provider, { email: 'owner@telemetry.test', role: 'owner' });
     const created = await api.call<{ account: Member; key: string }>('post', `/orgs/${org.id}/service-accounts`, provider, { name: 'ingest', role: 'admin' });
     expect(created.status).toBe(201);
@@ -102,6 +102,11 @@ describe.each(STORES)('service accounts through the CLI and the admin API on %s'
     expect(people.body.items.map((m) => m.userName).sort()).toEqual(['new@telemetry.test', 'owner@telemetry.test']);
     const services = await api.call<{ items: Member[]; total: number }>('get', `/orgs/${org.id}/members?kind=service`, provider);
     expect(services.body).toMatchObject({ total: 1, items: [{ id: sa.id }] });
+
+    // The IdP never sees it: not listed, not found by userName, not found by id.
+    expect((await scim.get<{ totalResults: number }>('/Users')).body.totalResults).toBe(2);
+    expect((await scim.get<{ totalResults: number }>(`/Users?filter=${encodeURIComponent('userName eq "service:ingest"')}`)).body.totalResults).toBe(0);
+    expect((await scim.get(`/Users/${sa.id}`)).status).toBe(404);
 
     const rotated = await cli(f.env, f.cwd, 'service-accounts', 'rotate', sa.id, '--org', org.id, '--json');
     expect(rotated.code).toBe(0);

@@ -268,8 +268,8 @@ export function withIdentity(cur: Member, identity: Identity, writer: ManagedBy)
 // ---- organization merge ----
 
 /**
- * A source member's account created in the target of a merge: same profile, status (an inactive
- * member stays inactive), extension data and the identities the plan found free there; the manager
+ * A source member's account created in the target of a merge: same kind (a service account stays
+ * one), profile, status (an inactive member stays inactive), extension data and the identities the plan found free there; the manager
  * and role the plan chose.
  */
 export function memberFromMerge(b: Birth, target: Organization, source: Member, p: { role: Role; managedBy: ManagedBy; identities: Identity[] }): Member {
@@ -286,7 +286,8 @@ export function memberFromMerge(b: Birth, target: Organization, source: Member, 
     identities: p.identities.map((i) => ({ ...i })),
     attributes: JSON.parse(JSON.stringify(source.attributes)) as Record<string, unknown>,
   });
-  return source.status === 'inactive' && source.deactivation ? { ...m, status: 'inactive', deactivation: { ...source.deactivation } } : m;
+  const kept = source.kind ? { ...m, kind: source.kind } : m;
+  return source.status === 'inactive' && source.deactivation ? { ...kept, status: 'inactive', deactivation: { ...source.deactivation } } : kept;
 }
 
 /**

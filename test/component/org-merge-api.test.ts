@@ -56,6 +56,7 @@ describe.each(STORES)('organization merge and move-person through the CLI and th
     await addMember(dst.org.id, 'iris@globex.test', 'owner');
     expect((await src.scim.get('/Users')).status).toBe(200);
 
+    const orgKey = (await cli(f.env, f.cwd, 'admin-keys', 'create', '--org', src.org.id, '--json')).json<{ key: string }>().key;
     const dry = await cli(f.env, f.cwd, 'orgs', 'merge', src.org.id, '--into', dst.org.id, '--dry-run', '--json');
     expect(dry.code).toBe(0);
     const plan = dry.json<MergeReport>().plan;
@@ -69,7 +70,6 @@ describe.each(STORES)('organization merge and move-person through the CLI and th
 
     const rx = await receiver();
     for (const org of [src.org.id, dst.org.id]) expect((await api.call('post', `/orgs/${org}/webhooks`, provider, { url: rx.url, events: ['org.merged'] })).status).toBe(201);
-    const orgKey = (await cli(f.env, f.cwd, 'admin-keys', 'create', '--org', src.org.id, '--json')).json<{ key: string }>().key;
     expect((await api.call('post', `/orgs/${src.org.id}/merge`, orgKey, { into: dst.org.id })).status).toBe(403);
 
     const applied = await api.call<MergeReport>('post', `/orgs/${src.org.id}/merge`, provider, { into: dst.org.id });

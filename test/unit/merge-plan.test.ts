@@ -5,7 +5,7 @@ import { aConnection, aMember, anInvitation, anOrg, aTeam } from '../../src/stor
 import { codeOfSync } from '../support/services.js';
 
 function side(overrides: Partial<MergeSide> = {}): MergeSide {
-  return { org: anOrg(), members: [], teams: [], invitations: [], links: [], scimTokens: [], scimClients: [], connections: [], ...overrides };
+  return { org: anOrg(), members: [], teams: [], invitations: [], links: [], scimTokens: [], scimClients: [], adminKeys: [], connections: [], ...overrides };
 }
 const counter = () => {
   let n = 0;

@@ -17,6 +17,7 @@ import { registerMembers } from './commands/members.js';
 import { registerMigrateStore } from './commands/migrate-store.js';
 import { registerOrgs } from './commands/orgs.js';
 import { registerRoleMappings } from './commands/role-mappings.js';
+import { registerServiceAccounts } from './commands/service-accounts.js';
 import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
@@ -32,6 +33,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError();
   registerServe(program, io);
   registerOrgs(program, io);
+  registerServiceAccounts(program, io);
   registerMembers(program, io);
   registerCredentials(program, io);
   registerScimClients(program, io);

@@ -10,6 +10,9 @@ export type Writer = ManagedBy['kind'];
  */
 export function assertWriterMayChange(member: Member, writer: ManagedBy): void {
   if (writer.kind === 'admin') return;
+  if (member.kind === 'service') {
+    throw new IdsyncError('member.managed_elsewhere', `member ${member.id} is a service account: only an admin changes it`, { memberId: member.id, managedBy: 'admin' });
+  }
   const owner = member.managedBy;
   if (owner.kind === 'scim' && writer.kind === 'directory') {
     throw new IdsyncError('member.managed_elsewhere', `member ${member.id} is managed by SCIM provisioning`, {

@@ -179,6 +179,7 @@ export function applyProfileChange(
 ): { next: Member; action: ProfileAction } | null {
   assertNotRemoved(cur);
   if (change.adoptAs) {
+    if (cur.kind === 'service') throw new IdsyncError('member.managed_elsewhere', `member ${cur.id} is a service account and cannot be adopted by a provisioning writer`, { memberId: cur.id });
     if (isActiveOwner(cur)) throw new IdsyncError('member.managed_elsewhere', `member ${cur.id} is the organization's owner and cannot be adopted by a provisioning writer`, { memberId: cur.id });
   } else {
     assertWriterMayChange(cur, ctx.writer);
@@ -267,8 +268,8 @@ export function withIdentity(cur: Member, identity: Identity, writer: ManagedBy)
 // ---- organization merge ----
 
 /**
- * A source member's account created in the target of a merge: same profile, status (an inactive
- * member stays inactive), extension data and the identities the plan found free there; the manager
+ * A source member's account created in the target of a merge: same kind (a service account stays
+ * one), profile, status (an inactive member stays inactive), extension data and the identities the plan found free there; the manager
  * and role the plan chose.
  */
 export function memberFromMerge(b: Birth, target: Organization, source: Member, p: { role: Role; managedBy: ManagedBy; identities: Identity[] }): Member {
@@ -285,7 +286,8 @@ export function memberFromMerge(b: Birth, target: Organization, source: Member, 
     identities: p.identities.map((i) => ({ ...i })),
     attributes: JSON.parse(JSON.stringify(source.attributes)) as Record<string, unknown>,
   });
-  return source.status === 'inactive' && source.deactivation ? { ...m, status: 'inactive', deactivation: { ...source.deactivation } } : m;
+  const kept = source.kind ? { ...m, kind: source.kind } : m;
+  return source.status === 'inactive' && source.deactivation ? { ...kept, status: 'inactive', deactivation: { ...source.deactivation } } : kept;
 }
 
 /**
@@ -301,4 +303,18 @@ export function foldedMember(cur: Member, role: Role, identities: readonly Ident
   const added = identities.filter((i) => !have.has(`${i.provider}\u0000${i.subject}`)).map((i) => ({ ...i }));
   if (nextRole === cur.role && added.length === 0) return null;
   return { ...cur, role: nextRole, identities: [...cur.identities, ...added] };
+}
+
+// ---- service accounts ----
+
+/**
+ * An application's account (kind `service`): named by an admin, no email and no upstream identity,
+ * so no invitation, directory or join flow ever matches it. Its userName is `service:NAME`, which no
+ * email address can be. Owner is not a role it may hold.
+ */
+export function serviceAccount(b: Birth, input: { name: string; role: Role }): Member {
+  const name = input.name.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(name)) throw new IdsyncError('request.invalid', 'a service account name is 1-100 letters, digits, spaces, dots, dashes or underscores', { problems: [{ field: 'name', message: 'invalid' }] });
+  if (input.role === 'owner') throw new IdsyncError('request.invalid', 'a service account cannot be an owner', { problems: [{ field: 'role', message: 'admin or member' }] });
+  return { ...born(b, { userName: `service:${name}`, name: { formatted: name }, displayName: name, emails: [], role: input.role, managedBy: { kind: 'admin' } }), kind: 'service' };
 }

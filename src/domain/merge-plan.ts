@@ -1,6 +1,6 @@
 import { emailKey } from './keys.js';
 import { emailDomain } from './member-rules.js';
-import type { DirectoryConnection, Identity, Invitation, InviteLink, ManagedBy, Member, Organization, Role, ScimClient, ScimToken, Team } from './model.js';
+import type { AdminKey, DirectoryConnection, Identity, Invitation, InviteLink, ManagedBy, Member, Organization, Role, ScimClient, ScimToken, Team } from './model.js';
 
 /**
  * Merging one organization (the source) into another (the target), as a pure plan: what moves,
@@ -22,6 +22,8 @@ export interface MergeSide {
   scimTokens: ScimToken[];
   /** Unrevoked. */
   scimClients: ScimClient[];
+  /** Unrevoked admin keys scoped to the org (service accounts' keys included). */
+  adminKeys: Omit<AdminKey, 'hash'>[];
   connections: DirectoryConnection[];
 }
 
@@ -78,7 +80,7 @@ export type ConnectionStep =
   | { kind: 'refuse'; sourceConnectionId: string; provider: string; name: string; clashesWith: string; reason: string };
 
 export interface CredentialStep {
-  kind: 'scim_token' | 'scim_client';
+  kind: 'scim_token' | 'scim_client' | 'admin_key';
   id: string;
   label?: string;
   reason: string;
@@ -99,7 +101,7 @@ export interface MergePlan {
   invitations: InvitationStep[];
   links: LinkStep[];
   connections: ConnectionStep[];
-  /** Revoked when the source closes: a credential selects one organization. */
+  /** Revoked when the source closes (SCIM tokens and clients, org-scoped admin keys): a credential selects one organization. */
   credentials: CredentialStep[];
   audit: PlannedAudit[];
 }
@@ -215,6 +217,7 @@ export function planMerge(source: MergeSide, target: MergeSide, mint: () => stri
   const credentials: CredentialStep[] = [
     ...source.scimTokens.map((x): CredentialStep => ({ kind: 'scim_token', id: x.id, ...(x.label ? { label: x.label } : {}), reason })),
     ...source.scimClients.map((x): CredentialStep => ({ kind: 'scim_client', id: x.id, ...(x.label ? { label: x.label } : {}), reason })),
+    ...source.adminKeys.map((x): CredentialStep => ({ kind: 'admin_key', id: x.id, ...(x.label ? { label: x.label } : {}), reason: x.serviceAccountId ? `${reason} (rotate the service account's key there)` : reason })),
   ];
 
   const plan: MergePlan = { sourceOrgId: s, targetOrgId: t, blockers, members, teams, invitations, links, connections, credentials, audit: [] };
@@ -236,7 +239,7 @@ export function mergeAudit(p: Omit<MergePlan, 'audit'>): PlannedAudit[] {
   const s = (action: string): PlannedAudit => ({ orgId: p.sourceOrgId, action });
   const t = (action: string): PlannedAudit => ({ orgId: p.targetOrgId, action });
   const out: PlannedAudit[] = [s('org.merge_started')];
-  for (const c of p.credentials) out.push(s(c.kind === 'scim_token' ? 'scim_token.revoked' : 'scim_client.revoked'));
+  for (const c of p.credentials) out.push(s(`${c.kind}.revoked`));
   for (const c of p.connections) out.push(...(c.kind === 'move' ? [t('connection.created'), s('connection.deleted')] : [s('connection.updated')]));
   for (const x of p.teams) if (x.kind === 'create') out.push(t('team.created'));
   for (const m of p.members) if (m.kind === 'copy' || m.role !== m.roleBefore || m.identitiesAdded.length > 0) out.push(t(m.kind === 'copy' ? 'member.created' : 'member.merged'));

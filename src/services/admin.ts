@@ -1,10 +1,11 @@
 import { IdsyncError, isIdsyncError } from '../domain/errors.js';
-import type { Member, MemberStatus, Role } from '../domain/model.js';
+import type { Member, MemberKind, MemberStatus, Role } from '../domain/model.js';
 import { records } from '../ports/paging.js';
 import type { Page } from '../ports/store.js';
 import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
 import type { ServiceDeps } from './deps.js';
+import { mergedError } from './merge/sides.js';
 import { addMemberToOrg, moveMember, type MoveResult } from './move-member.js';
 import type { TeamService } from './teams.js';
 
@@ -13,6 +14,8 @@ export interface MemberSearch {
   statuses?: MemberStatus[];
   roles?: Role[];
   teamId?: string;
+  /** Default: people only. */
+  kinds?: MemberKind[];
   offset?: number;
   limit?: number;
 }
@@ -39,7 +42,7 @@ export class AdminService {
     assertCanRead(p, orgId);
     const offset = s.offset ?? 0;
     const limit = s.limit ?? 100;
-    const base = { ...(s.statuses?.length ? { statuses: s.statuses } : {}), ...(s.roles?.length ? { roles: s.roles } : {}) };
+    const base = { ...(s.statuses?.length ? { statuses: s.statuses } : {}), ...(s.roles?.length ? { roles: s.roles } : {}), ...(s.kinds?.length ? { kinds: s.kinds } : {}) };
     if (!s.q && !s.teamId) return this.members.list(orgId, { ...base, offset, limit });
     const inTeam = s.teamId ? new Set(await this.teams.memberIds(orgId, (await this.teams.get(orgId, s.teamId)).id)) : undefined;
     const needle = s.q?.toLowerCase();
@@ -115,10 +118,13 @@ export class AdminService {
     return addMemberToOrg(this.deps, this.members, p, fromOrg, id, toOrg, role);
   }
 
-  /** The host product's sign-in and session-refresh check: only active members are allowed. */
+  /** The host product's sign-in and session-refresh check: only active members are allowed; a merged org answers `org.merged` with where it went. */
   async access(p: Principal, orgId: string, who: { email?: string; provider?: string; subject?: string }): Promise<AccessAnswer> {
     assertCanRead(p, orgId);
-    if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    const org = await this.deps.store.getOrg(orgId);
+    if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    // A merged org answers where it went (ask there); while the merge runs its people still sign in.
+    if (org.state === 'merged') throw mergedError(org);
     let m: Member | undefined;
     if (who.email) {
       const found = await this.deps.store.findMembersByEmail(orgId, who.email);

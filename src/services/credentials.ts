@@ -68,11 +68,12 @@ export class CredentialService {
     return publicToken(t);
   }
 
-  async createAdminKey(actor: Actor, opts: { orgId?: string; label?: string } = {}): Promise<{ key: string; record: PublicAdminKey }> {
+  async createAdminKey(actor: Actor, opts: { orgId?: string; label?: string; serviceAccountId?: string } = {}): Promise<{ key: string; record: PublicAdminKey }> {
     const { secret, hash, display } = mintSecret(ADMIN_PREFIX);
     const record: AdminKey = {
       id: randomUUID(),
       ...(opts.orgId ? { orgId: opts.orgId } : {}),
+      ...(opts.orgId && opts.serviceAccountId ? { serviceAccountId: opts.serviceAccountId } : {}),
       prefix: display,
       hash,
       createdAt: this.deps.clock.now().toISOString(),

@@ -21,6 +21,7 @@ import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { RoleEvaluator } from './role-mappings/evaluate.js';
 import { RoleMappingService } from './role-mappings/service.js';
+import { ServiceAccountService } from './service-accounts.js';
 import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
 import { SecretExpiryWatch } from './scim-clients/expiry.js';
@@ -63,6 +64,7 @@ export interface Services {
   signals: SignalService;
   signalPoll: SignalPoll;
   merges: MergeService;
+  serviceAccounts: ServiceAccountService;
 }
 
 export interface ServiceExtras {
@@ -102,6 +104,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
   const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
+  const credentials = new CredentialService(deps, oauth);
   const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;
   const notificationBox = new SecretBox(extras.secretKey, SEAL_PURPOSE.notificationSecrets);
   const notifications = new NotificationService(
@@ -138,7 +141,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     connections,
     reconcile,
     notifications,
-    credentials: new CredentialService(deps, oauth),
+    credentials,
+    serviceAccounts: new ServiceAccountService(deps, writer, credentials),
     scimClients: new ScimClientService(deps, oauth.tokenUrl),
     oauth,
     scimClientExpiry: new SecretExpiryWatch(deps),

@@ -65,9 +65,10 @@ export class MemberService {
     throw new IdsyncError('member.not_found', `member ${idOrUserName} not found`, { member: idOrUserName });
   }
 
+  /** People only unless `kinds` says otherwise (service accounts are listed and counted apart). */
   async list(orgId: string, query?: MemberQuery): Promise<Page<Member>> {
     await this.org(orgId);
-    return this.deps.store.listMembers(orgId, query);
+    return this.deps.store.listMembers(orgId, { ...query, kinds: query?.kinds?.length ? query.kinds : ['person'] });
   }
 
   /** `evidence` is typed (StatusEvidence); an untyped record is kept under the kind `unclassified`. */

@@ -4,6 +4,7 @@ import { IdsyncError } from '../domain/errors.js';
 import { DEFAULT_ORG_SETTINGS, type Actor, type Organization, type OrgSettings } from '../domain/model.js';
 import type { Page, PageRequest } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { openOrg } from './merge/sides.js';
 import { parseInput } from './validate.js';
 
 const domain = z
@@ -59,6 +60,7 @@ export class OrgService {
 
   async update(id: string, input: { name?: string; settings?: Partial<OrgSettings> }, actor: Actor, ifVersion?: number): Promise<Organization> {
     const patch = parseInput(createSchema.partial(), input);
+    await openOrg(this.deps, id);
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateOrg(
       id,

@@ -102,11 +102,12 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     await s.invitations.invite(src.id, { email: 'olga@acme.test' }, OP);
     const link = await s.links.create(src.id, { teamId: engS.id, maxUses: 5 }, OP);
     const token = await s.credentials.createScimToken(src.id, OP, 'okta');
+    const svc = await s.serviceAccounts.create(src.id, { name: 'ci' }, OP);
     const googleS = aConnection(src.id, { settings: { domain: 'acme.test' } });
     const github = aConnection(src.id, { provider: 'github', name: 'GitHub', settings: { org: 'acme' } });
     const googleT = aConnection(dst.id, { settings: { domain: 'ACME.test' } });
     for (const c of [googleS, github, googleT]) await store.createConnection(c, draft(c.orgId, 'connection.created', c.id));
-    return { src, dst, alice, bobT, dave, erin, engT, owner, link, token, googleS, googleT, github };
+    return { src, dst, alice, bobT, dave, erin, engT, owner, link, token, svc, googleS, googleT, github };
   }
 
   it('when two overlapping orgs are merged, then the dry run is what applying does, people fold or move, and the source is closed', async () => {
@@ -123,13 +124,16 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     // What the dry run said would be written is what both chains got.
     expect(await auditActions(store, w.src.id, heads.src)).toEqual(dry.auditCounts[w.src.id]);
     expect(await auditActions(store, w.dst.id, heads.dst)).toEqual(dry.auditCounts[w.dst.id]);
+    for (const [org, head] of [[w.src.id, heads.src], [w.dst.id, heads.dst]] as const) {
+      expect((await store.listAudit(org, { afterSeq: head })).map((e) => e.action)).toEqual(dry.plan.audit.filter((a) => a.orgId === org).map((a) => a.action));
+    }
     expect((await s.audit.verify(w.src.id)).ok).toBe(true);
     expect((await s.audit.verify(w.dst.id)).ok).toBe(true);
 
     // People: bob and carol (matched by a shared GitHub identity) fold; alice and erin move.
     const live = await collect((p) => store.listMembers(w.dst.id, { ...p, statuses: ['active', 'inactive'] }));
     const byName = new Map(live.map((m) => [m.userName, m]));
-    expect([...byName.keys()].sort()).toEqual(['alice@acme.test', 'bob@acme.test', 'carol@acme.test', 'erin@acme.test', 'olga@acme.test']);
+    expect([...byName.keys()].sort()).toEqual(['alice@acme.test', 'bob@acme.test', 'carol@acme.test', 'erin@acme.test', 'olga@acme.test', 'service:ci']);
     expect(byName.get('bob@acme.test')).toMatchObject({ id: w.bobT.id, role: 'admin' });
     expect(byName.get('carol@acme.test')?.identities.map((i) => i.subject).sort()).toEqual(['g-carol', 'gh-carol']);
     expect(byName.get('alice@acme.test')).toMatchObject({ role: 'owner', status: 'active' });
@@ -164,10 +168,15 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     expect(await store.getOrg(w.src.id)).toMatchObject({ state: 'merged', mergedInto: w.dst.id });
     expect((await store.getOrg(w.dst.id))?.mergedFrom).toEqual([w.src.id]);
     expect(await code(s.credentials.authenticateScim(w.token.token))).toBe('auth.unauthorized');
+    // The service account moves as one (kind kept); its key, scoped to the source, is revoked.
+    expect(byName.get('service:ci')).toMatchObject({ kind: 'service', emails: [] });
+    expect(await code(s.credentials.authenticateAdmin(w.svc.key))).toBe('auth.unauthorized');
+    expect(applied.plan.credentials.map((c) => c.kind).sort()).toEqual(['admin_key', 'scim_token']);
     expect(await code(s.links.use(new URL(w.link.url).pathname.split('/').pop()!, 'zed@acme.test'))).toBe('link.revoked');
     const gone = await s.members.list(w.src.id).catch((e: unknown) => e);
     expect(isIdsyncError(gone, 'org.merged') && gone.details).toMatchObject({ mergedInto: w.dst.id });
     expect(applied.linkUrls).toHaveLength(1);
+    expect(await code(s.orgs.update(w.src.id, { name: 'Reopened' }, OP))).toBe('org.merged');
     // Both outboxes carry org.merged (what webhooks deliver).
     for (const org of [w.src.id, w.dst.id]) expect((await store.listOutbox(org)).some((o) => o.type === 'org.merged')).toBe(true);
 
@@ -198,7 +207,7 @@ describe.each(setups)('organization merge on %s', (_name, open) => {
     expect(await auditActions(store, w.src.id, heads.src)).toEqual(resumed.auditCounts[w.src.id]);
     expect(await auditActions(store, w.dst.id, heads.dst)).toEqual(resumed.auditCounts[w.dst.id]);
     const live = await collect((p) => store.listMembers(w.dst.id, { ...p, statuses: ['active', 'inactive'] }));
-    expect(live.map((m) => m.userName).sort()).toEqual(['alice@acme.test', 'bob@acme.test', 'carol@acme.test', 'erin@acme.test', 'olga@acme.test']);
+    expect(live.map((m) => m.userName).sort()).toEqual(['alice@acme.test', 'bob@acme.test', 'carol@acme.test', 'erin@acme.test', 'olga@acme.test', 'service:ci']);
     expect((await s.audit.verify(w.src.id)).ok).toBe(true);
     expect((await s.audit.verify(w.dst.id)).ok).toBe(true);
   });

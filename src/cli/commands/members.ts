@@ -48,9 +48,10 @@ export function registerMembers(program: Command, io: CliIo): void {
     .description('list members with their status')
     .requiredOption('--org <id>', 'organization id')
     .option('--status <status...>', 'only these statuses: active, inactive, removed')
+    .option('--kind <kind>', 'person (default) or service')
     .option('--json', 'print JSON')
-    .action(async (o: { org: string; status?: MemberStatus[]; json?: boolean }) => {
-      const items = await withServices(io, (s) => collect((page) => s.members.list(o.org, { ...page, ...(o.status ? { statuses: o.status } : {}) })));
+    .action(async (o: { org: string; status?: MemberStatus[]; kind?: 'person' | 'service'; json?: boolean }) => {
+      const items = await withServices(io, (s) => collect((page) => s.members.list(o.org, { ...page, ...(o.status ? { statuses: o.status } : {}), ...(o.kind ? { kinds: [o.kind] } : {}) })));
       if (o.json) printJson(io, items.map(shown));
       else printTable(io, HEADERS, items.map(row));
     });

@@ -56,7 +56,7 @@ export function registerOrgs(program: Command, io: CliIo): void {
       printTable(io, ['TEAM', 'ACTION', 'MEMBERS ADDED'], p.teams.map((t) => [t.displayName, t.kind, t.memberIds.length]));
       printTable(io, ['INVITATION', 'ACTION', 'REASON'], p.invitations.map((i) => [i.email, i.kind, i.kind === 'withdraw' ? i.reason : '']));
       printTable(io, ['CONNECTION', 'ACTION', 'REASON'], p.connections.map((c) => [`${c.name} (${c.provider})`, c.kind, c.kind === 'refuse' ? c.reason : `as ${c.newConnectionId}`]));
-      io.out(`links moved: ${p.links.length}; SCIM credentials revoked: ${p.credentials.length}`);
+      io.out(`links moved: ${p.links.length}; credentials revoked (SCIM tokens and clients, org-scoped admin keys): ${p.credentials.length}`);
       for (const l of r.linkUrls) io.out(`link ${l.linkId}: ${l.url}`);
       for (const [org, actions] of Object.entries(r.auditCounts)) io.out(`audit ${org}: ${Object.entries(actions).map(([a, n]) => `${a}×${n}`).join(', ')}`);
     });

@@ -57,7 +57,7 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
       summary: 'May this person use the product now? For sign-in and session refresh',
       params: orgParams,
       query: z.object({ email: z.string().optional(), subject: z.string().regex(/^(google|microsoft|github):.+$/, 'expected provider:id').optional() }),
-      responses: { 200: { description: 'Verdict', schema: accessSchema }, 400: { description: 'Neither email nor subject', schema: errorSchema } },
+      responses: { 200: { description: 'Verdict', schema: accessSchema }, 400: { description: 'Neither email nor subject', schema: errorSchema }, 410: { description: 'The organization was merged into another (org.merged, details.mergedInto): ask there', schema: errorSchema } },
     },
     async ({ params, query, res }) => {
       const start = process.hrtime.bigint();

@@ -26,7 +26,7 @@ declare module 'express-serve-static-core' {
 export const ACTING_MEMBER_HEADER = 'x-idsync-acting-member';
 
 /**
- * Admin-key bearer auth. Only bad credentials answer 401; a store outage propagates as 503.
+ * Admin-key bearer auth. A service account's key acts as the account (its role, actor kind `service`). Only bad credentials answer 401; a store outage propagates as 503.
  * An org-scoped key acts as the org's owner unless the host product names the signed-in member in
  * X-Idsync-Acting-Member, in which case that member's role decides (and the audit trail says so).
  * Failed attempts are throttled per client address (429 `auth.throttled`); valid keys never are.
@@ -58,6 +58,15 @@ export function adminAuth(credentials: CredentialService, store: Store, guards: 
     if (!key.orgId) {
       res.locals.actor = actor;
       res.locals.principal = { kind: 'provider', actor };
+      return next();
+    }
+    if (key.serviceAccountId) {
+      // A service account's credential acts as that account: its role, audited as actor kind `service`.
+      const account = await store.getMember(key.orgId, key.serviceAccountId);
+      if (!account || account.kind !== 'service' || account.status !== 'active') refuse(req, new IdsyncError('auth.unauthorized', 'the service account of this key is not active'));
+      const service: Actor = { kind: 'service', id: account!.id, label: account!.displayName ?? account!.userName };
+      res.locals.actor = service;
+      res.locals.principal = { kind: 'org', orgId: key.orgId, role: account!.role, actor: service };
       return next();
     }
     const acting = req.get(ACTING_MEMBER_HEADER);

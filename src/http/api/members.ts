@@ -28,6 +28,7 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
         ...(query.status ? { statuses: query.status } : {}),
         ...(query.role ? { roles: query.role } : {}),
         ...(query.team ? { teamId: query.team } : {}),
+        ...(query.kind ? { kinds: [query.kind] } : {}),
         ...(query.offset !== undefined ? { offset: query.offset } : {}),
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
       });

@@ -16,7 +16,7 @@ const mergeReportSchema = z.object({
     invitations: z.array(z.object({ kind: z.enum(['move', 'withdraw']), email: z.string() }).catchall(z.unknown())),
     links: z.array(z.object({ sourceLinkId: z.string(), newLinkId: z.string() }).catchall(z.unknown())),
     connections: z.array(z.object({ kind: z.enum(['move', 'refuse']), sourceConnectionId: z.string() }).catchall(z.unknown())),
-    credentials: z.array(z.object({ kind: z.enum(['scim_token', 'scim_client']), id: z.string(), reason: z.string() }).catchall(z.unknown())),
+    credentials: z.array(z.object({ kind: z.enum(['scim_token', 'scim_client', 'admin_key']), id: z.string(), reason: z.string() }).catchall(z.unknown())),
     audit: z.array(z.object({ orgId: z.string(), action: z.string() })),
   }).catchall(z.unknown()),
   auditCounts: z.record(z.string(), z.record(z.string(), z.number().int())),
@@ -101,6 +101,7 @@ export function orgRoutes(api: ApiRegistry, s: Services): void {
       },
     },
     async ({ params, body, res }) => {
+      assertOrgVisible(res.locals.adminKey, params.org);
       assertProviderKey(res.locals.adminKey);
       return { status: 200, body: await s.merges.merge(params.org, body.into, res.locals.actor, { dryRun: body.dryRun === true }) };
     },

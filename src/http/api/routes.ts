@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.js';
 import { orgRoutes } from './orgs.js';
 import { roleMappingRoutes } from './role-mappings.js';
 import { portalLinkRoutes } from './portal-links.js';
+import { serviceAccountRoutes } from './service-accounts.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -29,6 +30,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   const api = new ApiRegistry(authed);
   orgRoutes(api, services);
   memberRoutes(api, services);
+  serviceAccountRoutes(api, services);
   teamRoutes(api, services);
   roleMappingRoutes(api, services);
   credentialRoutes(api, services);

@@ -25,6 +25,7 @@ export const memberSearchQuery = pageQuery.extend({
   status: csv(memberStatus).optional().describe('Comma-separated statuses'),
   role: csv(role).optional().describe('Comma-separated roles'),
   team: z.string().optional().describe('Only members of this team id'),
+  kind: z.enum(['person', 'service']).optional().describe('person (default) or service: people and service accounts are listed and counted apart'),
 });
 
 export const errorSchema = z.object({
@@ -97,6 +98,7 @@ export const roleChangeSchema = z.object({
 export const memberSchema = z.object({
   id: z.string(),
   orgId: z.string(),
+  kind: z.enum(['person', 'service']).optional().describe('Absent: a person'),
   userName: z.string(),
   externalId: z.string().optional(),
   name: z.object({ givenName: z.string().optional(), familyName: z.string().optional() }).catchall(z.string()),

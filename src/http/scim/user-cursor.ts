@@ -34,10 +34,10 @@ export async function userCursorPage(store: Store, render: (m: Member, withGroup
   });
 
   if (!q.filter) {
-    const page = await store.listMembersAfter(orgId, { statuses: LIVE, ...after(start), limit: q.count });
+    const page = await store.listMembersAfter(orgId, { statuses: LIVE, kinds: ['person'], ...after(start), limit: q.count });
     const last = page.positions.at(-1);
     // nextCursor only when there is a next page: one index seek tells.
-    const more = page.items.length === q.count && last !== undefined && (await store.listMembersAfter(orgId, { statuses: LIVE, after: last, limit: 1 })).items.length > 0;
+    const more = page.items.length === q.count && last !== undefined && (await store.listMembersAfter(orgId, { statuses: LIVE, kinds: ['person'], after: last, limit: 1 })).items.length > 0;
     return response(await Promise.all(page.items.map((m) => render(m, withGroups))), page.total, more ? last : undefined);
   }
 
@@ -55,7 +55,7 @@ export async function userCursorPage(store: Store, render: (m: Member, withGroup
   let examined = 0;
   let exhausted = false;
   while (hits.length < q.count && examined < MAX_EXAMINED) {
-    const batch = await store.listMembersAfter(orgId, { statuses: LIVE, ...after(position), limit: BATCH });
+    const batch = await store.listMembersAfter(orgId, { statuses: LIVE, kinds: ['person'], ...after(position), limit: BATCH });
     let i = 0;
     for (; i < batch.items.length && hits.length < q.count; i++) {
       examined += 1;

@@ -12,11 +12,16 @@ const isEmails = (attr: string) => attr.toLowerCase() === 'emails';
  * still evaluates the whole filter on them.
  */
 export async function indexedCandidates(store: Store, orgId: string, node: FilterNode): Promise<Member[] | undefined> {
+  // Service accounts are not the IdP's: no lookup finds one.
+  return (await candidates(store, orgId, node))?.filter((m) => m.kind !== 'service');
+}
+
+async function candidates(store: Store, orgId: string, node: FilterNode): Promise<Member[] | undefined> {
   switch (node.kind) {
     case 'and':
-      return (await indexedCandidates(store, orgId, node.left)) ?? indexedCandidates(store, orgId, node.right);
+      return (await candidates(store, orgId, node.left)) ?? candidates(store, orgId, node.right);
     case 'or': {
-      const [l, r] = await Promise.all([indexedCandidates(store, orgId, node.left), indexedCandidates(store, orgId, node.right)]);
+      const [l, r] = await Promise.all([candidates(store, orgId, node.left), candidates(store, orgId, node.right)]);
       if (!l || !r) return undefined;
       const seen = new Set(l.map((m) => m.id));
       return [...l, ...r.filter((m) => !seen.has(m.id))];

@@ -15,10 +15,10 @@ export function userResources(store: Store, baseUrl: string) {
     return toScimUser(m, withGroups ? await groupsOf(m) : undefined, baseUrl);
   }
 
-  /** A member SCIM can see: removed ones are tombstones and answer 404. */
+  /** A member SCIM can see: removed ones are tombstones and service accounts are not the IdP's; both answer 404. */
   async function live(orgId: string, id: string): Promise<Member> {
     const m = await store.getMember(orgId, id);
-    if (!m || m.status === 'removed') throw new ScimError(404, `User ${id} not found`);
+    if (!m || m.status === 'removed' || m.kind === 'service') throw new ScimError(404, `User ${id} not found`);
     return m;
   }
 

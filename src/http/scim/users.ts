@@ -40,7 +40,7 @@ export function usersRoutes(r: Router, deps: ScimDeps): void {
     const withGroups = wants(q.projection, 'groups') || mentions(q.filter, 'groups');
     if (!q.filter && !q.sortBy) {
       // Straight from the store's stable creation order: exact totals, no scan.
-      const page = await store.listMembers(orgId, { statuses: ['active', 'inactive'], offset: q.startIndex - 1, limit: q.count });
+      const page = await store.listMembers(orgId, { statuses: ['active', 'inactive'], kinds: ['person'], offset: q.startIndex - 1, limit: q.count });
       const resources = await Promise.all(page.items.map(async (m) => project(await render(m, withGroups), q.projection)));
       sendJson(res, 200, listResponse(resources, page.total, q.startIndex));
       return;
@@ -76,7 +76,7 @@ export function usersRoutes(r: Router, deps: ScimDeps): void {
   }
 
   function scanAll(orgId: string): Promise<Member[]> {
-    return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'] }));
+    return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'], kinds: ['person'] }));
   }
 
   r.get('/Users', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));

@@ -25,6 +25,7 @@ export async function readSide(deps: ServiceDeps, org: Organization): Promise<Me
     links: links.reverse(),
     scimTokens: (await store.listScimTokens(org.id)).filter((t) => !t.revokedAt),
     scimClients: (await store.listScimClients(org.id)).filter((c) => !c.revokedAt),
+    adminKeys: (await store.listAdminKeys(org.id)).filter((k) => !k.revokedAt && k.orgId === org.id).map(({ hash: _h, ...k }) => k),
     connections: await store.listConnections(org.id),
   };
 }

@@ -90,6 +90,10 @@ async function start(ctx: StepContext): Promise<void> {
 
 async function revokeCredential(ctx: StepContext, c: CredentialStep): Promise<void> {
   const at = now(ctx);
+  if (c.kind === 'admin_key') {
+    await ctx.deps.store.revokeAdminKey(c.id, at, draft(ctx, S(ctx), 'admin_key.revoked', { type: 'admin_key', id: c.id }, { reason: c.reason }));
+    return;
+  }
   if (c.kind === 'scim_token') {
     await ctx.deps.store.revokeScimToken(S(ctx), c.id, at, draft(ctx, S(ctx), 'scim_token.revoked', { type: 'scim_token', id: c.id }, { reason: c.reason }));
     return;

@@ -165,7 +165,7 @@ export class HintWorker {
     const policy = policySchema.parse(conn.policy);
     let base = this.bases.get(conn.id);
     if (!base || now - base.at > BUDGET_BASE_TTL_MS) {
-      base = { at: now, members: await collect((page) => this.deps.store.listMembers(conn.orgId, { statuses: ['active', 'inactive'], ...page })) };
+      base = { at: now, members: await collect((page) => this.deps.store.listMembers(conn.orgId, { statuses: ['active', 'inactive'], kinds: ['person'], ...page })) };
       this.bases.set(conn.id, base);
     }
     return notificationWindowBudget(policy, base.members, new Date(now - BUDGET_WINDOW_MS).toISOString());

@@ -257,6 +257,6 @@ export class ReconcileService {
   }
 
   private liveMembers(orgId: string): Promise<Member[]> {
-    return collect((page) => this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], ...page }));
+    return collect((page) => this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], kinds: ['person'], ...page }));
   }
 }

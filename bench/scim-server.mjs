@@ -1,5 +1,6 @@
 // Child process of bench/scim.mjs: the real idsync daemon (compiled, dist/) on SQLite (or, with
-// BENCH_STORE=redis, on a private redis-server with AOF as the chart runs it), seeded with
+// BENCH_STORE=redis, on a private redis-server with AOF as the chart runs it; with
+// BENCH_STORE=postgres, on a private PostgreSQL server from bench/postgres.mjs), seeded with
 // one org of N users and a group of M members, plus a bare express handler serving a static body
 // of the same size as a lookup answer. Prints one JSON line with ports and fixtures, then serves
 // until killed. A second daemon on the same database runs with the SCIM request log off
@@ -17,13 +18,15 @@ import { join } from 'node:path';
 import { startDaemon } from '../dist/app/daemon.js';
 import { loadConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/logging/winston-logger.js';
+import { startPostgres } from './postgres.mjs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const GROUP = Number(process.env.BENCH_GROUP ?? 50_000);
 const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-'));
-const STORE = process.env.BENCH_STORE === 'redis' ? 'redis' : 'sqlite';
+const STORE = ['redis', 'postgres'].includes(process.env.BENCH_STORE) ? process.env.BENCH_STORE : 'sqlite';
 const redis = STORE === 'redis' ? await startRedis() : undefined;
-// A seed cache is a copy of the SQLite file: Redis runs always seed afresh.
+const postgres = STORE === 'postgres' ? await startPostgres() : undefined;
+// A seed cache is a copy of the SQLite file: Redis and PostgreSQL runs always seed afresh.
 const cacheDir = STORE === 'sqlite' ? process.env.BENCH_SEED_CACHE : undefined;
 const cached = cacheDir ? join(cacheDir, `u${USERS}-g${GROUP}`) : undefined;
 const reuse = cached !== undefined && existsSync(join(cached, 'fixtures.json'));
@@ -39,6 +42,7 @@ const env = {
     IDSYNC_LOG_LEVEL: 'error',
     IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+    ...(postgres ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
     // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
 };
@@ -114,6 +118,7 @@ process.on('SIGTERM', async () => {
   await noLog.stop();
   await daemon.stop();
   redis?.proc.kill('SIGTERM');
+  await postgres?.dispose();
   process.exit(0);
 });
 

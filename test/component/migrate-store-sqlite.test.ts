@@ -7,6 +7,7 @@ import { exportStore } from '../../src/services/store-transfer/export.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteImporter } from '../../src/store/sqlite/import.js';
 import { cli, tempDir, testEnv } from '../support/harness.js';
+import { PostgresTestServer } from '../support/postgres-server.js';
 import { RedisTestServer } from '../support/redis-server.js';
 
 describe('idsync migrate-store from Redis into SQLite', () => {
@@ -76,6 +77,43 @@ describe('idsync migrate-store from Redis into SQLite', () => {
   it('when --to-store sqlite has no --to-path, then it refuses with a coded error and writes nothing', async () => {
     const r = await cli(env, cwd, 'migrate-store', '--to-store', 'sqlite');
     expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/request\.invalid/);
     expect(r.stderr).toMatch(/--to-path/);
+  });
+});
+
+describe('idsync migrate-store from PostgreSQL into SQLite', () => {
+  let server: PostgresTestServer;
+  beforeAll(async () => {
+    server = await PostgresTestServer.start();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('when a PostgreSQL installation is moved, then SQLite serves the same members, team and audit chain', async () => {
+    // Arrange
+    const cwd = tempDir();
+    const secretKey = randomBytes(32).toString('base64');
+    const env = testEnv(join(cwd, 'data'), { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: server.url(), IDSYNC_SECRET_KEY: secretKey });
+    const org = (await cli(env, cwd, 'orgs', 'create', '--name', 'From PG', '--json')).json<Organization>();
+    for (let i = 0; i < 8; i++) await cli(env, cwd, 'members', 'add', '--org', org.id, '--email', `p${i}@pg.example`, ...(i === 0 ? ['--role', 'owner'] : []));
+    await cli(env, cwd, 'members', 'deactivate', 'p5@pg.example', '--org', org.id);
+    const team = (await cli(env, cwd, 'teams', 'create', '--org', org.id, '--name', 'PG', '--json')).json<{ id: string }>();
+    await cli(env, cwd, 'teams', 'add', team.id, 'p1@pg.example', 'p5@pg.example', '--org', org.id);
+    const path = join(cwd, 'lite.db');
+
+    // Act
+    const r = await cli(env, cwd, 'migrate-store', '--to-store', 'sqlite', '--to-path', path, '--json');
+
+    // Assert
+    expect(r.code).toBe(0);
+    expect(r.json<MigrateSummary>()).toMatchObject({ from: 'postgres', ok: true, source: { org: 1, member: 8, team: 1, teamMember: 2 } });
+    const liteEnv = testEnv(join(cwd, 'data'), { IDSYNC_SQLITE_PATH: path, IDSYNC_SECRET_KEY: secretKey });
+    const members = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'members', 'list', '--org', org.id, '--json')).json<Member[]>();
+    expect(await members(liteEnv)).toEqual(await members(env));
+    const audit = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
+    expect(await audit(liteEnv)).toEqual(await audit(env));
+    expect((await cli(liteEnv, cwd, 'teams', 'list', '--org', org.id, '--json')).json<{ id: string }[]>().map((t) => t.id)).toEqual([team.id]);
   });
 });

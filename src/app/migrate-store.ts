@@ -10,8 +10,8 @@ import { openStore } from './open-store.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import { resolve } from 'node:path';
 
-/** Where `migrate-store` writes: a PostgreSQL URL (and schema) or a SQLite file. */
-export type MigrateTarget = { store: 'postgres'; url: string; schema?: string } | { store: 'sqlite'; path: string };
+/** Where `migrate-store` writes: a PostgreSQL URL (and schema), a SQLite file, or a Redis URL (and key prefix). */
+export type MigrateTarget = { store: 'postgres'; url: string; schema?: string } | { store: 'sqlite'; path: string } | { store: 'redis'; url: string; keyPrefix?: string };
 
 export interface ChainCheck {
   scope: string;
@@ -119,24 +119,29 @@ async function verifyAll(store: Store): Promise<ChainCheck[]> {
 function isConfiguredStore(config: Config, target: MigrateTarget): boolean {
   if (target.store !== config.store) return false;
   if (target.store === 'postgres') return config.postgres.url === target.url && config.postgres.schema === (target.schema ?? 'public');
-  return resolve(config.sqlite.path) === resolve(target.path);
+  if (target.store === 'sqlite') return resolve(config.sqlite.path) === resolve(target.path);
+  return config.redis.url === target.url && config.redis.keyPrefix === (target.keyPrefix ?? 'idsync');
 }
 
 function describeTarget(target: MigrateTarget): string {
   if (target.store === 'postgres') return `postgres ${describeUrl(target.url)} (schema ${target.schema ?? 'public'})`;
-  return `sqlite ${target.path}`;
+  if (target.store === 'sqlite') return `sqlite ${target.path}`;
+  return `redis ${describeUrl(target.url)} (key prefix ${target.keyPrefix ?? 'idsync'})`;
 }
 
 /** The target's importer; each backend's modules load only when it is the target. */
 async function openImporter(target: MigrateTarget): Promise<StoreImporter> {
   if (target.store === 'postgres') return (await import('../store/postgres/import.js')).openPostgresImporter({ url: target.url, schema: target.schema ?? 'public' });
-  return (await import('../store/sqlite/import.js')).openSqliteImporter({ path: target.path });
+  if (target.store === 'sqlite') return (await import('../store/sqlite/import.js')).openSqliteImporter({ path: target.path });
+  return (await import('../store/redis/import.js')).openRedisImporter({ url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) });
 }
 
 /** The target as a Store, for `audit verify` there. */
 async function openTargetStore(target: MigrateTarget): Promise<Store> {
   if (target.store === 'postgres') return (await import('../store/postgres/store.js')).openPostgresStore({ url: target.url, schema: target.schema ?? 'public' });
-  return openSqliteStore({ path: target.path });
+  if (target.store === 'sqlite') return openSqliteStore({ path: target.path });
+  const { createRedisStore } = await import('../store/redis/store.js');
+  return createRedisStore({ connection: { url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) } });
 }
 
 /** A URL without its credentials. */

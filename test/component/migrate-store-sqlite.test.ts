@@ -43,8 +43,11 @@ describe('idsync migrate-store from Redis into SQLite', () => {
     for await (const r of exportStore(source)) if (firstNine.push(r) === 9) break;
     await source.close();
     const importer = openSqliteImporter({ path });
-    expect(await importer.importBatch(firstNine)).toBe(9);
-    await importer.close();
+    try {
+      expect(await importer.importBatch(firstNine)).toBe(9);
+    } finally {
+      await importer.close();
+    }
 
     // Act
     const r = await cli(env, cwd, 'migrate-store', '--to-store', 'sqlite', '--to-path', path, '--json');

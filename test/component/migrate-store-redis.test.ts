@@ -64,6 +64,10 @@ describe('idsync migrate-store from PostgreSQL into Redis', () => {
     expect(await audit(redisEnv)).toEqual(await audit(env));
     expect((await cli(redisEnv, cwd, 'teams', 'list', '--org', org.id, '--json')).json<{ id: string }[]>().map((t) => t.id)).toEqual([team.id]);
     expect((await cli(redisEnv, cwd, 'members', 'get', 'r2@red.example', '--org', org.id, '--json')).json<Member>().userName).toBe('r2@red.example');
+    const listed = async (e: NodeJS.ProcessEnv, ...args: string[]) => (await cli(e, cwd, ...args, '--json')).json<unknown[]>();
+    expect(await listed(redisEnv, 'scim-tokens', 'list', '--org', org.id)).toEqual(await listed(env, 'scim-tokens', 'list', '--org', org.id));
+    expect(await listed(redisEnv, 'admin-keys', 'list')).toEqual(await listed(env, 'admin-keys', 'list'));
+    expect(await listed(redisEnv, 'admin-keys', 'list')).toHaveLength(1);
     expect((await cli(redisEnv, cwd, 'invites', 'list', '--org', org.id, '--json')).json<{ email: string }[]>().map((i) => i.email)).toEqual(['new@red.example']);
 
     // The daemon writes on after the imported records: a new member is listed last and extends the chain intact.

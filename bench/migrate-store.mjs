@@ -4,9 +4,10 @@
 // (bench/postgres.mjs) by the real `migrate-store` (dist/app/migrate-store.js). Reports the time,
 // the records by kind, and the migrating process's peak RSS against its RSS at the start, to show
 // that the copy streams. The source is seeded in a child process so that its memory is not counted.
-// BENCH_SEED_CACHE=DIR reuses bench/scim.mjs's seeded SQLite file of the same user count (any group size).
+// BENCH_TO=sqlite or BENCH_TO=redis moves the same installation into a second SQLite file or a private
+// redis-server (AOF) instead. BENCH_SEED_CACHE=DIR reuses bench/scim.mjs's seeded SQLite file of the same user count (any group size).
 // Appends to bench/RESULTS.md (not with BENCH_RECORD=0).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,16 +51,21 @@ const { startPostgres } = await import('./postgres.mjs');
 const { migrateStore } = await import('../dist/app/migrate-store.js');
 const { loadConfig } = await import('../dist/config/load.js');
 const { createLogger } = await import('../dist/logging/winston-logger.js');
-const pg = await startPostgres();
+const TO = ['sqlite', 'redis'].includes(process.env.BENCH_TO) ? process.env.BENCH_TO : 'postgres';
+const pg = TO === 'postgres' ? await startPostgres() : undefined;
+const redis = TO === 'redis' ? await startRedis() : undefined;
+const target = pg ? { store: 'postgres', url: pg.url() } : redis ? { store: 'redis', url: redis.url } : { store: 'sqlite', path: join(dir, 'moved.db') };
+const TARGET_LABEL = { postgres: 'PostgreSQL', sqlite: 'SQLite', redis: 'Redis' }[TO];
 const config = loadConfig({ env: env(dir), cwd: dir });
 const logger = createLogger({ level: 'warn', format: 'json', stream: new Writable({ write: (c, _e, cb) => (process.stderr.write(c), cb()) }) });
 
 const mb = (kb) => (kb / 1024).toFixed(0);
 const rssStart = process.resourceUsage().maxRSS;
 const loadStart = loadavg();
-const summary = await migrateStore(config, { store: 'postgres', url: pg.url() }, { dryRun: false, logger });
+const summary = await migrateStore(config, target, { dryRun: false, logger });
 const rssPeak = process.resourceUsage().maxRSS;
-await pg.dispose();
+await pg?.dispose();
+redis?.kill('SIGTERM');
 
 const records = Object.values(summary.source).reduce((a, b) => a + b, 0);
 const kinds = Object.entries(summary.source)
@@ -67,9 +73,9 @@ const kinds = Object.entries(summary.source)
   .map(([k, n]) => `${k} ${n.toLocaleString('en')}`)
   .join(', ');
 const lines = [
-  `### migrate-store SQLite → PostgreSQL — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${USERS.toLocaleString('en')} members in one org`,
+  `### migrate-store SQLite → ${TARGET_LABEL} — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${USERS.toLocaleString('en')} members in one org`,
   '',
-  `Command: \`npm run build && node bench/migrate-store.mjs\`. Source: a SQLite file seeded through the service layer${cached ? ` (reused from BENCH_SEED_CACHE: bench/scim.mjs's ${cached}, with its group)` : ` in ${(seedMs / 1000).toFixed(0)} s`}; target: a private PostgreSQL server (fsync and synchronous commit off, as the test server runs). Load average before ${loadStart.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')} (the machine is shared with other work).`,
+  `Command: \`npm run build && node bench/migrate-store.mjs\`. Source: a SQLite file seeded through the service layer${cached ? ` (reused from BENCH_SEED_CACHE: bench/scim.mjs's ${cached}, with its group)` : ` in ${(seedMs / 1000).toFixed(0)} s`}; target: ${{ postgres: 'a private PostgreSQL server (fsync and synchronous commit off, as the test server runs)', sqlite: 'a second SQLite file', redis: 'a private redis-server with AOF' }[TO]}. Load average before ${loadStart.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')} (the machine is shared with other work).`,
   '',
   `- ${records.toLocaleString('en')} records (${kinds}) in **${(summary.durationMs / 1000).toFixed(1)} s** (${Math.round(records / (summary.durationMs / 1000))} records/s), including the count check and \`audit verify\` of ${summary.chains.length} chain(s) on the target: ${summary.ok ? 'ok' : 'NOT OK'}.`,
   `- Peak RSS of the migrating process: ${mb(rssPeak)} MB against ${mb(rssStart)} MB at its start (**+${mb(rssPeak - rssStart)} MB** for ${records.toLocaleString('en')} records).`,
@@ -78,3 +84,25 @@ const lines = [
 console.log(lines.join('\n'));
 if (!summary.ok) process.exitCode = 1;
 if (process.env.BENCH_RECORD !== '0') appendFileSync(new URL('./RESULTS.md', import.meta.url), `\n${lines.join('\n')}\n`);
+
+/** A private redis-server with AOF on a free port; resolves when it answers PING. */
+async function startRedis() {
+  const { createServer, createConnection } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', mkdtempSync(join(tmpdir(), 'idsync-bench-redis-'))], { stdio: 'ignore' });
+  process.once('exit', () => proc.kill('SIGKILL'));
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const c = createConnection(port, '127.0.0.1', () => (c.end(), resolve(true)));
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return { url: `redis://127.0.0.1:${port}`, kill: (s) => proc.kill(s) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}

@@ -34,6 +34,9 @@ describe('idsync migrate-store from PostgreSQL into Redis', () => {
     await cli(env, cwd, 'scim-tokens', 'create', '--org', org.id);
     await cli(env, cwd, 'admin-keys', 'create');
     await cli(env, cwd, 'invites', 'create', '--org', org.id, '--email', 'new@red.example');
+    expect((await cli(env, cwd, 'links', 'create', '--org', org.id)).code).toBe(0);
+    expect((await cli(env, cwd, 'webhooks', 'create', '--org', org.id, '--url', 'http://127.0.0.1:9/hook')).code).toBe(0);
+    expect((await cli(env, cwd, 'scim-clients', 'create', '--org', org.id)).code).toBe(0);
     // An earlier run that stopped after its first batch of eight records.
     const source = await openPostgresStore({ url: server.url() });
     const firstEight = [];
@@ -52,7 +55,7 @@ describe('idsync migrate-store from PostgreSQL into Redis', () => {
     // Assert: the summary
     expect(r.code).toBe(0);
     const summary = r.json<MigrateSummary>();
-    expect(summary).toMatchObject({ from: 'postgres', ok: true, source: { org: 1, member: 10, team: 1, teamMember: 2, scimToken: 1, adminKey: 1, invitation: 1 } });
+    expect(summary).toMatchObject({ from: 'postgres', ok: true, source: { org: 1, member: 10, team: 1, teamMember: 2, scimToken: 1, adminKey: 1, invitation: 1, inviteLink: 1, webhook: 1, scimClient: 1 } });
     expect(summary.target).toEqual(summary.source);
     expect(summary.written).toBe(Object.values(summary.source).reduce((a, b) => a + b, 0) - 8);
 
@@ -68,6 +71,11 @@ describe('idsync migrate-store from PostgreSQL into Redis', () => {
     expect(await listed(redisEnv, 'scim-tokens', 'list', '--org', org.id)).toEqual(await listed(env, 'scim-tokens', 'list', '--org', org.id));
     expect(await listed(redisEnv, 'admin-keys', 'list')).toEqual(await listed(env, 'admin-keys', 'list'));
     expect(await listed(redisEnv, 'admin-keys', 'list')).toHaveLength(1);
+    for (const area of ['links', 'webhooks', 'scim-clients']) {
+      const there = await listed(redisEnv, area, 'list', '--org', org.id);
+      expect(there).toHaveLength(1);
+      expect(there).toEqual(await listed(env, area, 'list', '--org', org.id));
+    }
     expect((await cli(redisEnv, cwd, 'invites', 'list', '--org', org.id, '--json')).json<{ email: string }[]>().map((i) => i.email)).toEqual(['new@red.example']);
 
     // The daemon writes on after the imported records: a new member is listed last and extends the chain intact.

@@ -5,7 +5,10 @@ import type { MigrateSummary } from '../../src/app/migrate-store.js';
 import type { AuditEvent, Member, Organization } from '../../src/domain/model.js';
 import { exportStore } from '../../src/services/store-transfer/export.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
+import { aConnection, aDelivery, anOrg, aRun, aWebhook, draft, hoursFrom, NOW } from '../../src/store/conformance/fixtures.js';
 import { openRedisImporter } from '../../src/store/redis/import.js';
+import { createRedisStore } from '../../src/store/redis/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { cli, tempDir, testEnv } from '../support/harness.js';
 import { PostgresTestServer } from '../support/postgres-server.js';
 import { RedisTestServer } from '../support/redis-server.js';
@@ -89,5 +92,56 @@ describe('idsync migrate-store from PostgreSQL into Redis', () => {
     const again = (await cli(env, cwd, 'migrate-store', '--to-store', 'redis', '--to-url', redis.url, '--json')).json<MigrateSummary>();
     expect(again).toMatchObject({ written: 0 });
     expect(again.target!.member).toBe(11);
+  });
+});
+
+describe('the Redis importer, on the records the CLI cannot make', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  it('when connections, runs, webhook endpoints and deliveries are imported, then the Redis store lists, finds and schedules them as the source did', async () => {
+    // Arrange: a SQLite store with two connections and their runs, an endpoint and deliveries in two states.
+    const source = openSqliteStore({ path: join(tempDir(), 'src.db') });
+    const org = await source.createOrg(anOrg(), draft('x', 'org.created', 'x'));
+    const conns = [aConnection(org.id), aConnection(org.id)];
+    for (const c of conns) await source.createConnection(c, draft(org.id, 'connection.created', c.id));
+    for (const c of conns) for (let i = 0; i < 2; i++) await source.createRun(aRun(c));
+    const ep = await source.createWebhook(aWebhook(org.id), draft(org.id, 'webhook.created', 'w'));
+    await source.saveDelivery(aDelivery(org.id, ep.id));
+    await source.saveDelivery(aDelivery(org.id, ep.id, { status: 'delivered', nextAttemptAt: undefined }));
+    const records = [];
+    for await (const r of exportStore(source)) records.push(r);
+
+    // Act
+    const importer = openRedisImporter({ url: redis.url });
+    try {
+      await importer.importBatch(records);
+      expect(await importer.counts()).toMatchObject({ connection: 2, run: 4, webhook: 1, delivery: 2 });
+    } finally {
+      await importer.close();
+    }
+
+    // Assert
+    const target = createRedisStore({ connection: { url: redis.url } });
+    try {
+      expect(await target.listConnections(org.id)).toEqual(await source.listConnections(org.id));
+      for (const c of conns) expect(await target.listRuns(c.id)).toEqual(await source.listRuns(c.id));
+      expect(await target.listConnections()).toEqual(conns);
+      expect(await target.getConnection(conns[1]!.id)).toEqual(conns[1]);
+      const run = (await source.listRuns(conns[0]!.id)).items[0]!;
+      expect(await target.getRun(run.id)).toEqual(run);
+      expect(await target.listDeliveries(org.id)).toEqual(await source.listDeliveries(org.id));
+      expect(await target.listDeliveries(org.id, { status: 'pending' })).toEqual(await source.listDeliveries(org.id, { status: 'pending' }));
+      expect(await target.listDueDeliveries(hoursFrom(NOW, 1), 10)).toEqual(await source.listDueDeliveries(hoursFrom(NOW, 1), 10));
+      expect(await target.listDueDeliveries(hoursFrom(NOW, 1), 10)).toHaveLength(1);
+    } finally {
+      await target.close();
+      await source.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // this process's CPU time as the daemon's own. Both daemons of a log on/off comparison run this
 // same file with the same settings but one: BENCH_LOG=off sets scim.requestLogDays to 0.
 // Environment: BENCH_DATA_DIR (the seeded directory, SQLite file and secret key), BENCH_LOG (on|off),
-// BENCH_REDIS_URL and BENCH_SECRET_KEY for the Redis store, BENCH_IDSYNC_X=v to set IDSYNC_X=v.
+// BENCH_REDIS_URL (or BENCH_POSTGRES_URL) and BENCH_SECRET_KEY for the Redis (PostgreSQL) store, BENCH_IDSYNC_X=v to set IDSYNC_X=v.
 // Prints one JSON line {port}, serves until SIGTERM, then stops the daemon gracefully.
 import { pathToFileURL } from 'node:url';
 
@@ -25,6 +25,7 @@ const env = {
   IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
   ...(process.env.BENCH_LOG === 'off' ? { IDSYNC_SCIM_REQUEST_LOG_DAYS: '0' } : {}),
   ...(process.env.BENCH_REDIS_URL ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: process.env.BENCH_REDIS_URL, IDSYNC_SECRET_KEY: process.env.BENCH_SECRET_KEY } : {}),
+  ...(process.env.BENCH_POSTGRES_URL ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: process.env.BENCH_POSTGRES_URL, IDSYNC_SECRET_KEY: process.env.BENCH_SECRET_KEY } : {}),
   // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
 };

@@ -1,7 +1,7 @@
 // Child of bench/scim.mjs: seeds the data the daemons serve and runs the bare express baseline.
 // Seeds one org of N users and a group of M members through the real idsync daemon (compiled,
 // dist/) on SQLite (or, with BENCH_STORE=redis, on a private redis-server with AOF as the chart
-// runs it), reads one lookup answer, stops that daemon and, on SQLite, gives each daemon of the run
+// runs it; with BENCH_STORE=postgres, on a private PostgreSQL server from bench/postgres.mjs), reads one lookup answer, stops that daemon and, on SQLite, gives each daemon of the run
 // its own copy of the seeded directory (BENCH_DAEMONS names them). The daemons themselves run in
 // processes of their own (bench/scim-daemon.mjs), so each one's CPU time is its own. Here stays a
 // bare express handler serving a static body of the same size as a lookup answer. Prints one JSON
@@ -19,13 +19,15 @@ import { join } from 'node:path';
 import { startDaemon } from '../dist/app/daemon.js';
 import { loadConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/logging/winston-logger.js';
+import { startPostgres } from './postgres.mjs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const GROUP = Number(process.env.BENCH_GROUP ?? 50_000);
 const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-'));
-const STORE = process.env.BENCH_STORE === 'redis' ? 'redis' : 'sqlite';
+const STORE = ['redis', 'postgres'].includes(process.env.BENCH_STORE) ? process.env.BENCH_STORE : 'sqlite';
 const redis = STORE === 'redis' ? await startRedis() : undefined;
-// A seed cache is a copy of the SQLite file: Redis runs always seed afresh.
+const postgres = STORE === 'postgres' ? await startPostgres() : undefined;
+// A seed cache is a copy of the SQLite file: Redis and PostgreSQL runs always seed afresh.
 const cacheDir = STORE === 'sqlite' ? process.env.BENCH_SEED_CACHE : undefined;
 const cached = cacheDir ? join(cacheDir, `u${USERS}-g${GROUP}`) : undefined;
 const reuse = cached !== undefined && existsSync(join(cached, 'fixtures.json'));
@@ -41,6 +43,7 @@ const env = {
     IDSYNC_LOG_LEVEL: 'error',
     IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+    ...(postgres ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
     // BENCH_IDSYNC_X=v sets IDSYNC_X=v, to see what one setting costs (e.g. BENCH_IDSYNC_WEBHOOK_POLL_MS).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_IDSYNC_')).map(([k, v]) => [k.slice('BENCH_'.length), v])),
 };
@@ -84,7 +87,7 @@ const sample = await (await fetch(`${daemon.url}/scim/v2/Users?filter=${encodeUR
 const created = JSON.stringify({ ...JSON.parse(sample).Resources[0], id: 'x' });
 await daemon.stop();
 // One copy of the seeded directory per daemon (SQLite): the same data, no file shared between
-// processes. On Redis the daemons share the seeded redis-server and the secret key.
+// processes. On Redis and PostgreSQL the daemons share the seeded server and the secret key.
 const daemonDirs = {};
 for (const name of (process.env.BENCH_DAEMONS ?? 'on,off').split(',')) {
   const d = join(dir, name);
@@ -107,6 +110,7 @@ process.stdout.write(
   `${JSON.stringify({
     daemonDirs,
     ...(redis ? { redisUrl: redis.url, secretKey: env.IDSYNC_SECRET_KEY } : {}),
+    ...(postgres ? { postgresUrl: postgres.url(), secretKey: env.IDSYNC_SECRET_KEY } : {}),
     bare: bareServer.address().port,
     token,
     groupId,
@@ -130,6 +134,7 @@ process.on('SIGTERM', async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     rmSync(redis.data, { recursive: true, force: true });
   }
+  await postgres?.dispose();
   process.exit(0);
 });
 

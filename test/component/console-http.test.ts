@@ -165,6 +165,23 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(odd.seen).toEqual(ids.map((_, i) => `p${String(i).padStart(3, '0')}@page.example`).filter((_, i) => i % 2 === 1));
   });
 
+  it('when a person and a service account both match, then the members page lists and finds the person only, in a team too', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Kindco' }, OPERATOR);
+    const person = await install.daemon.services.members.create(org.id, { email: 'telegraf-admin@ops.example' }, OPERATOR);
+    const { account } = await install.daemon.services.serviceAccounts.create(org.id, { name: 'telegraf' }, OPERATOR);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Ops' }, OPERATOR);
+    await install.daemon.services.teams.addMembers(org.id, team.id, [person.id, account.id], OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    for (const path of ['', '?q=telegraf', '?q=TELEGRAF', `?team=${team.id}`, `?q=telegraf&team=${team.id}`]) {
+      const res = await c.get(`/console/orgs/${org.id}/members${path}`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect([...html.matchAll(/data-label="Email">([^<]*)</g)].map((m) => m[1])).toEqual(['telegraf-admin@ops.example']);
+      expect(html).toContain(person.id);
+      expect(html).not.toContain(account.id);
+    }
+  });
+
   it('when an admin adds someone directly, then the member exists with the role and teams given, audited as the console', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Addco' }, OPERATOR);
     const team = await install.daemon.services.teams.create(org.id, { displayName: 'Research' }, OPERATOR);

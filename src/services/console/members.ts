@@ -1,6 +1,6 @@
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import { asciiLower, memberSearchText } from '../../domain/member-search.js';
-import type { Member, MemberStatus, Role, Team } from '../../domain/model.js';
+import type { Member, MemberKind, MemberStatus, Role, Team } from '../../domain/model.js';
 import { collect } from '../../ports/paging.js';
 import type { AdminService } from '../admin.js';
 import { assertCanRead, type Principal } from '../authz.js';
@@ -33,7 +33,7 @@ export interface MemberListing {
   rows: MemberRow[];
   /** Position to continue after; absent on the last page. */
   next?: string;
-  /** Members matching the status and role filters, on the first screen without search or team filter. */
+  /** People matching the status and role filters, on the first screen without search or team filter. */
   total?: number;
   teams: Team[];
 }
@@ -45,6 +45,8 @@ const SEARCH_SCAN = 20_000;
 const SCAN_BUDGET = 5000;
 const BATCH = 500;
 const LIVE: MemberStatus[] = ['active', 'inactive'];
+/** The page shows people; service accounts have their own listing (service-accounts). */
+const PEOPLE: MemberKind[] = ['person'];
 
 /**
  * The console's members page over the admin service: the same authorization and the same member
@@ -65,10 +67,10 @@ export class ConsoleMembers {
     if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
     const limit = Math.min(Math.max(query.limit ?? PAGE, 1), 200);
     const teams = await collect((page) => this.teams.list(orgId, page));
-    const base = { statuses: query.status ? [query.status] : LIVE, ...(query.role ? { roles: [query.role] } : {}) };
+    const base = { statuses: query.status ? [query.status] : LIVE, kinds: PEOPLE, ...(query.role ? { roles: [query.role] } : {}) };
     const needle = asciiLower(query.q?.trim() ?? '');
     const team = query.teamId ? await this.teams.get(orgId, query.teamId) : undefined;
-    const keep = (m: Member) => !needle || memberSearchText(m).includes(needle);
+    const keep = (m: Member) => (m.kind ?? 'person') === 'person' && (!needle || memberSearchText(m).includes(needle));
 
     let found: Member[];
     let next: string | undefined;

@@ -5,8 +5,7 @@ import { verifyChain } from '../ports/audit-chain.js';
 import type { Logger } from '../ports/logger.js';
 import { MAX_PAGE_LIMIT, PROVIDER_SCOPE, type Store } from '../ports/store.js';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../ports/store-transfer.js';
-import { exportStore } from '../services/store-transfer/export.js';
-import { countUnmoved, NOT_MOVED, type UnmovedKind } from '../services/store-transfer/unmoved.js';
+import { exportStore, NOT_MOVED } from '../services/store-transfer/export.js';
 import { openStore } from './open-store.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import { resolve } from 'node:path';
@@ -30,9 +29,7 @@ export interface MigrateSummary {
   target?: Record<TransferKind, number>;
   /** Records this run wrote (the rest were there from an earlier, interrupted run). */
   written: number;
-  /** Records of kinds migrate-store cannot move, by kind (only kinds the source holds); any refuses the run. */
-  unmoved: Partial<Record<UnmovedKind, number>>;
-  /** Short-lived records never moved. */
+  /** What is never moved (short-lived records). */
   notMoved: readonly string[];
   /** `audit verify` of every chain on the target. */
   chains: ChainCheck[];
@@ -58,14 +55,9 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
   const counted = zero();
   let written = 0;
   try {
-    const unmoved = Object.fromEntries(Object.entries(await countUnmoved(source)).filter(([, n]) => n > 0)) as Partial<Record<UnmovedKind, number>>;
-    const left = Object.entries(unmoved).map(([k, n]) => `${n} ${k}`);
     if (opts.dryRun) {
       for await (const r of exportStore(source)) counted[r.kind]++;
-      return { from, to, dryRun: true, source: counted, unmoved, notMoved: NOT_MOVED, written: 0, chains: [], ok: left.length === 0, durationMs: Date.now() - started };
-    }
-    if (left.length > 0) {
-      throw new IdsyncError('store.not_movable', `nothing copied: the source holds records migrate-store cannot move yet (${left.join(', ')})`, { unmoved });
+      return { from, to, dryRun: true, source: counted, notMoved: NOT_MOVED, written: 0, chains: [], ok: true, durationMs: Date.now() - started };
     }
     const importer = await openImporter(target);
     try {
@@ -84,7 +76,7 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
       try {
         const chains = await verifyAll(check);
         const ok = chains.every((c) => c.ok) && TRANSFER_KINDS.every((k) => after[k] === counted[k]);
-        return { from, to, dryRun: false, source: counted, target: after, unmoved, notMoved: NOT_MOVED, written, chains, ok, durationMs: Date.now() - started };
+        return { from, to, dryRun: false, source: counted, target: after, notMoved: NOT_MOVED, written, chains, ok, durationMs: Date.now() - started };
       } finally {
         await check.close();
       }

@@ -66,7 +66,6 @@ export const ERROR_CODES = {
   'version.mismatch': { status: 412, doc: 'The record changed since it was read (optimistic version check failed).' },
   'store.unavailable': { status: 503, doc: 'The store (SQLite, Redis or PostgreSQL) cannot be reached right now; retry later.' },
   'store.corrupt': { status: 500, doc: 'The store file is damaged or is not an idsync database, or its schema was written by a newer idsync.' },
-  'store.not_movable': { status: 409, doc: '`migrate-store` refused before copying anything: the source holds records of kinds it cannot move (the message names each kind and its count).' },
   'connector.invalid_config': { status: 400, doc: 'The directory connection config failed validation; the message names the key.' },
   'connector.auth_failed': { status: 422, doc: 'The directory rejected the connection credentials (bad key, secret, token or app installation).' },
   'connector.forbidden': { status: 422, doc: 'The credentials are valid but lack a scope, permission or domain-wide delegation needed to read the directory.' },

@@ -44,8 +44,6 @@ export function registerMigrateStore(program: Command, io: CliIo): void {
         if (n === 0 && !summary.target?.[kind as keyof typeof summary.source]) continue;
         io.out(`  ${kind.padEnd(13)} ${String(n).padStart(8)}${summary.target ? `  target ${summary.target[kind as keyof typeof summary.source]}` : ''}`);
       }
-      const unmoved = Object.entries(summary.unmoved);
-      if (unmoved.length > 0) io.out(`CANNOT MOVE: ${unmoved.map(([k, n]) => `${n} ${k}`).join(', ')} (a real run refuses)`);
       io.out(`not moved (short-lived): ${summary.notMoved.join(', ')}`);
       if (!summary.dryRun) {
         const broken = summary.chains.filter((c) => !c.ok);

@@ -66,7 +66,7 @@ describe('idsync migrate-store with role mappings, a merge journal and Shared Si
     await Promise.all([pg?.dispose(), redis?.dispose()]);
   });
 
-  it('when moved SQLite → PostgreSQL → Redis, then each store holds the same mappings, journal, streams, pending SETs and keys, and reruns write nothing', async () => {
+  it('when moved SQLite → PostgreSQL → Redis and on into SQLite, then each store holds the same mappings, journal, streams, pending SETs and keys, and reruns write nothing', async () => {
     const secretKey = readFileSync(join(cwd, 'data', 'secret.key'), 'utf8').trim();
     const sqlite = openSqliteStore({ path: join(cwd, 'data', 'idsync.db') });
     const before = await later(sqlite, orgIds);
@@ -115,6 +115,24 @@ describe('idsync migrate-store with role mappings, a merge journal and Shared Si
       expect(await onRedis.enqueueSet({ ...before.pending[0]![0]! })).toBe(false);
     } finally {
       await onRedis.close();
+    }
+
+    // Act 3: Redis (with the SET queued there since) → a new SQLite file.
+    const redisEnv = testEnv(join(cwd, 'data'), { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: secretKey });
+    const path = join(cwd, 'back', 'idsync.db');
+    const toLite = await cli(redisEnv, cwd, 'migrate-store', '--to-store', 'sqlite', '--to-path', path, '--json');
+
+    // Assert 3
+    expect(toLite.stderr).toBe('');
+    const s3 = toLite.json<MigrateSummary>();
+    expect(s3).toMatchObject({ ok: true, source: { ...s1.source, signalSet: 4 } });
+    expect(s3.target).toEqual(s3.source);
+    const fromRedis = createRedisStore({ connection: { url: redis.url } });
+    const back = openSqliteStore({ path });
+    try {
+      expect(await later(back, orgIds)).toEqual(await later(fromRedis, orgIds));
+    } finally {
+      await Promise.all([fromRedis.close(), back.close()]);
     }
   });
 });

@@ -29,7 +29,7 @@ export interface MigrateSummary {
   target?: Record<TransferKind, number>;
   /** Records this run wrote (the rest were there from an earlier, interrupted run). */
   written: number;
-  /** What is never moved (short-lived records). */
+  /** What is never moved (short-lived records, delivered and failed SETs). */
   notMoved: readonly string[];
   /** `audit verify` of every chain on the target. */
   chains: ChainCheck[];

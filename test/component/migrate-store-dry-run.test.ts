@@ -29,6 +29,6 @@ describe('idsync migrate-store --dry-run', () => {
     expect(summary.notMoved).toEqual(['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs']);
     expect(existsSync(path)).toBe(false);
     expect(text.stdout).toMatch(/roleMapping\s+2\n/);
-    expect(text.stdout).toMatch(/not moved \(short-lived\): console sessions, portal links, leases, SCIM request log, delivered and failed SETs/);
+    expect(text.stdout).toMatch(/not moved: console sessions, portal links, leases, SCIM request log, delivered and failed SETs/);
   });
 });

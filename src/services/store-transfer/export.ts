@@ -16,9 +16,8 @@ export const NOT_MOVED = ['console sessions', 'portal links', 'leases', 'SCIM re
 /**
  * Every record of a store, read through the Store port page by page (so any backend is a source and
  * memory stays bounded by a page), in an order an importer can write them in: each org's records
- * after the org, each kind in its creation order, references after what they refer to. Leases
- * (short-lived claims), the SCIM request log (a retention-bounded log, not a record), console
- * sessions and portal links (short-lived) are not moved.
+ * after the org, each kind in its creation order, references after what they refer to. What is
+ * not moved is NOT_MOVED.
  */
 export async function* exportStore(store: Store): AsyncGenerator<TransferRecord> {
   for await (const org of paged((page) => store.listOrgs(page))) {

@@ -5,7 +5,7 @@ import { verifyChain } from '../ports/audit-chain.js';
 import type { Logger } from '../ports/logger.js';
 import { MAX_PAGE_LIMIT, PROVIDER_SCOPE, type Store } from '../ports/store.js';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../ports/store-transfer.js';
-import { exportStore } from '../services/store-transfer/export.js';
+import { exportStore, NOT_MOVED } from '../services/store-transfer/export.js';
 import { openStore } from './open-store.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import { resolve } from 'node:path';
@@ -29,6 +29,8 @@ export interface MigrateSummary {
   target?: Record<TransferKind, number>;
   /** Records this run wrote (the rest were there from an earlier, interrupted run). */
   written: number;
+  /** What is never moved (short-lived records, delivered and failed SETs). */
+  notMoved: readonly string[];
   /** `audit verify` of every chain on the target. */
   chains: ChainCheck[];
   ok: boolean;
@@ -55,7 +57,7 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
   try {
     if (opts.dryRun) {
       for await (const r of exportStore(source)) counted[r.kind]++;
-      return { from, to, dryRun: true, source: counted, written: 0, chains: [], ok: true, durationMs: Date.now() - started };
+      return { from, to, dryRun: true, source: counted, notMoved: NOT_MOVED, written: 0, chains: [], ok: true, durationMs: Date.now() - started };
     }
     const importer = await openImporter(target);
     try {
@@ -74,7 +76,7 @@ export async function migrateStore(config: Config, target: MigrateTarget, opts: 
       try {
         const chains = await verifyAll(check);
         const ok = chains.every((c) => c.ok) && TRANSFER_KINDS.every((k) => after[k] === counted[k]);
-        return { from, to, dryRun: false, source: counted, target: after, written, chains, ok, durationMs: Date.now() - started };
+        return { from, to, dryRun: false, source: counted, target: after, notMoved: NOT_MOVED, written, chains, ok, durationMs: Date.now() - started };
       } finally {
         await check.close();
       }

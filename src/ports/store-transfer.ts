@@ -8,12 +8,15 @@ import type {
   Organization,
   OutboxRecord,
   ReconcileRun,
+  RoleMapping,
   ScimClient,
   ScimToken,
   Team,
   WebhookDelivery,
   WebhookEndpoint,
 } from '../domain/model.js';
+import type { QueuedSet, SignalStream, SigningKey } from '../domain/signals.js';
+import type { MergeJournal } from './store/merges.js';
 
 /**
  * One stored record as `idsync migrate-store` moves it: exactly as the source store holds it
@@ -35,7 +38,13 @@ export type TransferRecord =
   | { kind: 'connection'; record: DirectoryConnection }
   | { kind: 'run'; record: ReconcileRun }
   | { kind: 'webhook'; record: WebhookEndpoint }
-  | { kind: 'delivery'; record: WebhookDelivery };
+  | { kind: 'delivery'; record: WebhookDelivery }
+  | { kind: 'roleMapping'; record: RoleMapping }
+  | { kind: 'merge'; record: MergeJournal }
+  | { kind: 'signalStream'; record: SignalStream }
+  | { kind: 'signalKey'; record: SigningKey }
+  /** Only pending SETs move (delivered and failed ones are kept only to drop repeats of a fan-out). */
+  | { kind: 'signalSet'; record: QueuedSet };
 
 export type TransferKind = TransferRecord['kind'];
 
@@ -56,6 +65,11 @@ export const TRANSFER_KINDS: readonly TransferKind[] = [
   'run',
   'webhook',
   'delivery',
+  'roleMapping',
+  'merge',
+  'signalStream',
+  'signalKey',
+  'signalSet',
 ];
 
 /**

@@ -44,6 +44,7 @@ export function registerMigrateStore(program: Command, io: CliIo): void {
         if (n === 0 && !summary.target?.[kind as keyof typeof summary.source]) continue;
         io.out(`  ${kind.padEnd(13)} ${String(n).padStart(8)}${summary.target ? `  target ${summary.target[kind as keyof typeof summary.source]}` : ''}`);
       }
+      io.out(`not moved: ${summary.notMoved.join(', ')}`);
       if (!summary.dryRun) {
         const broken = summary.chains.filter((c) => !c.ok);
         io.out(`written now: ${summary.written}; audit chains verified: ${summary.chains.length - broken.length} of ${summary.chains.length}${broken.length ? ` (BROKEN: ${broken.map((c) => c.scope).join(', ')})` : ''}`);

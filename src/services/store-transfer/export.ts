@@ -7,11 +7,17 @@ import { WEBHOOK_CONSUMER } from '../webhooks/worker.js';
 const CONSUMERS = [WEBHOOK_CONSUMER];
 
 /**
+ * What `migrate-store` never moves: short-lived records (on the new store, users sign in again,
+ * portal links are issued again, leases are claimed again, the request log starts over) and SETs
+ * already delivered or failed (kept only so a repeated fan-out queues nothing; not listable).
+ */
+export const NOT_MOVED = ['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs'] as const;
+
+/**
  * Every record of a store, read through the Store port page by page (so any backend is a source and
  * memory stays bounded by a page), in an order an importer can write them in: each org's records
- * after the org, each kind in its creation order, references after what they refer to. Leases
- * (short-lived claims) and the SCIM request log (a retention-bounded log, not a record) are not
- * moved.
+ * after the org, each kind in its creation order, references after what they refer to. What is
+ * not moved is NOT_MOVED.
  */
 export async function* exportStore(store: Store): AsyncGenerator<TransferRecord> {
   for await (const org of paged((page) => store.listOrgs(page))) {
@@ -38,11 +44,32 @@ export async function* exportStore(store: Store): AsyncGenerator<TransferRecord>
     }
     for (const ep of await store.listWebhooks(orgId)) yield { kind: 'webhook', record: ep };
     for await (const d of oldestFirst((page) => store.listDeliveries(orgId, page))) yield { kind: 'delivery', record: d };
+    for (const m of await store.listRoleMappings(orgId)) yield { kind: 'roleMapping', record: m };
     yield* chain(store, orgId);
   }
   // Admin keys last: an org-scoped key refers to its org.
   for (const key of await store.listAdminKeys()) yield { kind: 'adminKey', record: key };
   yield* chain(store, PROVIDER_SCOPE);
+  // A merge journal refers to two orgs, so journals come after every org.
+  for await (const org of paged((page) => store.listOrgs(page))) {
+    const journal = await store.getMerge(org.id);
+    if (journal) yield { kind: 'merge', record: journal };
+  }
+  yield* signals(store);
+}
+
+/**
+ * Shared Signals: streams in creation order, each followed by its pending SETs oldest first (the port
+ * lists no delivered or failed ones: they are kept only to drop repeats of a fan-out, and stay
+ * behind), then the signing keys oldest first.
+ */
+async function* signals(store: Store): AsyncGenerator<TransferRecord> {
+  for (const stream of await store.listSignalStreams()) {
+    yield { kind: 'signalStream', record: stream };
+    const pending = await store.countPendingSets(stream.id);
+    if (pending > 0) for (const set of await store.listPendingSets(stream.id, pending)) yield { kind: 'signalSet', record: set };
+  }
+  for (const key of (await store.listSigningKeys()).reverse()) yield { kind: 'signalKey', record: key };
 }
 
 /** An audit chain, its outbox and the consumers' cursors on it. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../../ports/store-transfer.js';
-import { COUNTED, memberIndexRows, rowOf, TARGET, type Values } from '../shared/transfer-rows.js';
+import { COUNTED, memberIndexRows, rowOf, setUpdatedMs, TARGET, type Values } from '../shared/transfer-rows.js';
 import { createPool, mapPgError, migrate } from './connect.js';
 import type { PostgresStoreOptions } from './store.js';
 
@@ -50,7 +50,9 @@ export async function openPostgresImporter(opts: PostgresStoreOptions): Promise<
           for (let i = 0; i < ofKind.length; i += ROWS_PER_STATEMENT) {
             const chunk = ofKind.slice(i, i + ROWS_PER_STATEMENT);
             const { table, columns } = TARGET[kind];
-            const res = await client.query(insert(table, columns, chunk.map(rowOf), CONFLICT(kind), kind === 'member' ? 'id' : undefined));
+            const rows = kind === 'signalSet' ? chunk.map((r) => [...rowOf(r), setUpdatedMs(r)]) : chunk.map(rowOf);
+            const cols = kind === 'signalSet' ? [...columns, 'updated_ms'] : columns;
+            const res = await client.query(insert(table, cols, rows, CONFLICT(kind), kind === 'member' ? 'id' : undefined));
             added += res.rowCount ?? 0;
             // A member's index rows go only with a member this run wrote.
             if (kind === 'member') await writeMemberIndexes(client, chunk, new Set(res.rows.map((row: { id: string }) => row.id)));

@@ -26,7 +26,9 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
   const client = createRedisClient({ ...opts, connectionName: 'idsync-migrate-store' });
   const keys = redisKeys(opts.keyPrefix);
   const ordinals = new Map<string, number>();
-  const global = { org: 0, admin: 0, conn: 0 };
+  const global = { org: 0, admin: 0, conn: 0, stream: 0 };
+  /** Queue positions of each stream's SETs. */
+  const queued = new Map<string, number>();
   const next = (orgId: string) => {
     const n = (ordinals.get(orgId) ?? 0) + 1;
     ordinals.set(orgId, n);
@@ -166,6 +168,34 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
           ],
         };
       }
+      case 'roleMapping': {
+        const k = keys.forOrg(r.record.orgId);
+        const ord = next(r.record.orgId);
+        return { record: (c) => c.set(k.roleMapping(r.record.id), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(k.roleMappings, 'NX', ord, r.record.id)] };
+      }
+      case 'merge':
+        return { record: (c) => c.set(keys.forOrg(r.record.sourceOrgId).merge, JSON.stringify(r.record), 'NX'), indexes: [] };
+      case 'signalStream': {
+        const st = r.record;
+        const k = keys.forOrg(st.scope);
+        const ord = ++global.stream;
+        const g = keys.signals;
+        return {
+          record: (c) => c.set(k.signalStream(st.id), JSON.stringify(st), 'NX'),
+          indexes: [(c) => c.hset(g.byId, st.id, st.scope), (c) => c.zadd(g.all, 'NX', ord, st.id), (c) => c.zadd(k.signalStreams, 'NX', ord, st.id)],
+        };
+      }
+      case 'signalKey':
+        return { record: (c) => c.hsetnx(keys.signals.keys, r.record.kid, JSON.stringify(r.record)), indexes: [] };
+      case 'signalSet': {
+        const set = r.record;
+        const s = keys.signals.forStream(set.streamId);
+        const ord = (queued.get(set.streamId) ?? 0) + 1;
+        queued.set(set.streamId, ord);
+        const due: Write[] =
+          set.status === 'pending' && set.nextAttemptAt !== undefined ? [(c) => c.zadd(keys.signals.due, epochMs(set.nextAttemptAt!, 'nextAttemptAt'), JSON.stringify([set.streamId, set.jti]))] : [];
+        return { record: (c) => c.set(s.set(set.jti), JSON.stringify(set), 'NX'), indexes: [(c) => c.zadd(s.queue, 'NX', ord, set.jti), ...due] };
+      }
     }
   };
   let ready: Promise<void> | undefined;
@@ -183,7 +213,14 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
       // Commands are sent without waiting for each answer (one round trip per batch, in order).
       const answers = await call((c) => Promise.all(planned.map((p) => p.record(c))));
       await call((c) => Promise.all(planned.flatMap((p) => p.indexes.map((w) => w(c)))));
-      const raises: [string, number][] = [[keys.orgs.ordinal, global.org], [keys.admin.ordinal, global.admin], [keys.connections.ordinal, global.conn], ...[...ordinals].map(([orgId, n]): [string, number] => [keys.forOrg(orgId).ordinal, n])];
+      const raises: [string, number][] = [
+        [keys.orgs.ordinal, global.org],
+        [keys.admin.ordinal, global.admin],
+        [keys.connections.ordinal, global.conn],
+        [keys.signals.ordinal, global.stream],
+        ...[...ordinals].map(([orgId, n]): [string, number] => [keys.forOrg(orgId).ordinal, n]),
+        ...[...queued].map(([streamId, n]): [string, number] => [keys.signals.forStream(streamId).ordinal, n]),
+      ];
       await call((c) => Promise.all(raises.filter(([, n]) => n > 0).map(([key, n]) => c.eval(RAISE, 1, key, n))));
       await call((c) => Promise.all([...heads].map(([scope, h]) => c.hset(keys.forOrg(scope).auditHead, 'seq', h.seq, 'hash', h.hash))));
       heads.clear();
@@ -224,6 +261,11 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
   const orgIds = await c.zrange(keys.orgs.all, '0', '-1');
   n.org = orgIds.length;
   n.adminKey = await c.zcard(keys.admin.all);
+  const streams = await c.zrange(keys.signals.all, '0', '-1');
+  n.signalStream = streams.length;
+  // The importer queues only pending SETs: the queue is what it wrote.
+  for (const id of streams) n.signalSet += await c.zcard(keys.signals.forStream(id).queue);
+  n.signalKey = await c.hlen(keys.signals.keys);
   for (const scope of [...orgIds, PROVIDER_SCOPE]) {
     const k = keys.forOrg(scope);
     n.audit += await c.hlen(k.auditEvents);
@@ -237,6 +279,8 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
     n.inviteLink += await c.zcard(k.inviteLinks);
     n.webhook += await c.zcard(k.webhooks);
     n.delivery += await c.zcard(k.deliveries);
+    n.roleMapping += await c.zcard(k.roleMappings);
+    n.merge += await c.exists(k.merge);
     const teams = await c.zrange(k.teams, '0', '-1');
     n.team += teams.length;
     for (const t of teams) n.teamMember += await c.zcard(k.teamMembers(t));

@@ -29,6 +29,12 @@ export const TARGET: Record<TransferKind, { table: string; columns: readonly str
   run: { table: 'reconcile_runs', columns: ['id', 'org_id', 'connection_id', 'version', 'data'] },
   webhook: { table: 'webhooks', columns: ['id', 'org_id', 'version', 'data'] },
   delivery: { table: 'webhook_deliveries', columns: ['org_id', 'id', 'endpoint_id', 'status', 'next_attempt_ms', 'data'] },
+  roleMapping: { table: 'role_mappings', columns: ['id', 'org_id', 'version', 'data'] },
+  merge: { table: 'org_merges', columns: ['source_org_id', 'target_org_id', 'version', 'data'] },
+  signalStream: { table: 'signal_streams', columns: ['id', 'scope', 'version', 'data'] },
+  signalKey: { table: 'signal_keys', columns: ['kid', 'created_at', 'data'] },
+  // PostgreSQL's table adds updated_ms (its importer appends it, see setUpdatedMs).
+  signalSet: { table: 'signal_sets', columns: ['stream_id', 'jti', 'status', 'next_attempt_ms', 'data'] },
 };
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -74,8 +80,24 @@ export function rowOf(r: TransferRecord): Values {
       const d = r.record;
       return [d.orgId, d.id, d.endpointId, d.status, d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt'), json(d)];
     }
+    case 'roleMapping':
+      return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
+    case 'merge':
+      return [r.record.sourceOrgId, r.record.targetOrgId, r.record.version, json(r.record)];
+    case 'signalStream':
+      return [r.record.id, r.record.scope, r.record.version, json(r.record)];
+    case 'signalKey':
+      return [r.record.kid, r.record.createdAt, json(r.record)];
+    case 'signalSet': {
+      const s = r.record;
+      const due = s.status === 'pending' && s.nextAttemptAt !== undefined ? epochMs(s.nextAttemptAt, 'nextAttemptAt') : null;
+      return [s.streamId, s.jti, s.status, due, json(s)];
+    }
   }
 }
+
+/** PostgreSQL's signal_sets also keeps when a SET last changed (what forgetting done SETs compares). */
+export const setUpdatedMs = (r: TransferRecord): number | undefined => (r.kind === 'signalSet' ? epochMs(r.record.updatedAt, 'updatedAt') : undefined);
 
 /** The email and upstream-identity index rows of members (a removed member keeps no identity rows). */
 export function memberIndexRows(members: readonly Member[]): { emails: Values[]; identities: Values[] } {
@@ -86,4 +108,8 @@ export function memberIndexRows(members: readonly Member[]): { emails: Values[];
 }
 
 /** Tables counted for each kind (what `migrate-store` compares with the source). */
-export const COUNTED: Record<TransferKind, string> = Object.fromEntries(Object.entries(TARGET).map(([k, t]) => [k, t.table])) as Record<TransferKind, string>;
+export const COUNTED: Record<TransferKind, string> = {
+  ...(Object.fromEntries(Object.entries(TARGET).map(([k, t]) => [k, t.table])) as Record<TransferKind, string>),
+  // Only pending SETs are moved, so only they are compared.
+  signalSet: "signal_sets WHERE status = 'pending'",
+};

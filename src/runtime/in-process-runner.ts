@@ -38,6 +38,25 @@ export class InProcessTickRunner implements TickRunner {
       this.opts.logger.info('reconcile still running; skipping this tick', { connectionId });
       return 'busy';
     }
+    // The slot is taken before the first await: a second fire (a tick, or a `missed` notification's
+    // run) arriving while this one reads the backoff, the connection or the lease is `busy`.
+    const abort = new AbortController();
+    let settle!: (outcome: TickOutcome) => void;
+    const done = new Promise<TickOutcome>((resolve) => (settle = resolve));
+    this.running.set(connectionId, { done, abort });
+    try {
+      const outcome = await this.admitAndRun(connectionId, tick, trigger, abort.signal);
+      settle(outcome);
+      return outcome;
+    } catch (err) {
+      settle('error');
+      throw err;
+    } finally {
+      this.running.delete(connectionId);
+    }
+  }
+
+  private async admitAndRun(connectionId: string, tick: Date, trigger: RunTrigger, signal: AbortSignal): Promise<TickOutcome> {
     const log = this.opts.logger.child({ connectionId });
     try {
       if ((await this.opts.run.backoff.until(connectionId)) > this.clock.now().getTime()) return 'backoff';
@@ -50,14 +69,8 @@ export class InProcessTickRunner implements TickRunner {
       log.warn('could not read the connection or take the reconcile lease; skipping this tick', { error: (err as Error).message });
       return 'error';
     }
-    const abort = new AbortController();
-    const done = runScheduled(this.opts.run, connectionId, log, abort.signal, trigger);
-    this.running.set(connectionId, { done, abort });
-    try {
-      return await done;
-    } finally {
-      this.running.delete(connectionId);
-    }
+    if (signal.aborted) return 'stopped';
+    return runScheduled(this.opts.run, connectionId, log, signal, trigger);
   }
 
   async stop(): Promise<void> {

@@ -103,4 +103,14 @@ describe.each(STORES)('a Graph missed notification runs once, never beside anoth
     await app.services.notifications.idle();
     expect((await runs(connId)).length).toBe(before);
   });
+
+  it('when two runs of one connection are asked for in the same turn (a tick and a missed notification), then one runs and the other is busy', async () => {
+    const connId = conns[2]!;
+    const runner = new InProcessTickRunner({ store, logger: silentLogger, holder: 'test-race', run: { reconcile: app.services.reconcile, runTimeoutMs: 20_000, backoff: new MemoryBackoff(1000) } });
+    const before = (await runs(connId)).length;
+    const t = Date.now();
+    const outcomes = await Promise.all([runner.fire(connId, new Date(t)), runner.fire(connId, new Date(t + 1), 'notification')]);
+    expect([...outcomes].sort()).toEqual(['busy', 'ran']);
+    expect((await runs(connId)).length).toBe(before + 1);
+  });
 });

@@ -81,21 +81,7 @@ export class SqliteMembers implements MemberStore {
   async listMembers(orgId: string, query?: MemberQuery): Promise<Page<Member>> {
     return this.ctx.run(() => {
       const { offset, limit } = clampPage(query, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
-      const where = ['org_id = ?'];
-      const args: unknown[] = [orgId];
-      if (query?.statuses?.length) {
-        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
-        args.push(...query.statuses);
-      }
-      if (query?.roles?.length) {
-        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
-        args.push(...query.roles);
-      }
-      if (query?.kinds?.length) {
-        where.push(`kind IN (${query?.kinds.map(() => '?').join(',')})`);
-        args.push(...query?.kinds);
-      }
-      const clause = where.join(' AND ');
+      const { clause, args } = memberWhere(orgId, query);
       const rows = this.ctx.stmt(`SELECT data FROM members WHERE ${clause} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as DataRow[];
       const { n } = this.ctx.stmt(`SELECT count(*) AS n FROM members WHERE ${clause}`).get(...args) as { n: number };
       return { items: rows.map((r) => parse<Member>(r)!), total: n };
@@ -105,21 +91,7 @@ export class SqliteMembers implements MemberStore {
   async listMembersAfter(orgId: string, query: MemberQuery & { after?: string; countTotal?: boolean }): Promise<MemberKeysetPage> {
     return this.ctx.run(() => {
       const { limit } = clampPage({ limit: query.limit }, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
-      const where = ['org_id = ?'];
-      const args: unknown[] = [orgId];
-      if (query.statuses?.length) {
-        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
-        args.push(...query.statuses);
-      }
-      if (query.roles?.length) {
-        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
-        args.push(...query.roles);
-      }
-      if (query.kinds?.length) {
-        where.push(`kind IN (${query.kinds.map(() => '?').join(',')})`);
-        args.push(...query.kinds);
-      }
-      const clause = where.join(' AND ');
+      const { clause, args } = memberWhere(orgId, query);
       const after = positionOf(query.after);
       const rows = this.ctx.stmt(`SELECT seq, data FROM members WHERE ${clause} AND seq > ? ORDER BY seq LIMIT ?`).all(...args, after, limit) as (DataRow & { seq: number })[];
       const page = { items: rows.map((r) => parse<Member>(r)!), positions: rows.map((r) => String(r.seq)) };
@@ -131,20 +103,7 @@ export class SqliteMembers implements MemberStore {
 
   async searchMembers(orgId: string, query: MemberQuery & { text: string; after?: string; scan: number; limit: number }): Promise<{ items: Member[]; next?: string }> {
     return this.ctx.run(() => {
-      const where = ['org_id = ?'];
-      const args: unknown[] = [orgId];
-      if (query.statuses?.length) {
-        where.push(`status IN (${query.statuses.map(() => '?').join(',')})`);
-        args.push(...query.statuses);
-      }
-      if (query.roles?.length) {
-        where.push(`role IN (${query.roles.map(() => '?').join(',')})`);
-        args.push(...query.roles);
-      }
-      if (query.kinds?.length) {
-        where.push(`kind IN (${query.kinds.map(() => '?').join(',')})`);
-        args.push(...query.kinds);
-      }
+      const { clause, args } = memberWhere(orgId, query);
       const scan = Math.max(1, Math.floor(query.scan));
       // Every member read comes back as its position; only matches bring their data (compared in C, not parsed here).
       const text = asciiLower(query.text);
@@ -153,7 +112,7 @@ export class SqliteMembers implements MemberStore {
       // may span two fields ("ada lovelace"), so it goes straight to the exact test.
       const prefilter = /^[^\s"\\\u0000-\u001f]+$/.test(text) ? 1 : 0;
       const rows = this.ctx
-        .stmt(`SELECT seq, CASE WHEN (? = 0 OR instr(lower(data), ?) > 0) AND instr(${SEARCH_TEXT}, ?) > 0 THEN data END AS data FROM members WHERE ${where.join(' AND ')} AND seq > ? ORDER BY seq LIMIT ?`)
+        .stmt(`SELECT seq, CASE WHEN (? = 0 OR instr(lower(data), ?) > 0) AND instr(${SEARCH_TEXT}, ?) > 0 THEN data END AS data FROM members WHERE ${clause} AND seq > ? ORDER BY seq LIMIT ?`)
         .all(prefilter, text, text, ...args, positionOf(query.after), scan) as { seq: number; data: string | null }[];
       const items: Member[] = [];
       for (let i = 0; i < rows.length; i++) {
@@ -225,4 +184,19 @@ function uniqueViolation(err: unknown, member: Member): unknown {
 function positionOf(after: string | undefined): number {
   const n = after === undefined ? 0 : Number(after);
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** The WHERE clause of a member query (org, statuses, roles, kinds), on the indexed columns, with its arguments. */
+function memberWhere(orgId: string, query: MemberQuery | undefined): { clause: string; args: unknown[] } {
+  const where = ['org_id = ?'];
+  const args: unknown[] = [orgId];
+  const inList = (column: string, values: readonly string[] | undefined) => {
+    if (!values?.length) return;
+    where.push(`${column} IN (${values.map(() => '?').join(',')})`);
+    args.push(...values);
+  };
+  inList('status', query?.statuses);
+  inList('role', query?.roles);
+  inList('kind', query?.kinds);
+  return { clause: where.join(' AND '), args };
 }

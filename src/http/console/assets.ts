@@ -40,6 +40,22 @@ td .actions{display:flex;flex-wrap:wrap;gap:.35rem}
 .status-removed{color:#4d535c}
 .locked{font-size:.85rem;color:#4d535c;max-width:22rem}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
+.field{display:flex;flex-direction:column;gap:.2rem;margin:0 0 .9rem;max-width:44rem}
+.field.check{display:grid;grid-template-columns:auto 1fr;column-gap:.5rem;align-items:center}
+.field.check .help{grid-column:2}
+.field textarea{font:inherit;font-family:ui-monospace,monospace;font-size:.85rem;padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;width:100%}
+.field input[type=password],.field input[type=text],.field input[type=number]{width:100%}
+.help{color:#4d535c;font-size:.85rem;margin:0}
+.field-error{color:#b3261e;font-weight:600;font-size:.9rem;margin:0}
+[aria-invalid=true]{border-color:#b3261e!important;border-width:2px!important}
+details{margin:0 0 .9rem}
+summary{cursor:pointer;font-weight:600;margin:0 0 .6rem}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 .75rem}
+dl.facts dt{font-weight:600;color:#3a3f47}
+dl.facts dd{margin:0}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
+ul.choices{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;padding:0}
+ul.choices a{display:inline-block;padding:.6rem 1rem;border:1px solid #2f3da8;border-radius:8px;font-weight:600;text-decoration:none}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
   table,thead,tbody,tr,th,td{display:block}

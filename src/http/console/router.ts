@@ -7,6 +7,7 @@ import type { StoreOutage } from '../middleware/store-outage.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../middleware/store-outage.js';
 import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { CONSOLE_PROBLEMS, esc, intentPage, layout, problemPage, type Chrome } from './layout.js';
+import { directoryRoutes } from './directory/routes.js';
 import { memberRoutes } from './member-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
 
@@ -144,6 +145,16 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     }
   });
   memberRoutes(org, { services: s, chrome, fail });
+  // The directory area (connections and their runs): only for sessions whose link covers it.
+  org.use('/directory', async (_req, res, next) => {
+    if (intentCovers(res.locals.signIn.session.intent, 'directory')) return next();
+    try {
+      res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'directory sync', await chrome(res)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+  directoryRoutes(org, { services: s, chrome, fail });
   org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
   return router;
 }
@@ -170,7 +181,7 @@ function overviewPage(c: Chrome, expiresAt: string): string {
   const areas = [
     intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
     intentCovers(c.intent, 'scim') ? '<li>SCIM setup: not in the console yet. Until it is, use the admin API or <code>npx idsync credentials</code>.</li>' : '',
-    intentCovers(c.intent, 'directory') ? '<li>Directory sync setup: not in the console yet. Until it is, use the admin API or <code>npx idsync connections</code>.</li>' : '',
+    intentCovers(c.intent, 'directory') ? `<li><a href="/console/orgs/${esc(c.orgId)}/directory">Directory sync</a>: connect Google Workspace, Microsoft Entra ID or GitHub, test, dry-run, and approve held deactivations.</li>` : '',
   ].join('');
   return layout(
     c.orgName,

@@ -7,7 +7,7 @@ import { PROVIDER_FORMS, type ProviderForm } from './fields.js';
 import { fixFor } from './fixes.js';
 import { checkbox, errorSummary, field, when, type FieldErrors } from './form-parts.js';
 import { POLICY_FIELDS, POLICY_SWITCHES, policyValues } from './policy-form.js';
-import { runCounts, STATUS_LABELS } from './run-page.js';
+import { runCounts, runTitle, STATUS_LABELS } from './run-page.js';
 
 const base = (c: Chrome) => `/console/orgs/${esc(c.orgId)}/directory`;
 const area = (c: Chrome): Chrome => ({ ...c, area: 'directory' });
@@ -158,7 +158,7 @@ function runsCard(v: ConnectionView): string {
     .map((r) => {
       const kind = r.dryRun ? 'Dry run' : r.trigger === 'approval' ? 'Approval' : r.trigger === 'schedule' ? 'Scheduled run' : r.trigger === 'notification' ? 'Notification' : 'Run';
       return `<tr role="row">
-<td role="cell" data-label="Started"><a href="${here}/runs/${esc(r.id)}" aria-label="${esc(kind)} of ${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC">${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC</a></td>
+<td role="cell" data-label="Started"><a href="${here}/runs/${esc(r.id)}" aria-label="${esc(runTitle(r))}">${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC</a></td>
 <td role="cell" data-label="Kind">${esc(kind)}</td>
 <td role="cell" data-label="Outcome"><span class="run-${esc(r.status)}">${esc(STATUS_LABELS[r.status] ?? r.status)}</span></td>
 <td role="cell" data-label="Counts">${esc(runCounts(r.summary))}</td>

@@ -21,6 +21,7 @@ interface Deps {
 
 type Body = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const num = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
 
 /**
  * The service's refusal of a form, by field, each with its code; undefined when the error is not
@@ -217,14 +218,16 @@ export function directoryRoutes(org: Router, d: Deps): void {
     }),
   );
 
+  // Run actions answer with a redirect to the run's page (reloading it repeats nothing); `done` says which notice to show there.
+  const runUrl = (conn: DirectoryConnection, runId: string, done: Record<string, string>) => `/console/orgs/${encodeURIComponent(conn.orgId)}/directory/${encodeURIComponent(conn.id)}/runs/${encodeURIComponent(runId)}?${new URLSearchParams(done).toString()}`;
+
   for (const [path, dryRun] of [['dry-run', true], ['run', false]] as const) {
     org.post(
       `/directory/:id/${path}`,
       guarded(async (req, res) => {
         const conn = await connOf(req, res);
         const summary = await s.reconcile.run(conn.id, { dryRun, trigger: 'manual' });
-        const run = await s.reconcile.getRun(summary.runId);
-        await renderRun(res, conn, run, [notice(dryRun ? 'Dry run finished: this is what a run would do now. Nothing was changed.' : `${esc(runTitle(run))} finished.`)]);
+        res.redirect(303, runUrl(conn, summary.runId, { done: path }));
       }),
     );
   }
@@ -233,7 +236,17 @@ export function directoryRoutes(org: Router, d: Deps): void {
     '/directory/:id/runs/:run',
     guarded(async (req, res) => {
       const conn = await connOf(req, res);
-      await renderRun(res, conn, await runOf(req, conn));
+      const run = await runOf(req, conn);
+      const q = req.query as Record<string, unknown>;
+      const notices: string[] = [];
+      if (q.done === 'dry-run') notices.push(notice('Dry run finished: this is what a run would do now. Nothing was changed.'));
+      if (q.done === 'run') notices.push(notice(`${esc(runTitle(run))} finished.`));
+      if (q.done === 'approved' && /^\d+$/.test(str(q.max))) {
+        const n = Number(q.max);
+        notices.push(notice(`Approved the held run with at most ${n} held ${n === 1 ? 'deactivation' : 'deactivations'} released. This approval run read the directory again: ${num(run.summary, 'deactivated')} deactivated, ${num(run.summary, 'held')} still held.`));
+      }
+      if (q.done === 'rejected') notices.push(notice('Rejected: the held deactivations were not applied. Everyone keeps their access.'));
+      await renderRun(res, conn, run, notices);
     }),
   );
 
@@ -244,10 +257,12 @@ export function directoryRoutes(org: Router, d: Deps): void {
       const held = await runOf(req, conn);
       const raw = str((req.body as Body).max);
       const max = Number(raw);
-      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(max)) throw new IdsyncError('request.invalid', 'max: give the most people to deactivate, a whole number (0 or more)', { problems: [{ field: 'max', message: 'a whole number, 0 or more' }] });
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(max)) {
+        return renderRun(res, conn, held, [notice('Not approved: request.invalid: give the most people to deactivate as a whole number (0 or more).', 'error')], 400);
+      }
+      if (held.status !== 'held' || held.dryRun) return renderRun(res, conn, held, [notice(`Not approved: this run is ${esc(held.dryRun ? 'a dry run' : held.status)}, not held; nothing was changed.`, 'error')], 409);
       const summary = await s.reconcile.approve(held.id, who(res).actor, max);
-      const run = await s.reconcile.getRun(summary.runId);
-      await renderRun(res, conn, run, [notice(`Approved ${esc(runTitle(held))} with at most ${max} held ${max === 1 ? 'deactivation' : 'deactivations'} released. This approval run read the directory again: ${summary.deactivated} deactivated, ${summary.held} still held.`)]);
+      res.redirect(303, runUrl(conn, summary.runId, { done: 'approved', max: String(max) }));
     }),
   );
 
@@ -256,8 +271,9 @@ export function directoryRoutes(org: Router, d: Deps): void {
     guarded(async (req, res) => {
       const conn = await connOf(req, res);
       const held = await runOf(req, conn);
-      const run = await s.reconcile.reject(held.id, who(res).actor);
-      await renderRun(res, conn, run, [notice('Rejected: the held deactivations were not applied. Everyone keeps their access.')]);
+      if (held.status !== 'held' || held.dryRun) return renderRun(res, conn, held, [notice(`Not rejected: this run is ${esc(held.dryRun ? 'a dry run' : held.status)}, not held; nothing was changed.`, 'error')], 409);
+      await s.reconcile.reject(held.id, who(res).actor);
+      res.redirect(303, runUrl(conn, held.id, { done: 'rejected' }));
     }),
   );
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { fieldOfIssue, formToConfig, PROVIDER_FORMS } from '../../src/http/console/directory/fields.js';
 import { formToPolicy } from '../../src/http/console/directory/policy-form.js';
 import { BUILTIN_CONNECTORS } from '../../src/connectors/index.js';
+import type { ReconcileRun } from '../../src/domain/model.js';
+import { PLAN_ROWS, runPage } from '../../src/http/console/directory/run-page.js';
 
 describe('the console directory forms', () => {
   it('when a form is created, then blank fields are left out and the certificate fields nest under certificate', () => {
@@ -38,5 +40,23 @@ describe('the console directory forms', () => {
       policy: { domains: ['a.example', 'b.example'], exempt: ['x@a.example', 'y@a.example'], maxDeactivations: 3, matchByEmail: false, deactivateSuspended: false, deactivateMissing: false, autoInvite: true, inviteLink: false, reactivate: 'never' },
     });
     expect(formToPolicy({ maxDeactivations: 'ten' }).policy.maxDeactivations).toBeNaN();
+  });
+});
+
+describe('the run page', () => {
+  const chrome = { orgId: 'o1', orgName: 'Org', intent: 'directory' as const, csrf: 'c' };
+  const link = (i: number) => ({ kind: 'link', memberId: `m${i}`, directoryId: `d${i}`, reason: 'matched by email', evidence: { kind: 'link', by: 'email', directoryId: `d${i}` }, outcome: { status: 'planned' } });
+  const run = (plan: unknown[], status: ReconcileRun['status'], dryRun: boolean): ReconcileRun => ({ id: 'r1', orgId: 'o1', connectionId: 'c1', dryRun, status, trigger: 'manual', startedAt: '2026-12-04T10:00:00.000Z', summary: {}, plan, updatedAt: '2026-12-04T10:00:00.000Z', version: 1 });
+
+  it('when a plan is longer than the page shows, then it shows the first rows and says where the whole plan is', () => {
+    const html = runPage({ chrome, provider: 'microsoft', connectionName: 'Entra', run: run(Array.from({ length: PLAN_ROWS + 1 }, (_, i) => link(i)), 'completed', true), members: new Map(), notices: [] });
+    expect(html).toContain(`The first ${PLAN_ROWS} of ${PLAN_ROWS + 1} actions`);
+    expect(html.match(/<tr role="row" aria-label="Link /g)).toHaveLength(PLAN_ROWS);
+  });
+
+  it('when a dry run was held, then the page offers no approval (approving re-runs for real)', () => {
+    const held = { kind: 'deactivate', memberId: 'm1', directoryId: 'd1', reason: 'deleted', evidence: { kind: 'deleted', directoryId: 'd1', match: 'identity', confirmedByLookup: true }, heldBy: 'deactivation_budget', outcome: { status: 'held', by: 'deactivation_budget' } };
+    expect(runPage({ chrome, provider: 'microsoft', connectionName: 'Entra', run: run([held], 'held', true), members: new Map(), notices: [] })).not.toContain('>Approve<');
+    expect(runPage({ chrome, provider: 'microsoft', connectionName: 'Entra', run: run([held], 'held', false), members: new Map(), notices: [] })).toContain('>Approve<');
   });
 });

@@ -44,7 +44,8 @@ td .actions{display:flex;flex-wrap:wrap;gap:.35rem}
 .field.check{display:grid;grid-template-columns:auto 1fr;column-gap:.5rem;align-items:center}
 .field.check .help{grid-column:2}
 .field textarea{font:inherit;font-family:ui-monospace,monospace;font-size:.85rem;padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;width:100%}
-.field input[type=password],.field input[type=text],.field input[type=number]{width:100%}
+.field input[type=password],.field input[type=text]{width:100%}
+.field input[type=number]{width:10rem}
 .help{color:#4d535c;font-size:.85rem;margin:0}
 .field-error{color:#b3261e;font-weight:600;font-size:.9rem;margin:0}
 [aria-invalid=true]{border-color:#b3261e!important;border-width:2px!important}

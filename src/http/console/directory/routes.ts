@@ -11,7 +11,7 @@ import { connectionPage, directoryPage, newConnectionPage, type ConfigFormView }
 import { fieldOfIssue, formToConfig, isProvider, PROVIDER_FORMS } from './fields.js';
 import type { FieldErrors } from './form-parts.js';
 import { formToPolicy, policyValues, submittedPolicyValues } from './policy-form.js';
-import { runPage, runTitle } from './run-page.js';
+import { PLAN_ROWS, runPage, runTitle } from './run-page.js';
 
 interface Deps {
   services: Services;
@@ -107,7 +107,10 @@ export function directoryRoutes(org: Router, d: Deps): void {
 
   const renderRun = async (res: Response, conn: DirectoryConnection, run: ReconcileRun, notices: string[] = [], status = 200) => {
     const { principal, orgId } = who(res);
-    const ids = (run.plan as RecordedAction[]).map((a) => a.memberId).filter((x): x is string => typeof x === 'string');
+    const plan = run.plan as RecordedAction[];
+    // The members the page names: the rows of the plan table and of the held table.
+    const shown = [...plan.slice(0, PLAN_ROWS), ...plan.filter((a) => a.outcome.status === 'held').slice(0, PLAN_ROWS)];
+    const ids = shown.map((a) => a.memberId).filter((x): x is string => typeof x === 'string');
     const members = await s.consoleMembers.named(principal, orgId, [...new Set(ids)]);
     res.status(status).type('html').send(runPage({ chrome: await d.chrome(res), provider: conn.provider, connectionName: conn.name, run, members, notices }));
   };

@@ -16,6 +16,9 @@ export const STATUS_LABELS: Record<string, string> = {
   rejected: 'Rejected',
 };
 
+/** Rows a plan table shows at most (a first run in a large directory plans thousands of links); the admin API has the whole plan. */
+export const PLAN_ROWS = 500;
+
 const num = (s: Record<string, unknown>, k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
 
 /** "12 listed, 3 linked, 1 deactivated, 2 held, 0 invited" from a run summary. */
@@ -104,7 +107,10 @@ export function runPage(v: RunView): string {
     const m = a.memberId ? v.members.get(a.memberId) : undefined;
     return m ? displayNameOf(m) : (a.email ?? a.memberId ?? a.directoryId);
   };
-  const table = (actions: RecordedAction[], caption: string) => `<table role="table"><caption class="sr-only">${esc(caption)}</caption>
+  const table = (all: RecordedAction[], caption: string) => {
+    const actions = all.slice(0, PLAN_ROWS);
+    const more = all.length - actions.length;
+    return `${more ? `<p class="muted">The first ${PLAN_ROWS} of ${all.length} actions; <code>GET /api/v1/orgs/{org}/runs/{run}</code> or <code>npx idsync runs get RUN_ID</code> has every one.</p>` : ''}<table role="table"><caption class="sr-only">${esc(caption)}</caption>
 <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Person</th><th role="columnheader" scope="col">Action</th><th role="columnheader" scope="col">Evidence</th><th role="columnheader" scope="col">Outcome</th></tr></thead>
 <tbody role="rowgroup">${actions
     .map(
@@ -116,6 +122,7 @@ export function runPage(v: RunView): string {
 </tr>`,
     )
     .join('\n')}</tbody></table>`;
+  };
   const held = plan.filter((a) => a.outcome.status === 'held');
   const error = run.error ? `<div class="notice error" role="alert"><p>${esc(run.error.code)}: ${esc(run.error.message)}</p><p>How to fix it: ${esc(fixFor(run.error.code, v.provider))}</p></div>` : '';
   const title = runTitle(run);

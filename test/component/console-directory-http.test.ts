@@ -92,4 +92,17 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area over HTT
     expect((await web.post(`${area}/${a.id}/runs/${runId}/reject`, {})).status).toBe(409);
     expect((await web.post(`${area}/${a.id}/dry-run`, {}, { csrf: false })).status).toBe(403);
   });
+
+  it('when the policy keeps a directory invite link and a run has made it, then the connection page shows its address to copy', async () => {
+    const c = await install.daemon.services.connections.create(org.id, { provider: 'microsoft', name: 'Linked', config: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'graph-secret', graphBaseUrl: fake.url, authorityHost: fake.url } }, SETUP);
+    const saved = await web.post(`${area}/${c.id}/policy`, { schedule: '*/30 * * * *', maxDeactivations: '5', matchByEmail: 'on', deactivateSuspended: 'on', deactivateMissing: 'on', inviteLink: 'on' });
+    expect(saved.status).toBe(200);
+    expect((await install.daemon.store.getConnection(c.id))!).toMatchObject({ schedule: '*/30 * * * *', policy: { inviteLink: true, autoInvite: false, maxDeactivations: 5 } });
+    expect(await saved.text()).not.toContain('Invite link of this connection');
+    expect((await web.post(`${area}/${c.id}/run`, {})).status).toBe(303);
+    const page = await (await web.get(`${area}/${c.id}`)).text();
+    const { url } = await install.daemon.services.reconcile.inviteLinkUrl(c.id);
+    expect(page).toContain(`<label for="directory-link">Invite link of this connection</label>`);
+    expect(page).toContain(`value="${url}"`);
+  });
 });

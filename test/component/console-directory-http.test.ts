@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Actor, Organization } from '../../src/domain/model.js';
+import { GithubFake } from '../fakes/github-fake.js';
+import { GoogleFake } from '../fakes/google-fake.js';
 import { GraphFake } from '../fakes/graph-fake.js';
+import { rsaKeys } from '../support/connectors.js';
 import { openConsole, startConsoleInstall, type ConsoleClient, type ConsoleInstall } from '../support/console.js';
 import { cli } from '../support/harness.js';
 
@@ -104,5 +107,30 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area over HTT
     const { url } = await install.daemon.services.reconcile.inviteLinkUrl(c.id);
     expect(page).toContain(`<label for="directory-link">Invite link of this connection</label>`);
     expect(page).toContain(`value="${url}"`);
+  });
+
+  it('when Google Workspace and GitHub are set up through their forms, then the pasted JSON key and PEM work, and missing delegation is named with where to grant it', async () => {
+    const keys = rsaKeys();
+    const sa = 'idsync@project.iam.gserviceaccount.com';
+    const google = await new GoogleFake({ users: 3, serviceAccountEmail: sa, publicKeyPem: keys.publicPem, admins: ['admin@example.com'], delegatedScopes: [] }).start();
+    const github = await new GithubFake({ org: 'acme', members: 4, appId: '4242', installationId: '77', publicKeyPem: keys.publicPem }).start();
+    try {
+      const key = JSON.stringify({ type: 'service_account', client_email: sa, private_key: keys.pkcs8, private_key_id: 'k1' }, null, 2);
+      const g = await web.post(area, { provider: 'google', name: 'Workspace', adminEmail: 'admin@example.com', serviceAccountKey: key, apiBaseUrl: google.url, tokenUrl: google.tokenUrl });
+      expect(g.status).toBe(200);
+      const gConn = (await conns()).find((c) => c.name === 'Workspace')!;
+      const gTest = await (await web.post(`${area}/${gConn.id}/test`, {})).text();
+      expect(gTest).toContain('The test failed: connector.forbidden');
+      expect(gTest).toContain('Manage Domain Wide Delegation → add the service account’s client ID with https://www.googleapis.com/auth/admin.directory.user.readonly');
+      expect(gTest).not.toContain('PRIVATE KEY');
+
+      const h = await web.post(area, { provider: 'github', name: 'GitHub app', org: 'acme', appId: '4242', installationId: '77', privateKey: keys.pkcs1, apiBaseUrl: github.url });
+      expect(h.status).toBe(200);
+      const hConn = (await conns()).find((c) => c.name === 'GitHub app')!;
+      expect(await (await web.post(`${area}/${hConn.id}/test`, {})).text()).toContain('The connection works: 4 users listed in 1 page, complete');
+    } finally {
+      await google.stop();
+      await github.stop();
+    }
   });
 });

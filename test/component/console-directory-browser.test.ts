@@ -88,7 +88,7 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area in a rea
       await page.getByRole('textbox', { name: 'Graph base URL' }).fill(fake.url);
       await page.getByRole('textbox', { name: 'Authority host' }).fill(fake.url);
       await page.getByRole('button', { name: 'Save connection' }).click();
-      await one(page.getByRole('alert').filter({ hasText: 'The connection was not saved: one field needs a fix.' }));
+      await one(page.getByRole('alert').filter({ hasText: 'The connection was not saved: one field needs a fix.' }).filter({ hasText: 'Secrets you typed are never sent back to the browser: enter them again.' }));
       await expect(page.getByRole('textbox', { name: 'Tenant ID' }).getAttribute('aria-invalid')).resolves.toBe('true');
       await expect(description(page.getByRole('textbox', { name: 'Tenant ID' }))).resolves.toContain('connector.invalid_config: must be the directory (tenant) id GUID or a verified domain name');
       await expect(page.getByRole('textbox', { name: 'Application (client) ID' }).inputValue()).resolves.toBe(CLIENT);

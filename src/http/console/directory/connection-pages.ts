@@ -71,7 +71,7 @@ export function newConnectionPage(c: Chrome, v: ConfigFormView): string {
   return layout(
     `Set up ${v.form.title}`,
     `<h1>Set up ${esc(v.form.title)}</h1>
-${errorSummary(v.errors, labelsOf(v.form), 'The connection was not saved')}
+${errorSummary(v.errors, labelsOf(v.form), 'The connection was not saved', { secrets: true })}
 <section class="card" aria-labelledby="setup-heading">
 <h2 id="setup-heading">Connection settings</h2>
 <p>${esc(v.form.intro)}</p>
@@ -129,7 +129,7 @@ ${policyCard(v, here)}
 ${v.inviteLinkUrl ? `<section class="card" aria-labelledby="link-heading"><h2 id="link-heading">Directory invite link</h2><p>Only people the directory lists as active can join through it.</p>${linkReveal('directory-link', 'Invite link of this connection', v.inviteLinkUrl)}</section>` : ''}
 <section class="card" aria-labelledby="settings-heading">
 <h2 id="settings-heading">Connection settings</h2>
-${errorSummary(v.config.errors, labelsOf(v.config.form), 'The settings were not saved')}
+${errorSummary(v.config.errors, labelsOf(v.config.form), 'The settings were not saved', { secrets: true })}
 <form method="post" action="${here}/settings">${csrf}
 ${field({ name: 'name', label: 'Connection name', help: 'A name for this connection in idsync.' }, v.config.name, v.config.errors)}
 ${configFields(v.config)}

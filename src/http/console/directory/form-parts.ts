@@ -37,11 +37,11 @@ export function checkbox(name: string, label: string, checked: boolean, help: st
 }
 
 /** The alert above a refused form: what was refused, with links to each field to fix. */
-export function errorSummary(errors: FieldErrors, labels: Record<string, string>, what: string): string {
+export function errorSummary(errors: FieldErrors, labels: Record<string, string>, what: string, opts: { secrets?: boolean } = {}): string {
   const names = Object.keys(errors);
   if (!names.length) return '';
   const items = names.map((n) => `<li>${labels[n] ? `<a href="#${fid(n)}">${esc(labels[n])}</a>: ` : ''}${esc(errors[n]!)}</li>`).join('');
-  return `<div class="notice error" role="alert"><p>${esc(what)}: ${names.length === 1 ? 'one field needs' : `${names.length} fields need`} a fix.</p><ul>${items}</ul></div>`;
+  return `<div class="notice error" role="alert"><p>${esc(what)}: ${names.length === 1 ? 'one field needs' : `${names.length} fields need`} a fix.</p><ul>${items}</ul>${opts.secrets ? '<p>Secrets you typed are never sent back to the browser: enter them again.</p>' : ''}</div>`;
 }
 
 export const when = (iso: string | undefined) => (iso ? `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').slice(0, 19))} UTC</time>` : '<span class="muted">never</span>');

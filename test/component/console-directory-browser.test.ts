@@ -176,6 +176,14 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area in a rea
       // Approve with at most one released: the approval run's own budget takes one more, the maximum one more, one stays held.
       await page.getByRole('spinbutton', { name: 'Deactivate at most' }).fill('1');
       await page.getByRole('button', { name: 'Approve' }).click();
+      // The confirmation says what the approval does and who is first in line.
+      await expect(h1(page)).resolves.toBe('Release up to 1 held deactivation?');
+      await one(page.getByText('Deactivated people lose access at once.'));
+      await expect(page.getByRole('list').filter({ hasText: 'Deleted in the directory' }).first().getByRole('listitem').count()).resolves.toBe(1);
+      await expect(page.getByRole('list').filter({ hasText: 'Deleted in the directory' }).nth(1).getByRole('listitem').count()).resolves.toBe(2);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, `console-directory-confirm-approval-${storeKind}`);
+      await page.getByRole('button', { name: 'Release up to 1' }).click();
       await one(page.getByRole('status').filter({ hasText: 'with at most 1 held deactivation released. This approval run read the directory again: 2 deactivated, 1 still held.' }));
       await expect(h1(page)).resolves.toMatch(/^Approval run of /);
       const statuses = await Promise.all([1, 2, 3, 4].map(statusOf));

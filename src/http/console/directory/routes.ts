@@ -11,7 +11,7 @@ import { connectionPage, directoryPage, newConnectionPage, type ConfigFormView }
 import { fieldOfIssue, formToConfig, isProvider, PROVIDER_FORMS } from './fields.js';
 import type { FieldErrors } from './form-parts.js';
 import { formToPolicy, policyValues, submittedPolicyValues } from './policy-form.js';
-import { PLAN_ROWS, runPage, runTitle } from './run-page.js';
+import { confirmApprovalPage, PLAN_ROWS, runPage, runTitle } from './run-page.js';
 
 interface Deps {
   services: Services;
@@ -105,14 +105,16 @@ export function directoryRoutes(org: Router, d: Deps): void {
     );
   };
 
-  const renderRun = async (res: Response, conn: DirectoryConnection, run: ReconcileRun, notices: string[] = [], status = 200) => {
+  /** The run's page, or with `confirmMax` the confirmation of an approval releasing that many. */
+  const renderRun = async (res: Response, conn: DirectoryConnection, run: ReconcileRun, notices: string[] = [], status = 200, confirmMax?: number) => {
     const { principal, orgId } = who(res);
     const plan = run.plan as RecordedAction[];
     // The members the page names: the rows of the plan table and of the held table.
     const shown = [...plan.slice(0, PLAN_ROWS), ...plan.filter((a) => a.outcome.status === 'held').slice(0, PLAN_ROWS)];
     const ids = shown.map((a) => a.memberId).filter((x): x is string => typeof x === 'string');
     const members = await s.consoleMembers.named(principal, orgId, [...new Set(ids)]);
-    res.status(status).type('html').send(runPage({ chrome: await d.chrome(res), provider: conn.provider, connectionName: conn.name, run, members, notices }));
+    const view = { chrome: await d.chrome(res), provider: conn.provider, connectionName: conn.name, run, members, notices };
+    res.status(status).type('html').send(confirmMax === undefined ? runPage(view) : confirmApprovalPage(view, confirmMax));
   };
 
   const runOf = async (req: Request, conn: DirectoryConnection) => {
@@ -264,6 +266,7 @@ export function directoryRoutes(org: Router, d: Deps): void {
         return renderRun(res, conn, held, [notice('Not approved: request.invalid: give the most people to deactivate as a whole number (0 or more).', 'error')], 400);
       }
       if (held.status !== 'held' || held.dryRun) return renderRun(res, conn, held, [notice(`Not approved: this run is ${esc(held.dryRun ? 'a dry run' : held.status)}, not held; nothing was changed.`, 'error')], 409);
+      if ((req.body as Body).confirmed !== 'yes') return renderRun(res, conn, held, [], 200, max);
       const summary = await s.reconcile.approve(held.id, who(res).actor, max);
       res.redirect(303, runUrl(conn, summary.runId, { done: 'approved', max: String(max) }));
     }),

@@ -1,4 +1,4 @@
-import type { DeactivationEvidence, Evidence, GuardVerdict } from '../../../domain/reconcile-plan.js';
+import { compareStrength, type DeactivationEvidence, type Evidence, type GuardVerdict } from '../../../domain/reconcile-plan.js';
 import type { DirectoryProvider, Member, ReconcileRun } from '../../../domain/model.js';
 import { displayNameOf } from '../../../services/console/members.js';
 import type { RecordedAction } from '../../../services/reconcile/service.js';
@@ -170,4 +170,34 @@ ${table(held, 'Held deactivations with their evidence')}
 </form>
 <form class="inline" method="post" action="${here}/reject">${csrfField(v.chrome.csrf)}<button type="submit" class="secondary">Reject</button></form>
 </section>`;
+}
+
+/**
+ * "Release up to 2 held deactivations?": before an approval runs, what it will do and to whom it
+ * may happen, strongest evidence first (the order the approval releases them in).
+ */
+export function confirmApprovalPage(v: RunView, max: number): string {
+  const here = `/console/orgs/${esc(v.chrome.orgId)}/directory/${esc(v.run.connectionId)}/runs/${esc(v.run.id)}`;
+  const held = (v.run.plan as RecordedAction[]).filter((a): a is Extract<RecordedAction, { kind: 'deactivate' }> => a.kind === 'deactivate' && a.outcome.status === 'held');
+  const ordered = [...held].sort((a, b) => compareStrength(a.evidence, b.evidence));
+  const title = `Release up to ${max} held ${max === 1 ? 'deactivation' : 'deactivations'}?`;
+  const name = (a: RecordedAction) => {
+    const m = v.members.get(a.memberId ?? '');
+    return m ? `${esc(displayNameOf(m))} (${esc(m.emails[0]?.value ?? m.userName)})` : esc(a.memberId ?? a.directoryId);
+  };
+  const list = (actions: RecordedAction[]) => `<ul>${actions.slice(0, PLAN_ROWS).map((a) => `<li>${name(a)}: ${esc(evidenceText(a.evidence))}</li>`).join('')}</ul>`;
+  return layout(
+    title,
+    `<section class="card" aria-labelledby="confirm-heading">
+<h1 id="confirm-heading">${esc(title)}</h1>
+<p><strong>Deactivated people lose access at once.</strong> The approval reads the directory again and plans anew: it deactivates what its own deactivation budget allows, and up to ${max} of the people still held beyond it, strongest evidence first. Anyone the directory lists as active again is left alone. What stays held waits for another decision.</p>
+${ordered.length ? `<h2>First in line</h2>${list(ordered.slice(0, max))}` : ''}
+${ordered.length > max ? `<h2>Stay held unless the budget covers them</h2>${list(ordered.slice(max))}` : ''}
+<form method="post" action="${here}/approve">${csrfField(v.chrome.csrf)}<input type="hidden" name="max" value="${max}"><input type="hidden" name="confirmed" value="yes">
+<button type="submit" class="danger">Release up to ${max}</button>
+<a href="${here}">Cancel</a>
+</form>
+</section>`,
+    { ...v.chrome, area: 'directory' },
+  );
 }

@@ -51,7 +51,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const logger = opts.logger ?? createLogger(config.log);
   const secret = resolveSecretKey(config);
   if (secret.source === 'generated') logger.info('generated a new secret key', { file: `${config.dataDir}/secret.key` });
-  const backend = await openBackend(config, logger);
+  const backend = await openBackend(config, logger, { waitForStore: true });
   const { store } = backend;
   // Member changes wake the Shared Signals worker (set once it exists, below).
   let wakeSignals: () => void = () => undefined;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Config } from '../config/schema.js';
+import { isIdsyncError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
@@ -37,9 +38,13 @@ export interface TickRunnerDeps {
   clock: Clock;
 }
 
-/** The composition root's store choice. */
-export async function openBackend(config: Config, logger: Logger): Promise<StoreBackend> {
-  if (config.store === 'postgres') return postgresBackend(config, logger);
+/**
+ * The composition root's store choice. `waitForStore` (the daemon): a PostgreSQL that cannot be
+ * reached yet is retried for `postgres.startupWaitSeconds`, as a database started beside the
+ * daemon (compose, a cluster coming up) is not ready at once; Redis clients reconnect by themselves.
+ */
+export async function openBackend(config: Config, logger: Logger, opts: { waitForStore?: boolean } = {}): Promise<StoreBackend> {
+  if (config.store === 'postgres') return postgresBackend(config, logger, opts.waitForStore ? config.postgres.startupWaitSeconds * 1000 : 0);
   return config.store === 'sqlite' ? sqliteBackend(config) : redisBackend(config, logger);
 }
 
@@ -65,11 +70,11 @@ function inProcessTicks(store: Store): StoreBackend['tickRunner'] {
  * with SQLite; a lease row decides which replica runs a tick, so no job queue is needed), and the
  * API rate limit counts in a table on the store's pool. The pg modules load only in this mode.
  */
-async function postgresBackend(config: Config, logger: Logger): Promise<StoreBackend> {
+async function postgresBackend(config: Config, logger: Logger, waitMs: number): Promise<StoreBackend> {
   const { connectPostgresStore } = await import('../store/postgres/store.js');
   const { PostgresRateLimitStore } = await import('../store/postgres/rate-limit-store.js');
   const pg = config.postgres;
-  const { store, pool } = await connectPostgresStore({
+  const connect = () => connectPostgresStore({
     url: pg.url,
     ...(pg.password !== '' ? { password: pg.password } : {}),
     ...(pg.ssl !== '' ? { sslMode: pg.ssl } : {}),
@@ -79,6 +84,7 @@ async function postgresBackend(config: Config, logger: Logger): Promise<StoreBac
     schema: pg.schema,
     onError: (err) => logger.warn('PostgreSQL connection lost (the pool reconnects on the next call)', { error: err.message }),
   });
+  const { store, pool } = await untilReachable(connect, waitMs, logger);
   return { store, label: 'postgres', rateLimitStore: () => new PostgresRateLimitStore(pool), tickRunner: inProcessTicks(store) };
 }
 
@@ -100,4 +106,23 @@ async function redisBackend(config: Config, logger: Logger): Promise<StoreBacken
       return new BullmqTickRunner({ store, logger: log, redis: config.redis, run, failureBackoffMs, holder, clock, ...jobs });
     },
   };
+}
+
+/**
+ * Calls `connect` until it stops failing with `store.unavailable` or `waitMs` is spent (backoff 0.5 s
+ * doubling to 5 s, each failure logged with its cause); any other error, or the last unavailable
+ * one, is thrown as it came.
+ */
+export async function untilReachable<T>(connect: () => Promise<T>, waitMs: number, logger: Logger, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await connect();
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!isIdsyncError(err, 'store.unavailable') || left <= 0) throw err;
+      logger.warn('PostgreSQL is not reachable yet; retrying', { error: err.message, retryInMs: Math.min(delay, left), waitLeftMs: left });
+      await sleep(Math.min(delay, left));
+    }
+  }
 }

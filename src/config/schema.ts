@@ -77,6 +77,13 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'postgres.caFile', env: 'IDSYNC_POSTGRES_CA_FILE', doc: "PEM file of the CAs PostgreSQL's certificate must chain to (verify-ca, verify-full). Empty: the system's CAs.", default: '', schema: z.string() },
   { path: 'postgres.poolSize', env: 'IDSYNC_POSTGRES_POOL_SIZE', doc: 'Connections each replica keeps open at most.', default: 10, schema: positiveInt },
   { path: 'postgres.statementTimeoutMs', env: 'IDSYNC_POSTGRES_STATEMENT_TIMEOUT_MS', doc: 'A statement or lock wait that takes longer is cancelled (the request answers 503 instead of hanging).', default: 5000, schema: positiveInt },
+  {
+    path: 'postgres.startupWaitSeconds',
+    env: 'IDSYNC_POSTGRES_STARTUP_WAIT_SECONDS',
+    doc: 'How long `serve` waits for an unreachable PostgreSQL at start (retrying with backoff, each attempt logged) before it exits with store.unavailable, for a database that starts after the daemon. 0: no waiting. CLI commands never wait.',
+    default: 60,
+    schema: z.coerce.number().int().min(0).max(3600),
+  },
   { path: 'postgres.schema', env: 'IDSYNC_POSTGRES_SCHEMA', doc: "Schema idsync's tables live in (created when missing).", default: 'public', schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only') },
   {
     path: 'secretKey',
@@ -153,6 +160,7 @@ export interface Config {
     caFile: string;
     poolSize: number;
     statementTimeoutMs: number;
+    startupWaitSeconds: number;
     schema: string;
   };
   redis: {

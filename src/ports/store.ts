@@ -25,7 +25,7 @@ export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { SessionStore } from './store/sessions.js';
 export type { SignalStore } from './store/signals.js';
-export type { TeamStore } from './store/teams.js';
+export type { TeamRef, TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
 

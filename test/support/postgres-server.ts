@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +29,15 @@ export class PostgresTestServer {
     readonly dir: string,
     private readonly bins: Binaries,
     private readonly owner: Owner | undefined,
+    private readonly settings: string[],
   ) {}
 
-  static async start(): Promise<PostgresTestServer> {
+  /**
+   * `durable`: commits wait for their WAL to reach the kernel (synchronous_commit=on), so a crash of
+   * the server (not of the machine: fsync stays off) loses nothing acknowledged — for crash tests.
+   * Otherwise commits return before that, which is faster and all other tests need.
+   */
+  static async start(opts: { durable?: boolean } = {}): Promise<PostgresTestServer> {
     const bins = await binaries();
     const owner = runAs();
     const template = ensureTemplate(bins, owner);
@@ -39,7 +45,8 @@ export class PostgresTestServer {
     chmodSync(dir, 0o777);
     const copy = spawnSync('cp', ['-a', template, join(dir, 'data')], { encoding: 'utf8' });
     if (copy.status !== 0) throw new Error(`copying the template cluster failed: ${copy.stderr}`);
-    const server = new PostgresTestServer(await freePort(), dir, bins, owner);
+    const settings = SERVER_SETTINGS.map((x) => (opts.durable && x === 'synchronous_commit=off' ? 'synchronous_commit=on' : x));
+    const server = new PostgresTestServer(await freePort(), dir, bins, owner, settings);
     await server.start();
     return server;
   }
@@ -60,7 +67,7 @@ export class PostgresTestServer {
   /** Starts (again) on the same port and data dir; resolves when the server accepts connections. */
   async start(): Promise<void> {
     if (this.proc) return;
-    const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), ...SERVER_SETTINGS.flatMap((s) => ['-c', s])];
+    const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), ...this.settings.flatMap((s) => ['-c', s])];
     const proc = spawn(this.bins.postgres, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(this.owner ?? {}) });
     this.output = '';
     let ready!: () => void;
@@ -107,6 +114,35 @@ export class PostgresTestServer {
     proc.kill(signal);
     proc.kill('SIGCONT');
     await exited;
+  }
+
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend it forked): connections stay
+   * open and nothing answers, as with a hung host or a network partition. `resume` thaws it.
+   */
+  pause(): void {
+    for (const pid of this.pids()) process.kill(pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    for (const pid of this.pids()) process.kill(pid, 'SIGCONT');
+  }
+
+  /** The postmaster and its children (backends, background workers), from /proc. */
+  private pids(): number[] {
+    const root = this.proc?.pid;
+    if (root === undefined) return [];
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(root);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [root, ...children];
   }
 
   async restart(): Promise<void> {

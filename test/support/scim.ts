@@ -8,10 +8,11 @@ import { RedisTestServer } from './redis-server.js';
 /** Stores a daemon fixture can run on. */
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 /**
- * The shared suites run on SQLite and Redis; IDSYNC_TEST_STORES (comma-separated, e.g.
- * `sqlite,redis,postgres`) chooses others, such as PostgreSQL before it joins the default set.
+ * The shared suites run on every backend: SQLite, Redis and PostgreSQL (each a private server the
+ * suite starts). IDSYNC_TEST_STORES (comma-separated, e.g. `sqlite` or `redis,postgres`) narrows
+ * them while working on one.
  */
-export const STORES: StoreKind[] = storesFrom(process.env.IDSYNC_TEST_STORES) ?? ['sqlite', 'redis'];
+export const STORES: StoreKind[] = storesFrom(process.env.IDSYNC_TEST_STORES) ?? ['sqlite', 'redis', 'postgres'];
 
 function storesFrom(list: string | undefined): StoreKind[] | undefined {
   if (!list) return undefined;

@@ -78,6 +78,28 @@ describe('SCIM log recorder', () => {
     await rec.stop();
   });
 
+  it('when a flush holds several batches, then requests waiting on I/O run between them (the loop is never held for more than one batch)', async () => {
+    const order: string[] = [];
+    const store: ScimLogStore = { appendScimLog: async (e) => void order.push(`batch ${e.length}`), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };
+    const rec = new ScimLogRecorder({ store, logger: recordingLogger().logger, batchSize: 10, flushMs: 60_000 });
+    for (let i = 0; i < 30; i++) rec.record(entry(i));
+    const flushed = rec.flush();
+    // Work that arrived while the first batch was written: an I/O callback's turn.
+    setImmediate(() => order.push('request'));
+    await flushed;
+    expect(order).toEqual(['batch 10', 'request', 'batch 10', 'batch 10']);
+    await rec.stop();
+  });
+
+  it('when no batch size is given, then a batch is at most 100 entries (one synchronous SQLite transaction is a pause for every request in flight)', async () => {
+    const batches: number[] = [];
+    const store: ScimLogStore = { appendScimLog: async (e) => void batches.push(e.length), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };
+    const rec = new ScimLogRecorder({ store, logger: recordingLogger().logger, flushMs: 60_000 });
+    for (let i = 0; i < 250; i++) rec.record(entry(i));
+    await rec.stop();
+    expect(batches).toEqual([100, 100, 50]);
+  });
+
   it("when the org bound is configured, then every batch carries it, so a store in memory trims as it appends", async () => {
     const bounds: unknown[] = [];
     const store: ScimLogStore = { appendScimLog: async (_e, opts) => void bounds.push(opts), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };

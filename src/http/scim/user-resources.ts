@@ -1,18 +1,12 @@
-import type { Member, Team } from '../../domain/model.js';
+import type { Member } from '../../domain/model.js';
 import type { Store } from '../../ports/store.js';
 import { ScimError } from './errors.js';
 import { toScimUser, type ScimJson } from './user-mapper.js';
 
 /** Reading members as SCIM Users: shared by the list and read routes and by the writes. */
 export function userResources(store: Store, baseUrl: string) {
-  async function groupsOf(m: Member): Promise<Pick<Team, 'id' | 'displayName'>[]> {
-    const ids = await store.listMemberTeams(m.orgId, m.id);
-    const teams = await Promise.all(ids.map((id) => store.getTeam(m.orgId, id)));
-    return teams.filter((t): t is Team => !!t).map((t) => ({ id: t.id, displayName: t.displayName }));
-  }
-
   async function render(m: Member, withGroups: boolean): Promise<ScimJson> {
-    return toScimUser(m, withGroups ? await groupsOf(m) : undefined, baseUrl);
+    return toScimUser(m, withGroups ? await store.listMemberTeamRefs(m.orgId, m.id) : undefined, baseUrl);
   }
 
   /** A member SCIM can see: removed ones are tombstones and service accounts are not the IdP's; both answer 404. */

@@ -1,5 +1,6 @@
 import SCIMMY from 'scimmy';
 import { isIdsyncError } from '../../domain/errors.js';
+import { KeyedMutex } from '../../runtime/keyed-mutex.js';
 import type { Member } from '../../domain/model.js';
 import type { ScimContext } from './context.js';
 import { ScimError } from './errors.js';
@@ -17,6 +18,14 @@ import { openSubAttributeVocabularies } from './vocabularies.js';
  * since how many lose depends on how many race (Okta and Entra send dozens in parallel).
  */
 const PATCH_RETRY_MS = 10_000;
+
+/**
+ * PATCHes of one user without If-Match take turns in this process (a crowd of 32 from one IdP
+ * otherwise made every loser re-read and re-apply, O(n²) store round trips: on PostgreSQL, past the
+ * retry deadline under load). Racers on other replicas are still caught by the compare-and-swap.
+ * Shared by every router of the process (the routes and Bulk): keys carry the org id.
+ */
+const patchTurns = new KeyedMutex(PATCH_RETRY_MS, () => new ScimError(503, 'too many changes of this user are waiting their turn; retry shortly', undefined, { 'Retry-After': '1' }));
 
 /** The SCIM User writes, apart from HTTP: the routes and each Bulk operation call these. */
 export function userWrites(deps: ScimDeps, users: UserResources) {
@@ -60,6 +69,11 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
   }
 
   async function patch(ctx: ScimContext, id: string, raw: unknown, ifMatch: string | undefined): Promise<ScimOutcome> {
+    // With If-Match the client wants its version checked, so no turn: a 412 is the right answer.
+    return ifMatch === undefined ? patchTurns.run(`${ctx.orgId}\u0000${id}`, () => patchOnce(ctx, id, raw, undefined)) : patchOnce(ctx, id, raw, ifMatch);
+  }
+
+  async function patchOnce(ctx: ScimContext, id: string, raw: unknown, ifMatch: string | undefined): Promise<ScimOutcome> {
     const { orgId, actor, writer } = ctx;
     const body = normalizePatchBody(raw) as { Operations?: PatchOperation[] };
     let current = await live(orgId, id);

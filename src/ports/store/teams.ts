@@ -20,4 +20,12 @@ export interface TeamStore {
   /** Member ids in the order they were added. */
   listTeamMembers(orgId: string, teamId: string, page?: PageRequest): Promise<Page<string>>;
   listMemberTeams(orgId: string, memberId: string): Promise<string[]>;
+  /**
+   * The member's teams with their display names, in the order they were joined: what a SCIM User's
+   * `groups` shows, read at once (one statement or round trip) instead of one team read per group.
+   */
+  listMemberTeamRefs(orgId: string, memberId: string): Promise<TeamRef[]>;
 }
+
+/** A team as a member's answer names it. */
+export type TeamRef = Pick<Team, 'id' | 'displayName'>;

@@ -57,6 +57,24 @@ export function teamConformance(h: StoreHarness): void {
       expect(await h.store.listTeamMembers((await h.newOrg()).id, t.id)).toEqual({ items: [], total: 0 });
     });
 
+    it("when a member's teams are read with their names, then they come in the order joined, renames show, deleted teams and other members' teams do not", async () => {
+      const org = await h.newOrg();
+      const [a, b, c] = ['Zeta', 'Alpha', 'Mid'].map((displayName) => aTeam(org.id, { displayName }));
+      for (const t of [a!, b!, c!]) await h.store.createTeam(t, draft(org.id, 'team.created', t.id));
+      for (const t of [a!, b!, c!]) await h.store.addTeamMembers(org.id, t.id, ['m1'], draft(org.id, 'team.members_added', t.id));
+      await h.store.addTeamMembers(org.id, b!.id, ['m2'], draft(org.id, 'team.members_added', b!.id));
+      expect(await h.store.listMemberTeamRefs(org.id, 'm1')).toEqual([a, b, c].map((t) => ({ id: t!.id, displayName: t!.displayName })));
+      await h.store.updateTeam(org.id, a!.id, (cur) => ({ next: { ...cur, displayName: 'Zeta "renamed"' }, audit: draft(org.id, 'team.updated', cur.id) }));
+      await h.store.deleteTeam(org.id, c!.id, draft(org.id, 'team.deleted', c!.id));
+      expect(await h.store.listMemberTeamRefs(org.id, 'm1')).toEqual([
+        { id: a!.id, displayName: 'Zeta "renamed"' },
+        { id: b!.id, displayName: 'Alpha' },
+      ]);
+      expect(await h.store.listMemberTeamRefs(org.id, 'm2')).toEqual([{ id: b!.id, displayName: 'Alpha' }]);
+      expect(await h.store.listMemberTeamRefs(org.id, 'nobody')).toEqual([]);
+      expect(await h.store.listMemberTeamRefs((await h.newOrg()).id, 'm1')).toEqual([]);
+    });
+
     it('when a team is renamed or deleted, then lookups follow and its membership goes with it', async () => {
       const org = await h.newOrg();
       const t = aTeam(org.id, { displayName: 'Ops' });

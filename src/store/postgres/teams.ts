@@ -1,7 +1,7 @@
 import { IdsyncError } from '../../domain/errors.js';
 import { teamNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Team } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type TeamStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type TeamRef, type TeamStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { isUniqueViolation, parse, type DataRow, type PostgresContext, type Sql } from './context.js';
 
@@ -100,6 +100,18 @@ export class PostgresTeams implements TeamStore {
       ]);
       return { items: rows.map((r) => r.member_id), total: count!.n };
     });
+  }
+
+  async listMemberTeamRefs(orgId: string, memberId: string): Promise<TeamRef[]> {
+    return this.ctx.read(async (sql) =>
+      (
+        await sql.rows<TeamRef>(
+          `SELECT t.id AS id, (t.data::jsonb)->>'displayName' AS "displayName" FROM team_members tm JOIN teams t ON t.id = tm.team_id AND t.org_id = tm.org_id
+           WHERE tm.org_id = $1 AND tm.member_id = $2 ORDER BY tm.seq`,
+          [orgId, memberId],
+        )
+      ).map((r) => ({ id: r.id, displayName: r.displayName })),
+    );
   }
 
   async listMemberTeams(orgId: string, memberId: string): Promise<string[]> {

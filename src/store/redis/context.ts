@@ -4,7 +4,7 @@ import type { AuditDraft, AuditEvent } from '../../domain/model.js';
 import { EMPTY_HEAD, nextAuditRecords, type ChainHead } from '../shared/audit-records.js';
 import { mapRedisError, unavailable, waitUntilReady, type RedisClient } from './client.js';
 import type { RedisKeys } from './keys.js';
-import { KeyedMutex } from './mutex.js';
+import { KeyedMutex } from '../../runtime/keyed-mutex.js';
 import type { RedisScripts, ScriptName } from './scripts.js';
 
 /** Returned by a write attempt that lost a race (audit head moved, record changed): run it again. */

@@ -1,6 +1,6 @@
 import { teamNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Team } from '../../domain/model.js';
-import type { Page, PageRequest, TeamStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import type { Page, PageRequest, TeamRef, TeamStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseJson, RETRY, type RedisContext } from './context.js';
 import type { OrgKeys } from './keys.js';
 import { pageOfSortedSet, readRecords } from './reads.js';
@@ -116,6 +116,18 @@ export class RedisTeams implements TeamStore {
 
   async listTeamMembers(orgId: string, teamId: string, page?: PageRequest): Promise<Page<string>> {
     return pageOfSortedSet(this.ctx, this.#k(orgId).teamMembers(teamId), page);
+  }
+
+  /** Two round trips whatever the number of teams: the member's team ids, then their records at once (one slot: the org's). */
+  async listMemberTeamRefs(orgId: string, memberId: string): Promise<TeamRef[]> {
+    const k = this.#k(orgId);
+    const ids = await this.ctx.call((c) => c.zrange(k.memberTeams(memberId), '0', '-1'));
+    if (ids.length === 0) return [];
+    const raw = await this.ctx.call((c) => c.mget(...ids.map((id) => k.team(id))));
+    return raw.flatMap((json) => {
+      const t = parseJson<Team>(json);
+      return t ? [{ id: t.id, displayName: t.displayName }] : [];
+    });
   }
 
   async listMemberTeams(orgId: string, memberId: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { IdsyncError } from '../../domain/errors.js';
 import { teamNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Team } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type TeamStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type TeamRef, type TeamStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
@@ -97,6 +97,10 @@ export class SqliteTeams implements TeamStore {
     });
   }
 
+  async listMemberTeamRefs(orgId: string, memberId: string): Promise<TeamRef[]> {
+    return this.ctx.run(() => teamRefsTx(this.ctx, orgId, memberId));
+  }
+
   async listMemberTeams(orgId: string, memberId: string): Promise<string[]> {
     return this.ctx.run(() =>
       (this.ctx.stmt('SELECT team_id FROM team_members WHERE org_id = ? AND member_id = ? ORDER BY seq').all(orgId, memberId) as { team_id: string }[]).map(
@@ -104,6 +108,16 @@ export class SqliteTeams implements TeamStore {
       ),
     );
   }
+}
+
+function teamRefsTx(ctx: SqliteContext, orgId: string, memberId: string): TeamRef[] {
+  return (
+    ctx
+      .stmt(
+        "SELECT t.id AS id, json_extract(t.data, '$.displayName') AS displayName FROM team_members tm JOIN teams t ON t.id = tm.team_id AND t.org_id = tm.org_id WHERE tm.org_id = ? AND tm.member_id = ? ORDER BY tm.seq",
+      )
+      .all(orgId, memberId) as TeamRef[]
+  ).map((r) => ({ id: r.id, displayName: r.displayName }));
 }
 
 function teamTx(ctx: SqliteContext, orgId: string, id: string): Team | undefined {

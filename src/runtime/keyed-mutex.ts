@@ -1,7 +1,8 @@
 /**
- * Serialises async work per key inside one process (writes of one org), so that the audit head's
- * compare-and-swap only ever loses to another process and never to a sibling call of this one.
- * Waiting for a turn is bounded: when Redis hangs, queued writers fail instead of piling up.
+ * Serialises async work per key inside one process, so that a compare-and-swap only ever loses to
+ * another process and never to a sibling call of this one: the Redis store's writes of one org
+ * (the audit head), SCIM PATCHes of one user without If-Match. Waiting for a turn is bounded: when
+ * the store hangs, queued callers fail instead of piling up.
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();

@@ -11,7 +11,7 @@ import { openSqliteStore } from '../store/sqlite/store.js';
 import { resolve } from 'node:path';
 
 /** Where `migrate-store` writes: a PostgreSQL URL (and schema), a SQLite file, or a Redis URL (and key prefix). */
-export type MigrateTarget = { store: 'postgres'; url: string; schema?: string } | { store: 'sqlite'; path: string } | { store: 'redis'; url: string; keyPrefix?: string };
+export type MigrateTarget = { store: 'postgres'; url: string; schema?: string } | { store: 'sqlite'; path: string } | { store: 'redis'; url: string; keyPrefix?: string; clusterNodes?: { host: string; port: number }[] };
 
 export interface ChainCheck {
   scope: string;
@@ -122,20 +122,22 @@ function isConfiguredStore(config: Config, target: MigrateTarget): boolean {
   if (target.store !== config.store) return false;
   if (target.store === 'postgres') return config.postgres.url === target.url && config.postgres.schema === (target.schema ?? 'public');
   if (target.store === 'sqlite') return resolve(config.sqlite.path) === resolve(target.path);
+  if (target.clusterNodes) return config.redis.clusterNodes.join(',') === target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',') && config.redis.keyPrefix === (target.keyPrefix ?? 'idsync');
   return config.redis.url === target.url && config.redis.keyPrefix === (target.keyPrefix ?? 'idsync');
 }
 
 function describeTarget(target: MigrateTarget): string {
   if (target.store === 'postgres') return `postgres ${describeUrl(target.url)} (schema ${target.schema ?? 'public'})`;
   if (target.store === 'sqlite') return `sqlite ${target.path}`;
-  return `redis ${describeUrl(target.url)} (key prefix ${target.keyPrefix ?? 'idsync'})`;
+  const where = target.clusterNodes ? `cluster ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : describeUrl(target.url);
+  return `redis ${where} (key prefix ${target.keyPrefix ?? 'idsync'})`;
 }
 
 /** The target's importer; each backend's modules load only when it is the target. */
 async function openImporter(target: MigrateTarget): Promise<StoreImporter> {
   if (target.store === 'postgres') return (await import('../store/postgres/import.js')).openPostgresImporter({ url: target.url, schema: target.schema ?? 'public' });
   if (target.store === 'sqlite') return (await import('../store/sqlite/import.js')).openSqliteImporter({ path: target.path });
-  return (await import('../store/redis/import.js')).openRedisImporter({ url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) });
+  return (await import('../store/redis/import.js')).openRedisImporter(redisConnection(target));
 }
 
 /** The target as a Store, for `audit verify` there. */
@@ -143,7 +145,12 @@ async function openTargetStore(target: MigrateTarget): Promise<Store> {
   if (target.store === 'postgres') return (await import('../store/postgres/store.js')).openPostgresStore({ url: target.url, schema: target.schema ?? 'public' });
   if (target.store === 'sqlite') return openSqliteStore({ path: target.path });
   const { createRedisStore } = await import('../store/redis/store.js');
-  return createRedisStore({ connection: { url: target.url, ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) } });
+  return createRedisStore({ connection: redisConnection(target) });
+}
+
+/** A Redis target's connection: one server's URL, or the seed nodes of a Cluster. */
+function redisConnection(target: Extract<MigrateTarget, { store: 'redis' }>) {
+  return { ...(target.clusterNodes ? { clusterNodes: target.clusterNodes } : { url: target.url }), ...(target.keyPrefix ? { keyPrefix: target.keyPrefix } : {}) };
 }
 
 /** A URL without its credentials. */

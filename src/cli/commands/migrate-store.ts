@@ -7,13 +7,22 @@ import { createLogger } from '../../logging/winston-logger.js';
 import { printJson, type CliIo } from '../io.js';
 import type { MigrateTarget } from '../../app/migrate-store.js';
 
-function targetOf(o: { toStore: string; toUrl?: string; toPath?: string; toSchema: string; toKeyPrefix: string }): MigrateTarget {
+type TargetOptions = { toStore: string; toUrl?: string; toClusterNodes?: string; toPath?: string; toSchema: string; toKeyPrefix: string };
+
+function targetOf(o: TargetOptions): MigrateTarget {
   if (o.toStore === 'sqlite') {
     if (!o.toPath) throw new IdsyncError('request.invalid', '--to-store sqlite needs --to-path FILE');
     return { store: 'sqlite', path: o.toPath };
   }
+  if (o.toStore === 'redis' && o.toClusterNodes !== undefined) {
+    const nodes = o.toClusterNodes.split(',').map((s) => s.trim());
+    const bad = nodes.filter((n) => !/^[^\s:]+:\d{1,5}$/.test(n));
+    if (bad.length > 0 || nodes.length === 0) throw new IdsyncError('request.invalid', `--to-cluster-nodes takes host:port,host:port,… (not ${bad.join(', ') || 'nothing'})`);
+    if (o.toUrl) throw new IdsyncError('request.invalid', '--to-store redis takes --to-url or --to-cluster-nodes, not both');
+    return { store: 'redis', url: '', clusterNodes: nodes.map((n) => ({ host: n.slice(0, n.lastIndexOf(':')), port: Number(n.slice(n.lastIndexOf(':') + 1)) })), keyPrefix: o.toKeyPrefix };
+  }
   if (o.toStore === 'redis') {
-    if (!o.toUrl || !/^rediss?:\/\//.test(o.toUrl)) throw new IdsyncError('request.invalid', '--to-store redis needs --to-url redis://… or rediss://…');
+    if (!o.toUrl || !/^rediss?:\/\//.test(o.toUrl)) throw new IdsyncError('request.invalid', '--to-store redis needs --to-url redis://… or rediss://… (or --to-cluster-nodes host:port,… for a Redis Cluster)');
     return { store: 'redis', url: o.toUrl, keyPrefix: o.toKeyPrefix };
   }
   if (o.toStore !== 'postgres') throw new IdsyncError('request.invalid', `--to-store ${o.toStore}: the targets are postgres, sqlite and redis`);
@@ -27,12 +36,13 @@ export function registerMigrateStore(program: Command, io: CliIo): void {
     .description('copy every record of the configured store into another store (with the daemon stopped), then verify counts and audit chains there')
     .requiredOption('--to-store <kind>', 'target backend: postgres, sqlite or redis')
     .option('--to-url <url>', 'target PostgreSQL or Redis URL, e.g. postgres://idsync:…@db:5432/idsync, redis://redis:6379')
+    .option('--to-cluster-nodes <list>', 'target Redis Cluster seed nodes, host:port,host:port,… (instead of --to-url)')
     .option('--to-key-prefix <prefix>', 'target Redis key prefix', 'idsync')
     .option('--to-path <file>', 'target SQLite file (created when missing)')
     .option('--to-schema <name>', 'target PostgreSQL schema', 'public')
     .option('--dry-run', 'read and count the source; write nothing')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { toStore: string; toUrl?: string; toPath?: string; toSchema: string; toKeyPrefix: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (o: TargetOptions & { dryRun?: boolean; json?: boolean }) => {
       const target = targetOf(o);
       const config = loadConfig({ env: io.env, cwd: io.cwd });
       const logger = createLogger({ level: 'warn', format: 'pretty', stream: new Writable({ write: (chunk, _enc, cb) => (io.err(String(chunk)), cb()) }) });

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
-import { INTENT_LABELS, intentCovers } from '../../domain/console.js';
+import { INTENT_LABELS, intentCovers, NO_ORG } from '../../domain/console.js';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Services } from '../../services/index.js';
@@ -75,7 +75,8 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
       const { token: sessionToken, signIn } = await s.console.start(token);
       const { session } = signIn;
       cookie.set(res, sessionToken, session.expiresAt, Date.parse(session.createdAt));
-      const target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      let target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      if (session.orgId === NO_ORG) target = '/console/orgs';
       res.type('html').send(openingPage(target));
     } catch (err) {
       fail(res, err);

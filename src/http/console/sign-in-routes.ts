@@ -96,8 +96,9 @@ export function signInRoutes(router: Router, d: SignInRouteDeps): void {
         who = await providers.finish(provider, callbackUrl, { redirectUri, state: st.state, nonce: st.nonce, codeVerifier: st.codeVerifier });
       } catch (err) {
         if (!(err instanceof SignInError)) throw err;
-        // openid-client's own checks (nonce, ID token) surface as a SignInError: a mismatch, not an outage.
-        const mismatch = /nonce|state|ID Token|"iss"|"aud"/i.test(err.message) && !err.cancelled;
+        // openid-client's checks of what came back (the ID token's nonce, iss, aud: "unexpected JWT
+        // claim value") surface as a SignInError too: a mismatch to refuse, not a provider failure.
+        const mismatch = !err.cancelled && /claim value|nonce|"state"|ID Token/i.test(err.message);
         throw new IdsyncError(mismatch ? 'console.sign_in_invalid' : 'console.sign_in_failed', err.message);
       }
       const person = { kind: 'person' as const, provider: who.provider, subject: who.subject, email: who.email, emailVerified: who.emailVerified };

@@ -210,7 +210,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     let list = await (await get(cookie, '/console/orgs')).text();
     expect(list).toContain('<h1>All organizations</h1>');
     const total = (await install.daemon.store.listOrgs({ limit: 1 })).total;
-    expect(list).toContain(`Operator view: ${total} organizations`);
+    expect(list).toContain(`Operator view: ${total} organization${total === 1 ? "" : "s"}`);
     // Fifty a page: the org made last is on the last page.
     for (let offset = 50; !list.includes(acme.name) && offset < total; offset += 50) list = await (await get(cookie, `/console/orgs?offset=${offset}`)).text();
     expect(list).toMatch(new RegExp(`${acme.name}<br><span class="muted">${acme.id}</span></td><td data-label="Members">1</td><td data-label="Status">active</td>`));
@@ -222,6 +222,18 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     expect(ev.actor.kind).toBe('cli');
     expect(ev.actor.label).toMatch(/^operator console session [0-9a-f]{12} \(link from the idsync CLI\)$/);
     expect(ev.source).toBe('console');
+    // The host product (a provider-wide key) gets the same link from the admin API; an org's key does not.
+    const provider = (await cli(install.env, install.cwd, 'admin-keys', 'create', '--json')).json<{ key: string }>();
+    const scoped = (await cli(install.env, install.cwd, 'admin-keys', 'create', '--org', acme.id, '--json')).json<{ key: string }>();
+    const ask = (key: string) => fetch(`${base}/api/v1/portal-links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
+    const viaApi = await ask(provider.key);
+    expect(viaApi.status).toBe(201);
+    const apiLink = (await viaApi.json()) as { url: string };
+    const apiStart = await fetch(apiLink.url, { redirect: 'manual' });
+    expect(await apiStart.text()).toContain('content="0;url=/console/orgs"');
+    expect((await ask(scoped.key)).status).toBe(403);
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/portal-links');
     // An org's portal session is not an operator's: it has no organization list.
     const orgLink = await cli(install.env, install.cwd, 'console-link', '--org', acme.id, '--json');
     const portal = await fetch(orgLink.json<{ url: string }>().url, { redirect: 'manual' });

@@ -185,6 +185,17 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     }
   });
 
+  it('when a signed-in person signs out, then the session ends at once and the page offers to sign in again', async () => {
+    const acme = await org('Bye');
+    const id = sub();
+    await personIn(install, acme, 'bea@bye.example', 'admin', id);
+    const { landed, cookie } = await signInWithGoogle(install, id, 'bea@bye.example');
+    const out = await post(cookie, '/console/sign-out', { _csrf: csrfOf(landed.text) });
+    expect(out.status).toBe(200);
+    expect(await out.text()).toContain('<a href="/console/sign-in">sign in</a>');
+    expect((await get(cookie, `/console/orgs/${acme.id}/members`)).status).toBe(401);
+  });
+
   it('when GitHub is used, then the verified primary email finds the admin and the session opens', async () => {
     const acme = await org('Octo');
     await install.daemon.services.members.create(acme.id, { email: 'octo@example.com', givenName: 'Octo', role: 'owner' }, SETUP);

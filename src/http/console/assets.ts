@@ -40,6 +40,8 @@ td .actions{display:flex;flex-wrap:wrap;gap:.35rem}
 .status-removed{color:#4d535c}
 .locked{font-size:.85rem;color:#4d535c;max-width:22rem}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
+ul.providers{list-style:none;padding:0;display:flex;flex-direction:column;gap:.6rem;max-width:20rem}
+ul.providers a{display:block;text-align:center;padding:.55rem .8rem;border:1px solid #2f3da8;border-radius:6px;font-weight:600;text-decoration:none}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
   table,thead,tbody,tr,th,td{display:block}

@@ -109,7 +109,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
       await s.console.signOut(cookie.read(req));
       cookie.clear(res);
       res.locals.log?.info('console session signed out', { session: res.locals.signIn.session.publicId });
-      res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. Open a new console link to come back.</p></section>'));
+      res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. To come back, <a href="/console/sign-in">sign in</a> or open a new console link.</p></section>'));
     } catch (err) {
       fail(res, err);
     }

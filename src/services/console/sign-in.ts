@@ -1,7 +1,7 @@
 import { NO_ORG, type ConsolePerson } from '../../domain/console.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Member, Organization, Role } from '../../domain/model.js';
-import { records } from '../../ports/paging.js';
+import { pages } from '../../ports/paging.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ConsoleSessionService, ConsoleSignIn } from './sessions.js';
 
@@ -20,6 +20,8 @@ export interface OrgLine {
 
 const CONSOLE_ROLES: readonly Role[] = ['owner', 'admin'];
 const OPERATOR_PAGE = 50;
+/** Organizations looked in at once when a person signs in. */
+const LOOKUP_BATCH = 32;
 
 /**
  * Console sign-in of org owners and admins with the join page's providers, and the operator's view.
@@ -48,17 +50,22 @@ export class ConsoleSignInService {
 
   /**
    * Every organization the person is an active owner or admin of. It walks the organizations (two
-   * indexed lookups each): the store has no cross-organization identity index yet, and signing in is
+   * indexed lookups each, 32 organizations at a time): the store has no cross-organization identity index yet, and signing in is
    * rare next to the requests of a session, which look in one org only.
    */
   async adminMemberships(person: ConsolePerson): Promise<{ admin: AdminMembership[]; other: AdminMembership[] }> {
     const admin: AdminMembership[] = [];
     const other: AdminMembership[] = [];
-    for await (const org of records((page) => this.deps.store.listOrgs(page))) {
-      if (org.state === 'merged') continue;
-      const member = await this.memberOf(org.id, person);
-      if (!member) continue;
-      (member.status === 'active' && CONSOLE_ROLES.includes(member.role) ? admin : other).push({ org, member });
+    for await (const orgs of pages((page) => this.deps.store.listOrgs(page))) {
+      const open = orgs.filter((o) => o.state !== 'merged');
+      // A batch of organizations at a time: the lookups of one batch go to the store together.
+      for (let i = 0; i < open.length; i += LOOKUP_BATCH) {
+        const batch = open.slice(i, i + LOOKUP_BATCH);
+        const found = await Promise.all(batch.map((org) => this.memberOf(org.id, person)));
+        found.forEach((member, k) => {
+          if (member) (member.status === 'active' && CONSOLE_ROLES.includes(member.role) ? admin : other).push({ org: batch[k]!, member });
+        });
+      }
     }
     return { admin, other };
   }

@@ -196,6 +196,20 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     expect((await get(cookie, `/console/orgs/${acme.id}/members`)).status).toBe(401);
   });
 
+  it('when Microsoft is used, then the member linked to the Entra object id (oid, not the pairwise sub) gets in', async () => {
+    const acme = await org('Contoso');
+    const m = await install.daemon.services.members.create(acme.id, { email: 'meg@contoso.example', givenName: 'Meg', role: 'admin' }, SETUP);
+    await install.daemon.services.members.linkIdentity(acme.id, m.id, { provider: 'microsoft', subject: 'oid-meg' }, SETUP);
+    // The email claim is not verified (no xms_edov) and the UPN is another address: only the oid can match.
+    install.op.user = { sub: 'pairwise-sub-meg', email: 'meg@contoso.example', email_verified: false, extra: { oid: 'oid-meg', preferred_username: 'meg.upn@contoso.example' } };
+    const jar = new CookieJar();
+    let landed = await walk(`${base}/console/sign-in/microsoft`, jar);
+    const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(landed.text);
+    expect(refresh).not.toBeNull();
+    landed = await walk(new URL(refresh![1]!, base).href, jar);
+    expect(landed.url.pathname).toBe(`/console/orgs/${acme.id}/members`);
+  });
+
   it('when GitHub is used, then the verified primary email finds the admin and the session opens', async () => {
     const acme = await org('Octo');
     await install.daemon.services.members.create(acme.id, { email: 'octo@example.com', givenName: 'Octo', role: 'owner' }, SETUP);

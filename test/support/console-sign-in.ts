@@ -25,7 +25,8 @@ export async function startSignInInstall(store: 'sqlite' | 'redis'): Promise<Sig
   const cwd = tempDir('idsync-console-signin-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const op = await startOidcProvider([`${base}/auth/callback/google/console`, `${base}/auth/callback/google`]);
+  // One local OpenID provider serves as Google and as Microsoft (the ID token's claims decide).
+  const op = await startOidcProvider([`${base}/auth/callback/google/console`, `${base}/auth/callback/microsoft/console`]);
   const github = await startGithubOAuthFake();
   const redis = store === 'redis' ? await RedisTestServer.start() : undefined;
   const env = testEnv(join(cwd, 'data'), {
@@ -35,6 +36,9 @@ export async function startSignInInstall(store: 'sqlite' | 'redis'): Promise<Sig
     IDSYNC_OIDC_GOOGLE_CLIENT_ID: op.clientId,
     IDSYNC_OIDC_GOOGLE_CLIENT_SECRET: op.clientSecret,
     IDSYNC_OIDC_GOOGLE_ISSUER: op.issuer,
+    IDSYNC_OIDC_MICROSOFT_CLIENT_ID: op.clientId,
+    IDSYNC_OIDC_MICROSOFT_CLIENT_SECRET: op.clientSecret,
+    IDSYNC_OIDC_MICROSOFT_ISSUER: op.issuer,
     IDSYNC_OIDC_GITHUB_CLIENT_ID: github.clientId,
     IDSYNC_OIDC_GITHUB_CLIENT_SECRET: github.clientSecret,
     IDSYNC_OIDC_GITHUB_AUTHORIZE_URL: `${github.url}/login/oauth/authorize`,

@@ -163,6 +163,12 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
       expect(landed.url.pathname).toBe(`/console/orgs/${acme.id}/members`);
       expect(landed.hops.some((h) => h.includes('evil'))).toBe(false);
     }
+    // A next into an organization the person may not open, or a malformed one, falls back to theirs.
+    const other = await org('NotRey');
+    for (const away of [`/console/orgs/${other.id}/members`, '/console/orgs/%zz/members']) {
+      const { landed } = await signInWithGoogle(install, id, 'rey@redirect.example', away);
+      expect(landed.url.pathname).toBe(`/console/orgs/${acme.id}/members`);
+    }
     const wanted = `/console/orgs/${acme.id}/members?q=rey`;
     const { landed } = await signInWithGoogle(install, id, 'rey@redirect.example', wanted);
     expect(`${landed.url.pathname}${landed.url.search}`).toBe(wanted);
@@ -220,6 +226,21 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     landed = await walk(new URL(refresh![1]!, base).href, jar);
     expect(landed.status).toBe(200);
     expect(landed.url.pathname).toBe(`/console/orgs/${acme.id}/members`);
+  });
+
+  it('when console-link is given neither or both of --org and --operator, or --operator with an intent, then it refuses with a usage error', async () => {
+    const acme = await org('Cli');
+    const cases: Array<[string[], string]> = [
+      [[], 'give either --org ORG_ID or --operator'],
+      [['--org', acme.id, '--operator'], 'give either --org ORG_ID or --operator'],
+      [['--operator', '--intent', 'members'], '--operator opens the whole console'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(install.env, install.cwd, 'console-link', ...args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe('');
+    }
   });
 
   it('when the operator opens an operator link, then every organization is listed with its members and status, any opens, and changes are audited as the operator', async () => {

@@ -106,9 +106,10 @@ export function signInRoutes(router: Router, d: SignInRouteDeps): void {
       d.cookie.set(res, token, signIn.session.expiresAt, Date.parse(signIn.session.createdAt));
       res.locals.log?.info('console signed in', { session: signIn.session.publicId, provider });
       const nextOrg = st.next ? /^\/console\/orgs\/([^/?#]+)/.exec(st.next)?.[1] : undefined;
-      const allowed = (id: string) => orgs.some((o) => o.org.id === id);
+      // A next inside an organization is followed only into one the person may open (compared encoded: no decoding of what came in).
+      const allowed = (segment: string) => orgs.some((o) => encodeURIComponent(o.org.id) === segment);
       let target = signIn.session.orgId === NO_ORG ? '/console/orgs' : `/console/orgs/${encodeURIComponent(signIn.session.orgId)}/members`;
-      if (st.next && (!nextOrg || allowed(decodeURIComponent(nextOrg)))) target = st.next;
+      if (st.next && (!nextOrg || allowed(nextOrg))) target = st.next;
       // The cookie goes with the next request only from a same-site navigation (SameSite=Strict).
       res.type('html').send(d.openingPage(target));
     } catch (err) {

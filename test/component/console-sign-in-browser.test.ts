@@ -69,6 +69,12 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in in a real browser (
       await expect(h1(page)).resolves.toBe('Choose an organization');
       await noViolations(page);
       await screenshot(page, `console-org-picker-${storeKind}`);
+      // At a phone's width the table turns into cards; still every link by its name, still no violation.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await expect(page.getByRole('link', { name: `Open ${south.name}` }).isVisible()).resolves.toBe(true);
+      await noViolations(page);
+      await screenshot(page, `console-org-picker-phone-${storeKind}`);
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.getByRole('link', { name: `Open ${north.name}` }).click();
       await page.waitForURL(`**/console/orgs/${north.id}/members`);
       await expect(h1(page)).resolves.toBe('Members');

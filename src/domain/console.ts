@@ -1,4 +1,4 @@
-import type { Actor } from './model.js';
+import type { Actor, Identity } from './model.js';
 
 /**
  * The console's sign-in records: server-side sessions and one-time portal links. Plain data; the
@@ -22,12 +22,36 @@ export function intentCovers(intent: ConsoleIntent, area: Exclude<ConsoleIntent,
   return intent === 'all' || intent === area;
 }
 
+/** A person who signed in with a join-page provider: what the provider proved. */
+export interface ConsolePerson {
+  kind: 'person';
+  provider: Identity['provider'];
+  subject: string;
+  email: string;
+  emailVerified: boolean;
+}
+
+/** The operator (a provider-wide key or the CLI asked for the link): every organization opens. */
+export interface ConsoleOperator {
+  kind: 'operator';
+}
+
+/** `orgId` of a session that has not opened an organization yet (a person with several, the operator). */
+export const NO_ORG = '';
+
 export interface ConsoleSession {
   /** SHA-256 (hex) of the session token the browser's cookie carries. */
   idHash: string;
   /** A short public id for logs and the audit trail (never the token). */
   publicId: string;
+  /** The organization the session opened with (a portal link's, the only one of a person), or NO_ORG. */
   orgId: string;
+  /**
+   * Who signed in; absent: a portal link's session (its org only, acting as the org's owner). A
+   * person's standing is read again on every request: each org they open must list them as an
+   * active owner or admin at that moment.
+   */
+  who?: ConsolePerson | ConsoleOperator;
   intent: ConsoleIntent;
   /** The audited actor of every change made in the session. */
   actor: Actor;
@@ -45,7 +69,10 @@ export interface ConsoleSession {
 export interface PortalLink {
   /** SHA-256 (hex) of the one-time token in the link's URL. */
   tokenHash: string;
+  /** NO_ORG for an operator link. */
   orgId: string;
+  /** An operator link (provider-wide): its session lists and opens every organization. */
+  operator?: boolean;
   intent: ConsoleIntent;
   /** Who asked for the link (an admin key, the CLI); the session's actor names it. */
   createdBy: Actor;

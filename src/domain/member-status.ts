@@ -54,6 +54,7 @@ export function sourceOf(actor: Actor, writer?: ManagedBy): ChangeSource {
     case 'service':
       return 'admin';
     case 'portal':
+    case 'member':
       return 'console';
     case 'system':
       if (writer?.kind === 'scim') return 'scim';

@@ -164,7 +164,8 @@ export interface Team {
 }
 
 /** `portal`: a person in the console, signed in through a one-time portal link (id: the session's public id); `service`: a service account's key. */
-export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal' | 'service';
+/** `member`: a person signed in to the console with a join-page provider, acting as their member of the org (id: the member id). */
+export type ActorKind = 'admin' | 'cli' | 'scim' | 'directory' | 'invite' | 'system' | 'portal' | 'service' | 'member';
 
 export interface Actor {
   kind: ActorKind;

@@ -83,7 +83,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
   if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));
   // The console (HTML, its own strict CSP, form bodies, sessions in the store).
-  app.use(consoleRouter({ services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, outage }));
+  app.use(consoleRouter({ services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, outage, ...(deps.join ? { signIn: deps.join } : {}) }));
   // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -3,6 +3,7 @@ import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
 import { ConsoleMembers } from './console/members.js';
 import { ConsoleSessionService } from './console/sessions.js';
+import { ConsoleSignInService } from './console/sign-in.js';
 import { CredentialService } from './credentials.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { ConnectionService } from './connections/service.js';
@@ -61,6 +62,8 @@ export interface Services {
   console: ConsoleSessionService;
   /** The console's members page (over admin, with the console's managed-member rule). */
   consoleMembers: ConsoleMembers;
+  /** Console sign-in of org owners and admins (join-page providers) and the operator's view. */
+  consoleSignIn: ConsoleSignInService;
   signals: SignalService;
   signalPoll: SignalPoll;
   merges: MergeService;
@@ -125,6 +128,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     new SecretBox(extras.secretKey, SEAL_PURPOSE.signalReceiverAuth),
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
+  const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 });
   return {
     signals,
     signalPoll: new SignalPoll(deps, signals),
@@ -133,7 +137,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     teams,
     roleMappings: new RoleMappingService(deps, roles),
     admin,
-    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
+    console: consoleSessions,
+    consoleSignIn: new ConsoleSignInService(deps, consoleSessions),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
     invitations,
     links,

@@ -28,4 +28,17 @@ export function portalLinkRoutes(api: ApiRegistry, s: Services): void {
     },
     async ({ params, body, res }) => ({ status: 201, body: await s.console.createPortalLink(res.locals.principal, params.org, body.intent) }),
   );
+  api.add(
+    {
+      method: 'post',
+      path: '/portal-links',
+      tag: 'console',
+      summary: "A one-time link to the operator's console (valid 5 minutes, opens once): its session lists every organization (name, members, status) and opens any of them, audited as the key. Needs a provider-wide key.",
+      responses: {
+        201: { description: 'The link; treat its URL as a secret', schema: z.object({ url: z.string().describe('Open in a browser: /console/start?token=…'), expiresAt: z.string(), intent }) },
+        403: e('The key is scoped to one organization'),
+      },
+    },
+    async ({ res }) => ({ status: 201, body: await s.console.createOperatorLink(res.locals.principal) }),
+  );
 }

@@ -57,6 +57,8 @@ dl.facts dd{margin:0}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
 ul.choices{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;padding:0}
 ul.choices a{display:inline-block;padding:.6rem 1rem;border:1px solid #2f3da8;border-radius:8px;font-weight:600;text-decoration:none}
+ul.providers{list-style:none;padding:0;display:flex;flex-direction:column;gap:.6rem;max-width:20rem}
+ul.providers a{display:block;text-align:center;padding:.55rem .8rem;border:1px solid #2f3da8;border-radius:6px;font-weight:600;text-decoration:none}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
   table,thead,tbody,tr,th,td{display:block}

@@ -11,6 +11,8 @@ export interface Chrome {
   csrf: string;
   /** Which area is open (marks the nav link as current). */
   area?: 'members' | 'home' | 'directory';
+  /** The session may open other organizations (a signed-in person, the operator): the nav links to them. */
+  switchable?: boolean;
 }
 
 /** A page of the console: one stylesheet, one script, a header with the org, the areas and sign-out. */
@@ -20,6 +22,7 @@ export function layout(title: string, body: string, chrome?: Chrome): string {
 <li><a href="/console/orgs/${esc(chrome.orgId)}"${chrome.area === 'home' ? ' aria-current="page"' : ''}>Overview</a></li>
 ${intentCovers(chrome.intent, 'members') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/members"${chrome.area === 'members' ? ' aria-current="page"' : ''}>Members</a></li>` : ''}
 ${intentCovers(chrome.intent, 'directory') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/directory"${chrome.area === 'directory' ? ' aria-current="page"' : ''}>Directory sync</a></li>` : ''}
+${chrome.switchable ? '<li><a href="/console/orgs">Organizations</a></li>' : ''}
 </ul></nav>
 <form class="inline" method="post" action="/console/sign-out">${csrfField(chrome.csrf)}<button class="secondary" type="submit">Sign out</button></form>`
     : '';
@@ -67,7 +70,11 @@ export const CONSOLE_PROBLEMS: Partial<Record<ErrorCode, Problem>> & { internal:
   'console.link_invalid': { status: 404, title: 'This console link is not valid', detail: `The link may be incomplete. ${NEW_LINK}` },
   'console.link_expired': { status: 410, title: 'This console link has expired', detail: `Console links work for 5 minutes after they are made. ${NEW_LINK}` },
   'console.link_used': { status: 409, title: 'This console link was already used', detail: `Each console link opens one session, once. If that was you in another tab or browser, continue there. ${NEW_LINK}` },
-  'console.session_expired': { status: 401, title: 'Your console session has ended', detail: `You signed out, or the session was idle too long or reached its time limit. ${NEW_LINK}` },
+  'console.session_expired': { status: 401, title: 'Your console session has ended', detail: `You signed out, or the session was idle too long or reached its time limit. Sign in again, or: ${NEW_LINK}` },
+  'console.not_admin': { status: 403, title: 'You are not an owner or admin of any organization', detail: 'The console is for the owners and admins of an organization, and the account you signed in with is not an active one of those. Ask an owner of your organization to make you an admin, or sign in with another account.' },
+  'console.sign_in_invalid': { status: 400, title: 'This sign-in could not be verified', detail: 'The sign-in did not come back as it was sent (it was started in another browser, took more than 10 minutes, or was altered). Nothing was signed in.' },
+  'console.sign_in_failed': { status: 502, title: 'The sign-in did not complete', detail: 'The sign-in provider did not confirm who you are (the sign-in was cancelled or refused, or the provider could not be reached).' },
+  'console.provider_unavailable': { status: 404, title: 'This sign-in is not offered', detail: 'The sign-in provider in this address is not configured on this idsync.' },
   'console.csrf_failed': { status: 403, title: 'This form could not be accepted', detail: 'It did not carry the token of your current console session (an old page, or a request from another site). Nothing was changed. Go back, reload the page and try again.' },
   'route.not_found': { status: 404, title: 'Page not found', detail: 'There is no such page in the console.' },
   'org.not_found': { status: 404, title: 'Organization not found', detail: 'This console session is for another organization.' },
@@ -75,8 +82,9 @@ export const CONSOLE_PROBLEMS: Partial<Record<ErrorCode, Problem>> & { internal:
   'internal': { status: 500, title: 'Something went wrong', detail: 'Please try again in a moment. If it keeps happening, tell the person who runs idsync (the server log has the details).' },
 };
 
-export function problemPage(p: Problem): string {
-  return layout(p.title, `<section class="card"><h1>${esc(p.title)}</h1><p>${p.detail}</p></section>`);
+/** `action`: trusted HTML (a link) offered under the detail. */
+export function problemPage(p: Problem, action?: string): string {
+  return layout(p.title, `<section class="card"><h1>${esc(p.title)}</h1><p>${p.detail}</p>${action ? `<p>${action}</p>` : ''}</section>`);
 }
 
 export function intentPage(intent: ConsoleIntent, wanted: string, chrome: Chrome): string {

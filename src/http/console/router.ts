@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
-import { INTENT_LABELS, intentCovers } from '../../domain/console.js';
+import { INTENT_LABELS, intentCovers, NO_ORG } from '../../domain/console.js';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Services } from '../../services/index.js';
@@ -10,6 +10,8 @@ import { CONSOLE_PROBLEMS, esc, intentPage, layout, problemPage, type Chrome } f
 import { directoryRoutes } from './directory/routes.js';
 import { memberRoutes } from './member-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
+import { signInRoutes, type ConsoleSignInConfig } from './sign-in-routes.js';
+import { safeNext } from './sign-in-state.js';
 
 export interface ConsoleRouterDeps {
   services: Services;
@@ -17,6 +19,8 @@ export interface ConsoleRouterDeps {
   publicUrl: string;
   bodyLimit: string;
   outage: StoreOutage;
+  /** Sign-in with the join page's providers (secret key, oidc config, clock); absent: none offered. */
+  signIn?: ConsoleSignInConfig;
 }
 
 /** Renders a refusal or failure as a console page; also what every console route calls in its catch. */
@@ -53,13 +57,14 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const fail: Fail = (res, err) => {
     let code: ErrorCode = isIdsyncError(err) ? err.code : 'internal';
     if (!CONSOLE_PROBLEMS[code]) code = isIdsyncError(err) && err.status < 500 ? code : 'internal';
-    const p = CONSOLE_PROBLEMS[code] ?? { status: (err as IdsyncError).status, title: 'This could not be done', detail: esc((err as IdsyncError).message) };
+    let p = CONSOLE_PROBLEMS[code] ?? { status: (err as IdsyncError).status, title: 'This could not be done', detail: esc((err as IdsyncError).message) };
+    if (code === 'console.not_admin' && isIdsyncError(err) && err.details?.orgId) p = { ...p, title: 'You are not an owner or admin of this organization', detail: 'The console opens an organization only for its active owners and admins, checked on every page.' };
     if (code === 'store.unavailable') {
       deps.outage.refused('console', err);
       res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     } else if (p.status >= 500) (res.locals.log ?? deps.logger).error('console request failed', { code, error: err instanceof Error ? err.message : String(err) });
     if (code === 'console.session_expired') cookie.clear(res);
-    res.status(p.status).type('html').send(problemPage(p));
+    res.status(p.status).type('html').send(problemPage(p, signInLink(res, code, err)));
   };
 
   // Opening a link: the token is consumed here, and the page that answers moves on to the console
@@ -71,7 +76,8 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
       const { token: sessionToken, signIn } = await s.console.start(token);
       const { session } = signIn;
       cookie.set(res, sessionToken, session.expiresAt, Date.parse(session.createdAt));
-      const target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      let target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      if (session.orgId === NO_ORG) target = '/console/orgs';
       res.type('html').send(openingPage(target));
     } catch (err) {
       fail(res, err);
@@ -92,8 +98,11 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 2000 });
   const csrf = csrfGuard((_req, res) => fail(res, new IdsyncError('console.csrf_failed', 'missing or wrong CSRF token')));
 
+  signInRoutes(router, { services: s, publicUrl: deps.publicUrl, ...(deps.signIn ? { signIn: deps.signIn } : {}), cookie, fail, withSession, openingPage });
+
   router.get('/console', withSession, (_req, res) => {
-    res.redirect(303, `/console/orgs/${encodeURIComponent(res.locals.signIn.session.orgId)}`);
+    const { orgId } = res.locals.signIn.session;
+    res.redirect(303, orgId ? `/console/orgs/${encodeURIComponent(orgId)}` : '/console/orgs');
   });
 
   router.post('/console/sign-out', withSession, form, csrf, async (req, res) => {
@@ -101,7 +110,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
       await s.console.signOut(cookie.read(req));
       cookie.clear(res);
       res.locals.log?.info('console session signed out', { session: res.locals.signIn.session.publicId });
-      res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. Open a new console link to come back.</p></section>'));
+      res.type('html').send(layout('Signed out', '<section class="card"><h1>You are signed out</h1><p>The console session has ended on every device. To come back, <a href="/console/sign-in">sign in</a> or open a new console link.</p></section>'));
     } catch (err) {
       fail(res, err);
     }
@@ -109,10 +118,11 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
 
   const org = Router({ mergeParams: true });
   router.use('/console/orgs/:org', withSession, org);
+  // The session as it acts in this org: a portal session in its own only; a signed-in person
+  // where they are an owner or admin now (with that role); the operator anywhere.
   org.use(async (req, res, next) => {
     try {
-      const { session } = res.locals.signIn;
-      if (String(req.params.org) !== session.orgId) throw new IdsyncError('org.not_found', 'this session is for another organization');
+      res.locals.signIn = await s.consoleSignIn.forOrg(res.locals.signIn, String(req.params.org));
       next();
     } catch (err) {
       fail(res, err);
@@ -123,7 +133,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const chrome = async (res: Response): Promise<Chrome> => {
     const { session } = res.locals.signIn;
     const o = await s.orgs.get(session.orgId);
-    return { orgId: o.id, orgName: o.name, intent: session.intent, csrf: session.csrfSecret };
+    return { orgId: o.id, orgName: o.name, intent: session.intent, csrf: session.csrfSecret, ...(session.who ? { switchable: true } : {}) };
   };
 
   org.get('/', async (_req, res) => {
@@ -157,6 +167,22 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   directoryRoutes(org, { services: s, chrome, fail });
   org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
   return router;
+}
+
+/**
+ * On the page of an ended session or a refused sign-in: a way to sign in again. After an ended
+ * session it returns to the page asked for (a GET's path and query: what was typed in the search).
+ */
+function signInLink(res: Response, code: ErrorCode, err: unknown): string | undefined {
+  if (code === 'console.not_admin') {
+    const orgId = isIdsyncError(err) && typeof err.details?.orgId === 'string';
+    return orgId ? '<a href="/console/orgs">Your organizations</a>' : '<a href="/console/sign-in">Sign in with another account</a>';
+  }
+  if (code === 'console.sign_in_invalid' || code === 'console.sign_in_failed') return '<a href="/console/sign-in">Sign in again</a>';
+  if (code !== 'console.session_expired') return undefined;
+  const req = res.req;
+  const next = req.method === 'GET' ? safeNext(req.originalUrl) : undefined;
+  return `<a href="/console/sign-in${next ? `?next=${encodeURIComponent(next)}` : ''}">Sign in again</a>`;
 }
 
 function openingPage(target: string): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CONSOLE_INTENTS, type ConsoleIntent, type ConsoleSession, type PortalLink } from '../../domain/console.js';
+import { CONSOLE_INTENTS, NO_ORG, type ConsoleIntent, type ConsoleOperator, type ConsolePerson, type ConsoleSession, type PortalLink } from '../../domain/console.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
 import { assertCanAdminister, type Principal } from '../authz.js';
@@ -89,16 +89,52 @@ export class ConsoleSessionService {
     if (found.outcome === 'used') throw new IdsyncError('console.link_used', 'this console link was already opened', { orgId: found.link.orgId });
     if (found.outcome === 'expired') throw new IdsyncError('console.link_expired', 'this console link has expired', { orgId: found.link.orgId });
     const { link } = found;
+    if (link.operator) {
+      const opened = await this.open(NO_ORG, 'all', (publicId) => ({ ...link.createdBy, label: `operator console session ${publicId} (link from ${describe(link.createdBy)})` }), { kind: 'operator' });
+      this.deps.logger.info('operator console session started', { session: opened.signIn.session.publicId, by: link.createdBy.kind, ...(link.createdBy.id ? { byId: link.createdBy.id } : {}) });
+      return opened;
+    }
     if (!(await this.deps.store.getOrg(link.orgId))) throw new IdsyncError('org.not_found', `organization ${link.orgId} not found`, { orgId: link.orgId });
+    const opened = await this.open(link.orgId, link.intent, (publicId) => ({ kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` }));
+    this.deps.logger.info('console session started', { orgId: link.orgId, session: opened.signIn.session.publicId, intent: link.intent });
+    return opened;
+  }
+
+  /** A one-time link to the operator's console (every organization), valid five minutes; provider-wide standing only. */
+  async createOperatorLink(p: Principal): Promise<PortalLinkResult> {
+    if (p.kind !== 'provider') throw new IdsyncError('auth.forbidden', 'an operator console link needs a provider-wide admin key');
+    const now = this.deps.clock.now();
+    const token = `${PORTAL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const link: PortalLink = {
+      tokenHash: hashSecret(token),
+      orgId: NO_ORG,
+      operator: true,
+      intent: 'all',
+      createdBy: p.actor,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + PORTAL_LINK_TTL_MS).toISOString(),
+    };
+    await this.deps.store.createPortalLink(link);
+    this.deps.logger.info('operator console link issued', { by: p.actor.kind, ...(p.actor.id ? { byId: p.actor.id } : {}) });
+    return { url: `${this.opts.publicUrl.replace(/\/+$/, '')}/console/start?token=${token}`, expiresAt: link.expiresAt, intent: 'all' };
+  }
+
+  /**
+   * Starts a session (a new token, a new CSRF secret) for `orgId` (NO_ORG: none opened yet) acting
+   * as `actor`. Signing in is the only way to a session, so the token is always fresh (rotation at sign-in).
+   */
+  async open(orgId: string, intent: ConsoleIntent, actor: (publicId: string) => Actor, who?: ConsolePerson | ConsoleOperator): Promise<{ token: string; signIn: ConsoleSignIn }> {
+    const now = this.deps.clock.now();
     const sessionToken = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const publicId = randomBytes(6).toString('hex');
     const at = now.toISOString();
     const session: ConsoleSession = {
       idHash: hashSecret(sessionToken),
       publicId,
-      orgId: link.orgId,
-      intent: link.intent,
-      actor: { kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` },
+      orgId,
+      intent,
+      actor: actor(publicId),
+      ...(who ? { who } : {}),
       csrfSecret: randomBytes(32).toString('base64url'),
       createdAt: at,
       lastSeenAt: at,
@@ -106,7 +142,6 @@ export class ConsoleSessionService {
       expiresAt: new Date(now.getTime() + this.opts.maxHours * 60 * MIN_MS).toISOString(),
     };
     await this.deps.store.createConsoleSession(session);
-    this.deps.logger.info('console session started', { orgId: session.orgId, session: publicId, intent: session.intent });
     return { token: sessionToken, signIn: { session, principal: principalOf(session) } };
   }
 
@@ -128,7 +163,14 @@ export class ConsoleSessionService {
   }
 }
 
+/**
+ * The principal a session's record alone grants. The operator is a provider admin; a signed-in
+ * person gets the least standing here (member of the session's first org): their role is read for
+ * each org they open (ConsoleSignInService.forOrg), never kept in the session.
+ */
 function principalOf(s: ConsoleSession): Principal {
+  if (s.who?.kind === 'operator') return { kind: 'provider', actor: s.actor, source: 'console' };
+  if (s.who?.kind === 'person') return { kind: 'org', orgId: s.orgId, role: 'member', actor: s.actor, source: 'console' };
   return { kind: 'org', orgId: s.orgId, role: 'owner', actor: s.actor, source: 'console' };
 }
 

@@ -51,6 +51,20 @@ export function sessionConformance(h: StoreHarness): void {
       expect(await codeOf(h.store.createConsoleSession({ ...aSession(org.id), idHash: s.idHash }))).toBe('internal');
     });
 
+    it('when a signed-in person or operator session and an operator link (no org) are stored, then who signed in comes back as written', async () => {
+      const org = await h.newOrg();
+      const person = aSession(org.id, { intent: 'all', who: { kind: 'person', provider: 'google', subject: 'sub-9', email: 'ada@example.com', emailVerified: true }, actor: { kind: 'member', label: 'ada@example.com' } });
+      const operator = aSession('', { intent: 'all', who: { kind: 'operator' } });
+      await h.store.createConsoleSession(person);
+      await h.store.createConsoleSession(operator);
+      expect(await h.store.touchConsoleSession(person.idHash, at(T0 + MIN), 30 * MIN)).toMatchObject({ orgId: org.id, who: person.who, actor: person.actor });
+      expect(await h.store.touchConsoleSession(operator.idHash, at(T0 + MIN), 30 * MIN)).toMatchObject({ orgId: '', who: { kind: 'operator' } });
+      const link = aLink('', { operator: true });
+      await h.store.createPortalLink(link);
+      const found = await h.store.consumePortalLink(link.tokenHash, at(T0 + MIN));
+      expect(found).toMatchObject({ outcome: 'consumed', link: { orgId: '', operator: true } });
+    });
+
     it('when a session is revoked, then no later use finds it and revoking again says so', async () => {
       const org = await h.newOrg();
       const s = aSession(org.id);

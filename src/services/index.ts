@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
+import { AuditTrail } from './console/audit-trail.js';
 import { ConsoleMembers } from './console/members.js';
 import { ConsoleSessionService } from './console/sessions.js';
 import { CredentialService } from './credentials.js';
@@ -61,6 +62,8 @@ export interface Services {
   console: ConsoleSessionService;
   /** The console's members page (over admin, with the console's managed-member rule). */
   consoleMembers: ConsoleMembers;
+  /** The console's audit page: newest first, filtered, with verify. */
+  auditTrail: AuditTrail;
   signals: SignalService;
   signalPoll: SignalPoll;
   merges: MergeService;
@@ -135,6 +138,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     admin,
     console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
+    auditTrail: new AuditTrail(deps, new AuditService(deps)),
     invitations,
     links,
     join: new JoinService(deps, invitations, links, connections, writer),

@@ -40,6 +40,11 @@ td .actions{display:flex;flex-wrap:wrap;gap:.35rem}
 .status-removed{color:#4d535c}
 .locked{font-size:.85rem;color:#4d535c;max-width:22rem}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
+pre{white-space:pre-wrap;word-break:break-all;background:#f4f5f7;border:1px solid #e2e5ea;border-radius:6px;padding:.5rem;font-size:.8rem;max-height:20rem;overflow:auto}
+ol.steps li{margin:.3rem 0}
+.ok{color:#1e6b22;font-weight:600}
+.bad{color:#b3261e;font-weight:600}
+code{word-break:break-all}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
   table,thead,tbody,tr,th,td{display:block}
@@ -60,8 +65,9 @@ export const CONSOLE_JS = `'use strict';
       var status = document.getElementById(button.getAttribute('data-status'));
       if (!input) return;
       var say = function (text) { if (status) status.textContent = text; };
+      var done = button.getAttribute('data-copied') || 'Link copied to the clipboard.';
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(input.value).then(function () { say('Link copied to the clipboard.'); }, function () { input.select(); say('Press Ctrl+C (or Cmd+C) to copy the selected link.'); });
+        navigator.clipboard.writeText(input.value).then(function () { say(done); }, function () { input.select(); say('Press Ctrl+C (or Cmd+C) to copy the selected link.'); });
       } else {
         input.select();
         say('Press Ctrl+C (or Cmd+C) to copy the selected link.');

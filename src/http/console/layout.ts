@@ -10,7 +10,7 @@ export interface Chrome {
   intent: ConsoleIntent;
   csrf: string;
   /** Which area is open (marks the nav link as current). */
-  area?: 'members' | 'home';
+  area?: 'members' | 'home' | 'scim' | 'audit';
 }
 
 /** A page of the console: one stylesheet, one script, a header with the org, the areas and sign-out. */
@@ -19,6 +19,8 @@ export function layout(title: string, body: string, chrome?: Chrome): string {
     ? `<nav aria-label="Console"><ul>
 <li><a href="/console/orgs/${esc(chrome.orgId)}"${chrome.area === 'home' ? ' aria-current="page"' : ''}>Overview</a></li>
 ${intentCovers(chrome.intent, 'members') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/members"${chrome.area === 'members' ? ' aria-current="page"' : ''}>Members</a></li>` : ''}
+${intentCovers(chrome.intent, 'scim') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/scim"${chrome.area === 'scim' ? ' aria-current="page"' : ''}>SCIM</a></li>` : ''}
+<li><a href="/console/orgs/${esc(chrome.orgId)}/audit"${chrome.area === 'audit' ? ' aria-current="page"' : ''}>Audit</a></li>
 </ul></nav>
 <form class="inline" method="post" action="/console/sign-out">${csrfField(chrome.csrf)}<button class="secondary" type="submit">Sign out</button></form>`
     : '';

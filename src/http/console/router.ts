@@ -7,7 +7,9 @@ import type { StoreOutage } from '../middleware/store-outage.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../middleware/store-outage.js';
 import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { CONSOLE_PROBLEMS, esc, intentPage, layout, problemPage, type Chrome } from './layout.js';
+import { auditRoutes } from './audit-routes.js';
 import { memberRoutes } from './member-routes.js';
+import { scimRoutes } from './scim-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
 
 export interface ConsoleRouterDeps {
@@ -144,6 +146,16 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     }
   });
   memberRoutes(org, { services: s, chrome, fail });
+  org.use('/scim', async (_req, res, next) => {
+    if (intentCovers(res.locals.signIn.session.intent, 'scim')) return next();
+    try {
+      res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'the SCIM page', await chrome(res)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+  scimRoutes(org, { services: s, publicUrl: deps.publicUrl, chrome, fail });
+  auditRoutes(org, { services: s, chrome, fail });
   org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
   return router;
 }
@@ -169,8 +181,9 @@ function openingPage(target: string): string {
 function overviewPage(c: Chrome, expiresAt: string): string {
   const areas = [
     intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
-    intentCovers(c.intent, 'scim') ? '<li>SCIM setup: not in the console yet. Until it is, use the admin API or <code>npx idsync credentials</code>.</li>' : '',
+    intentCovers(c.intent, 'scim') ? `<li><a href="/console/orgs/${esc(c.orgId)}/scim">SCIM</a>: the base URL, bearer tokens and OAuth clients for Okta or Entra ID, step-by-step setup, and the log of what the identity provider sent.</li>` : '',
     intentCovers(c.intent, 'directory') ? '<li>Directory sync setup: not in the console yet. Until it is, use the admin API or <code>npx idsync connections</code>.</li>' : '',
+    `<li><a href="/console/orgs/${esc(c.orgId)}/audit">Audit trail</a>: every change, who made it and why, with a check that the trail is intact.</li>`,
   ].join('');
   return layout(
     c.orgName,

@@ -137,7 +137,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   });
 
   // The members area (members and invitations): only for sessions whose link covers it.
-  org.use(['/members', '/invitations'], async (_req, res, next) => {
+  org.use(['/members', '/invitations', '/links'], async (_req, res, next) => {
     if (intentCovers(res.locals.signIn.session.intent, 'members')) return next();
     try {
       res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'the members page', await chrome(res)));

@@ -24,7 +24,7 @@ form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
 form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
 input,select,button{font:inherit;min-height:36px}
-input[type=text],input[type=email],input[type=search],input[type=url],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
+input[type=text],input[type=email],input[type=search],input[type=url],input[type=number],input[type=date],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
 input[readonly]{width:100%;max-width:40rem}
 button{white-space:nowrap;padding:.35rem .8rem;border-radius:6px;border:1px solid #2f3da8;background:#2f3da8;color:#fff;font-weight:600;cursor:pointer}
 button.secondary{background:#fff;color:#2f3da8}

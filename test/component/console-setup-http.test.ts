@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Organization } from '../../src/domain/model.js';
+import { cli } from '../support/harness.js';
+import { openConsole, startConsoleInstall, type ConsoleClient, type ConsoleInstall } from '../support/console.js';
+
+describe.each(['sqlite', 'redis'] as const)('the setup portal pages over HTTP: CSRF, the service limits, precise refusals (%s)', (storeKind) => {
+  let install: ConsoleInstall;
+  let base: string;
+  let org: Organization;
+  let c: ConsoleClient;
+
+  beforeAll(async () => {
+    install = await startConsoleInstall(storeKind);
+    base = install.env.IDSYNC_PUBLIC_URL!;
+    org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Setupco', '--json')).json<Organization>();
+    const r = await cli(install.env, install.cwd, 'console-link', '--org', org.id, '--intent', 'all', '--json');
+    c = await openConsole(base, r.json<{ url: string }>().url, `/console/orgs/${org.id}/scim`);
+  }, 30_000);
+  afterAll(async () => {
+    await install?.dispose();
+  });
+
+  it('when a setup form comes without the session CSRF token, then it is refused with 403 and nothing is created, revoked or verified', async () => {
+    const p = `/console/orgs/${org.id}`;
+    for (const [path, fields] of [
+      [`${p}/scim/tokens`, { label: 'forged' }],
+      [`${p}/scim/clients`, { label: 'forged' }],
+      [`${p}/links`, { role: 'member' }],
+      [`${p}/audit/verify`, {}],
+    ] as const) {
+      const r = await c.post(path, fields, { csrf: false });
+      expect([path, r.status]).toEqual([path, 403]);
+      expect(await r.text()).toContain('This form could not be accepted');
+    }
+    expect(await install.daemon.store.listScimTokens(org.id)).toEqual([]);
+    expect(await install.daemon.store.listScimClients(org.id)).toEqual([]);
+    expect((await install.daemon.store.listInviteLinks(org.id)).items).toEqual([]);
+  });
+
+  it('when a third live token is asked for, then the page says two is the limit (409) and lists the two; bad link limits are refused by name', async () => {
+    expect((await c.post(`/console/orgs/${org.id}/scim/tokens`, { label: 'one' })).status).toBe(200);
+    expect((await c.post(`/console/orgs/${org.id}/scim/tokens`, { label: 'two' })).status).toBe(200);
+    const third = await c.post(`/console/orgs/${org.id}/scim/tokens`, { label: 'three' });
+    expect(third.status).toBe(409);
+    const html = await third.text();
+    expect(html).toContain('Not done: organization');
+    expect(html).toContain('already has 2 live SCIM tokens; revoke one first');
+    expect((await install.daemon.store.listScimTokens(org.id)).map((t) => t.label)).toEqual(['one', 'two']);
+
+    const bad = await c.post(`/console/orgs/${org.id}/links`, { role: 'member', maxUses: 'ten' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('Not done: maxUses must be a whole number');
+    const domain = await c.post(`/console/orgs/${org.id}/links`, { role: 'member', allowedDomains: 'not a domain!' });
+    expect(domain.status).toBe(400);
+    expect((await install.daemon.store.listInviteLinks(org.id)).items).toEqual([]);
+  });
+
+  it('when the audit page is asked for a date that is not one, or a cursor, then it answers 400 with the reason or the older page', async () => {
+    const bad = await c.get(`/console/orgs/${org.id}/audit?to=31/12/2026`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('Filters not applied: To must be a date such as 2026-03-01');
+    const older = await c.get(`/console/orgs/${org.id}/audit?before=2`);
+    expect(older.status).toBe(200);
+    const html = await older.text();
+    expect(html).toContain('<code>org.created</code>');
+    expect(html).not.toContain('<code>scim_token.created</code>');
+  });
+});

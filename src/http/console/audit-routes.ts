@@ -59,6 +59,9 @@ export function auditRoutes(org: Router, d: Deps): void {
       const text = u.toString();
       return `/console/orgs/${encodeURIComponent(c.orgId)}/audit${text ? `?${text}` : ''}`;
     };
+    // Server time from the session check to the rendered page (bench/console-audit.mjs reads it).
+    const ms = Number(process.hrtime.bigint() - res.locals.consoleStart) / 1e6;
+    res.setHeader('Server-Timing', `page;dur=${ms.toFixed(3)}`);
     res.status(status).type('html').send(
       auditPage({
         chrome: c,

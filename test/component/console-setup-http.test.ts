@@ -55,6 +55,22 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal pages over HTTP: C
     expect((await install.daemon.store.listInviteLinks(org.id)).items).toEqual([]);
   });
 
+  it('when a team link is created from the members page, then it is for that team, its limits show, and a directory that is not the org\'s is refused', async () => {
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Platform' }, { kind: 'system', label: 'test setup' });
+    const r = await c.post(`/console/orgs/${org.id}/links`, { teamId: team.id, role: 'member', maxUses: '3', allowedDomains: 'setup.example, other.example' });
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    expect(html).toContain('Created an open invite link for team Platform.');
+    expect(html).toMatch(/<td role="cell" data-label="For">Team Platform<\/td>/);
+    expect(html).toContain('<td role="cell" data-label="Uses">0 of 3</td>');
+    expect(html).toContain('<td role="cell" data-label="Email domains">setup.example, other.example</td>');
+    const [link] = (await install.daemon.store.listInviteLinks(org.id)).items;
+    expect([link?.teamId, link?.maxUses, link?.allowedDomains]).toEqual([team.id, 3, ['setup.example', 'other.example']]);
+    const gated = await c.post(`/console/orgs/${org.id}/links`, { role: 'member', directoryConnectionId: 'not-ours' });
+    expect(gated.status).toBe(404);
+    expect(await gated.text()).toContain('Not done: connection not-ours not found');
+  });
+
   it('when the audit page is asked for a date that is not one, or a cursor, then it answers 400 with the reason or the older page', async () => {
     const bad = await c.get(`/console/orgs/${org.id}/audit?to=31/12/2026`);
     expect(bad.status).toBe(400);

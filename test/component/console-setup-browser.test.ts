@@ -99,7 +99,16 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal in a real browser:
       const lastUsed = await row(page, 'okta').locator('td[data-label="Last used"] time').getAttribute('datetime');
       expect(Date.now() - Date.parse(lastUsed!)).toBeLessThan(60_000);
 
+      // Revoking asks first, saying provisioning stops; Cancel leaves the token live.
       await row(page, 'okta').getByRole('button', { name: 'Revoke token okta' }).click();
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Revoke the token okta?');
+      await one(page.getByText('This cannot be undone.'));
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, `console-scim-confirm-revoke-${storeKind}`);
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      expect((await scim(token, '/Users')).status).toBe(200);
+      await row(page, 'okta').getByRole('button', { name: 'Revoke token okta' }).click();
+      await page.getByRole('button', { name: 'Revoke token okta' }).click();
       await one(page.getByRole('status').filter({ hasText: 'Revoked the token okta' }));
       expect((await scim(token, '/Users')).status).toBe(401);
       const events = (await install.daemon.store.listAudit(org.id)).filter((e) => e.action.startsWith('scim_token.'));
@@ -162,6 +171,8 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal in a real browser:
       expect((await grant()).status).toBe(200);
       await one(row(page, clientId).getByRole('cell', { name: 'live' }));
       await row(page, clientId).getByRole('button', { name: 'Revoke OAuth client entra' }).click();
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Revoke the OAuth client entra?');
+      await page.getByRole('button', { name: 'Revoke OAuth client entra' }).click();
       await one(page.getByRole('status').filter({ hasText: 'Revoked the OAuth client entra' }));
       expect((await grant()).status).toBe(401);
       expect(await page.content()).not.toContain(secret);

@@ -55,6 +55,23 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal pages over HTTP: C
     expect((await install.daemon.store.listInviteLinks(org.id)).items).toEqual([]);
   });
 
+  it('when a token revoke is posted without confirmation, then it only asks; confirmed, it revokes; an unknown token is refused by name', async () => {
+    // The test before left two live tokens: make room for one more.
+    for (const t of await install.daemon.store.listScimTokens(org.id)) if (!t.revokedAt) await install.daemon.services.credentials.revokeScimToken(org.id, t.id, { kind: 'system' });
+    const { record } = await install.daemon.services.credentials.createScimToken(org.id, { kind: 'system', label: 'test setup' }, 'to-revoke');
+    const ask = await c.post(`/console/orgs/${org.id}/scim/tokens/${record.id}/revoke`, {});
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('<h1 id="confirm-heading">Revoke the token to-revoke?</h1>');
+    expect((await install.daemon.store.listScimTokens(org.id)).find((t) => t.id === record.id)?.revokedAt).toBeUndefined();
+    const done = await c.post(`/console/orgs/${org.id}/scim/tokens/${record.id}/revoke`, { confirmed: 'yes' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Revoked the token to-revoke');
+    expect((await install.daemon.store.listScimTokens(org.id)).find((t) => t.id === record.id)?.revokedAt).toBeDefined();
+    const unknown = await c.post(`/console/orgs/${org.id}/scim/tokens/nope/revoke`, {});
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('Not done: SCIM token nope not found');
+  });
+
   it('when a team link is created from the members page, then it is for that team, its limits show, and a directory that is not the org\'s is refused', async () => {
     const team = await install.daemon.services.teams.create(org.id, { displayName: 'Platform' }, { kind: 'system', label: 'test setup' });
     const r = await c.post(`/console/orgs/${org.id}/links`, { teamId: team.id, role: 'member', maxUses: '3', allowedDomains: 'setup.example, other.example' });

@@ -162,3 +162,23 @@ function pretty(body: string): string {
     return body;
   }
 }
+
+/** "Revoke the token okta?": what stops, before anything is revoked. */
+export function confirmRevokePage(chrome: Chrome, what: { kind: 'token' | 'client'; id: string; name: string }): string {
+  const base = `/console/orgs/${esc(chrome.orgId)}/scim`;
+  const noun = what.kind === 'token' ? 'token' : 'OAuth client';
+  const title = `Revoke the ${noun} ${what.name}?`;
+  const action = `${base}/${what.kind === 'token' ? 'tokens' : 'clients'}/${esc(what.id)}/revoke`;
+  return layout(
+    title,
+    `<section class="card" aria-labelledby="confirm-heading">
+<h1 id="confirm-heading">${esc(title)}</h1>
+<p><strong>This cannot be undone.</strong> Requests from your identity provider with ${what.kind === 'token' ? 'this token' : "this client's access tokens"} are refused from the next one on, so provisioning stops until the identity provider has ${what.kind === 'token' ? 'another live token' : 'other credentials'}. To rotate without a gap, create the new ${noun} first and switch the identity provider to it.</p>
+<form method="post" action="${action}">${csrfField(chrome.csrf)}<input type="hidden" name="confirmed" value="yes">
+<button type="submit" class="danger">Revoke ${esc(noun)} ${esc(what.name)}</button>
+<a href="${base}">Cancel</a>
+</form>
+</section>`,
+    { ...chrome, area: 'scim' },
+  );
+}

@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import { IdsyncError } from '../../domain/errors.js';
 import { assertCanAdminister } from '../../services/authz.js';
 import { MAX_LIVE_SCIM_TOKENS } from '../../services/credentials.js';
 import type { Services } from '../../services/index.js';
@@ -6,7 +7,7 @@ import { actions, field, view } from './act.js';
 import { esc, notice, type Chrome } from './layout.js';
 import { reveal } from './reveal.js';
 import type { Fail } from './router.js';
-import { scimPage } from './scim-page.js';
+import { confirmRevokePage, scimPage } from './scim-page.js';
 
 interface Deps {
   services: Services;
@@ -83,8 +84,33 @@ export function scimRoutes(org: Router, d: Deps): void {
     }),
   );
 
+  // Revoking stops provisioning: the first POST asks, the confirmed one revokes.
+  const confirmFirst = (kind: 'token' | 'client') => async (req: Request, res: Response, next: () => void) => {
+    if (req.body.confirmed === 'yes') return next();
+    try {
+      const { principal, session } = res.locals.signIn;
+      assertCanAdminister(principal, session.orgId);
+      const id = String(req.params.id);
+      let name: string;
+      if (kind === 'token') {
+        const t = (await s.credentials.listScimTokens(session.orgId)).find((x) => x.id === id);
+        if (!t) throw new IdsyncError('token.not_found', `SCIM token ${id} not found`, { tokenId: id });
+        name = t.label ?? t.prefix;
+      } else {
+        const c = await s.scimClients.get(session.orgId, id);
+        name = c.label ?? c.id;
+      }
+      res.type('html').send(confirmRevokePage(await d.chrome(res), { kind, id, name }));
+    } catch (err) {
+      await act(async () => {
+        throw err;
+      })(req, res);
+    }
+  };
+
   org.post(
     '/scim/tokens/:id/revoke',
+    confirmFirst('token'),
     act(async (req, res) => {
       const { principal, session } = res.locals.signIn;
       assertCanAdminister(principal, session.orgId);
@@ -111,6 +137,7 @@ export function scimRoutes(org: Router, d: Deps): void {
 
   org.post(
     '/scim/clients/:id/revoke',
+    confirmFirst('client'),
     act(async (req, res) => {
       const { principal, session } = res.locals.signIn;
       assertCanAdminister(principal, session.orgId);

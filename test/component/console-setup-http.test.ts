@@ -88,6 +88,25 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal pages over HTTP: C
     expect(await gated.text()).toContain('Not done: connection not-ours not found');
   });
 
+  it('when the log holds more errors than a page, then "Older entries" continues with the rest and "Newest entries" goes back', async () => {
+    for (const t of await install.daemon.store.listScimTokens(org.id)) if (!t.revokedAt) await install.daemon.services.credentials.revokeScimToken(org.id, t.id, { kind: 'system' });
+    const { token } = await install.daemon.services.credentials.createScimToken(org.id, { kind: 'system', label: 'test setup' }, 'pager');
+    for (let i = 0; i < 27; i += 1) {
+      const r = await fetch(`${base}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: `u${i}@setup.example`, active: 'maybe' }) });
+      expect(r.status).toBe(400);
+    }
+    for (let i = 0; i < 40 && (await install.daemon.store.listScimLog(org.id, { limit: 100 })).items.length < 27; i += 1) await new Promise((r) => setTimeout(r, 250));
+    const rows = (html: string) => (html.match(/<code>POST \/Users<\/code>/g) ?? []).length;
+    const first = await (await c.get(`/console/orgs/${org.id}/scim`)).text();
+    expect(rows(first)).toBe(25);
+    const older = /<a href="([^"]+)">Older entries<\/a>/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    expect(older).toBeDefined();
+    const second = await (await c.get(older!.replace(/#.*$/, ''))).text();
+    expect(rows(second)).toBe(2);
+    expect(second).not.toContain('>Older entries<');
+    expect(second).toContain('>Newest entries<');
+  });
+
   it('when the audit page is asked for a date that is not one, or a cursor, then it answers 400 with the reason or the older page', async () => {
     const bad = await c.get(`/console/orgs/${org.id}/audit?to=31/12/2026`);
     expect(bad.status).toBe(400);

@@ -170,6 +170,8 @@ function scrub(v: unknown, depth: number): unknown {
 
 /** `--status` and `?status=`: an exact code (409) or a class (4xx). Undefined when it is neither. */
 export function parseStatusFilter(s: string): { from: number; to: number } | undefined {
+  // `errors`: every answer an IdP treats as a failure (4xx and 5xx); the console's default view.
+  if (/^errors$/i.test(s.trim())) return { from: 400, to: 599 };
   const cls = /^([1-5])xx$/i.exec(s.trim());
   if (cls) return { from: Number(cls[1]) * 100, to: Number(cls[1]) * 100 + 99 };
   if (/^[1-5]\d\d$/.test(s.trim())) return { from: Number(s), to: Number(s) };

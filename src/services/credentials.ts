@@ -9,6 +9,9 @@ import { OAuthTokenService, type ScimClientPrincipal } from './scim-clients/oaut
 /** Two live SCIM tokens per org: enough to rotate without downtime. */
 export const MAX_LIVE_SCIM_TOKENS = 2;
 
+/** A token's `lastUsedAt` is written at most this often. */
+export const LAST_USED_PRECISION_MS = 60_000;
+
 const SCIM_PREFIX = 'idsync_scim_';
 const ADMIN_PREFIX = 'idsync_ak_';
 
@@ -65,7 +68,24 @@ export class CredentialService {
     }
     const t = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenByHash(hashSecret(secret)) : undefined;
     if (!t || t.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked SCIM token');
-    return publicToken(t);
+    return publicToken(await this.noteUse(t));
+  }
+
+  /**
+   * Keeps `lastUsedAt` (shown in the console) to within a minute: at most one store write per token
+   * a minute, whatever the request rate. A failed write never fails the request it was noted for.
+   */
+  private async noteUse(t: ScimToken): Promise<ScimToken> {
+    const now = this.deps.clock.now();
+    if (t.lastUsedAt && now.getTime() - Date.parse(t.lastUsedAt) < LAST_USED_PRECISION_MS) return t;
+    const at = now.toISOString();
+    try {
+      await this.deps.store.touchScimToken(t.orgId, t.id, at);
+    } catch (err) {
+      this.deps.logger.warn('could not record the SCIM token use', { orgId: t.orgId, tokenId: t.id, error: err instanceof Error ? err.message : String(err) });
+      return t;
+    }
+    return { ...t, lastUsedAt: at };
   }
 
   async createAdminKey(actor: Actor, opts: { orgId?: string; label?: string; serviceAccountId?: string } = {}): Promise<{ key: string; record: PublicAdminKey }> {

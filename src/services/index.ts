@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
+import { AuditTrail } from './console/audit-trail.js';
 import { ConsoleMembers } from './console/members.js';
 import { ConsoleSessionService } from './console/sessions.js';
 import { ConsoleSignInService } from './console/sign-in.js';
@@ -64,6 +65,8 @@ export interface Services {
   consoleMembers: ConsoleMembers;
   /** Console sign-in of org owners and admins (join-page providers) and the operator's view. */
   consoleSignIn: ConsoleSignInService;
+  /** The console's audit page: newest first, filtered, with verify. */
+  auditTrail: AuditTrail;
   signals: SignalService;
   signalPoll: SignalPoll;
   merges: MergeService;
@@ -140,6 +143,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     console: consoleSessions,
     consoleSignIn: new ConsoleSignInService(deps, consoleSessions),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
+    auditTrail: new AuditTrail(deps, new AuditService(deps)),
     invitations,
     links,
     join: new JoinService(deps, invitations, links, connections, writer),

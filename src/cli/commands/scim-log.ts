@@ -21,7 +21,7 @@ export function registerScimLog(program: Command, io: CliIo): void {
     .description("an organization's SCIM requests and their answers, newest first (what the IdP sent)")
     .option('--org <id>', 'organization id')
     .option('--since <when>', 'only requests since a duration ago (15m, 1h, 7d) or an ISO 8601 time')
-    .option('--status <code>', 'only answers with this status (409) or class (4xx)')
+    .option('--status <code>', 'only answers with this status (409), class (4xx) or errors (400-599)')
     .option('--method <method>', 'only this HTTP method (POST, PATCH, …)')
     .option('--resource <type>', 'only this SCIM resource type (Users, Groups, Bulk, …)')
     .option('--limit <n>', 'at most this many entries', '50')

@@ -45,7 +45,7 @@ export function scimLogRoutes(api: ApiRegistry, s: Services): void {
       method: 'get',
       path: '/orgs/{org}/scim-log',
       tag: 'scim-log',
-      summary: 'SCIM requests of the org and their answers, newest first: filter by since (1h, 7d or ISO time), status (409 or 4xx), method and resource (Users, Groups, Bulk); page with cursor',
+      summary: 'SCIM requests of the org and their answers, newest first: filter by since (1h, 7d or ISO time), status (409, 4xx, or errors for 400-599), method and resource (Users, Groups, Bulk); page with cursor',
       params: orgParams,
       query: z.object({
         since: z.string().optional(),

@@ -24,7 +24,7 @@ form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
 form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
 input,select,button{font:inherit;min-height:36px}
-input[type=text],input[type=email],input[type=search],input[type=url],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
+input[type=text],input[type=email],input[type=search],input[type=url],input[type=number],input[type=date],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}
 input[readonly]{width:100%;max-width:40rem}
 button{white-space:nowrap;padding:.35rem .8rem;border-radius:6px;border:1px solid #2f3da8;background:#2f3da8;color:#fff;font-weight:600;cursor:pointer}
 button.secondary{background:#fff;color:#2f3da8}
@@ -59,6 +59,11 @@ ul.choices{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;padding:0}
 ul.choices a{display:inline-block;padding:.6rem 1rem;border:1px solid #2f3da8;border-radius:8px;font-weight:600;text-decoration:none}
 ul.providers{list-style:none;padding:0;display:flex;flex-direction:column;gap:.6rem;max-width:20rem}
 ul.providers a{display:block;text-align:center;padding:.55rem .8rem;border:1px solid #2f3da8;border-radius:6px;font-weight:600;text-decoration:none}
+pre{white-space:pre-wrap;word-break:break-all;background:#f4f5f7;border:1px solid #e2e5ea;border-radius:6px;padding:.5rem;font-size:.8rem;max-height:20rem;overflow:auto}
+ol.steps li{margin:.3rem 0}
+.ok{color:#1e6b22;font-weight:600}
+.bad{color:#b3261e;font-weight:600}
+code{word-break:break-all}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
   table,thead,tbody,tr,th,td{display:block}
@@ -79,8 +84,9 @@ export const CONSOLE_JS = `'use strict';
       var status = document.getElementById(button.getAttribute('data-status'));
       if (!input) return;
       var say = function (text) { if (status) status.textContent = text; };
+      var done = button.getAttribute('data-copied') || 'Link copied to the clipboard.';
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(input.value).then(function () { say('Link copied to the clipboard.'); }, function () { input.select(); say('Press Ctrl+C (or Cmd+C) to copy the selected link.'); });
+        navigator.clipboard.writeText(input.value).then(function () { say(done); }, function () { input.select(); say('Press Ctrl+C (or Cmd+C) to copy the selected link.'); });
       } else {
         input.select();
         say('Press Ctrl+C (or Cmd+C) to copy the selected link.');

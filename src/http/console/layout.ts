@@ -10,7 +10,7 @@ export interface Chrome {
   intent: ConsoleIntent;
   csrf: string;
   /** Which area is open (marks the nav link as current). */
-  area?: 'members' | 'home' | 'directory';
+  area?: 'members' | 'home' | 'directory' | 'scim' | 'audit';
   /** The session may open other organizations (a signed-in person, the operator): the nav links to them. */
   switchable?: boolean;
 }
@@ -22,6 +22,8 @@ export function layout(title: string, body: string, chrome?: Chrome): string {
 <li><a href="/console/orgs/${esc(chrome.orgId)}"${chrome.area === 'home' ? ' aria-current="page"' : ''}>Overview</a></li>
 ${intentCovers(chrome.intent, 'members') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/members"${chrome.area === 'members' ? ' aria-current="page"' : ''}>Members</a></li>` : ''}
 ${intentCovers(chrome.intent, 'directory') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/directory"${chrome.area === 'directory' ? ' aria-current="page"' : ''}>Directory sync</a></li>` : ''}
+${intentCovers(chrome.intent, 'scim') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/scim"${chrome.area === 'scim' ? ' aria-current="page"' : ''}>SCIM</a></li>` : ''}
+<li><a href="/console/orgs/${esc(chrome.orgId)}/audit"${chrome.area === 'audit' ? ' aria-current="page"' : ''}>Audit</a></li>
 ${chrome.switchable ? '<li><a href="/console/orgs">Organizations</a></li>' : ''}
 </ul></nav>
 <form class="inline" method="post" action="/console/sign-out">${csrfField(chrome.csrf)}<button class="secondary" type="submit">Sign out</button></form>`

@@ -6,6 +6,7 @@ import { displayNameOf, type ConsoleMemberQuery } from '../../services/console/m
 import type { Services } from '../../services/index.js';
 import type { Fail } from './router.js';
 import { esc, notice, type Chrome } from './layout.js';
+import { linkRoutes, renderLinksCard } from './link-routes.js';
 import { confirmRemovePage, linkReveal, membersPage, type MembersQuery } from './members-page.js';
 
 interface Deps {
@@ -46,6 +47,7 @@ export function memberRoutes(org: Router, d: Deps): void {
       const text = u.toString();
       return `/console/orgs/${encodeURIComponent(c.orgId)}/members${text ? `?${text}` : ''}`;
     };
+    const linksHtml = await renderLinksCard(s, principal, c.orgId, c.csrf, listing.teams);
     const rank = rankOf(principal, c.orgId);
     // Server time from the session check to the rendered page (bench/console.mjs reads it).
     const html = membersPage({
@@ -55,6 +57,7 @@ export function memberRoutes(org: Router, d: Deps): void {
       notices,
       invitations: { pending: pending.items, cap: o.settings.pendingInviteCap, ttlHours: o.settings.inviteTtlHours, now: s.console.now() },
       assignable: ROLES.filter((r) => RANK[r] <= rank),
+      linksCard: linksHtml,
       ...(listing.next ? { nextHref: params({ after: listing.next }) } : {}),
       ...(after ? { firstHref: params({}) } : {}),
     });
@@ -77,6 +80,8 @@ export function memberRoutes(org: Router, d: Deps): void {
       }
     }
   };
+
+  linkRoutes(org, { services: s, act });
 
   org.get('/members', async (req, res) => {
     try {

@@ -21,6 +21,8 @@ export interface MembersView {
   assignable: readonly Role[];
   nextHref?: string;
   firstHref?: string;
+  /** The open invite links card (links-card.ts), placed after the pending invitations. */
+  linksCard?: string;
 }
 
 const when = (iso: string) => `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').slice(0, 16))} UTC</time>`;
@@ -49,6 +51,7 @@ export function membersPage(v: MembersView): string {
 ${v.notices.join('\n')}
 ${inviteCard(v, base)}
 ${pendingCard(v, base)}
+${v.linksCard ?? ''}
 ${addCard(v, base)}
 <section class="card" aria-labelledby="members-heading">
 <h2 id="members-heading">People in ${esc(v.chrome.orgName)}</h2>

@@ -8,7 +8,9 @@ import { STORE_RETRY_AFTER_SECONDS } from '../middleware/store-outage.js';
 import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { CONSOLE_PROBLEMS, esc, intentPage, layout, problemPage, type Chrome } from './layout.js';
 import { directoryRoutes } from './directory/routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { memberRoutes } from './member-routes.js';
+import { scimRoutes } from './scim-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
 import { signInRoutes, type ConsoleSignInConfig } from './sign-in-routes.js';
 import { safeNext } from './sign-in-state.js';
@@ -146,7 +148,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   });
 
   // The members area (members and invitations): only for sessions whose link covers it.
-  org.use(['/members', '/invitations'], async (_req, res, next) => {
+  org.use(['/members', '/invitations', '/links'], async (_req, res, next) => {
     if (intentCovers(res.locals.signIn.session.intent, 'members')) return next();
     try {
       res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'the members page', await chrome(res)));
@@ -155,6 +157,14 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     }
   });
   memberRoutes(org, { services: s, chrome, fail });
+  org.use('/scim', async (_req, res, next) => {
+    if (intentCovers(res.locals.signIn.session.intent, 'scim')) return next();
+    try {
+      res.status(403).type('html').send(intentPage(res.locals.signIn.session.intent, 'the SCIM page', await chrome(res)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
   // The directory area (connections and their runs): only for sessions whose link covers it.
   org.use('/directory', async (_req, res, next) => {
     if (intentCovers(res.locals.signIn.session.intent, 'directory')) return next();
@@ -165,6 +175,8 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     }
   });
   directoryRoutes(org, { services: s, chrome, fail });
+  scimRoutes(org, { services: s, publicUrl: deps.publicUrl, chrome, fail });
+  auditRoutes(org, { services: s, chrome, fail });
   org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
   return router;
 }
@@ -206,8 +218,9 @@ function openingPage(target: string): string {
 function overviewPage(c: Chrome, expiresAt: string): string {
   const areas = [
     intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
-    intentCovers(c.intent, 'scim') ? '<li>SCIM setup: not in the console yet. Until it is, use the admin API or <code>npx idsync credentials</code>.</li>' : '',
+    intentCovers(c.intent, 'scim') ? `<li><a href="/console/orgs/${esc(c.orgId)}/scim">SCIM</a>: the base URL, bearer tokens and OAuth clients for Okta or Entra ID, step-by-step setup, and the log of what the identity provider sent.</li>` : '',
     intentCovers(c.intent, 'directory') ? `<li><a href="/console/orgs/${esc(c.orgId)}/directory">Directory sync</a>: connect Google Workspace, Microsoft Entra ID or GitHub, test, dry-run, and approve held deactivations.</li>` : '',
+    `<li><a href="/console/orgs/${esc(c.orgId)}/audit">Audit trail</a>: every change, who made it and why, with a check that the trail is intact.</li>`,
   ].join('');
   return layout(
     c.orgName,

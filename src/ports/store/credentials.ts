@@ -8,6 +8,11 @@ export interface CredentialStore {
   findScimTokenByHash(hash: string): Promise<ScimToken | undefined>;
   listScimTokens(orgId: string): Promise<ScimToken[]>;
   revokeScimToken(orgId: string, id: string, at: string, audit: AuditDraft): Promise<ScimToken>;
+  /**
+   * Bookkeeping, not audited: sets the token's `lastUsedAt` to `at` when that is later than the one
+   * it holds. A missing or revoked token is left as it is (false); a concurrent change wins over it.
+   */
+  touchScimToken(orgId: string, id: string, at: string): Promise<boolean>;
 
   createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey>;
   findAdminKeyByHash(hash: string): Promise<AdminKey | undefined>;

@@ -43,7 +43,7 @@ export interface IssuedSecret {
 export class ScimClientService {
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly tokenUrl: string,
+    readonly tokenUrl: string,
   ) {}
 
   async create(orgId: string, actor: Actor, opts: CreateScimClient = {}): Promise<IssuedSecret & { client: PublicScimClient }> {

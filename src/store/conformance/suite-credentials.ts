@@ -22,6 +22,25 @@ export function credentialConformance(h: StoreHarness): void {
       expect(await codeOf(h.store.revokeScimToken(org.id, 'nope', 'x', draft(org.id, 'scim_token.revoked', 'nope')))).toBe('token.not_found');
     });
 
+    it('when a SCIM token is used, then its lastUsedAt moves forward only, and a revoked token keeps its last use', async () => {
+      const org = await h.newOrg();
+      const tok = (id: string) => ({ id, orgId: org.id, prefix: 'scim_abc', hash: `hash-${id}`, createdAt: '2026-01-01T00:00:00.000Z' });
+      await h.store.createScimToken(tok('u1'), draft(org.id, 'scim_token.created', 'u1'), 2);
+      const headBefore = (await h.store.listAudit(org.id)).length;
+      expect(await h.store.touchScimToken(org.id, 'u1', '2026-01-02T10:00:00.000Z')).toBe(true);
+      expect((await h.store.findScimTokenByHash('hash-u1'))?.lastUsedAt).toBe('2026-01-02T10:00:00.000Z');
+      expect(await h.store.touchScimToken(org.id, 'u1', '2026-01-02T09:00:00.000Z')).toBe(false);
+      expect((await h.store.listScimTokens(org.id))[0]?.lastUsedAt).toBe('2026-01-02T10:00:00.000Z');
+      expect(await h.store.touchScimToken('another-org', 'u1', '2026-01-03T00:00:00.000Z')).toBe(false);
+      expect(await h.store.touchScimToken(org.id, 'nope', '2026-01-03T00:00:00.000Z')).toBe(false);
+      await h.store.revokeScimToken(org.id, 'u1', '2026-01-04T00:00:00.000Z', draft(org.id, 'scim_token.revoked', 'u1'));
+      expect(await h.store.touchScimToken(org.id, 'u1', '2026-01-05T00:00:00.000Z')).toBe(false);
+      const after = await h.store.findScimTokenByHash('hash-u1');
+      expect([after?.lastUsedAt, after?.revokedAt]).toEqual(['2026-01-02T10:00:00.000Z', '2026-01-04T00:00:00.000Z']);
+      // Bookkeeping: the uses wrote no audit event (the revoke wrote one).
+      expect((await h.store.listAudit(org.id)).length).toBe(headBefore + 1);
+    });
+
     it('when a credential is refused, then its hash finds nothing', async () => {
       const org = await h.newOrg();
       const tok = (id: string) => ({ id, orgId: org.id, prefix: 'scim_abc', hash: `hash-${id}`, createdAt: '2026-01-01T00:00:00.000Z' });

@@ -42,6 +42,16 @@ export class PostgresCredentials implements CredentialStore {
     });
   }
 
+  async touchScimToken(orgId: string, id: string, at: string): Promise<boolean> {
+    return this.ctx.read(
+      async (sql) =>
+        (await sql.exec(
+          "UPDATE scim_tokens SET data = jsonb_set(data::jsonb, '{lastUsedAt}', to_jsonb($1::text))::text WHERE id = $2 AND org_id = $3 AND NOT revoked AND coalesce(data::jsonb->>'lastUsedAt', '') < $1",
+          [at, id, orgId],
+        )) > 0,
+    );
+  }
+
   async createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey> {
     return this.ctx.write(audit.orgId, async (tx) => {
       if (key.orgId !== undefined) await this.ctx.assertOrg(tx, key.orgId);

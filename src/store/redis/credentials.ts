@@ -124,6 +124,16 @@ export class RedisCredentials implements CredentialStore {
     });
   }
 
+  /** Compare-and-swap without the org's write lock: a revoke or another touch in between wins, and this one is dropped. */
+  async touchScimToken(orgId: string, id: string, at: string): Promise<boolean> {
+    const key = this.ctx.keys.forOrg(orgId).scimToken(id);
+    const raw = await this.ctx.call((c) => c.get(key));
+    const current = parseJson<ScimToken>(raw);
+    if (raw === null || !current || current.orgId !== orgId || current.revokedAt || (current.lastUsedAt ?? '') >= at) return false;
+    const r = await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify({ ...current, lastUsedAt: at } satisfies ScimToken)]);
+    return r[0] === 'ok';
+  }
+
   async createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey> {
     const scope = key.orgId ?? PROVIDER_SCOPE;
     this.ctx.assertOneSlot(audit, scope);

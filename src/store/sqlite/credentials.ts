@@ -42,6 +42,15 @@ export class SqliteCredentials implements CredentialStore {
     });
   }
 
+  async touchScimToken(orgId: string, id: string, at: string): Promise<boolean> {
+    return this.ctx.run(
+      () =>
+        this.ctx
+          .stmt("UPDATE scim_tokens SET data = json_set(data, '$.lastUsedAt', ?) WHERE id = ? AND org_id = ? AND revoked = 0 AND coalesce(json_extract(data, '$.lastUsedAt'), '') < ?")
+          .run(at, id, orgId, at).changes > 0,
+    );
+  }
+
   async createAdminKey(key: AdminKey, audit: AuditDraft): Promise<AdminKey> {
     return this.ctx.write(() => {
       if (key.orgId !== undefined) this.ctx.assertOrg(key.orgId);

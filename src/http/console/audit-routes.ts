@@ -1,0 +1,91 @@
+import type { Request, Response, Router } from 'express';
+import { IdsyncError } from '../../domain/errors.js';
+import type { VerifyResult } from '../../services/audit.js';
+import type { AuditTrailQuery } from '../../services/console/audit-trail.js';
+import type { Services } from '../../services/index.js';
+import { field, view } from './act.js';
+import { ACTOR_KINDS, auditPage, type AuditFilters } from './audit-page.js';
+import { esc, notice, type Chrome } from './layout.js';
+import type { Fail } from './router.js';
+
+interface Deps {
+  services: Services;
+  chrome: (res: Response) => Promise<Chrome>;
+  fail: Fail;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Reads the filters as typed; a date that is not one is a precise refusal, shown on the page. */
+export function auditQuery(f: AuditFilters, before: string): AuditTrailQuery {
+  const date = (name: 'from' | 'to', v: string, end: boolean): Date | undefined => {
+    if (!v) return undefined;
+    const t = DAY.test(v) ? Date.parse(`${v}T${end ? '23:59:59.999' : '00:00:00.000'}Z`) : Number.NaN;
+    if (Number.isNaN(t)) throw new IdsyncError('request.invalid', `${name === 'from' ? 'From' : 'To'} must be a date such as 2026-03-01`, { field: name });
+    return new Date(t);
+  };
+  const from = date('from', f.from, false);
+  const to = date('to', f.to, true);
+  if (from && to && from > to) throw new IdsyncError('request.invalid', 'From must not be after To', { field: 'from' });
+  if (f.actor && !ACTOR_KINDS.includes(f.actor as never)) throw new IdsyncError('request.invalid', `no such actor kind: ${f.actor}`, { field: 'actor' });
+  if (f.action.length > 200) throw new IdsyncError('request.invalid', 'the action filter is longer than 200 characters', { field: 'action' });
+  const b = /^\d{1,15}$/.test(before) ? Number(before) : undefined;
+  return { ...(f.action ? { action: f.action } : {}), ...(f.actor ? { actor: f.actor } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(b ? { before: b } : {}) };
+}
+
+/** The audit page (any session intent; org admins, like the admin API's /audit): filters, paging, and Verify chain. */
+export function auditRoutes(org: Router, d: Deps): void {
+  const s = d.services;
+
+  const render = async (req: Request, res: Response, notices: string[], status = 200, verify?: VerifyResult) => {
+    const c = await d.chrome(res);
+    const { principal } = res.locals.signIn;
+    const q = req.method === 'GET' ? (req.query as Record<string, unknown>) : {};
+    const filters: AuditFilters = { action: field(q.action), actor: field(q.actor), from: field(q.from), to: field(q.to) };
+    let query: AuditTrailQuery;
+    const shown = [...notices];
+    try {
+      query = auditQuery(filters, field(q.before));
+    } catch (err) {
+      if (!(err instanceof IdsyncError)) throw err;
+      shown.push(notice(`Filters not applied: ${esc(err.message)}`, 'error'));
+      query = {};
+      status = 400;
+    }
+    const page = await s.auditTrail.page(principal, c.orgId, query);
+    const href = (extra: Record<string, string>) => {
+      const u = new URLSearchParams();
+      for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) u.set(k, v);
+      const text = u.toString();
+      return `/console/orgs/${encodeURIComponent(c.orgId)}/audit${text ? `?${text}` : ''}`;
+    };
+    // Server time from the session check to the rendered page (bench/console-audit.mjs reads it).
+    const ms = Number(process.hrtime.bigint() - res.locals.consoleStart) / 1e6;
+    res.setHeader('Server-Timing', `page;dur=${ms.toFixed(3)}`);
+    res.status(status).type('html').send(
+      auditPage({
+        chrome: c,
+        notices: shown,
+        filters,
+        items: page.items,
+        total: page.total,
+        scanned: page.scanned,
+        ...(page.next ? { olderHref: href({ before: String(page.next) }) } : {}),
+        ...(query.before ? { newestHref: href({}) } : {}),
+        ...(verify ? { verify } : {}),
+      }),
+    );
+  };
+
+  org.get('/audit', view(render, d.fail));
+  org.post('/audit/verify', async (req, res) => {
+    try {
+      const { principal, session } = res.locals.signIn;
+      const verdict = await s.auditTrail.verify(principal, session.orgId);
+      await render(req, res, [], 200, verdict);
+    } catch (err) {
+      d.fail(res, err);
+    }
+  });
+}
+

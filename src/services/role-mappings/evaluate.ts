@@ -87,11 +87,24 @@ export class RoleEvaluator {
     const out: RoleOutcome[] = [];
     const ids = [...new Set(memberIds)];
     for (let i = 0; i < ids.length; i += BATCH) {
-      const pending: Pending[] = [];
+      const members: Member[] = [];
       for (const id of ids.slice(i, i + BATCH)) {
         const member = await this.deps.store.getMember(scope.org.id, id);
-        if (!member || member.status === 'removed') continue;
-        const matched = await this.matchedFor(scope, id);
+        if (member) members.push(member);
+      }
+      out.push(...(await this.reevaluateMembers(scope, members, meta)));
+    }
+    return out;
+  }
+
+  /** reevaluate on members already read (a sweep's page); removed ones are skipped. */
+  async reevaluateMembers(scope: RoleScope, members: readonly Member[], meta: RoleWriteMeta): Promise<RoleOutcome[]> {
+    const out: RoleOutcome[] = [];
+    for (let i = 0; i < members.length; i += BATCH) {
+      const pending: Pending[] = [];
+      for (const member of members.slice(i, i + BATCH)) {
+        if (member.status === 'removed') continue;
+        const matched = await this.matchedFor(scope, member.id);
         const decide = (cur: Member) => decideRole(cur, matched, scope.org, scope);
         if (decide(member).kind === 'change') pending.push({ member, decide });
         else out.push((await this.applyDecision(scope, member, decide, meta)).outcome);

@@ -4,14 +4,14 @@ import type { TeamService } from '../teams.js';
 import type { RoleWriteMeta } from './evaluate.js';
 import type { RoleMappingService } from './service.js';
 
-/** The `type` of the entitlements that name teams: the Entitlement resource type (as Okta sends it), or Team; absent counts too. */
+/** The `type` of the entitlements that name teams: the Entitlement resource type (as Okta sends it), or Team. */
 const TEAM_TYPES = new Set(['entitlement', 'team']);
 
 /**
  * The team ids a SCIM user's `entitlements` attribute names (Okta Identity Governance sends
  * `[{"value": "<id from /Entitlements>", "display": "...", "type": "Entitlement"}]`): entries whose
- * type is absent, Entitlement or Team; other types (licenses, profiles of other apps) are kept on
- * the user and name no team.
+ * type is Entitlement or Team. Untyped entries and other types (licenses, another IdP's free-form
+ * entitlements) are kept on the user as sent and name no team.
  */
 export function entitlementTeamIds(entitlements: unknown): string[] {
   if (entitlements === undefined || entitlements === null) return [];
@@ -21,7 +21,7 @@ export function entitlementTeamIds(entitlements: unknown): string[] {
     if (e === null || typeof e !== 'object') continue;
     const { value, type } = e as { value?: unknown; type?: unknown };
     if (typeof value !== 'string' || value.trim() === '') continue;
-    if (type !== undefined && type !== null && !(typeof type === 'string' && TEAM_TYPES.has(type.trim().toLowerCase()))) continue;
+    if (typeof type !== 'string' || !TEAM_TYPES.has(type.trim().toLowerCase())) continue;
     ids.add(value.trim());
   }
   return [...ids];

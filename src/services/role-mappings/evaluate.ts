@@ -87,12 +87,9 @@ export class RoleEvaluator {
     const out: RoleOutcome[] = [];
     const ids = [...new Set(memberIds)];
     for (let i = 0; i < ids.length; i += BATCH) {
-      const members: Member[] = [];
-      for (const id of ids.slice(i, i + BATCH)) {
-        const member = await this.deps.store.getMember(scope.org.id, id);
-        if (member) members.push(member);
-      }
-      out.push(...(await this.reevaluateMembers(scope, members, meta)));
+      // Issued together: on Redis and PostgreSQL the reads of a batch overlap instead of queueing one round trip each.
+      const read = await Promise.all(ids.slice(i, i + BATCH).map((id) => this.deps.store.getMember(scope.org.id, id)));
+      out.push(...(await this.reevaluateMembers(scope, read.filter((m): m is Member => m !== undefined), meta)));
     }
     return out;
   }
@@ -102,9 +99,10 @@ export class RoleEvaluator {
     const out: RoleOutcome[] = [];
     for (let i = 0; i < members.length; i += BATCH) {
       const pending: Pending[] = [];
-      for (const member of members.slice(i, i + BATCH)) {
-        if (member.status === 'removed') continue;
-        const matched = await this.matchedFor(scope, member.id);
+      const live = members.slice(i, i + BATCH).filter((m) => m.status !== 'removed');
+      const matches = await Promise.all(live.map((m) => this.matchedFor(scope, m.id)));
+      for (const [j, member] of live.entries()) {
+        const matched = matches[j]!;
         const decide = (cur: Member) => decideRole(cur, matched, scope.org, scope);
         if (decide(member).kind === 'change') pending.push({ member, decide });
         else out.push((await this.applyDecision(scope, member, decide, meta)).outcome);

@@ -17,7 +17,7 @@ import { load, machine, record } from './compile.mjs';
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 1_000);
 const MAPPED_EVERY = 10;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 const dir = mkdtempSync(join(tmpdir(), 'idsync-roles-'));
 let store;
@@ -85,19 +85,43 @@ async function measure(label, run) {
   console.log(JSON.stringify(row));
 }
 
-// 1. A mapped group's whole membership re-evaluated (a rename onto a mapping, a PUT of the group): roles flip each round.
+/** Two runs measured in alternation, A then B each round (paired under the same load). */
+async function measurePair([labelA, runA], [labelB, runB]) {
+  const res = { A: { t: [], c: [], last: [] }, B: { t: [], c: [], last: [] } };
+  for (let r = 0; r < ROUNDS * 2; r++) {
+    const k = r % 2 === 0 ? 'A' : 'B';
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    res[k].last = await (k === 'A' ? runA : runB)();
+    res[k].t.push(ms(t0));
+    const c = process.cpuUsage(c0);
+    res[k].c.push((c.user + c.system) / 1000);
+  }
+  for (const [k, label] of [['A', labelA], ['B', labelB]]) {
+    const { t, c, last } = res[k];
+    t.sort((a, b) => a - b);
+    c.sort((a, b) => a - b);
+    const row = { label, evaluated: last.length, changed: last.filter((o) => o.result === 'changed').length, median: t[Math.floor(ROUNDS / 2)], worst: t[ROUNDS - 1], cpu: c[Math.floor(ROUNDS / 2)] };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+}
+
+// 1. A mapped group's whole membership re-evaluated (a rename onto a mapping, a PUT of the group),
+// every call moving all 200 roles; interleaved round by round with the previous write path (one
+// store transaction per member: MemberWriter.update through applyDecision, as reevaluate wrote
+// before updateMembers), so both see the same machine load.
 const target = teams[20]; // mapped to admin
-await measure('whole mapped group re-evaluated, roles written', async (r) => {
-  // Alternate the mapping's role so every round writes every member's role.
-  await store.updateRoleMapping(org.id, 'rm-20', (cur) => ({ next: { ...cur, role: r % 2 ? 'admin' : 'member', precedence: 5 }, audit: { orgId: org.id, actor, action: 'role_mapping.updated', target: { type: 'role_mapping', id: 'rm-20' } } }));
-  return services.roleMappings.afterGroupChange(org.id, { after: target, memberIds: members[20] }, meta);
-});
-// 1b. The same with the previous write path, in the same run: one store transaction per member
-// (MemberWriter.update through applyDecision), as reevaluate wrote before updateMembers.
 const { decideRole } = await import('../dist/domain/role-mappings.js');
 const evaluator = services.roleMappings.evaluator;
-await measure('whole mapped group re-evaluated, roles written one transaction each (previous path)', async (r) => {
-  await store.updateRoleMapping(org.id, 'rm-20', (cur) => ({ next: { ...cur, role: r % 2 ? 'member' : 'admin', precedence: 5 }, audit: { orgId: org.id, actor, action: 'role_mapping.updated', target: { type: 'role_mapping', id: 'rm-20' } } }));
+let flips = 0;
+const flip = () => store.updateRoleMapping(org.id, 'rm-20', (cur) => ({ next: { ...cur, role: flips++ % 2 === 0 ? 'admin' : 'member', precedence: 5 }, audit: { orgId: org.id, actor, action: 'role_mapping.updated', target: { type: 'role_mapping', id: 'rm-20' } } }));
+const batched = async () => {
+  await flip();
+  return services.roleMappings.afterGroupChange(org.id, { after: target, memberIds: members[20] }, meta);
+};
+const previous = async () => {
+  await flip();
   const scope = await evaluator.scope(org.id);
   const out = [];
   for (const id of members[20]) {
@@ -106,7 +130,8 @@ await measure('whole mapped group re-evaluated, roles written one transaction ea
     out.push((await evaluator.applyDecision(scope, m, (cur) => decideRole(cur, matched, scope.org, scope), meta)).outcome);
   }
   return out;
-});
+};
+await measurePair(['whole mapped group re-evaluated, roles written', batched], ['whole mapped group re-evaluated, roles written one transaction each (previous path, interleaved)', previous]);
 // 2. The same group re-evaluated with nothing to write (a PUT that sends the membership unchanged).
 await measure('whole mapped group re-evaluated, nothing to write', () => services.roleMappings.afterGroupChange(org.id, { after: target, memberIds: members[20] }, meta));
 // 3. One member added to and removed from a mapped group (the usual PATCH).

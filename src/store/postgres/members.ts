@@ -5,7 +5,7 @@ import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberBatchItem, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { assertDistinctIds } from '../shared/member-batch.js';
+import { assertDistinctIds, sameEmails, sameIdentities } from '../shared/member-batch.js';
 import { isUniqueViolation, parse, type DataRow, type Params, type PostgresContext, type Sql, type Tx } from './context.js';
 
 const LIVE = "m.status <> 'removed'";
@@ -172,9 +172,12 @@ export class PostgresMembers implements MemberStore {
         .catch((err: unknown) => {
           throw uniqueViolation(err, next);
         });
-      await tx.exec('DELETE FROM member_emails WHERE member_id = $1', [id]);
-      await writeEmails(tx, next);
-      await writeIdentities(tx, next);
+      // A role or status change leaves the lookup indexes as they are (each rewrite is a round trip).
+      if (!sameEmails(current, next)) {
+        await tx.exec('DELETE FROM member_emails WHERE member_id = $1', [id]);
+        await writeEmails(tx, next);
+      }
+      if (!sameIdentities(current, next)) await writeIdentities(tx, next);
     });
   }
 }

@@ -5,7 +5,7 @@ import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberBatchItem, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { assertDistinctIds } from '../shared/member-batch.js';
+import { assertDistinctIds, sameEmails, sameIdentities } from '../shared/member-batch.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Members and their lookup indexes (userName, externalId, emails, upstream identities). */
@@ -152,9 +152,12 @@ function updateTx(ctx: SqliteContext, orgId: string, id: string, updater: Update
     } catch (err) {
       throw uniqueViolation(err, next);
     }
-    ctx.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
-    writeEmails(ctx, next);
-    writeIdentities(ctx, next);
+    // A role or status change leaves the lookup indexes as they are: rewriting them is most of a write's statements.
+    if (!sameEmails(current, next)) {
+      ctx.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
+      writeEmails(ctx, next);
+    }
+    if (!sameIdentities(current, next)) writeIdentities(ctx, next);
   });
 }
 

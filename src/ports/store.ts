@@ -18,7 +18,7 @@ export type { ConnectionState, ConnectionStore } from './store/connections.js';
 export type { CredentialStore } from './store/credentials.js';
 export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
-export type { MemberKeysetPage, MemberStore } from './store/members.js';
+export type { MemberBatchItem, MemberKeysetPage, MemberStore } from './store/members.js';
 export type { MergeJournal, MergeStore } from './store/merges.js';
 export type { OrgStore } from './store/orgs.js';
 export type { RoleMappingStore } from './store/role-mappings.js';

@@ -23,6 +23,7 @@ import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
 import { RoleEvaluator } from './role-mappings/evaluate.js';
 import { RoleMappingService } from './role-mappings/service.js';
+import { IdpEntitlements } from './role-mappings/idp-entitlements.js';
 import { ServiceAccountService } from './service-accounts.js';
 import { ScimLogService, type ScimLogRetention } from './scim-log/service.js';
 import { OAuthTokenService } from './scim-clients/oauth.js';
@@ -44,6 +45,8 @@ export interface Services {
   members: MemberService;
   teams: TeamService;
   roleMappings: RoleMappingService;
+  /** Team memberships from the entitlements a SCIM user carries (Okta Identity Governance). */
+  idpEntitlements: IdpEntitlements;
   credentials: CredentialService;
   scimClients: ScimClientService;
   oauth: OAuthTokenService;
@@ -103,6 +106,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const roles = new RoleEvaluator(deps, writer);
   const members = new MemberService(deps, writer, roles);
   const teams = new TeamService(deps);
+  const roleMappings = new RoleMappingService(deps, roles);
   const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
@@ -138,7 +142,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     orgs: new OrgService(deps),
     members,
     teams,
-    roleMappings: new RoleMappingService(deps, roles),
+    roleMappings,
+    idpEntitlements: new IdpEntitlements(deps, teams, roleMappings),
     admin,
     console: consoleSessions,
     consoleSignIn: new ConsoleSignInService(deps, consoleSessions),

@@ -199,6 +199,24 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(await bad.text()).toMatch(/role="alert">Not done: [^<]*email/);
   });
 
+  it('when the members page is shown, then a Role from column says where each role comes from: a mapping and its group, manual or default', async () => {
+    const org = await install.daemon.services.orgs.create({ name: 'Sourceco' }, OPERATOR);
+    const team = await install.daemon.services.teams.create(org.id, { displayName: 'Eng-Admins' }, OPERATOR);
+    const add = (email: string, role: 'member' | 'admin') => install.daemon.services.members.create(org.id, { email, role }, OPERATOR);
+    const mapped = await add('map@src.example', 'member');
+    await add('hand@src.example', 'admin');
+    await add('plain@src.example', 'member');
+    await install.daemon.services.teams.addMembers(org.id, team.id, [mapped.id], OPERATOR);
+    await install.daemon.services.roleMappings.set(org.id, { source: 'scim', group: 'Eng-Admins', role: 'admin' }, OPERATOR);
+    const c = await openConsole(base, (await link(org.id, 'members')).url, `/console/orgs/${org.id}/members`);
+    const html = await (await c.get(`/console/orgs/${org.id}/members`)).text();
+    expect(html).toContain('<th role="columnheader" scope="col">Role from</th>');
+    const cellOf = (email: string) => new RegExp(`${email.replace('.', '\\.')}</td>[\\s\\S]*?data-label="Role from">([^<]*)<`).exec(html)?.[1];
+    expect(cellOf('map@src.example')).toBe('Mapping: SCIM group Eng-Admins');
+    expect(cellOf('hand@src.example')).toBe('Manual');
+    expect(cellOf('plain@src.example')).toBe('Default');
+  });
+
   it('when a SCIM-managed member is deactivated by a hand-made request, then the server refuses it with the reason the page shows', async () => {
     const org = await install.daemon.services.orgs.create({ name: 'Managedco' }, OPERATOR);
     const sam = await install.daemon.services.members.create(org.id, { email: 'sam@managed.example' }, OPERATOR, { kind: 'scim' });

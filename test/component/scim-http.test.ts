@@ -76,8 +76,8 @@ describe('SCIM over HTTP', () => {
 
   it('when /Schemas and /ResourceTypes are listed, then itemsPerPage is the number of resources sent, in SCIM JSON', async () => {
     for (const [path, names] of [
-      ['/Schemas', ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']],
-      ['/ResourceTypes', ['User', 'Group']],
+      ['/Schemas', ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:okta:scim:schemas:core:1.0:Role', 'urn:okta:scim:schemas:core:1.0:Entitlement']],
+      ['/ResourceTypes', ['User', 'Group', 'Role', 'Entitlement']],
     ] as const) {
       const res = await scim.get<{ itemsPerPage: number; totalResults: number; startIndex: number; Resources: { id: string }[] }>(path);
       expect(res.status).toBe(200);

@@ -73,6 +73,17 @@ export function registerRoleMappings(program: Command, io: CliIo): void {
       if (res.applied.length) printTable(io, CHANGE_HEADERS, res.applied.map(changeRow));
     });
 
+  r.command('reconcile')
+    .description("re-evaluate every member of an organization against its mappings and write the roles that moved, in batches (re-running changes nothing)")
+    .requiredOption('--org <id>', 'organization id')
+    .option('--json', 'print JSON')
+    .action(async (o: { org: string; json?: boolean }) => {
+      const res = await withServices(io, (s) => s.roleMappings.reconcile(o.org, CLI_ACTOR));
+      if (o.json) return printJson(io, res);
+      io.out(`${res.evaluated} member(s) evaluated; ${res.changed} role(s) changed, ${res.skipped} skipped by an owner rule`);
+      if (res.outcomes.length) printTable(io, ['MEMBER', 'FROM', 'TO', 'RESULT', 'REASON'], res.outcomes.map((c) => [c.memberId, c.from, c.to, c.result, c.reason ?? '']));
+    });
+
   r.command('settings')
     .description("show or change the organization's mapping settings")
     .requiredOption('--org <id>', 'organization id')

@@ -2,6 +2,7 @@ import { ROLES, type Member, type Role } from '../../domain/model.js';
 import { displayNameOf, type MemberListing } from '../../services/console/members.js';
 import type { PublicInvitation } from '../../services/invitations/service.js';
 import { csrfField, esc, layout, type Chrome } from './layout.js';
+import { roleSourceCell } from './role-source.js';
 
 export interface MembersQuery {
   q: string;
@@ -83,7 +84,7 @@ function memberTable(v: MembersView, base: string): string {
   const rows = v.listing.rows.map((r) => memberRow(v, base, r.member, r.teamNames, r.managedBy, r.statusLocked)).join('\n');
   return `<table role="table">
 <caption class="sr-only">Members</caption>
-<thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col"><input type="checkbox" id="select-all" aria-label="Select all members on this page" hidden></th><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Email</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">Teams</th><th role="columnheader" scope="col">Status</th><th role="columnheader" scope="col">Managed by</th><th role="columnheader" scope="col">Last change</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+<thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col"><input type="checkbox" id="select-all" aria-label="Select all members on this page" hidden></th><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Email</th><th role="columnheader" scope="col">Role</th><th role="columnheader" scope="col">Role from</th><th role="columnheader" scope="col">Teams</th><th role="columnheader" scope="col">Status</th><th role="columnheader" scope="col">Managed by</th><th role="columnheader" scope="col">Last change</th><th role="columnheader" scope="col">Actions</th></tr></thead>
 <tbody role="rowgroup">
 ${rows}
 </tbody>
@@ -111,6 +112,7 @@ function memberRow(v: MembersView, base: string, m: Member, teams: string[], man
 <td role="cell" data-label="Name">${who}</td>
 <td role="cell" data-label="Email">${esc(email)}</td>
 <td role="cell" data-label="Role">${roleForm}</td>
+<td role="cell" data-label="Role from">${roleSourceCell(m)}</td>
 <td role="cell" data-label="Teams">${teams.length ? esc(teams.join(', ')) : '<span class="muted">none</span>'}</td>
 <td role="cell" data-label="Status"><span class="status-${esc(m.status)}">${esc(m.status)}</span></td>
 <td role="cell" data-label="Managed by">${esc(managedBy)}</td>

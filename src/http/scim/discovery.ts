@@ -2,6 +2,7 @@ import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
 import { Router } from 'express';
 import { listResponse } from './list.js';
+import { oktaResourceTypes, oktaSchemas } from './okta-resources.js';
 import { CURSOR_TIMEOUT_SECONDS } from './cursor.js';
 import { DEFAULT_COUNT, MAX_RESULTS } from './schemas.js';
 import { openSubAttributeVocabularies } from './vocabularies.js';
@@ -43,8 +44,20 @@ export function discoveryRouter(publicBase: string, docsUrl: string, bulk: { max
   const discovery = Router();
   // scimmy-routers answers these two lists with itemsPerPage echoing its default count (20) whatever
   // it returns; the list response is ours, so itemsPerPage is the number of resources sent.
-  discovery.get('/Schemas', async (_req, res) => sendList(res, await new SCIMMY.Resources.Schema().read()));
-  discovery.get('/ResourceTypes', async (_req, res) => sendList(res, await new SCIMMY.Resources.ResourceType().read()));
+  // Okta's Role and Entitlement types (okta-resources.ts) follow scimmy's User and Group.
+  const okta = { types: oktaResourceTypes(publicBase), schemas: oktaSchemas(publicBase) };
+  discovery.get('/Schemas', async (_req, res) => sendList(res, await new SCIMMY.Resources.Schema().read(), okta.schemas));
+  discovery.get('/ResourceTypes', async (_req, res) => sendList(res, await new SCIMMY.Resources.ResourceType().read(), okta.types));
+  // By id: scimmy-routers knows only its own declarations. Matched on the path (a URN's colons are route parameters to express).
+  discovery.get(/^\/(ResourceTypes|Schemas)\/(.+)$/, (req, res, next) => {
+    const [, kind, id] = /^\/(ResourceTypes|Schemas)\/(.+)$/.exec(req.path)!;
+    const found = (kind === 'ResourceTypes' ? okta.types : okta.schemas).find((x) => x.id === decodeURIComponent(id!));
+    if (!found) {
+      next();
+      return;
+    }
+    res.status(200).send(JSON.stringify(found));
+  });
   // RFC 9865 §4: the pagination block scimmy does not know about.
   discovery.get('/ServiceProviderConfig', async (_req, res) => {
     const config = JSON.parse(JSON.stringify(await new SCIMMY.Resources.ServiceProviderConfig().read())) as Record<string, unknown>;
@@ -55,8 +68,8 @@ export function discoveryRouter(publicBase: string, docsUrl: string, bulk: { max
   return discovery;
 }
 
-function sendList(res: import('express').Response, list: unknown): void {
+function sendList(res: import('express').Response, list: unknown, more: unknown[]): void {
   const { Resources } = JSON.parse(JSON.stringify(list)) as { Resources?: unknown[] };
-  const resources = Resources ?? [];
+  const resources = [...(Resources ?? []), ...more];
   res.status(200).send(JSON.stringify(listResponse(resources, resources.length, 1)));
 }

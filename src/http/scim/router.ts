@@ -8,6 +8,7 @@ import { scimLogEntry, type ScimRequestLog } from './request-log.js';
 import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
 import { groupsRoutes } from './groups.js';
+import { oktaRoutes } from './okta-resources.js';
 import { assertBodyDepth } from './normalize.js';
 import { bulkHandler } from './bulk.js';
 import { groupResources } from './group-resources.js';
@@ -29,7 +30,7 @@ export interface ScimRouterOptions extends ScimDeps {
   requestLog?: ScimRequestLog;
 }
 
-const KNOWN = new Set(['Users', 'Groups', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me']);
+const KNOWN = new Set(['Users', 'Groups', 'Roles', 'Entitlements', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me']);
 
 /** type-is's hasBody: only such requests reach the JSON parser (it would skip the others anyway). */
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length']));
@@ -81,6 +82,7 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   });
   usersRoutes(r, opts);
   groupsRoutes(r, opts);
+  oktaRoutes(r, opts);
   const users = userWrites(opts, userResources(opts.store, opts.baseUrl));
   const groups = groupWrites(opts, groupResources(opts));
   r.post('/Bulk', bulkHandler({ users, groups, baseUrl: opts.baseUrl, maxOperations: opts.bulkMaxOperations, takeRate }));

@@ -33,13 +33,26 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
   const { store, services, baseUrl } = deps;
   const { render, live } = users;
   const created = async (m: Member, status: number): Promise<ScimOutcome> => ({ status, body: await render(m, true), version: m.version, location: `${baseUrl}/Users/${m.id}` });
-  /** The role the IdP sends in `roles` (Entra app roles), applied by the role rule after the profile write. */
-  const withIdpRole = (ctx: ScimContext, m: Member) => services.roleMappings.afterUserWrite(ctx.orgId, m, { actor: ctx.actor, source: 'scim' });
+  /**
+   * After the profile write: the teams the IdP's `entitlements` add or drop (Okta), then the role it
+   * sends in `roles` (Entra app roles, Okta roles), by the role rule, which sees the new teams.
+   */
+  const withIdpRole = async (ctx: ScimContext, m: Member, before?: Member) => {
+    const meta = { actor: ctx.actor, source: 'scim' as const };
+    await services.idpEntitlements.apply(ctx.orgId, before, m, meta);
+    return services.roleMappings.afterUserWrite(ctx.orgId, m, meta);
+  };
+  /** An entitlement naming no team of the org is refused before anything is written. */
+  const checkEntitlements = async (orgId: string, attributes: Record<string, unknown>) => {
+    const unknown = await services.idpEntitlements.unknownTeams(orgId, attributes.entitlements);
+    if (unknown.length > 0) throw new ScimError(400, `entitlements value ${unknown.map((v) => `"${v}"`).join(', ')} names no entitlement of this organization (GET /Entitlements lists them)`, 'invalidValue');
+  };
 
   async function create(ctx: ScimContext, raw: unknown): Promise<ScimOutcome> {
     const { orgId, actor, writer } = ctx;
     const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
+    await checkEntitlements(orgId, profile.attributes);
     const existing = await store.findMemberByUserName(orgId, profile.userName);
     if (!existing) return created(await withIdpRole(ctx, await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM')), 201);
     const org = await services.orgs.get(orgId);
@@ -48,7 +61,7 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     }
     try {
       const change = { profile, adoptAs: writer, ...(active !== undefined ? { active } : {}) };
-      return created(await withIdpRole(ctx, (await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member), 201);
+      return created(await withIdpRole(ctx, (await services.provisioning.update(orgId, existing.id, change, actor, writer, { reason: 'adopted by SCIM provisioning' })).member, existing), 201);
     } catch (err) {
       if (isIdsyncError(err, 'member.managed_elsewhere')) throw new ScimError(409, `userName ${profile.userName} belongs to a member SCIM may not adopt: ${err.message}`, 'uniqueness');
       throw err;
@@ -61,10 +74,11 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     const ifVersion = checkIfMatchHeader(ifMatch, current.version);
     const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
+    await checkEntitlements(orgId, profile.attributes);
     // PUT replaces the profile, but a PUT without `active` deactivates nobody. Without If-Match the
     // store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
     const written = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
-    const member = await withIdpRole(ctx, written.member);
+    const member = await withIdpRole(ctx, written.member, current);
     return { status: 200, body: await render(member, true), version: member.version };
   }
 
@@ -77,6 +91,8 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     const { orgId, actor, writer } = ctx;
     const body = normalizePatchBody(raw) as { Operations?: PatchOperation[] };
     let current = await live(orgId, id);
+    // The version the patch was applied to (its entitlements are what the IdP sent before).
+    let before = current;
     const ifVersion = checkIfMatchHeader(ifMatch, current.version);
     if (Array.isArray(body.Operations) && body.Operations.length === 0) return { status: 200, body: await render(current, true), version: current.version };
     // Validates the message (schemas, op names, paths) before anything is read.
@@ -88,7 +104,9 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
       const patched = await applyUserPatch(ops, await render(current, false));
       if (!patched) break;
       const { profile, active } = profileFromScim(patched);
+      await checkEntitlements(orgId, profile.attributes);
       try {
+        before = current;
         current = (await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: current.version })).member;
         break;
       } catch (err) {
@@ -98,7 +116,7 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
         current = await live(orgId, current.id);
       }
     }
-    current = await withIdpRole(ctx, current);
+    current = await withIdpRole(ctx, current, before);
     return { status: 200, body: await render(current, true), version: current.version };
   }
 

@@ -46,4 +46,19 @@ export interface MemberStore {
    * else, checked atomically with the write.
    */
   updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>>;
+  /**
+   * Many compare-and-swap updates of one org's members in one transaction: all are written or none.
+   * Each updater follows the Updater contract (pure; called again after a lost race); each change
+   * appends its own audit event and outbox record, in item order, to the org's chain, and each
+   * draft must be of that org. Fails the whole batch, writing nothing, with `member.not_found`,
+   * `member.user_name_taken`, or `member.last_owner` (the org's active owners counted with the
+   * batch's earlier items applied). Ids must be distinct (`internal` otherwise). One result per item, in order.
+   */
+  updateMembers(orgId: string, items: readonly MemberBatchItem[]): Promise<UpdateResult<Member>[]>;
+}
+
+/** One member's part of updateMembers. */
+export interface MemberBatchItem {
+  id: string;
+  updater: Updater<Member>;
 }

@@ -104,6 +104,39 @@ export class MemberWriter {
     return { member: record, changed, ...(changed && action ? { action } : {}) };
   }
 
+  /**
+   * Many members' versioned writes in one store transaction (updateMembers: all or nothing), each
+   * with its own audit event in the one shape, as `update` writes them one by one. For a whole
+   * group's role re-evaluation; ids must be distinct.
+   */
+  async updateMany(orgId: string, items: readonly { id: string; edit: (cur: Member, at: string) => MemberEdit | null }[], meta: WriteMeta, writer: ManagedBy): Promise<WriteResult[]> {
+    const at = this.now();
+    const actions = new Map<string, string>();
+    const results = await this.deps.store.updateMembers(
+      orgId,
+      items.map(({ id, edit }) => ({
+        id,
+        updater: (cur: Member) => {
+          const e = edit(cur, at);
+          if (!e) return null;
+          actions.set(id, e.action);
+          return { next: { ...e.next, updatedAt: at }, audit: this.audit(cur, e, meta, writer) };
+        },
+      })),
+    );
+    if (results.some((r) => r.changed)) this.deps.onMemberChanged?.();
+    for (const { record, changed } of results) {
+      const action = actions.get(record.id);
+      if (changed && (action === 'member.deactivated' || action === 'member.removed')) {
+        await withdrawPendingInvitations(this.deps, orgId, record.emails.map((e) => e.value), action === 'member.removed' ? 'member removed' : 'member deactivated', meta.actor);
+      }
+    }
+    return results.map(({ record, changed }) => {
+      const action = actions.get(record.id);
+      return { member: record, changed, ...(changed && action ? { action } : {}) };
+    });
+  }
+
   /** Deactivates, activates or removes (a no-op when the member is in that status already, removal aside). */
   async setStatus(orgId: string, id: string, to: MemberStatus, meta: WriteMeta, writer: ManagedBy): Promise<Member> {
     const action = statusAction(to);

@@ -2,7 +2,15 @@ import { isIdsyncError } from '../../domain/errors.js';
 import type { Actor, ChangeSource, Member, Organization, Role, RoleMapping, Team } from '../../domain/model.js';
 import { decideRole, matchesOfTeam, withDecidedRole, type MatchedMapping, type RoleDecision } from '../../domain/role-mappings.js';
 import type { ServiceDeps } from '../deps.js';
-import type { MemberWriter } from '../members/writer.js';
+import type { MemberWriter, WriteResult } from '../members/writer.js';
+
+/** Members whose roles one store transaction writes (a mapped group of a few hundred is one batch). */
+const BATCH = 500;
+
+interface Pending {
+  member: Member;
+  decide: (cur: Member) => RoleDecision;
+}
 
 /** What re-evaluating one member did. */
 export interface RoleOutcome {
@@ -68,20 +76,78 @@ export class RoleEvaluator {
     return decideRole(member, await this.matchedFor(scope, member.id), scope.org, scope);
   }
 
-  /** Re-evaluates these members and writes what changes. Members gone meanwhile are skipped. */
+  /**
+   * Re-evaluates these members and writes what changes: the roles that move are written in batches
+   * of BATCH members, each batch one store transaction (updateMembers) with an audit event per
+   * member. A batch the store refuses as a whole (the last active owner, counted atomically) is
+   * written again member by member, so only the member that would break the rule is skipped.
+   * Members gone meanwhile are skipped.
+   */
   async reevaluate(scope: RoleScope, memberIds: readonly string[], meta: RoleWriteMeta): Promise<RoleOutcome[]> {
     const out: RoleOutcome[] = [];
-    for (const id of new Set(memberIds)) {
-      const member = await this.deps.store.getMember(scope.org.id, id);
-      if (!member || member.status === 'removed') continue;
-      const matched = await this.matchedFor(scope, id);
-      out.push(await this.apply(scope, member, matched, meta));
+    const ids = [...new Set(memberIds)];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      // Issued together: on Redis and PostgreSQL the reads of a batch overlap instead of queueing one round trip each.
+      const read = await Promise.all(ids.slice(i, i + BATCH).map((id) => this.deps.store.getMember(scope.org.id, id)));
+      out.push(...(await this.reevaluateMembers(scope, read.filter((m): m is Member => m !== undefined), meta)));
     }
     return out;
   }
 
-  private async apply(scope: RoleScope, member: Member, matched: MatchedMapping[], meta: RoleWriteMeta): Promise<RoleOutcome> {
-    return (await this.applyDecision(scope, member, (cur) => decideRole(cur, matched, scope.org, scope), meta)).outcome;
+  /** reevaluate on members already read (a sweep's page); removed ones are skipped. */
+  async reevaluateMembers(scope: RoleScope, members: readonly Member[], meta: RoleWriteMeta): Promise<RoleOutcome[]> {
+    const out: RoleOutcome[] = [];
+    for (let i = 0; i < members.length; i += BATCH) {
+      const pending: Pending[] = [];
+      const live = members.slice(i, i + BATCH).filter((m) => m.status !== 'removed');
+      const matches = await Promise.all(live.map((m) => this.matchedFor(scope, m.id)));
+      for (const [j, member] of live.entries()) {
+        const matched = matches[j]!;
+        const decide = (cur: Member) => decideRole(cur, matched, scope.org, scope);
+        if (decide(member).kind === 'change') pending.push({ member, decide });
+        else out.push((await this.applyDecision(scope, member, decide, meta)).outcome);
+      }
+      out.push(...(await this.writeBatch(scope, pending, meta)));
+    }
+    return out;
+  }
+
+  private async writeBatch(scope: RoleScope, pending: Pending[], meta: RoleWriteMeta): Promise<RoleOutcome[]> {
+    if (pending.length === 0) return [];
+    const oneByOne = async () => {
+      const out: RoleOutcome[] = [];
+      for (const { member, decide } of pending) out.push((await this.applyDecision(scope, member, decide, meta)).outcome);
+      return out;
+    };
+    if (pending.length === 1) return oneByOne();
+    const reasons = new Map<string, string>();
+    let results: WriteResult[];
+    try {
+      results = await this.writer.updateMany(
+        scope.org.id,
+        pending.map(({ member, decide }) => ({
+          id: member.id,
+          edit: (cur: Member) => {
+            const d = decide(cur);
+            if (d.kind !== 'change') return null;
+            reasons.set(cur.id, d.reason);
+            return { next: withDecidedRole(cur, d), action: d.role === cur.role ? 'member.role_source_changed' : 'member.role_changed', reason: d.reason, evidence: d.evidence };
+          },
+        })),
+        meta,
+        { kind: 'admin' },
+      );
+    } catch (err) {
+      if (isIdsyncError(err, 'member.last_owner') || isIdsyncError(err, 'member.removed') || isIdsyncError(err, 'member.not_found')) return oneByOne();
+      throw err;
+    }
+    return results.map(({ member: after, changed, action }, i) => {
+      const before = pending[i]!.member;
+      if (after.role === 'owner' && before.role !== 'owner' && after.status === 'active') scope.activeOwners += 1;
+      if (before.role === 'owner' && after.role !== 'owner' && before.status === 'active') scope.activeOwners -= 1;
+      const reason = reasons.get(before.id);
+      return { memberId: before.id, result: changed && action === 'member.role_changed' ? 'changed' : 'unchanged', from: before.role, to: after.role, ...(reason ? { reason } : {}) };
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ import { collect } from '../../ports/paging.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
 import { RoleEvaluator, type RoleOutcome, type RoleWriteMeta } from './evaluate.js';
+import { sweepOrg, type SweepResult } from './sweep.js';
 
 const setSchema = z.object({
   source: z.enum(GROUP_SOURCES as [GroupSource, ...GroupSource[]]),
@@ -177,6 +178,12 @@ export class RoleMappingService {
     const ids = (await this.isTeamMapped(orgId, team)) ? await collect((page) => this.deps.store.listTeamMembers(orgId, team.id, page)) : [];
     await remove();
     await this.afterGroupChange(orgId, { before: team, memberIds: ids }, { actor, source: 'admin' });
+  }
+
+  /** Re-evaluates every live member of the org against its mappings, writing moved roles in batches (CLI `role-mappings reconcile`). */
+  async reconcile(orgId: string, actor: Actor): Promise<SweepResult> {
+    if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    return sweepOrg(this.deps, this.evaluator, orgId, { actor, source: 'admin' });
   }
 
   /** Whether a mapping names this team (a membership change of any other team moves no role). */

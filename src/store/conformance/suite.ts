@@ -3,6 +3,7 @@ import { useStore, type StoreFactory } from './harness.js';
 import { auditConformance } from './suite-audit.js';
 import { credentialConformance } from './suite-credentials.js';
 import { leaseConformance } from './suite-leases.js';
+import { memberBatchConformance } from './suite-member-batch.js';
 import { memberSearchConformance } from './suite-member-search.js';
 import { memberConformance } from './suite-members.js';
 import { mergeConformance } from './suite-merges.js';
@@ -24,6 +25,7 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
 
     orgConformance(h);
     memberConformance(h);
+    memberBatchConformance(h);
     memberSearchConformance(h);
     teamConformance(h);
     auditConformance(h);

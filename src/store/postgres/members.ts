@@ -3,9 +3,10 @@ import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberBatchItem, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { isUniqueViolation, parse, type DataRow, type Params, type PostgresContext, type Sql } from './context.js';
+import { assertDistinctIds, sameEmails, sameIdentities } from '../shared/member-batch.js';
+import { isUniqueViolation, parse, type DataRow, type Params, type PostgresContext, type Sql, type Tx } from './context.js';
 
 const LIVE = "m.status <> 'removed'";
 
@@ -136,31 +137,47 @@ export class PostgresMembers implements MemberStore {
   }
 
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
+    return this.ctx.write(orgId, (tx) => this.#updateTx(tx, orgId, id, updater, opts));
+  }
+
+  /** One transaction under the org's advisory lock; members are locked in item order, after the org lock (so no deadlock). */
+  async updateMembers(orgId: string, items: readonly MemberBatchItem[]): Promise<UpdateResult<Member>[]> {
+    assertDistinctIds(items);
+    if (items.length === 0) return [];
     return this.ctx.write(orgId, async (tx) => {
-      const current = await memberOf(tx, orgId, id, true);
-      if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
-      return this.ctx.applyUpdate(tx, current, updater, opts, async (next) => {
-        if (losesActiveOwner(current, next)) {
-          const others = await tx.one<{ n: number }>("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2", [orgId, id]);
-          if (others!.n === 0) throw lastOwnerError(current);
-        }
-        await tx
-          .exec('UPDATE members SET user_name_key = $1, external_id = $2, status = $3, role = $4, version = $5, data = $6 WHERE id = $7', [
-            userNameKey(next.userName),
-            next.externalId ?? null,
-            next.status,
-            next.role,
-            next.version,
-            JSON.stringify(next),
-            id,
-          ])
-          .catch((err: unknown) => {
-            throw uniqueViolation(err, next);
-          });
+      const out: UpdateResult<Member>[] = [];
+      for (const item of items) out.push(await this.#updateTx(tx, orgId, item.id, item.updater, undefined));
+      return out;
+    });
+  }
+
+  async #updateTx(tx: Tx, orgId: string, id: string, updater: Updater<Member>, opts: UpdateOptions | undefined): Promise<UpdateResult<Member>> {
+    const current = await memberOf(tx, orgId, id, true);
+    if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
+    return this.ctx.applyUpdate(tx, current, updater, opts, async (next) => {
+      if (losesActiveOwner(current, next)) {
+        const others = await tx.one<{ n: number }>("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2", [orgId, id]);
+        if (others!.n === 0) throw lastOwnerError(current);
+      }
+      await tx
+        .exec('UPDATE members SET user_name_key = $1, external_id = $2, status = $3, role = $4, version = $5, data = $6 WHERE id = $7', [
+          userNameKey(next.userName),
+          next.externalId ?? null,
+          next.status,
+          next.role,
+          next.version,
+          JSON.stringify(next),
+          id,
+        ])
+        .catch((err: unknown) => {
+          throw uniqueViolation(err, next);
+        });
+      // A role or status change leaves the lookup indexes as they are (each rewrite is a round trip).
+      if (!sameEmails(current, next)) {
         await tx.exec('DELETE FROM member_emails WHERE member_id = $1', [id]);
         await writeEmails(tx, next);
-        await writeIdentities(tx, next);
-      });
+      }
+      if (!sameIdentities(current, next)) await writeIdentities(tx, next);
     });
   }
 }

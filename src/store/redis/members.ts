@@ -3,8 +3,9 @@ import { asciiLower, memberSearchText } from '../../domain/member-search.js';
 import { isActiveOwner, lastOwnerError, losesActiveOwner } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import type { MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
+import type { MemberBatchItem, MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import { parseHead, parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
+import { assertDistinctIds } from '../shared/member-batch.js';
 import type { OrgKeys } from './keys.js';
 import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
@@ -140,6 +141,55 @@ export class RedisMembers implements MemberStore {
         if (r[0] === 'last_owner') throw lastOwnerError(current);
         return okOrRetry('updateMember', r);
       },
+    });
+  }
+  /**
+   * Reads every member and the chain head in one MULTI, runs the updaters, builds the batch's events
+   * as one stretch of the chain, and lets one script check and write all of it (updateMembers-6.lua).
+   */
+  async updateMembers(orgId: string, items: readonly MemberBatchItem[]): Promise<UpdateResult<Member>[]> {
+    assertDistinctIds(items);
+    if (items.length === 0) return [];
+    const k = this.#k(orgId);
+    return this.ctx.write(orgId, async () => {
+      const rows = await this.ctx.snapshot((m) => items.reduce((acc, it) => acc.get(k.member(it.id)), m).hmget(k.auditHead, 'seq', 'hash'));
+      const head = rows.at(-1) as (string | null)[];
+      let chain = parseHead(head[0] ?? null, head[1] ?? null);
+      const startHead = chain;
+      const results: UpdateResult<Member>[] = [];
+      const keys: string[] = [];
+      const args: (string | number)[] = [];
+      const written: Member[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const { id, updater } = items[i]!;
+        const raw = rows[i] as string | null;
+        const current = parseJson<Member>(raw);
+        if (raw === null || current === undefined) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
+        const step = updater(current);
+        if (!step) {
+          results.push({ record: current, changed: false });
+          continue;
+        }
+        if (step.audit.orgId !== orgId) throw new IdsyncError('internal', `a batch of ${orgId} members audits into its own chain, not ${step.audit.orgId}`);
+        const next: Member = { ...step.next, version: current.version + 1 };
+        const a = this.ctx.audit(step.audit, chain);
+        chain = { seq: a.event.seq, hash: a.event.hash };
+        const wasLive = current.status !== 'removed';
+        const isLive = next.status !== 'removed';
+        const leave = wasLive ? lookupKeys(k, current) : [];
+        const join = isLive ? lookupKeys(k, next) : [];
+        keys.push(k.member(id), k.membersBy(current.status, current.role, current.kind), k.membersBy(next.status, next.role, next.kind), ...leave, ...join);
+        const [, , , eventJson, outboxJson] = a.args;
+        args.push(id, raw, JSON.stringify(next), wasLive ? userNameKey(current.userName) : '', isLive ? userNameKey(next.userName) : '', losesActiveOwner(current, next) ? '1' : '0', isActiveOwner(next) ? '1' : '0', leave.length, join.length, eventJson!, outboxJson!);
+        written.push(current);
+        results.push({ record: next, changed: true });
+      }
+      if (written.length === 0) return results;
+      const fixed = [k.auditHead, k.auditEvents, k.outbox, k.members, k.userNames, k.activeOwners];
+      const r = await this.ctx.script('updateMembers', [...fixed, ...keys], [String(startHead.seq), startHead.hash, chain.hash, written.length, ...args]);
+      if (r[0] === 'user_name_taken') throw userNameTaken(results.filter((x) => x.changed)[Number(r[1]) - 1]!.record);
+      if (r[0] === 'last_owner') throw lastOwnerError(written[Number(r[1]) - 1]!);
+      return okOrRetry('updateMembers', r) === RETRY ? RETRY : results;
     });
   }
 }

@@ -42,6 +42,7 @@ export const SCRIPT_NAMES = [
   'unindexConnection',
   'updateInvitation',
   'updateMember',
+  'updateMembers',
   'updateTeam',
   'zremIfScore',
 ] as const;

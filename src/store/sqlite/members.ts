@@ -3,8 +3,9 @@ import { losesActiveOwner, lastOwnerError } from '../../domain/invariants.js';
 import { emailKey, userNameKey } from '../../domain/keys.js';
 import { asciiLower } from '../../domain/member-search.js';
 import type { AuditDraft, Member } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type MemberBatchItem, type MemberKeysetPage, type MemberQuery, type MemberStore, type Page, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
+import { assertDistinctIds, sameEmails, sameIdentities } from '../shared/member-batch.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Members and their lookup indexes (userName, externalId, emails, upstream identities). */
@@ -125,29 +126,39 @@ export class SqliteMembers implements MemberStore {
   }
 
   async updateMember(orgId: string, id: string, updater: Updater<Member>, opts?: UpdateOptions): Promise<UpdateResult<Member>> {
-    return this.ctx.write(() => {
-      const current = memberTx(this.ctx, orgId, id);
-      if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
-      return this.ctx.applyUpdate(current, updater, opts, (next) => {
-        if (losesActiveOwner(current, next)) {
-          const { n } = this.ctx
-            .stmt("SELECT count(*) AS n FROM members WHERE org_id = ? AND role = 'owner' AND status = 'active' AND id <> ?")
-            .get(orgId, id) as { n: number };
-          if (n === 0) throw lastOwnerError(current);
-        }
-        try {
-          this.ctx
-            .stmt('UPDATE members SET user_name_key = ?, external_id = ?, status = ?, role = ?, version = ?, data = ? WHERE id = ?')
-            .run(userNameKey(next.userName), next.externalId ?? null, next.status, next.role, next.version, JSON.stringify(next), id);
-        } catch (err) {
-          throw uniqueViolation(err, next);
-        }
-        this.ctx.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
-        writeEmails(this.ctx, next);
-        writeIdentities(this.ctx, next);
-      });
-    });
+    return this.ctx.write(() => updateTx(this.ctx, orgId, id, updater, opts));
   }
+
+  /** One IMMEDIATE transaction: an item that fails rolls back the whole batch; the owner count reads the batch's earlier writes. */
+  async updateMembers(orgId: string, items: readonly MemberBatchItem[]): Promise<UpdateResult<Member>[]> {
+    assertDistinctIds(items);
+    if (items.length === 0) return [];
+    return this.ctx.write(() => items.map((item) => updateTx(this.ctx, orgId, item.id, item.updater, undefined)));
+  }
+}
+
+function updateTx(ctx: SqliteContext, orgId: string, id: string, updater: Updater<Member>, opts: UpdateOptions | undefined): UpdateResult<Member> {
+  const current = memberTx(ctx, orgId, id);
+  if (!current) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
+  return ctx.applyUpdate(current, updater, opts, (next) => {
+    if (losesActiveOwner(current, next)) {
+      const { n } = ctx.stmt("SELECT count(*) AS n FROM members WHERE org_id = ? AND role = 'owner' AND status = 'active' AND id <> ?").get(orgId, id) as { n: number };
+      if (n === 0) throw lastOwnerError(current);
+    }
+    try {
+      ctx
+        .stmt('UPDATE members SET user_name_key = ?, external_id = ?, status = ?, role = ?, version = ?, data = ? WHERE id = ?')
+        .run(userNameKey(next.userName), next.externalId ?? null, next.status, next.role, next.version, JSON.stringify(next), id);
+    } catch (err) {
+      throw uniqueViolation(err, next);
+    }
+    // A role or status change leaves the lookup indexes as they are: rewriting them is most of a write's statements.
+    if (!sameEmails(current, next)) {
+      ctx.stmt('DELETE FROM member_emails WHERE member_id = ?').run(id);
+      writeEmails(ctx, next);
+    }
+    if (!sameIdentities(current, next)) writeIdentities(ctx, next);
+  });
 }
 
 /** memberSearchText (domain/member-search.ts) in SQL: the same fields, order and separators, lower() folding ASCII only. */

@@ -88,7 +88,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
-  app.use(ssfRouter(deps.services, deps.store, guards));
+  app.use(ssfRouter(deps.services, deps.store, guards, limit));
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));
   app.use(notFound);
   app.use(errorHandler(deps.logger, outage));

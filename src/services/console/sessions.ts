@@ -99,6 +99,7 @@ export class ConsoleSessionService {
       orgId: link.orgId,
       intent: link.intent,
       actor: { kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` },
+      ...(link.createdBy.onBehalfOf ? { memberId: link.createdBy.onBehalfOf } : {}),
       csrfSecret: randomBytes(32).toString('base64url'),
       createdAt: at,
       lastSeenAt: at,

@@ -15,6 +15,7 @@ import { roleMappingRoutes } from './role-mappings.js';
 import { portalLinkRoutes } from './portal-links.js';
 import { serviceAccountRoutes } from './service-accounts.js';
 import { signalRoutes } from './signals.js';
+import { universalLogoutRoutes } from './universal-logout.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -45,6 +46,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   scimLogRoutes(api, services);
   portalLinkRoutes(api, services);
   signalRoutes(api, services);
+  universalLogoutRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

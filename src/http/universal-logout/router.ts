@@ -1,0 +1,40 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
+import type { UniversalLogoutReceiver } from '../../services/universal-logout/receiver.js';
+
+export interface UniversalLogoutRouterDeps {
+  receiver: UniversalLogoutReceiver;
+  bodyLimit: string;
+}
+
+/** The JSON body, read only once the bearer JWT checked out (so a bad token is 401 whatever the body). */
+const jsonBody = (raw: unknown) => () => {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new IdsyncError('request.invalid', 'the request body is not JSON');
+  }
+};
+
+/**
+ * Okta Universal Logout: `POST /global-token-revocation/{org}` (draft-parecki-oauth-global-token-revocation;
+ * Okta leaves the path to the app, the draft's example is /global-token-revocation). Mounted ahead
+ * of the app's JSON parser: it reads its own body after authentication. Answers the draft's codes:
+ * 204 done, 400 malformed or unsupported subject, 401 bad token, 404 unknown person, 503 store outage.
+ */
+export function universalLogoutRouter(deps: UniversalLogoutRouterDeps): Router {
+  const r = Router();
+  r.post('/global-token-revocation/:org', express.raw({ type: () => true, limit: deps.bodyLimit }), async (req: Request, res: Response, next: NextFunction) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    try {
+      await deps.receiver.revoke(String(req.params.org), bearer, jsonBody(req.body));
+    } catch (err) {
+      if (isIdsyncError(err, 'universal_logout.token_invalid')) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      return next(err);
+    }
+    res.status(204).end();
+  });
+  return r;
+}

@@ -184,3 +184,34 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     expect((await api.call('delete', `/orgs/${org.id}/universal-logout`, key)).status).toBe(404);
   });
 });
+
+describe('Okta Universal Logout during a store outage (postgres)', () => {
+  it('when PostgreSQL is down, then a valid call answers 503 store.unavailable with Retry-After, and works once it is back', async () => {
+    const f = await scimFixture('postgres');
+    const idp = await localIssuer();
+    try {
+      const { org } = await f.newOrg('Outage Logout');
+      const set = await cli(f.env, f.cwd, 'universal-logout', 'set', '--org', org.id, '--issuer', idp.url, '--jwks-uri', idp.jwksUri, '--json');
+      const endpoint = set.json<Settings>().endpoint;
+      expect(endpoint).toBe(`${ISSUER}/global-token-revocation/${org.id}`);
+      await cli(f.env, f.cwd, 'members', 'add', '--org', org.id, '--email', 'olga@outage.example');
+      const call = async () =>
+        fetch(`${f.daemon.url}/global-token-revocation/${org.id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await idp.sign({ aud: endpoint })}` },
+          body: JSON.stringify({ sub_id: { format: 'email', email: 'olga@outage.example' } }),
+        });
+      await f.postgres!.stop();
+      const during = await call();
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBeTruthy();
+      expect(((await during.json()) as ErrorBody).error.code).toBe('store.unavailable');
+      await f.postgres!.start();
+      await until('the store answers again', async () => (await fetch(`${f.daemon.url}/readyz`)).status === 200, 15_000);
+      expect((await call()).status).toBe(204);
+    } finally {
+      await idp.close();
+      await f.dispose();
+    }
+  });
+});

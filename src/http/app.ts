@@ -88,7 +88,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
   // Okta Universal Logout reads its body only after checking the bearer JWT.
-  app.use(universalLogoutRouter({ receiver: deps.services.universalLogoutReceiver, bodyLimit: deps.bodyLimit }));
+  app.use(universalLogoutRouter({ receiver: deps.services.universalLogoutReceiver, bodyLimit: deps.bodyLimit, throttle: authThrottle, metrics: deps.metrics }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
   app.use(ssfRouter(deps.services, deps.store, guards, limit));

@@ -215,3 +215,33 @@ describe('Okta Universal Logout during a store outage (postgres)', () => {
     }
   });
 });
+
+describe('Okta Universal Logout and failed authentication (sqlite)', () => {
+  it('when an address sends more bad tokens than server.authFailuresPerMinute, then it gets 429 auth.throttled with Retry-After, and a valid token still passes', async () => {
+    const f = await scimFixture('sqlite', { IDSYNC_AUTH_FAILURES_PER_MINUTE: '2' });
+    const idp = await localIssuer();
+    try {
+      const { org } = await f.newOrg('Throttled Logout');
+      const endpoint = (await cli(f.env, f.cwd, 'universal-logout', 'set', '--org', org.id, '--issuer', idp.url, '--jwks-uri', idp.jwksUri, '--json')).json<Settings>().endpoint;
+      await cli(f.env, f.cwd, 'members', 'add', '--org', org.id, '--email', 'tom@throttle.example');
+      const call = (token: string) =>
+        fetch(`${f.daemon.url}/global-token-revocation/${org.id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ sub_id: { format: 'email', email: 'tom@throttle.example' } }),
+        });
+      const bad = () => idp.sign({ aud: 'urn:not-this-endpoint' });
+      expect((await call(await bad())).status).toBe(401);
+      expect((await call(await bad())).status).toBe(401);
+      const throttled = await call(await bad());
+      expect(throttled.status).toBe(429);
+      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await throttled.json()) as ErrorBody).error.code).toBe('auth.throttled');
+      expect((await call(await idp.sign({ aud: endpoint }))).status).toBe(204);
+      expect(await (await fetch(`${f.daemon.url}/metrics`)).text()).toContain('surface="universal_logout"');
+    } finally {
+      await idp.close();
+      await f.dispose();
+    }
+  });
+});

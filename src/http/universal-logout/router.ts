@@ -1,10 +1,15 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { UniversalLogoutReceiver } from '../../services/universal-logout/receiver.js';
+import type { HttpMetrics } from '../metrics.js';
+import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
 
 export interface UniversalLogoutRouterDeps {
   receiver: UniversalLogoutReceiver;
   bodyLimit: string;
+  /** Refused tokens count as failed authentication of the client address, as on SCIM and the admin API. */
+  throttle: AuthFailureThrottle;
+  metrics: Pick<HttpMetrics, 'authThrottled'>;
 }
 
 /** The JSON body, read only once the bearer JWT checked out (so a bad token is 401 whatever the body). */
@@ -22,7 +27,8 @@ const jsonBody = (raw: unknown) => () => {
  * Okta Universal Logout: `POST /global-token-revocation/{org}` (draft-parecki-oauth-global-token-revocation;
  * Okta leaves the path to the app, the draft's example is /global-token-revocation). Mounted ahead
  * of the app's JSON parser: it reads its own body after authentication. Answers the draft's codes:
- * 204 done, 400 malformed or unsupported subject, 401 bad token, 404 unknown person, 503 store outage.
+ * 204 done, 400 malformed or unsupported subject, 401 bad token, 404 unknown person, 503 store outage
+ * (and 429 `auth.throttled` once a client address has sent too many bad tokens).
  */
 export function universalLogoutRouter(deps: UniversalLogoutRouterDeps): Router {
   const r = Router();
@@ -31,8 +37,14 @@ export function universalLogoutRouter(deps: UniversalLogoutRouterDeps): Router {
     try {
       await deps.receiver.revoke(String(req.params.org), bearer, jsonBody(req.body));
     } catch (err) {
-      if (isIdsyncError(err, 'universal_logout.token_invalid')) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return next(err);
+      if (!isIdsyncError(err, 'universal_logout.token_invalid')) return next(err);
+      const wait = deps.throttle.failed(req.ip ?? 'unknown');
+      if (wait === undefined) {
+        res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+        return next(err);
+      }
+      deps.metrics.authThrottled.inc({ surface: 'universal_logout' });
+      return next(new IdsyncError('auth.throttled', `too many failed authentication attempts from this address; retry after ${wait} seconds`, { retryAfterSeconds: wait }));
     }
     res.status(204).end();
   });

@@ -124,6 +124,9 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     expect((await logout({ sub_id: { format: 'iss_sub', iss: ISSUER, sub: scimUser.id } }, await signed())).status).toBe(204);
     expect((await logout({ sub_id: { format: 'opaque', id: scimUser.id } }, await signed())).status).toBe(204);
     expect((await logout({ sub_id: { format: 'iss_sub', iss: 'https://other-idp.example', sub: '00uSAM' } }, await signed())).status).toBe(404);
+    // A service account is nobody's person.
+    const svc = (await api.call<{ account: { id: string } }>('post', `/orgs/${org.id}/service-accounts`, key, { name: 'ci-bot' })).body.account;
+    expect((await logout({ sub_id: { format: 'opaque', id: svc.id } }, await signed())).status).toBe(404);
   });
 
   it('when the token is expired, for another audience, signed by an unknown key or used twice, then 401 universal_logout.token_invalid with WWW-Authenticate', async () => {

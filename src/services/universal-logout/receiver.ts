@@ -119,9 +119,9 @@ export class UniversalLogoutReceiver {
     if (!fresh) throw refused('the bearer JWT was already used (jti replayed)');
   }
 
-  /** The org's live members the subject names; removed members are never found. */
+  /** The org's live people the subject names; removed members and service accounts are never found. */
   private async find(orgId: string, subject: LogoutSubject, s: UniversalLogoutSettings): Promise<Member[]> {
-    const live = (m: Member | undefined): m is Member => m !== undefined && m.status !== 'removed';
+    const live = (m: Member | undefined): m is Member => m !== undefined && m.status !== 'removed' && m.kind !== 'service';
     if (subject.format === 'email') return (await this.deps.store.findMembersByEmail(orgId, subject.email)).filter(live);
     if (subject.format === 'opaque') return [await this.deps.store.getMember(orgId, subject.id)].filter(live);
     const iss = subject.iss.replace(/\/+$/, '');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Member, Organization } from '../../src/domain/model.js';
 import { ApiClient } from '../support/api-client.js';
-import { cli } from '../support/harness.js';
+import { cli, startTestDaemon } from '../support/harness.js';
 import { localIssuer } from '../support/okta-issuer.js';
 import { scimFixture, STORES, USER } from '../support/scim.js';
 import { CAEP_SESSION_REVOKED, pushReceiver, SetVerifier } from '../support/ssf-receiver.js';
@@ -154,6 +154,23 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     expect((await logout(body, once)).status).toBe(204);
     await refused(once, /already used/);
   });
+
+  if (kind !== 'sqlite') {
+    it(`when two replicas share the ${kind} store, then a token replayed to the other replica is refused there too`, async () => {
+      await member('rex@logout-a.example');
+      const second = await startTestDaemon(f.env, f.cwd);
+      try {
+        const body = JSON.stringify({ sub_id: { format: 'email', email: 'rex@logout-a.example' } });
+        const token = await signed();
+        const post = (base: string) => fetch(`${base}/global-token-revocation/${org.id}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+        const [one, two] = await Promise.all([post(f.daemon.url), post(second.url)]);
+        expect([one.status, two.status].sort()).toEqual([204, 401]);
+        expect((await post(second.url)).status).toBe(401);
+      } finally {
+        await second.stop();
+      }
+    });
+  }
 
   it('when the issuer rotates its key, then a token with the new kid is accepted after the JWKS is fetched again', async () => {
     await member('rio@logout-a.example');

@@ -202,6 +202,10 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     expect((await cli(f.env, f.cwd, 'universal-logout', 'remove', '--org', org.id)).code).toBe(0);
     expect((await logout({ sub_id: { format: 'email', email: 'kim@logout-a.example' } }, await signed())).status).toBe(401);
     expect((await api.call('delete', `/orgs/${org.id}/universal-logout`, key)).status).toBe(404);
+    const metrics = await (await fetch(`${f.daemon.url}/metrics`)).text();
+    for (const outcome of ['revoked', 'invitations_withdrawn', 'token_invalid', 'subject_invalid', 'person_not_found']) {
+      expect(metrics).toMatch(new RegExp(`idsync_universal_logout_requests_total\\{outcome="${outcome}"\\} [1-9]`));
+    }
   });
 });
 

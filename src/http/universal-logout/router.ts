@@ -9,7 +9,7 @@ export interface UniversalLogoutRouterDeps {
   bodyLimit: string;
   /** Refused tokens count as failed authentication of the client address, as on SCIM and the admin API. */
   throttle: AuthFailureThrottle;
-  metrics: Pick<HttpMetrics, 'authThrottled'>;
+  metrics: Pick<HttpMetrics, 'authThrottled' | 'universalLogout'>;
 }
 
 /** The JSON body, read only once the bearer JWT checked out (so a bad token is 401 whatever the body). */
@@ -34,15 +34,22 @@ export function universalLogoutRouter(deps: UniversalLogoutRouterDeps): Router {
   const r = Router();
   r.post('/global-token-revocation/:org', express.raw({ type: () => true, limit: deps.bodyLimit }), async (req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const count = (outcome: string) => deps.metrics.universalLogout.inc({ outcome });
     try {
-      await deps.receiver.revoke(String(req.params.org), bearer, jsonBody(req.body));
+      const done = await deps.receiver.revoke(String(req.params.org), bearer, jsonBody(req.body));
+      count(done.memberIds.length > 0 ? 'revoked' : 'invitations_withdrawn');
     } catch (err) {
-      if (!isIdsyncError(err, 'universal_logout.token_invalid')) return next(err);
+      if (!isIdsyncError(err, 'universal_logout.token_invalid')) {
+        count(isIdsyncError(err, 'universal_logout.person_not_found') ? 'person_not_found' : isIdsyncError(err) && err.status === 400 ? 'subject_invalid' : 'failed');
+        return next(err);
+      }
       const wait = deps.throttle.failed(req.ip ?? 'unknown');
       if (wait === undefined) {
+        count('token_invalid');
         res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
         return next(err);
       }
+      count('throttled');
       deps.metrics.authThrottled.inc({ surface: 'universal_logout' });
       return next(new IdsyncError('auth.throttled', `too many failed authentication attempts from this address; retry after ${wait} seconds`, { retryAfterSeconds: wait }));
     }

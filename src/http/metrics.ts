@@ -63,7 +63,7 @@ export function createMetrics(): HttpMetrics {
   });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
-    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth).',
+    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth, universal_logout).',
     labelNames: ['surface'] as const,
     registers: [registry],
   });

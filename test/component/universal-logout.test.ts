@@ -114,12 +114,24 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     expect([nobody.status, nobody.body?.error.code]).toEqual([404, 'universal_logout.person_not_found']);
   });
 
-  it("when Okta names the person by issuer and subject in its own body shape, then the member it provisioned (externalId) is found", async () => {
-    const scimUser = (await a.scim.post<{ id: string }>('/Users', { schemas: [USER], userName: 'sam@logout-a.example', externalId: '00uSAM', emails: [{ value: 'sam@logout-a.example', primary: true }] })).body;
+  it("when Okta names the person by issuer and subject in its own body shape, then the member it provisioned (externalId) is found and their pending invitation withdrawn", async () => {
+    // Sam was invited at a home address before Okta provisioned Sam with both addresses.
+    const inv = (await api.call<{ invitation: { id: string } }>('post', `/orgs/${org.id}/invitations`, key, { email: 'sam.home@logout-a.example' })).body.invitation;
+    const scimUser = (
+      await a.scim.post<{ id: string }>('/Users', {
+        schemas: [USER],
+        userName: 'sam@logout-a.example',
+        externalId: '00uSAM',
+        emails: [{ value: 'sam@logout-a.example', primary: true }, { value: 'sam.home@logout-a.example' }],
+      })
+    ).body;
     expect((await logout({ subject: { format: 'iss_sub', iss: `${idp.url}/`, sub: '00uSAM' } }, await signed())).status).toBe(204);
-    const events = (await api.call<{ items: { target: { id: string }; evidence: unknown }[] }>('get', `/orgs/${org.id}/audit?action=member.sessions_revoked&target=${scimUser.id}`, key)).body.items;
+    const events = (await api.call<{ items: { target: { id: string }; evidence: unknown; after: { invitationsWithdrawn: string[] } }[] }>('get', `/orgs/${org.id}/audit?action=member.sessions_revoked&target=${scimUser.id}`, key)).body.items;
     expect(events).toHaveLength(1);
     expect(events[0]!.evidence).toMatchObject({ issuer: idp.url, subjectFormat: 'iss_sub' });
+    expect(events[0]!.after.invitationsWithdrawn).toEqual([inv.id]);
+    const revoked = (await api.call<{ items: { id: string; endReason?: string }[] }>('get', `/orgs/${org.id}/invitations?status=revoked`, key)).body.items;
+    expect(revoked.find((i) => i.id === inv.id)?.endReason).toBe(`Universal Logout from ${idp.url}`);
     // idsync's own id under idsync's issuer, and the opaque form, name the same person.
     expect((await logout({ sub_id: { format: 'iss_sub', iss: ISSUER, sub: scimUser.id } }, await signed())).status).toBe(204);
     expect((await logout({ sub_id: { format: 'opaque', id: scimUser.id } }, await signed())).status).toBe(204);

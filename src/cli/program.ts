@@ -9,6 +9,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerTeams } from './commands/teams.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerSignals } from './commands/signals.js';
+import { registerUniversalLogout } from './commands/universal-logout.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -43,6 +44,7 @@ function buildProgram(io: CliIo): Command {
   registerReconcile(program, io);
   registerWebhooks(program, io);
   registerSignals(program, io);
+  registerUniversalLogout(program, io);
   registerTeams(program, io);
   registerRoleMappings(program, io);
   registerDoctor(program, io);

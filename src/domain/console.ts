@@ -55,6 +55,11 @@ export interface ConsoleSession {
   intent: ConsoleIntent;
   /** The audited actor of every change made in the session. */
   actor: Actor;
+  /**
+   * The person the session belongs to, when it is one member's: a portal link asked for on behalf
+   * of that member (X-Idsync-Acting-Member). Universal Logout of the person ends it.
+   */
+  memberId?: string;
   /** The synchronizer token every state-changing request of the session must carry. */
   csrfSecret: string;
   createdAt: string;

@@ -72,6 +72,7 @@ const BY: Record<ChangeSource, string> = {
   console: 'in the console',
   join: 'by joining',
   merge: 'by an organization merge',
+  universal_logout: 'by Universal Logout from the identity provider',
 };
 
 /** The reason written when a caller gives none, so every status event says why in words. */

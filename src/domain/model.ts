@@ -1,4 +1,5 @@
-/** Entities of the domain. Plain data: no behaviour, no imports. */
+/** Entities of the domain. Plain data: no behaviour, no imports beyond the domain's own types. */
+import type { UniversalLogoutSettings } from './universal-logout.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
@@ -54,6 +55,8 @@ export interface Organization {
   mergedAt?: string;
   /** Organizations merged into this one. */
   mergedFrom?: string[];
+  /** Okta Universal Logout: whose signed revocation requests the org accepts; absent: off. */
+  universalLogout?: UniversalLogoutSettings;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -177,8 +180,8 @@ export interface Actor {
 }
 
 /** Where a member change came from; every status change records one, whoever the actor was. */
-export type ChangeSource = 'scim' | 'reconcile' | 'notification' | 'admin' | 'console' | 'join' | 'merge';
-export const CHANGE_SOURCES: readonly ChangeSource[] = ['scim', 'reconcile', 'notification', 'admin', 'console', 'join', 'merge'];
+export type ChangeSource = 'scim' | 'reconcile' | 'notification' | 'admin' | 'console' | 'join' | 'merge' | 'universal_logout';
+export const CHANGE_SOURCES: readonly ChangeSource[] = ['scim', 'reconcile', 'notification', 'admin', 'console', 'join', 'merge', 'universal_logout'];
 
 /**
  * What justified a status change, discriminated by `kind` (e.g. the reconciler's `suspended`,

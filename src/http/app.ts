@@ -19,6 +19,7 @@ import type { ScimRequestLog } from './scim/request-log.js';
 import { tokenRouter } from './oauth/token.js';
 import { scimRouter } from './scim/router.js';
 import { ssfRouter } from './ssf/router.js';
+import { universalLogoutRouter } from './universal-logout/router.js';
 
 export interface HttpAppDeps {
   store: Store;
@@ -86,9 +87,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(consoleRouter({ services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, outage, ...(deps.join ? { signIn: deps.join } : {}) }));
   // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.
   app.use(hooksRouter({ notifications: deps.services.notifications, logger: deps.logger, bodyLimit: deps.bodyLimit }));
+  // Okta Universal Logout reads its body only after checking the bearer JWT.
+  app.use(universalLogoutRouter({ receiver: deps.services.universalLogoutReceiver, bodyLimit: deps.bodyLimit, throttle: authThrottle, metrics: deps.metrics }));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const limit = deps.api ? apiRateLimit({ perMinute: deps.api.rateLimitPerMinute, logger: deps.logger, ...(deps.api.rateLimitStore ? { store: deps.api.rateLimitStore } : {}) }) : undefined;
-  app.use(ssfRouter(deps.services, deps.store, guards));
+  app.use(ssfRouter(deps.services, deps.store, guards, limit));
   app.use('/api/v1', apiRoutes(deps.services, deps.store, deps.publicUrl, guards, limit));
   app.use(notFound);
   app.use(errorHandler(deps.logger, outage));

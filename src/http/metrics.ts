@@ -11,6 +11,7 @@ export interface HttpMetrics {
   scimLogFlushFailures: Counter;
   scimLogDropped: Counter;
   notifications: Counter<'provider' | 'outcome'>;
+  universalLogout: Counter<'outcome'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -54,9 +55,15 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });
+  const universalLogout = new Counter({
+    name: 'idsync_universal_logout_requests_total',
+    help: 'Okta Universal Logout requests by outcome (revoked, invitations_withdrawn, token_invalid, subject_invalid, person_not_found, throttled, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
-    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth).',
+    help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth, universal_logout).',
     labelNames: ['surface'] as const,
     registers: [registry],
   });
@@ -70,5 +77,5 @@ export function createMetrics(): HttpMetrics {
     help: 'SCIM request log entries dropped because the store refused them for longer than the in-memory buffer holds.',
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, ssfPushes, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications };
+  return { registry, requestDuration, scimRequests, webhookDeliveries, ssfPushes, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications, universalLogout };
 }

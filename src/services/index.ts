@@ -38,6 +38,8 @@ import { SigningKeys } from './signals/keys.js';
 import { SignalPoll } from './signals/poll.js';
 import { SignalService } from './signals/streams.js';
 import { TeamService } from './teams.js';
+import { UniversalLogoutReceiver } from './universal-logout/receiver.js';
+import { UniversalLogoutSettingsService } from './universal-logout/settings.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
 export interface Services {
@@ -74,6 +76,9 @@ export interface Services {
   signalPoll: SignalPoll;
   merges: MergeService;
   serviceAccounts: ServiceAccountService;
+  /** Okta Universal Logout: the per-org settings and the revocation endpoint's work. */
+  universalLogout: UniversalLogoutSettingsService;
+  universalLogoutReceiver: UniversalLogoutReceiver;
 }
 
 export interface ServiceExtras {
@@ -165,6 +170,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
     merges: new MergeService(deps, invitations, publicUrl, members, writer),
+    universalLogout: new UniversalLogoutSettingsService(deps, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
+    universalLogoutReceiver: new UniversalLogoutReceiver(deps, invitations, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
   };
 }
 

@@ -47,6 +47,24 @@ describe.each([...STORES, 'postgres' as const])('admin API rate limit on %s', (k
       for (let i = 0; i < 5; i++) expect((await api.call('get', '/orgs', fresh)).status).toBe(200);
     });
 
+    it('when a key uses the Shared Signals endpoints, then they share its budget with /api/v1 and answer 429 with Retry-After past it, while the JWKS stays open', async () => {
+      const key = await newKey(f);
+      const ssf = (path: string, k = key) => fetch(`${f.daemon.url}${path}`, { headers: { authorization: `Bearer ${k}` } });
+      for (let i = 0; i < 3; i++) {
+        const ok = await ssf('/ssf/stream');
+        expect(ok.status).toBe(200);
+        expect(ok.headers.get('ratelimit')).toMatch(new RegExp(`r=${4 - i}; t=\\d+`));
+      }
+      for (let i = 0; i < 2; i++) expect((await api.call('get', '/orgs', key)).status).toBe(200);
+      const limited = await ssf('/ssf/stream');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await limited.json()) as ErrorBody).error.code).toBe('api.rate_limited');
+      expect((await api.call<ErrorBody>('get', '/orgs', key)).status).toBe(429);
+      for (let i = 0; i < 8; i++) expect((await fetch(`${f.daemon.url}/ssf/jwks.json`)).status).toBe(200);
+      expect((await ssf('/ssf/stream', await newKey(f))).status).toBe(200);
+    });
+
     if (kind !== 'sqlite') {
       it(`when two replicas share the ${kind} store, then they share the count of a key`, async () => {
         const second = await startTestDaemon(f.env, f.cwd);

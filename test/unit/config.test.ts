@@ -77,7 +77,7 @@ describe('configuration', () => {
       env: { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: 'postgresql://idsync@db:5432/idsync', IDSYNC_POSTGRES_PASSWORD: 'pw', IDSYNC_POSTGRES_SSL: 'verify-ca', IDSYNC_POSTGRES_CA_FILE: 'ca.pem', IDSYNC_POSTGRES_POOL_SIZE: '4', IDSYNC_SECRET_KEY: key },
       cwd,
     });
-    expect(ok.postgres).toEqual({ url: 'postgresql://idsync@db:5432/idsync', password: 'pw', ssl: 'verify-ca', caFile: join(cwd, 'ca.pem'), poolSize: 4, statementTimeoutMs: 5000, schema: 'public' });
+    expect(ok.postgres).toEqual({ url: 'postgresql://idsync@db:5432/idsync', password: 'pw', ssl: 'verify-ca', caFile: join(cwd, 'ca.pem'), poolSize: 4, statementTimeoutMs: 5000, startupWaitSeconds: 60, schema: 'public' });
   });
 
   it('when Sentinel or Cluster addresses are given, then they are parsed, and two sources at once are refused', () => {

@@ -14,6 +14,8 @@ import { orgRoutes } from './orgs.js';
 import { roleMappingRoutes } from './role-mappings.js';
 import { portalLinkRoutes } from './portal-links.js';
 import { serviceAccountRoutes } from './service-accounts.js';
+import { signalRoutes } from './signals.js';
+import { universalLogoutRoutes } from './universal-logout.js';
 import { runRoutes } from './runs.js';
 import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
@@ -43,6 +45,8 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   runRoutes(api, services);
   scimLogRoutes(api, services);
   portalLinkRoutes(api, services);
+  signalRoutes(api, services);
+  universalLogoutRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

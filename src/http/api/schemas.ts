@@ -49,6 +49,10 @@ export const orgSchema = z.object({
   mergedInto: z.string().optional(),
   mergedAt: timestamp.optional(),
   mergedFrom: z.array(z.string()).optional().describe('Organizations merged into this one'),
+  universalLogout: z
+    .object({ issuer: z.string(), jwksUri: z.string(), audience: z.string(), updatedAt: timestamp })
+    .optional()
+    .describe('Okta Universal Logout settings (see /orgs/{org}/universal-logout); absent: off'),
   createdAt: timestamp,
   updatedAt: timestamp,
   version: z.number().int(),

@@ -1,4 +1,4 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Store } from '../../ports/store.js';
 import { assertCanAdminister } from '../../services/authz.js';
@@ -8,9 +8,11 @@ import { adminAuth, type AdminAuthGuards } from '../api/auth.js';
 /**
  * The Shared Signals transmitter (OpenID SSF 1.0): the configuration metadata and the JWKS (no
  * auth), then stream management and poll delivery for receivers holding an admin key (an
- * org-scoped key for its org's stream, a provider-wide key for every org's).
+ * org-scoped key for its org's stream, a provider-wide key for every org's). `rateLimit` is the
+ * admin API's per-key limiter (api/rate-limit.ts): mounted after adminAuth, so a key's requests to
+ * /ssf and to /api/v1 draw on one budget, counted where the API's are (memory, Redis, PostgreSQL).
  */
-export function ssfRouter(services: Pick<Services, 'signals' | 'signalPoll' | 'credentials'>, store: Store, guards: AdminAuthGuards): Router {
+export function ssfRouter(services: Pick<Services, 'signals' | 'signalPoll' | 'credentials'>, store: Store, guards: AdminAuthGuards, rateLimit?: RequestHandler): Router {
   const r = Router();
   const { signals } = services;
   r.get('/.well-known/ssf-configuration', (_req, res) => {
@@ -77,7 +79,7 @@ export function ssfRouter(services: Pick<Services, 'signals' | 'signalPoll' | 'c
     res.on('close', () => closed.abort());
     res.json(await services.signalPoll.poll(res.locals.principal, String(req.params.streamId), req.body, closed.signal));
   });
-  r.use('/ssf', adminAuth(services.credentials, store, guards), owner);
+  r.use('/ssf', adminAuth(services.credentials, store, guards), ...(rateLimit ? [rateLimit] : []), owner);
   r.use(authed);
   return r;
 }

@@ -16,6 +16,11 @@ export interface SessionStore {
   touchConsoleSession(idHash: string, now: Date, idleMs: number): Promise<ConsoleSession | undefined>;
   /** Revokes (sign-out): every later touch finds nothing. False when there was no such live session. */
   revokeConsoleSession(idHash: string, now: Date): Promise<boolean>;
+  /**
+   * Revokes every live session of the org that belongs to the member (`memberId`), as a sign-out of
+   * each: every later touch finds nothing, on any replica. Returns how many were live.
+   */
+  revokeMemberConsoleSessions(orgId: string, memberId: string, now: Date): Promise<number>;
 
   /** Stores a new portal link; a second one with the same hash is `internal`. */
   createPortalLink(link: PortalLink): Promise<void>;

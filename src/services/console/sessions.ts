@@ -95,7 +95,8 @@ export class ConsoleSessionService {
       return opened;
     }
     if (!(await this.deps.store.getOrg(link.orgId))) throw new IdsyncError('org.not_found', `organization ${link.orgId} not found`, { orgId: link.orgId });
-    const opened = await this.open(link.orgId, link.intent, (publicId) => ({ kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` }));
+    // A link asked for on behalf of a member (X-Idsync-Acting-Member): Universal Logout of that member ends the session.
+    const opened = await this.open(link.orgId, link.intent, (publicId) => ({ kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` }), undefined, link.createdBy.onBehalfOf);
     this.deps.logger.info('console session started', { orgId: link.orgId, session: opened.signIn.session.publicId, intent: link.intent });
     return opened;
   }
@@ -123,7 +124,7 @@ export class ConsoleSessionService {
    * Starts a session (a new token, a new CSRF secret) for `orgId` (NO_ORG: none opened yet) acting
    * as `actor`. Signing in is the only way to a session, so the token is always fresh (rotation at sign-in).
    */
-  async open(orgId: string, intent: ConsoleIntent, actor: (publicId: string) => Actor, who?: ConsolePerson | ConsoleOperator): Promise<{ token: string; signIn: ConsoleSignIn }> {
+  async open(orgId: string, intent: ConsoleIntent, actor: (publicId: string) => Actor, who?: ConsolePerson | ConsoleOperator, memberId?: string): Promise<{ token: string; signIn: ConsoleSignIn }> {
     const now = this.deps.clock.now();
     const sessionToken = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const publicId = randomBytes(6).toString('hex');
@@ -135,6 +136,7 @@ export class ConsoleSessionService {
       intent,
       actor: actor(publicId),
       ...(who ? { who } : {}),
+      ...(memberId ? { memberId } : {}),
       csrfSecret: randomBytes(32).toString('base64url'),
       createdAt: at,
       lastSeenAt: at,

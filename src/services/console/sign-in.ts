@@ -91,7 +91,8 @@ export class ConsoleSignInService {
       throw new IdsyncError('console.not_admin', 'you are not an owner or admin of any organization');
     }
     const orgId = admin.length === 1 ? admin[0]!.org.id : NO_ORG;
-    const opened = await this.sessions.open(orgId, 'all', (publicId) => ({ kind: 'member', label: `${person.email} (console session ${publicId})` }), person);
+    // Opened on one org: the session is that member's, so Universal Logout of the member ends it.
+    const opened = await this.sessions.open(orgId, 'all', (publicId) => ({ kind: 'member', label: `${person.email} (console session ${publicId})` }), person, admin.length === 1 ? admin[0]!.member.id : undefined);
     this.deps.logger.info('console sign-in', { session: opened.signIn.session.publicId, provider: person.provider, email: person.email, orgs: admin.map((a) => a.org.id) });
     return { ...opened, orgs: admin };
   }

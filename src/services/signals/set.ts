@@ -19,6 +19,8 @@ const EVENTS_OF: Record<string, readonly string[]> = {
   'member.deactivated': [CAEP_SESSION_REVOKED, RISC_ACCOUNT_DISABLED],
   'member.removed': [CAEP_SESSION_REVOKED, RISC_ACCOUNT_PURGED],
   'member.activated': [RISC_ACCOUNT_ENABLED],
+  // Universal Logout from the identity provider: the person's sessions end, the account stays.
+  'member.sessions_revoked': [CAEP_SESSION_REVOKED],
 };
 
 /** CAEP's `initiating_entity` (admin, user, policy, system) for each source of a change. */
@@ -28,6 +30,7 @@ const INITIATOR: Record<ChangeSource, 'admin' | 'user' | 'policy' | 'system'> = 
   join: 'user',
   scim: 'system',
   merge: 'system',
+  universal_logout: 'system',
   reconcile: 'policy',
   notification: 'policy',
 };

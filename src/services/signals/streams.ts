@@ -60,6 +60,7 @@ const verifySchema = z.object({ stream_id: z.string().min(1), state: z.string().
 
 /** A stream as SSF shows it (§8.1.1); the authorization header is write-only. */
 export type StreamConfiguration = ReturnType<SignalService['show']>;
+export type StreamOverview = StreamConfiguration & { scope: string; status: StreamStatus; reason?: string; pending: number };
 
 /**
  * Shared Signals stream management (SSF 1.0 §8) for admin-key receivers: an org-scoped key's
@@ -208,10 +209,15 @@ export class SignalService {
     });
   }
 
-  /** Every stream of every scope with its status and pending SETs (operators: the CLI). */
-  async listAll(): Promise<(StreamConfiguration & { scope: string; status: StreamStatus; pending: number })[]> {
-    const streams = await this.deps.store.listSignalStreams();
-    return Promise.all(streams.map(async (s) => ({ ...this.show(s), scope: s.scope, status: s.status, pending: await this.deps.store.countPendingSets(s.id) })));
+  /** Every stream of every scope (operators: the CLI), or of one scope, with its status and pending SETs. */
+  async listAll(scope?: string): Promise<StreamOverview[]> {
+    const streams = await this.deps.store.listSignalStreams(scope);
+    return Promise.all(streams.map((s) => this.overview(s)));
+  }
+
+  /** A stream as operators see it: its SSF configuration, scope, status (and why) and how many SETs wait. */
+  async overview(s: SignalStream): Promise<StreamOverview> {
+    return { ...this.show(s), scope: s.scope, status: s.status, ...(s.statusReason ? { reason: s.statusReason } : {}), pending: await this.deps.store.countPendingSets(s.id) };
   }
 
   /** An operator acting on a stream of any scope: the principal that owns it (provider-wide, or the org's owner). */

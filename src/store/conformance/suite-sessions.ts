@@ -75,6 +75,25 @@ export function sessionConformance(h: StoreHarness): void {
       expect(await h.store.revokeConsoleSession(hash(), at(T0))).toBe(false);
     });
 
+    it("when a member's sessions are revoked, then every live one of theirs in that org ends and nobody else's does", async () => {
+      const org = await h.newOrg();
+      const other = await h.newOrg();
+      const memberId = randomUUID();
+      const mine = [aSession(org.id, { memberId }), aSession(org.id, { memberId, intent: 'all' })];
+      const ended = aSession(org.id, { memberId });
+      const someoneElse = aSession(org.id, { memberId: randomUUID() });
+      const unbound = aSession(org.id);
+      const elsewhere = aSession(other.id, { memberId });
+      for (const s of [...mine, ended, someoneElse, unbound, elsewhere]) await h.store.createConsoleSession(s);
+      expect(await h.store.revokeConsoleSession(ended.idHash, at(T0 + MIN))).toBe(true);
+      expect(await h.auditDelta(org.id, async () => expect(await h.store.revokeMemberConsoleSessions(org.id, memberId, at(T0 + 2 * MIN))).toBe(2))).toBe(0);
+      for (const s of [...mine, ended]) expect(await h.store.touchConsoleSession(s.idHash, at(T0 + 3 * MIN), 30 * MIN)).toBeUndefined();
+      for (const s of [someoneElse, unbound, elsewhere]) expect(await h.store.touchConsoleSession(s.idHash, at(T0 + 3 * MIN), 30 * MIN)).toMatchObject({ idHash: s.idHash });
+      expect((await h.store.touchConsoleSession(someoneElse.idHash, at(T0 + 4 * MIN), 30 * MIN))?.memberId).toBe(someoneElse.memberId);
+      expect(await h.store.revokeMemberConsoleSessions(org.id, memberId, at(T0 + 5 * MIN))).toBe(0);
+      expect(await h.store.revokeMemberConsoleSessions(org.id, randomUUID(), at(T0 + 5 * MIN))).toBe(0);
+    });
+
     it('when twenty requests race to open one portal link, then exactly one consumes it; later ones see it used, a late one expired', async () => {
       const org = await h.newOrg();
       const link = aLink(org.id);

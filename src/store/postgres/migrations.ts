@@ -337,4 +337,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX members_org_kind_seq ON members (org_id, (coalesce(data::jsonb ->> 'kind', 'person')), seq);
     `,
   },
+  {
+    version: 10,
+    name: 'console sessions by member',
+    // Universal Logout ends one member's sessions: the live ones of the org are found through this index.
+    sql: `
+      CREATE INDEX console_sessions_member ON console_sessions (org_id, (data::jsonb ->> 'memberId')) WHERE revoked_at IS NULL;
+    `,
+  },
 ];

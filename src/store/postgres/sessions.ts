@@ -53,6 +53,16 @@ export class PostgresSessions implements SessionStore {
     return n === 1;
   }
 
+  async revokeMemberConsoleSessions(orgId: string, memberId: string, now: Date): Promise<number> {
+    const t = now.getTime();
+    return this.ctx.read((sql) =>
+      sql.exec(
+        "UPDATE console_sessions SET revoked_at = $3::bigint WHERE org_id = $1 AND (data::jsonb ->> 'memberId') = $2 AND revoked_at IS NULL AND expires_at > $3::bigint AND idle_expires_at > $3::bigint",
+        [orgId, memberId, t],
+      ),
+    );
+  }
+
   async createPortalLink(link: PortalLink): Promise<void> {
     const { usedAt: _u, ...fixed } = link;
     const used = link.usedAt === undefined ? null : epochMs(link.usedAt, 'usedAt');

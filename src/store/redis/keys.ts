@@ -158,7 +158,13 @@ export interface RedisKeys {
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
   readonly lease: (name: string) => string;
   /** HASHes of console sessions and portal links by the hash of their secret, each with its own TTL. */
-  readonly console: { readonly tag: string; readonly session: (idHash: string) => string; readonly portalLink: (tokenHash: string) => string };
+  readonly console: {
+    readonly tag: string;
+    readonly session: (idHash: string) => string;
+    readonly portalLink: (tokenHash: string) => string;
+    /** SET of the hashes of one member's sessions (Universal Logout ends them); expires with the newest. */
+    readonly memberSessions: (memberId: string) => string;
+  };
 }
 
 export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
@@ -250,6 +256,11 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
       },
     },
     lease: (name) => k('{leases}', `lease:${name}`),
-    console: { tag: '{console}', session: (h) => k('{console}', `session:${h}`), portalLink: (h) => k('{console}', `portal-link:${h}`) },
+    console: {
+      tag: '{console}',
+      session: (h) => k('{console}', `session:${h}`),
+      portalLink: (h) => k('{console}', `portal-link:${h}`),
+      memberSessions: (m) => k('{console}', `member-sessions:${m}`),
+    },
   };
 }

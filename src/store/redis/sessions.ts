@@ -25,6 +25,12 @@ export class RedisSessions implements SessionStore {
     const fields = ['data', JSON.stringify(fixed), 'exp', String(Date.parse(s.expiresAt)), 'idle', String(idle), 'seen', String(Date.parse(s.lastSeenAt))];
     if (s.revokedAt) fields.push('revoked', String(Date.parse(s.revokedAt)));
     await this.create(this.ctx.keys.console.session(s.idHash), ttl, fields, `console session ${s.publicId}`);
+    if (s.memberId) {
+      // The index outlives every session in it: the newest session has the latest absolute expiry.
+      const index = this.ctx.keys.console.memberSessions(s.memberId);
+      const keep = Math.max(1, Date.parse(s.expiresAt) - Date.parse(s.lastSeenAt) + SESSION_GRACE_MS);
+      await this.ctx.call((c) => c.multi().sadd(index, s.idHash).pexpire(index, keep).exec());
+    }
   }
 
   async touchConsoleSession(idHash: string, now: Date, idleMs: number): Promise<ConsoleSession | undefined> {
@@ -38,6 +44,25 @@ export class RedisSessions implements SessionStore {
   async revokeConsoleSession(idHash: string, now: Date): Promise<boolean> {
     const reply = await this.ctx.script('revokeConsoleSession', [this.ctx.keys.console.session(idHash)], [now.getTime()]);
     return reply[1] === 1;
+  }
+
+  /** Each indexed session is revoked by the same script as a sign-out; hashes whose session is gone leave the index. */
+  async revokeMemberConsoleSessions(orgId: string, memberId: string, now: Date): Promise<number> {
+    const index = this.ctx.keys.console.memberSessions(memberId);
+    const hashes = await this.ctx.call((c) => c.smembers(index));
+    let revoked = 0;
+    for (const h of hashes) {
+      const key = this.ctx.keys.console.session(h);
+      const data = await this.ctx.call((c) => c.hget(key, 'data'));
+      if (data === null) {
+        await this.ctx.call((c) => c.srem(index, h));
+        continue;
+      }
+      if ((JSON.parse(data) as { orgId?: string }).orgId !== orgId) continue;
+      const reply = await this.ctx.script('revokeConsoleSession', [key], [now.getTime()]);
+      if (reply[1] === 1) revoked++;
+    }
+    return revoked;
   }
 
   async createPortalLink(link: PortalLink): Promise<void> {

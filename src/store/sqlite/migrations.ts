@@ -357,4 +357,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX members_org_kind_seq ON members (org_id, kind, seq);
     `,
   },
+  {
+    version: 17,
+    name: 'console sessions by org',
+    // Universal Logout ends one member's sessions: they are found among the org's sessions, not by a scan of every org's.
+    sql: `
+      CREATE INDEX console_sessions_org ON console_sessions (org_id);
+    `,
+  },
 ];

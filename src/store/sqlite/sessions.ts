@@ -46,6 +46,16 @@ export class SqliteSessions implements SessionStore {
     );
   }
 
+  async revokeMemberConsoleSessions(orgId: string, memberId: string, now: Date): Promise<number> {
+    const t = now.getTime();
+    return this.ctx.write(
+      () =>
+        this.ctx
+          .stmt("UPDATE console_sessions SET revoked_at = ? WHERE org_id = ? AND json_extract(data, '$.memberId') = ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ?")
+          .run(t, orgId, memberId, t, t).changes,
+    );
+  }
+
   async createPortalLink(link: PortalLink): Promise<void> {
     const { usedAt: _u, ...fixed } = link;
     this.ctx.write(() => {

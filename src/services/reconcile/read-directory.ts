@@ -2,6 +2,7 @@ import type { ActionRequired } from '../connections/service.js';
 import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
 import type { RealtimeState } from '../notifications/state.js';
+import type { GroupSyncState } from './team-sync.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
 
 /** A delta cursor older than this is dropped for a full round, which re-checks everyone (missing members, email links, invites). */
@@ -27,6 +28,8 @@ export type SyncState = {
   actionRequired?: ActionRequired;
   /** Kept by services/notifications (subscription, last message); runs only carry it over. */
   realtime?: RealtimeState;
+  /** Directory groups kept as teams (config `groups`): their delta cursor and last full read. */
+  groups?: GroupSyncState;
 };
 
 export interface DirectoryRead {

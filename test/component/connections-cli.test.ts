@@ -44,6 +44,21 @@ describe('idsync connections against a local Microsoft Graph', () => {
     expect(events).not.toContain(SECRET);
   });
 
+  it('when groups are selected with the CLI, then a bad id is refused naming the key and --none clears the selection', async () => {
+    const file = configFile('groups.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
+    const id = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', file, '--json')).json<{ id: string }>().id;
+    const bad = await cli(env, cwd, 'connections', 'groups', id, '--names', 'eng');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('microsoft.groups.ids.0');
+    const GROUP = 'c0000000-0000-4000-8000-000000000001';
+    const set = await cli(env, cwd, 'connections', 'groups', id, '--names', GROUP, '--json');
+    expect(set.json<{ settings: Record<string, unknown> }>().settings.groups).toEqual({ ids: [GROUP] });
+    expect((await cli(env, cwd, 'connections', 'groups', id, '--query', "startswith(displayName,'Eng')", '--json')).json<{ settings: Record<string, unknown> }>().settings.groups).toEqual({ filter: "startswith(displayName,'Eng')" });
+    const none = await cli(env, cwd, 'connections', 'groups', id, '--none', '--json');
+    expect(none.json<{ settings: Record<string, unknown> }>().settings.groups).toBeUndefined();
+    expect((await cli(env, cwd, 'audit', 'list', '--org', org.id, '--json')).stdout).toContain('connection.groups_set');
+  });
+
   it('when the secret is wrong or the config is incomplete, then the error is precise and the exit code is 1', async () => {
     const ok = configFile('ok.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
     const id = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', ok, '--json')).json<{ id: string }>().id;

@@ -2,11 +2,18 @@ import type { ActionRequired } from '../connections/service.js';
 import type { KeptLink } from './invite-link.js';
 import type { DirectoryEntry } from '../../domain/reconcile-plan.js';
 import type { RealtimeState } from '../notifications/state.js';
-import type { GroupSyncState } from './team-sync.js';
 import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type DirectoryUser, type ListingResult } from '../../ports/directory.js';
 
 /** A delta cursor older than this is dropped for a full round, which re-checks everyone (missing members, email links, invites). */
 export const FULL_ROUND_EVERY_MS = 24 * 60 * 60 * 1000;
+
+/** What the reconciler keeps between runs for the connection's groups kept as teams (`syncState.groups`). */
+export interface GroupSyncState {
+  /** Graph group delta cursor, advanced only when nothing was held. */
+  delta?: DeltaSyncState;
+  /** When the last complete full group read finished. */
+  lastFullAt?: string;
+}
 
 /** What the reconciler keeps in `connection.syncState` between runs. */
 export type SyncState = {

@@ -7,15 +7,9 @@ import type { ServiceDeps } from '../deps.js';
 import type { RoleMappingService } from '../role-mappings/service.js';
 import type { AuditContext, TeamService } from '../teams.js';
 import type { ActionOutcome } from './execute.js';
-import { FULL_ROUND_EVERY_MS } from './read-directory.js';
+import { FULL_ROUND_EVERY_MS, type GroupSyncState } from './read-directory.js';
 
-/** What the reconciler keeps between runs for the connection's groups (`syncState.groups`). */
-export interface GroupSyncState {
-  /** Graph group delta cursor, advanced only when nothing was held. */
-  delta?: DeltaSyncState;
-  /** When the last complete full group read finished. */
-  lastFullAt?: string;
-}
+export type { GroupSyncState } from './read-directory.js';
 
 /** The group a team action follows, as typed evidence (in the run's plan and in each audit event). */
 export interface GroupEvidence {

@@ -100,6 +100,9 @@ describe.each(STORES)('directory groups as teams on %s', (storeKind) => {
     expect(sales!.displayName).toBe('Sales');
     expect(await memberSet(orgId, eng!.id)).toEqual(new Set([members[1]!.id, members[2]!.id, members[3]!.id]));
     expect([await roleOf(orgId, members[2]!), await roleOf(orgId, members[4]!), await roleOf(orgId, members[5]!)]).toEqual(['admin', 'member', 'member']);
+    // A mapping preview of another synced group lists its members before anything is saved.
+    const preview = await services.roleMappings.preview(orgId, { source: 'microsoft', group: SALES, role: 'admin' });
+    expect(preview.changes.map((c) => [c.memberId, c.to])).toEqual([[members[4]!.id, 'admin']]);
 
     graph.groups.addMember(ENG, graphId(5));
     graph.groups.removeMember(ENG, graphId(2));

@@ -130,6 +130,28 @@ describe.each(STORES)('directory groups as teams on %s', (storeKind) => {
     ]);
   });
 
+  it('when Entra groups are selected by a filter, or the stored group cursor is refused, then a full read keeps the teams exact', async () => {
+    const OPS = 'a0000000-0000-4000-8000-000000000003';
+    graph.groups.add(OPS, 'Ops-East', [graphId(6), graphId(7), graphId(8)]);
+    const { orgId, members } = await orgWith('Graph filter', (i) => `user${i}@contoso.example`);
+    const base = { tenantId: TENANT, clientId: CLIENT, clientSecret: 'graph-secret', graphBaseUrl: graph.url, authorityHost: graph.url };
+    const byFilter = await services.connections.create(orgId, { provider: 'microsoft', config: { ...base, groups: { filter: "startswith(displayName,'Ops-')" } } }, ACTOR);
+    const listCalls = graph.server.calls('groups.list');
+    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ status: 'completed', teams: { mode: 'full', groups: 1, created: 1, added: 3 } });
+    expect(graph.server.calls('groups.list') - listCalls).toBe(1);
+    const [ops] = await teamsOf(orgId, byFilter.id);
+    expect(await memberSet(orgId, ops!.id)).toEqual(new Set([6, 7, 8].map((i) => members[i]!.id)));
+
+    // Delta: a cursor Graph refuses (410 syncStateNotFound) starts a full round; nothing is lost or duplicated.
+    await services.connections.setGroups(byFilter.id, { ids: [OPS] }, ACTOR);
+    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ teams: { mode: 'full', created: 0, added: 0, removed: 0 } });
+    graph.groups.removeMember(OPS, graphId(8));
+    graph.groups.expireDeltaTokens();
+    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ status: 'completed', teams: { mode: 'full', removed: 1 } });
+    expect(await memberSet(orgId, ops!.id)).toEqual(new Set([6, 7].map((i) => members[i]!.id)));
+    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ teams: { mode: 'delta', groups: 0, added: 0, removed: 0 } });
+  });
+
   it('when a Google connection selects groups by email, then each group becomes a team with its users (nested ones included) and a google mapping applies', async () => {
     google.groups.add('eng@example.com', 'Eng', [1, 2]);
     google.groups.add('all@example.com', 'Everyone', [3], 'eng@example.com');

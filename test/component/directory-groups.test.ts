@@ -130,7 +130,7 @@ describe.each(STORES)('directory groups as teams on %s', (storeKind) => {
     ]);
   });
 
-  it('when Entra groups are selected by a filter, or the stored group cursor is refused, then a full read keeps the teams exact', async () => {
+  it('when Entra groups are selected by a filter, throttled once, or the stored group cursor is refused, then a full read keeps the teams exact', async () => {
     const OPS = 'a0000000-0000-4000-8000-000000000003';
     graph.groups.add(OPS, 'Ops-East', [graphId(6), graphId(7), graphId(8)]);
     const { orgId, members } = await orgWith('Graph filter', (i) => `user${i}@contoso.example`);
@@ -144,7 +144,11 @@ describe.each(STORES)('directory groups as teams on %s', (storeKind) => {
 
     // Delta: a cursor Graph refuses (410 syncStateNotFound) starts a full round; nothing is lost or duplicated.
     await services.connections.setGroups(byFilter.id, { ids: [OPS] }, ACTOR);
-    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ teams: { mode: 'full', created: 0, added: 0, removed: 0 } });
+    // Throttled once (429 with Retry-After, waited out on the virtual clock): the read still completes.
+    const served = graph.server.faultsServed;
+    graph.server.inject('groups.delta', { status: 429, headers: { 'retry-after': '5' }, body: { error: { code: 'TooManyRequests', message: 'Too many requests' } } });
+    expect(await services.reconcile.run(byFilter.id)).toMatchObject({ status: 'completed', teams: { mode: 'full', complete: true, created: 0, added: 0, removed: 0 } });
+    expect(graph.server.faultsServed - served).toBe(1);
     graph.groups.removeMember(OPS, graphId(8));
     graph.groups.expireDeltaTokens();
     expect(await services.reconcile.run(byFilter.id)).toMatchObject({ status: 'completed', teams: { mode: 'full', removed: 1 } });

@@ -239,5 +239,12 @@ describe.each(STORES)('directory groups as teams on %s', (storeKind) => {
       expect.objectContaining({ kind: 'team.add', memberIds: expect.any(Array), outcome: { status: 'planned' } }),
     ]);
     expect(await teamsOf(orgId, conn.id)).toEqual([]);
+
+    // "all": the org's teams come from GET /orgs/{org}/teams (Link-paged), not one call per team.
+    const all = await services.connections.create(orgId, { provider: 'github', config: { ...config, groups: 'all' } }, ACTOR);
+    const [gets, lists] = [github.server.calls('teams.get'), github.server.calls('teams.list')];
+    const everyTeam = await services.reconcile.run(all.id, { dryRun: true });
+    expect(everyTeam.teams).toMatchObject({ groups: github.teams.teams.length, created: github.teams.teams.length });
+    expect([github.server.calls('teams.get') - gets, github.server.calls('teams.list') - lists]).toEqual([0, Math.ceil(github.teams.teams.length / github.teams.pageSize)]);
   });
 });

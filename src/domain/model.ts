@@ -155,12 +155,25 @@ export type RoleSource =
   | { kind: 'idp'; source: 'scim' }
   | { kind: 'default' };
 
+/**
+ * The directory group a team is kept from (issue 17): the reconciler of that connection owns the
+ * team's membership and name. `key` is what a role mapping of the provider names: the Google group
+ * email (lower-cased), the Entra object id, the GitHub team slug.
+ */
+export interface DirectoryGroupLink {
+  connectionId: string;
+  provider: DirectoryProvider;
+  groupId: string;
+  key: string;
+}
+
 export interface Team {
   id: string;
   orgId: string;
   /** Unique per org, compared case-insensitively. */
   displayName: string;
   externalId?: string;
+  directoryGroup?: DirectoryGroupLink;
   createdAt: string;
   updatedAt: string;
   version: number;

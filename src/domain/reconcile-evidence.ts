@@ -91,7 +91,8 @@ export interface PlanPolicy {
   autoInvite: boolean;
 }
 
-export type GuardName = 'listing_complete' | 'size_drop' | 'deactivation_budget';
+/** `team_shrink`, `groups_complete`: the directory-group guards (team-sync-plan.ts). */
+export type GuardName = 'listing_complete' | 'size_drop' | 'deactivation_budget' | 'team_shrink' | 'groups_complete';
 
 export interface GuardVerdict {
   readonly guard: GuardName;

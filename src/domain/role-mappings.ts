@@ -24,10 +24,17 @@ export interface MatchedMapping {
   teamId?: string;
 }
 
-/** Whether a SCIM mapping names this team: by its id, its externalId or its displayName, case-insensitively. */
-export function mapsTeam(m: RoleMapping, t: Pick<Team, 'id' | 'externalId' | 'displayName'>): boolean {
-  if (m.source !== 'scim') return false;
+/**
+ * Whether a mapping names this team. A SCIM mapping names a SCIM group (a team no directory keeps)
+ * by its id, externalId or displayName; a google, microsoft or github mapping names a team kept
+ * from a group of that provider by the group's key (email, object id, slug) or its id. Both
+ * compare case-insensitively.
+ */
+export function mapsTeam(m: RoleMapping, t: Pick<Team, 'id' | 'externalId' | 'displayName' | 'directoryGroup'>): boolean {
   const g = m.group.trim().toLowerCase();
+  const d = t.directoryGroup;
+  if (m.source !== 'scim') return d !== undefined && d.provider === m.source && (d.key.toLowerCase() === g || d.groupId.toLowerCase() === g);
+  if (d !== undefined) return false;
   return t.id.toLowerCase() === g || t.externalId?.toLowerCase() === g || t.displayName.toLowerCase() === g;
 }
 

@@ -283,3 +283,48 @@ export interface ConnectorRegistry {
   /** Throws `connector.invalid_config` for an unknown provider. */
   get(provider: string): ConnectorFactory;
 }
+
+/* ---------- directory groups (issue 17): read as teams ---------- */
+
+/** A directory group and its user members, as one complete listing saw it. */
+export interface DirectoryGroup {
+  /** Immutable upstream id: Google group id, Entra object id, GitHub team id (as a string). */
+  readonly id: string;
+  /** What a role mapping names: the Google group email (lower-cased), the Entra object id, the GitHub team slug. */
+  readonly key: string;
+  readonly name: string;
+  /** Directory user ids of the members (users only: nested groups, devices and service principals are left out). */
+  readonly memberIds: readonly string[];
+}
+
+/** What changed in one group since the stored cursor (Graph group delta). */
+export interface DirectoryGroupChange {
+  readonly id: string;
+  readonly key: string;
+  /** Present when the round says it (a rename, or the group's first appearance). */
+  readonly name?: string;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** The group itself was deleted (or left the selection). */
+  readonly deleted?: true;
+}
+
+/**
+ * A groups read. `full`: every selected group with all its members (a complete one is a snapshot).
+ * `delta`: only the groups that changed since the cursor, with member additions and removals.
+ * Like a user listing, a read that did not complete says so and carries the coded error; it never throws.
+ */
+export type GroupRead =
+  | { readonly complete: true; readonly mode: 'full'; readonly groups: readonly DirectoryGroup[]; readonly nextState?: DeltaSyncState; readonly resynced?: boolean; readonly apiCalls: number }
+  | { readonly complete: true; readonly mode: 'delta'; readonly changes: readonly DirectoryGroupChange[]; readonly nextState: DeltaSyncState; readonly apiCalls: number }
+  | { readonly complete: false; readonly mode: 'full' | 'delta'; readonly error: ListingError; readonly apiCalls: number };
+
+/** Connectors whose connection selects directory groups (config `groups`) to keep as teams. */
+export interface GroupsCapable {
+  /** `state`: the cursor a previous complete delta read returned (Graph only); null starts a full read. */
+  readGroups(state: DeltaSyncState | null, opts?: OperationOptions): Promise<GroupRead>;
+}
+
+export function supportsGroups(c: DirectoryConnector): c is DirectoryConnector & GroupsCapable {
+  return typeof (c as Partial<GroupsCapable>).readGroups === 'function';
+}

@@ -21,6 +21,7 @@ import { OrgService } from './orgs.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
+import { TeamSync } from './reconcile/team-sync.js';
 import { RoleEvaluator } from './role-mappings/evaluate.js';
 import { RoleMappingService } from './role-mappings/service.js';
 import { IdpEntitlements } from './role-mappings/idp-entitlements.js';
@@ -118,7 +119,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const publicUrl = extras.publicUrl ?? 'http://localhost:8080';
   const oauth = new OAuthTokenService(deps, { secretKey: extras.secretKey, publicUrl, tokenTtlSeconds: extras.oauthTokenTtlSeconds ?? 3600, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false });
   const keeper = new InviteLinkKeeper(deps, links, new SecretBox(extras.secretKey, SEAL_PURPOSE.inviteLinkUrls));
-  const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished);
+  const reconcile = new ReconcileService(deps, connections, members, invitations, keeper, extras.onRunFinished, new TeamSync(deps, teams, roleMappings));
   const credentials = new CredentialService(deps, oauth);
   const holder = extras.holder ?? `services:${randomUUID().slice(0, 8)}`;
   const notificationBox = new SecretBox(extras.secretKey, SEAL_PURPOSE.notificationSecrets);

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdsyncError } from '../domain/errors.js';
-import type { Actor, Team } from '../domain/model.js';
+import type { Actor, AuditDraft, DirectoryGroupLink, Team } from '../domain/model.js';
 import { collect } from '../ports/paging.js';
 import type { Page, PageRequest } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { parseInput } from './validate.js';
+
+/** What an automatic change adds to its audit event (the reconciler: source, reason, the run and the group as evidence). */
+export type AuditContext = Partial<Pick<AuditDraft, 'source' | 'reason' | 'evidence'>>;
 
 const nameSchema = z.string().trim().min(1, 'displayName is required').max(200);
 
@@ -13,7 +16,7 @@ const nameSchema = z.string().trim().min(1, 'displayName is required').max(200);
 export class TeamService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async create(orgId: string, input: { displayName: string; externalId?: string }, actor: Actor): Promise<Team> {
+  async create(orgId: string, input: { displayName: string; externalId?: string; directoryGroup?: DirectoryGroupLink }, actor: Actor, context: AuditContext = {}): Promise<Team> {
     const displayName = parseInput(nameSchema, input.displayName);
     const at = this.deps.clock.now().toISOString();
     const team: Team = {
@@ -21,11 +24,12 @@ export class TeamService {
       orgId,
       displayName,
       ...(input.externalId ? { externalId: input.externalId } : {}),
+      ...(input.directoryGroup ? { directoryGroup: input.directoryGroup } : {}),
       createdAt: at,
       updatedAt: at,
       version: 1,
     };
-    await this.deps.store.createTeam(team, { orgId, actor, action: 'team.created', target: { type: 'team', id: team.id }, after: { displayName } });
+    await this.deps.store.createTeam(team, { orgId, actor, action: 'team.created', target: { type: 'team', id: team.id }, after: { displayName, ...(input.directoryGroup ? { directoryGroup: input.directoryGroup } : {}) }, ...context });
     return team;
   }
 
@@ -40,7 +44,7 @@ export class TeamService {
   }
 
   /** Sets displayName and/or externalId (an externalId of null clears it). */
-  async update(orgId: string, id: string, change: { displayName?: string; externalId?: string | null }, actor: Actor, ifVersion?: number): Promise<Team> {
+  async update(orgId: string, id: string, change: { displayName?: string; externalId?: string | null }, actor: Actor, ifVersion?: number, context: AuditContext = {}): Promise<Team> {
     const name = change.displayName === undefined ? undefined : parseInput(nameSchema, change.displayName);
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateTeam(
@@ -60,6 +64,7 @@ export class TeamService {
             target: { type: 'team', id },
             before: { displayName: cur.displayName, externalId: cur.externalId },
             after: { displayName: next.displayName, externalId: next.externalId },
+            ...context,
           },
         };
       },
@@ -97,7 +102,7 @@ export class TeamService {
   }
 
   /** Adds live members of the org; unknown or removed ids are refused before anything is written. */
-  async addMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor): Promise<string[]> {
+  async addMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor, context: AuditContext = {}): Promise<string[]> {
     await this.get(orgId, teamId);
     for (const id of memberIds) {
       const m = await this.deps.store.getMember(orgId, id);
@@ -109,10 +114,11 @@ export class TeamService {
       action: 'team.members_added',
       target: { type: 'team', id: teamId },
       after: { added: memberIds },
+      ...context,
     });
   }
 
-  async removeMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor): Promise<string[]> {
+  async removeMembers(orgId: string, teamId: string, memberIds: string[], actor: Actor, context: AuditContext = {}): Promise<string[]> {
     await this.get(orgId, teamId);
     return this.deps.store.removeTeamMembers(orgId, teamId, memberIds, {
       orgId,
@@ -120,6 +126,7 @@ export class TeamService {
       action: 'team.members_removed',
       target: { type: 'team', id: teamId },
       after: { removed: memberIds },
+      ...context,
     });
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditEvent, Member, Organization } from '../../src/domain/model.js';
-import { GraphFake } from '../fakes/graph-fake.js';
+import { graphId, GraphFake } from '../fakes/graph-fake.js';
 import { ApiClient } from '../support/api-client.js';
 import { cli } from '../support/harness.js';
 import { scimFixture, STORES } from '../support/scim.js';
@@ -132,6 +132,27 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     const doomed = await api.call<Connection>('post', `/orgs/${contoso.id}/connections`, provider, { provider: 'microsoft', config });
     expect((await api.call('delete', `/orgs/${contoso.id}/connections/${doomed.body.id}`, provider)).status).toBe(204);
     expect((await api.call('get', `/orgs/${contoso.id}/connections/${doomed.body.id}`, provider)).status).toBe(404);
+  });
+
+  it('when directory groups are selected over the API, then a bad selection names its key and a run plans the group as a team', async () => {
+    const config = { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url };
+    const c = (await api.call<Connection>('post', `/orgs/${contoso.id}/connections`, provider, { provider: 'microsoft', config })).body;
+    const groups = `/orgs/${contoso.id}/connections/${c.id}/groups`;
+    const bad = await api.call('put', groups, provider, { groups: { ids: ['eng'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'connector.invalid_config', message: expect.stringContaining('microsoft.groups.ids.0') } });
+    const GROUP = 'b0000000-0000-4000-8000-000000000001';
+    fake.groups.add(GROUP, 'Platform', [graphId(1), graphId(2)]);
+    const set = await api.call<Connection & { settings: Record<string, unknown> }>('put', groups, provider, { groups: { ids: [GROUP] } });
+    expect(set.body.settings.groups).toEqual({ ids: [GROUP] });
+    // A dry run: the later cases expect the org's members unlinked.
+    const run = await api.call<Summary & { teams?: Record<string, unknown> }>('post', `/orgs/${contoso.id}/connections/${c.id}/runs`, provider, { dryRun: true });
+    expect(run.body.teams).toMatchObject({ mode: 'full', created: 1, added: 2 });
+    const got = await api.call<Run>('get', `/orgs/${contoso.id}/runs/${run.body.runId}`, provider);
+    expect(got.body.plan?.filter((a) => a.kind.startsWith('team.')).map((a) => a.kind)).toEqual(['team.create', 'team.add']);
+    const none = await api.call<Connection & { settings: Record<string, unknown> }>('put', groups, provider, { groups: null });
+    expect(none.body.settings.groups).toBeUndefined();
+    expect((await api.call('delete', `/orgs/${contoso.id}/connections/${c.id}`, provider)).status).toBe(204);
   });
 
   it('when runs are made dry and for real, then they list newest first without plans and read back with plans', async () => {

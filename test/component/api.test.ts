@@ -144,7 +144,7 @@ describe.each(STORES)('admin API on %s', (kind) => {
       if (!template.includes('{org}')) continue;
       for (const [method, op] of Object.entries(ops)) {
         const path = template.replace('{org}', orgB.id).replace(/\{\w+\}/g, 'some-id');
-        const body = op.requestBody ? { displayName: 'x', email: 'x@beta.example', role: 'member', ids: ['some-id'], memberIds: ['some-id'], name: 'x', url: 'https://hooks.example/x', provider: 'microsoft', config: {}, toOrg: 'some-id', source: 'scim', group: 'x', into: 'some-id', issuer: 'https://idp.example' } : undefined;
+        const body = op.requestBody ? { displayName: 'x', email: 'x@beta.example', role: 'member', ids: ['some-id'], memberIds: ['some-id'], name: 'x', url: 'https://hooks.example/x', provider: 'microsoft', config: {}, toOrg: 'some-id', source: 'scim', group: 'x', into: 'some-id', issuer: 'https://idp.example', groups: null } : undefined;
         const res = await api.call(method, `${path}${template.endsWith('/access') ? '?email=x@beta.example' : ''}`, orgKey, body);
         expect([`${method} ${template}`, res.status]).toEqual([`${method} ${template}`, 404]);
         tried++;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Organization } from '../../src/domain/model.js';
-import { GraphFake } from '../fakes/graph-fake.js';
+import { graphId, GraphFake } from '../fakes/graph-fake.js';
 import { cli, tempDir, testEnv } from '../support/harness.js';
 
 const TENANT = '11111111-2222-4333-8444-555555555555';
@@ -42,6 +42,26 @@ describe('idsync connections against a local Microsoft Graph', () => {
     const events = (await cli(env, cwd, 'audit', 'list', '--org', org.id, '--json')).stdout;
     expect(events).toContain('connection.created');
     expect(events).not.toContain(SECRET);
+  });
+
+  it('when groups are selected with the CLI, then a bad id is refused naming the key and --none clears the selection', async () => {
+    const file = configFile('groups.json', { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url });
+    const id = (await cli(env, cwd, 'connections', 'create', '--org', org.id, '--provider', 'microsoft', '--config', file, '--json')).json<{ id: string }>().id;
+    const bad = await cli(env, cwd, 'connections', 'groups', id, '--names', 'eng');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('microsoft.groups.ids.0');
+    const GROUP = 'c0000000-0000-4000-8000-000000000001';
+    fake.groups.add(GROUP, 'Platform', [graphId(1), graphId(2)]);
+    const set = await cli(env, cwd, 'connections', 'groups', id, '--names', GROUP, '--json');
+    expect(set.json<{ settings: Record<string, unknown> }>().settings.groups).toEqual({ ids: [GROUP] });
+    // The org has no members: the group's two users are unmatched, and the team would be created empty.
+    const dry = await cli(env, cwd, 'reconcile', '--connection', id, '--dry-run');
+    expect(dry.stdout).toContain('teams (full): 1 groups, created 1, renamed 0, added 0, removed 0, held 0, unmatched 2');
+    expect(dry.stdout).toContain('ok   team_shrink');
+    expect((await cli(env, cwd, 'connections', 'groups', id, '--query', "startswith(displayName,'Eng')", '--json')).json<{ settings: Record<string, unknown> }>().settings.groups).toEqual({ filter: "startswith(displayName,'Eng')" });
+    const none = await cli(env, cwd, 'connections', 'groups', id, '--none', '--json');
+    expect(none.json<{ settings: Record<string, unknown> }>().settings.groups).toBeUndefined();
+    expect((await cli(env, cwd, 'audit', 'list', '--org', org.id, '--json')).stdout).toContain('connection.groups_set');
   });
 
   it('when the secret is wrong or the config is incomplete, then the error is precise and the exit code is 1', async () => {

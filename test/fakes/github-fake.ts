@@ -6,9 +6,10 @@
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { GithubTeamsFake, type GithubTeamRoute } from './github-teams.js';
 import { bearer, FakeServer, type FakeRequest, type Reply } from './server.js';
 
-export type GithubRoute = 'installation.token' | 'members' | 'user' | 'membership' | 'graphql';
+export type GithubRoute = 'installation.token' | 'members' | 'user' | 'membership' | 'graphql' | GithubTeamRoute;
 
 export interface GithubFakeOptions {
   org: string;
@@ -41,12 +42,17 @@ export class GithubFake {
   private readonly tokens = new Map<string, number>();
   private remaining: number;
   resetAt = Math.floor(Date.now() / 1000) + 3600;
+  /** Org teams and their members (github-teams.ts). */
+  readonly teams: GithubTeamsFake;
 
   constructor(readonly opts: GithubFakeOptions) {
     this.remaining = opts.rateLimit ?? 1_000_000;
     if (opts.pat) this.tokens.set(opts.pat, Number.MAX_SAFE_INTEGER);
+    this.teams = new GithubTeamsFake(opts.org, (i) => this.memberAt(i));
     this.server = new FakeServer<GithubRoute>((req) => {
       const p = req.url.pathname;
+      const team = this.teams.route(req);
+      if (team) return { route: team.route, handle: () => this.api(req, team.handle) };
       const it = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(p);
       if (req.method === 'POST' && it) return { route: 'installation.token', handle: () => this.installationToken(req, it[1]!) };
       if (req.method === 'POST' && p === '/graphql') return { route: 'graphql', handle: () => this.api(req, () => this.graphql(req)) };

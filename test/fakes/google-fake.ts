@@ -8,9 +8,11 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { GoogleChannelsFake } from './google-channels.js';
+import { GoogleGroupsFake, type GoogleGroupRoute } from './google-groups.js';
 import { bearer, FakeServer, form, type FakeRequest, type Reply } from './server.js';
 
-export type GoogleRoute = 'token' | 'users.list' | 'users.get' | 'users.watch' | 'channels.stop';
+export type GoogleRoute = 'token' | 'users.list' | 'users.get' | 'users.watch' | 'channels.stop' | GoogleGroupRoute;
+export const GROUP_READONLY = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
 export const DIRECTORY_READONLY = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
 
 export interface GoogleFakeUser {
@@ -54,10 +56,12 @@ const err = (code: number, message: string, reason: string): Reply => ({
 
 export class GoogleFake {
   readonly server: FakeServer<GoogleRoute>;
-  private readonly tokens = new Map<string, { sub: string; expiresAt: number }>();
+  private readonly tokens = new Map<string, { sub: string; expiresAt: number; scopes: string[] }>();
   private generation = 0;
   readonly domain: string;
   readonly channels: GoogleChannelsFake;
+  /** Groups and their members (google-groups.ts). */
+  readonly groups = new GoogleGroupsFake((i) => this.userAt(i).id);
   /** Changes made while the fake runs (suspend, delete), over the generated users. */
   private readonly suspended = new Set<number>();
   private readonly deleted: Set<number>;
@@ -69,6 +73,8 @@ export class GoogleFake {
     this.server = new FakeServer<GoogleRoute>((req) => {
       const watch = this.channels.route(req);
       if (watch) return { route: watch.route, handle: () => this.authorize(req) ?? watch.handle() };
+      const group = this.groups.route(req);
+      if (group) return { route: group.route, handle: () => this.authorize(req, GROUP_READONLY) ?? group.handle() };
       const p = req.url.pathname;
       if (req.method === 'POST' && p === '/token') return { route: 'token', handle: () => this.token(req) };
       if (req.method === 'GET' && p === '/admin/directory/v1/users') return { route: 'users.list', handle: () => this.list(req) };
@@ -146,7 +152,7 @@ export class GoogleFake {
     }
     const value = `ya29.${randomBytes(24).toString('base64url')}`;
     const lifetime = this.opts.tokenLifetimeS ?? 3600;
-    this.tokens.set(value, { sub, expiresAt: Date.now() + lifetime * 1000 });
+    this.tokens.set(value, { sub, expiresAt: Date.now() + lifetime * 1000, scopes: String(claims.scope ?? '').split(' ') });
     return { status: 200, body: { access_token: value, expires_in: lifetime, token_type: 'Bearer' } };
   }
 
@@ -159,12 +165,12 @@ export class GoogleFake {
     return undefined;
   }
 
-  private authorize(req: FakeRequest): Reply | undefined {
+  private authorize(req: FakeRequest, scope = DIRECTORY_READONLY): Reply | undefined {
     const t = this.tokens.get(bearer(req) ?? '');
     if (!t || t.expiresAt < Date.now()) {
       return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', errors: [{ message: 'Invalid Credentials', domain: 'global', reason: 'authError' }], status: 'UNAUTHENTICATED' } } };
     }
-    if (!this.opts.admins.includes(t.sub)) return err(403, 'Not Authorized to access this resource/api', 'forbidden');
+    if (!this.opts.admins.includes(t.sub) || !t.scopes.includes(scope)) return err(403, 'Not Authorized to access this resource/api', 'forbidden');
     return undefined;
   }
 

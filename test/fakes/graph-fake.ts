@@ -8,10 +8,11 @@
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { GraphGroupsFake, type GraphGroupRoute } from './graph-groups.js';
 import { GraphSubscriptionsFake } from './graph-subscriptions.js';
 import { bearer, FakeServer, form, type FakeRequest, type Reply } from './server.js';
 
-export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups' | 'deletedItems.get' | 'subscriptions';
+export type GraphRoute = 'token' | 'users.list' | 'users.get' | 'users.delta' | 'group.members' | 'checkMemberGroups' | 'deletedItems.get' | 'subscriptions' | GraphGroupRoute;
 
 export interface GraphFakeOptions {
   users: number;
@@ -51,6 +52,8 @@ export class GraphFake {
   private readonly changes = new Map<number, { version: number; removed?: 'changed' | 'deleted'; disabled?: boolean; deletedAt?: string }>();
   private deltaGeneration = 0;
   readonly subscriptions: GraphSubscriptionsFake;
+  /** Entra groups with membership delta (graph-groups.ts). */
+  readonly groups = new GraphGroupsFake(() => this.url);
 
   constructor(readonly opts: GraphFakeOptions) {
     this.subscriptions = new GraphSubscriptionsFake(opts.tenantId);
@@ -58,6 +61,8 @@ export class GraphFake {
       const p = req.url.pathname;
       const sub = this.subscriptions.route(req);
       if (sub) return { route: sub.route, handle: () => this.guardAsync(req, sub.handle) };
+      const grp = this.groups.route(req);
+      if (grp) return { route: grp.route, handle: () => this.guard(req, grp.handle) };
       const tm = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(p);
       if (req.method === 'POST' && tm) return { route: 'token', handle: () => this.token(req, decodeURIComponent(tm[1]!)) };
       if (p === '/v1.0/users') return { route: 'users.list', handle: () => this.guard(req, () => this.list(req, (i) => !this.isRemoved(i))) };

@@ -104,6 +104,24 @@ export function registerConnections(program: Command, io: CliIo): void {
       else io.out(`updated connection ${conn.id}`);
     });
 
+  c.command('groups <id>')
+    .description('select the directory groups kept as teams (Google group emails, Entra group ids, GitHub team slugs)')
+    .option('--all', 'every group of the directory')
+    .option('--names <list>', 'comma-separated: Google group emails, Entra group object ids, or GitHub team slugs')
+    .option('--query <q>', 'Google groups.list query (email:eng*) or an Entra /groups $filter')
+    .option('--none', 'stop keeping groups as teams')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { all?: boolean; names?: string; query?: string; none?: boolean; json?: boolean }) => {
+      const given = [o.all, o.names, o.query, o.none].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new IdsyncError('request.invalid', 'give exactly one of --all, --names, --query or --none');
+      const conn = await withServices(io, async (s) => {
+        const provider = (await s.connections.get(id)).provider;
+        return s.connections.setGroups(id, groupSelection(provider, o), CLI_ACTOR);
+      });
+      if (o.json) printJson(io, conn);
+      else io.out(`connection ${conn.id} keeps groups: ${JSON.stringify(conn.settings.groups ?? 'none')}`);
+    });
+
   c.command('delete <id>')
     .description('delete a connection')
     .option('--json', 'print JSON')
@@ -132,4 +150,16 @@ export function registerConnections(program: Command, io: CliIo): void {
       else io.out(`FAILED: ${r.error?.code ?? 'connector.incomplete'}: ${r.error?.message ?? 'the listing did not complete'} (${r.users} users read, ${r.apiCalls} API calls)`);
       if (!r.ok) io.exitCode = 1;
     });
+}
+
+/** The CLI's flags as the provider's `groups` value (validated by the connector's config schema). */
+function groupSelection(provider: string, o: { all?: boolean; names?: string; query?: string; none?: boolean }): unknown {
+  if (o.none) return null;
+  if (o.all) return 'all';
+  if (o.names !== undefined) {
+    const names = o.names.split(',').map((x) => x.trim()).filter(Boolean);
+    return { [provider === 'google' ? 'emails' : provider === 'microsoft' ? 'ids' : 'slugs']: names };
+  }
+  if (provider === 'github') throw new IdsyncError('request.invalid', '--query: GitHub teams are selected by --names (slugs) or --all');
+  return { [provider === 'google' ? 'query' : 'filter']: o.query };
 }

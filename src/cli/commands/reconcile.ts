@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ActionOutcome, RecordedAction, RunSummary } from '../../services/reconcile/service.js';
+import type { RecordedTeamAction } from '../../services/reconcile/team-sync.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
 
@@ -8,6 +9,8 @@ function printSummary(io: CliIo, r: RunSummary): void {
     `run ${r.runId}: ${r.status}${r.dryRun ? ' (dry run: nothing changed)' : ''} — listed ${r.listed}, matched ${r.matched}, ` +
       `deactivated ${r.deactivated}, reactivated ${r.reactivated}, linked ${r.linked}, held ${r.held}, drift ${r.drift}, ${r.apiCalls} API calls, ${r.durationMs} ms`,
   );
+  const t = r.teams;
+  if (t) io.out(`  teams (${t.mode}${t.complete ? '' : ', incomplete'}): ${t.groups} groups, created ${t.created}, renamed ${t.renamed}, added ${t.added}, removed ${t.removed}, held ${t.held}, unmatched ${t.unmatched}, roles changed ${t.rolesChanged}`);
   for (const g of r.guards) io.out(`  ${g.passed ? 'ok  ' : 'HOLD'} ${g.guard}: ${g.detail}`);
   if (r.error) io.out(`  error: ${r.error.code}: ${r.error.message}`);
   if (r.failure?.class === 'terminal') io.out(`  scheduled runs stop until the connection is fixed: ${r.failure.hint ?? r.failure.code}`);
@@ -60,7 +63,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
       if (o.json) printJson(io, run);
       else {
         printSummary(io, run.summary as unknown as RunSummary);
-        printTable(io, ['ACTION', 'MEMBER', 'DIRECTORY ID', 'EVIDENCE', 'OUTCOME', 'REASON'], (run.plan as RecordedAction[]).map((a) => [a.kind, a.memberId, a.directoryId, a.evidence.kind, outcomeText(a.outcome), a.reason]));
+        printTable(io, ['ACTION', 'MEMBER', 'DIRECTORY ID', 'EVIDENCE', 'OUTCOME', 'REASON'], (run.plan as (RecordedAction | RecordedTeamAction)[]).map((a) => ('groupId' in a ? [a.kind, 'memberIds' in a ? `${a.memberIds.length} members` : '', a.groupId, a.evidence.kind, outcomeText(a.outcome), a.reason] : [a.kind, a.memberId, a.directoryId, a.evidence.kind, outcomeText(a.outcome), a.reason])));
       }
     });
 

@@ -5,6 +5,7 @@
  * webhookSecret (issue 15: the org webhook's HMAC secret, sealed like the other secrets).
  */
 import { z } from 'zod';
+import { githubGroupsSchema } from '../groups-selection.js';
 import { baseUrl, httpUrl, nonEmpty, parseConfigWith, pemPrivateKey } from '../config-common.js';
 
 const numericId = z.union([z.string().regex(/^\d+$/, 'must be a number'), z.number().int().positive()]).transform(String);
@@ -20,6 +21,8 @@ export const githubConfigSchema = z
     graphqlUrl: httpUrl().optional(),
     /** The secret of the GitHub App's webhook (X-Hub-Signature-256); needed only with policy.realtime. */
     webhookSecret: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
+    /** Directory groups kept as idsync teams (issue 17; see ../groups-selection.ts). */
+    groups: githubGroupsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const app = { appId: c.appId, installationId: c.installationId, privateKey: c.privateKey };
@@ -51,5 +54,6 @@ export function redactGithubConfig(c: GithubConfig): Record<string, unknown> {
     apiBaseUrl: c.apiBaseUrl,
     graphqlUrl: c.graphqlUrl,
     webhookSecret: c.webhookSecret !== undefined ? 'set' : 'none',
+    ...(c.groups !== undefined ? { groups: c.groups } : {}),
   };
 }

@@ -1,5 +1,5 @@
 /** The GitHub connector: org members, as a GitHub App installation or with a token. */
-import type { ConnectorDeps, DirectoryConnector } from '../../ports/directory.js';
+import type { ConnectorDeps, DirectoryConnector, GroupsCapable } from '../../ports/directory.js';
 import { HttpClient } from '../http/client.js';
 import { memoryTokenStore, staticToken, TokenCache } from '../http/token-cache.js';
 import { createListing } from '../listing.js';
@@ -7,8 +7,9 @@ import { defineConnector } from '../registry.js';
 import { classifyGithub, requestInstallationToken } from './client.js';
 import { parseGithubConfig, redactGithubConfig, type GithubConfig } from './config.js';
 import { getGithubUser, readGithubMembers } from './read.js';
+import { readGithubTeams } from './teams.js';
 
-export function openGithub(config: GithubConfig, deps: ConnectorDeps): DirectoryConnector {
+export function openGithub(config: GithubConfig, deps: ConnectorDeps): DirectoryConnector & Partial<GroupsCapable> {
   const client = new HttpClient('github', classifyGithub, deps);
   const auth =
     config.token !== undefined
@@ -21,6 +22,7 @@ export function openGithub(config: GithubConfig, deps: ConnectorDeps): Directory
     listUsers: (opts) => createListing(readGithubMembers(client, auth, config), { clock: deps.clock, logger, counters, signal: opts?.signal }),
     getUser: (id, opts) => getGithubUser(client, auth, config, id, opts?.signal),
     counters,
+    ...(config.groups !== undefined ? { readGroups: readGithubTeams(client, auth, config, logger) } : {}),
   };
 }
 

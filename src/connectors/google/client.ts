@@ -11,7 +11,7 @@ import { connectorError } from '../http/errors.js';
 import type { IssuedToken } from '../http/token-cache.js';
 import { defaultVerdict, describe, fail, readJson, throttle, type Classifier, type HttpResponse, type UpstreamError, type Verdict } from '../http/verdict.js';
 import { parseRetryAfter } from '../http/backoff.js';
-import { GOOGLE_SCOPE, type GoogleConfig } from './config.js';
+import { GOOGLE_GROUP_SCOPE, GOOGLE_SCOPE, googleScopes, type GoogleConfig } from './config.js';
 
 /** 403/429 reasons Google documents as "back off and retry". */
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
@@ -57,7 +57,7 @@ const classifyGoogleToken: Classifier = (res, ctx) => {
   const parsed = tokenError.safeParse(readJson(res));
   const upstream: UpstreamError = parsed.success ? { code: parsed.data.error, message: parsed.data.error_description } : {};
   if (upstream.code === 'unauthorized_client' || upstream.code === 'access_denied') {
-    return fail('connector.forbidden', 'google', res, ctx, upstream, `domain-wide delegation is not granted to this service account for ${GOOGLE_SCOPE}`);
+    return fail('connector.forbidden', 'google', res, ctx, upstream, `domain-wide delegation is not granted to this service account for ${GOOGLE_SCOPE} (and ${GOOGLE_GROUP_SCOPE} when the connection selects groups)`);
   }
   return fail('connector.auth_failed', 'google', res, ctx, upstream, 'the token endpoint refused the service account assertion');
 };
@@ -71,7 +71,7 @@ export async function requestGoogleToken(client: HttpClient, config: GoogleConfi
     throw connectorError('connector.invalid_config', 'google.serviceAccountKey.private_key: cannot be read as an RSA private key', { provider: 'google', op: 'token' }, err);
   }
   const now = Math.floor(clock.now().getTime() / 1000);
-  const assertion = await new SignJWT({ scope: GOOGLE_SCOPE })
+  const assertion = await new SignJWT({ scope: googleScopes(config) })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) })
     .setIssuer(key.client_email)
     .setSubject(config.adminEmail)

@@ -4,6 +4,7 @@
  * content, as text or as an object), orgUnitPath, query, apiBaseUrl, tokenUrl.
  */
 import { z } from 'zod';
+import { googleGroupsSchema } from '../groups-selection.js';
 import { baseUrl, nonEmpty, parseConfigWith, pemPrivateKey } from '../config-common.js';
 
 const serviceAccountKey = z.looseObject({
@@ -33,6 +34,8 @@ export const googleConfigSchema = z
     query: nonEmpty.optional(),
     apiBaseUrl: baseUrl('https://admin.googleapis.com'),
     tokenUrl: baseUrl('https://oauth2.googleapis.com/token'),
+    /** Directory groups kept as idsync teams (issue 17; see ../groups-selection.ts). */
+    groups: googleGroupsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.customer !== undefined && c.domain !== undefined) {
@@ -44,6 +47,13 @@ export const googleConfigSchema = z
 export type GoogleConfig = z.output<typeof googleConfigSchema>;
 
 export const GOOGLE_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
+/** groups.list and members.list; asked for only when the connection selects groups (delegation must grant it then). */
+export const GOOGLE_GROUP_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
+
+/** The scopes the service account asks for: the users scope, plus the groups scope with `groups`. */
+export function googleScopes(c: GoogleConfig): string {
+  return c.groups === undefined ? GOOGLE_SCOPE : `${GOOGLE_SCOPE} ${GOOGLE_GROUP_SCOPE}`;
+}
 
 export function parseGoogleConfig(input: unknown): GoogleConfig {
   return parseConfigWith('google', googleConfigSchema, input);
@@ -59,5 +69,6 @@ export function redactGoogleConfig(c: GoogleConfig): Record<string, unknown> {
     ...(c.query !== undefined ? { query: c.query } : {}),
     apiBaseUrl: c.apiBaseUrl,
     tokenUrl: c.tokenUrl,
+    ...(c.groups !== undefined ? { groups: c.groups } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * clientSecret or certificate {privateKey, thumbprint}, groupId, graphBaseUrl, authorityHost.
  */
 import { z } from 'zod';
+import { microsoftGroupsSchema } from '../groups-selection.js';
 import { baseUrl, nonEmpty, parseConfigWith, pemPrivateKey } from '../config-common.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,6 +27,8 @@ export const microsoftConfigSchema = z
     groupId: z.string().regex(GUID, 'must be a group object id GUID').optional(),
     graphBaseUrl: baseUrl('https://graph.microsoft.com'),
     authorityHost: baseUrl('https://login.microsoftonline.com'),
+    /** Directory groups kept as idsync teams (issue 17; see ../groups-selection.ts). */
+    groups: microsoftGroupsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if ((c.clientSecret === undefined) === (c.certificate === undefined)) {
@@ -47,6 +50,7 @@ export function redactMicrosoftConfig(c: MicrosoftConfig): Record<string, unknow
     ...(c.groupId !== undefined ? { groupId: c.groupId } : {}),
     graphBaseUrl: c.graphBaseUrl,
     authorityHost: c.authorityHost,
+    ...(c.groups !== undefined ? { groups: c.groups } : {}),
   };
 }
 

@@ -90,6 +90,26 @@ export function connectionRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
+    {
+      method: 'put',
+      path: '/orgs/{org}/connections/{id}/groups',
+      tag: 'connections',
+      summary: 'Select the directory groups kept as teams: "all", or google {emails | query}, microsoft {ids (at most 50) | filter}, github {slugs}; null selects none',
+      params: connectionParams,
+      body: z.object({
+        groups: z
+          .union([z.literal('all'), z.record(z.string(), z.unknown()), z.null()])
+          .describe('google: {"emails": [...]} or {"query": "email:eng*"}; microsoft: {"ids": [...]} or {"filter": "startswith(displayName,\'Eng\')"}; github: {"slugs": [...]}'),
+      }),
+      responses: { 200: { description: 'The connection with its new selection (settings.groups)', schema: connectionSchema }, 400: e('Invalid selection (connector.invalid_config names the key)'), 404: e('Not found') },
+    },
+    async ({ params, body, res }) => {
+      s.admin.assertCanAdminister(res.locals.principal, params.org);
+      return { status: 200, body: await s.connections.setGroups(params.id, body.groups, res.locals.actor, params.org) };
+    },
+  );
+
+  api.add(
     { method: 'delete', path: '/orgs/{org}/connections/{id}', tag: 'connections', summary: 'Delete a directory connection (its members stay)', params: connectionParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found') } },
     async ({ params, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);

@@ -304,13 +304,18 @@ export const runSchema = z.looseObject({
   plan: z
     .array(
       z.looseObject({
-        kind: z.enum(['link', 'deactivate', 'reactivate', 'invite', 'drift', 'protected']),
+        kind: z
+          .enum(['link', 'deactivate', 'reactivate', 'invite', 'drift', 'protected', 'team.create', 'team.rename', 'team.add', 'team.remove'])
+          .describe('team.*: a directory group kept as a team (config groups), with groupId, key, teamId, memberIds'),
         memberId: z.string().optional(),
+        memberIds: z.array(z.string()).optional().describe('team.add, team.remove: the members added or removed'),
+        teamId: z.string().optional(),
+        groupId: z.string().optional().describe('team.*: the directory group id'),
         directoryId: z.string().optional(),
         email: z.string().optional(),
         reason: z.string(),
-        evidence: z.looseObject({ kind: z.string().describe('confirmedByLookup, deleted, suspended, missingRuns (deactivations, strongest first); link, reactivated, invite, drift, protected') }),
-        heldBy: z.enum(['listing_complete', 'size_drop', 'deactivation_budget']).optional().describe('The guard holding this deactivation for approval'),
+        evidence: z.looseObject({ kind: z.string().describe('confirmedByLookup, deleted, suspended, missingRuns (deactivations, strongest first); link, reactivated, invite, drift, protected; directoryGroup (team.*)') }),
+        heldBy: z.enum(['listing_complete', 'size_drop', 'deactivation_budget', 'team_shrink']).optional().describe('The guard holding this deactivation (or team removal) for approval'),
         releasedByApproval: z.literal(true).optional(),
         outcome: z
           .object({ status: z.enum(['applied', 'refused', 'deferred', 'held', 'planned', 'reported']), code: z.string().optional().describe('refused or deferred: the error code'), by: z.string().optional().describe('held: the guard') })

@@ -25,6 +25,12 @@ export const policySchema = z
      * one point lookup and the same guards as a run. Needs a public https URL; scheduled runs stay.
      */
     realtime: z.boolean().default(false),
+    /**
+     * Directory groups kept as teams: removals from one team above max(maxTeamRemovals members,
+     * maxTeamRemovalPercent % of the team) in one run are held for approval; additions go on.
+     */
+    maxTeamRemovals: z.number().int().min(0).default(10),
+    maxTeamRemovalPercent: z.number().min(0).max(100).default(20),
   })
   .strict();
 

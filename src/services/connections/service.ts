@@ -168,6 +168,25 @@ export class ConnectionService {
     return publicConnection(record);
   }
 
+  /**
+   * Sets which directory groups the reconciler keeps as teams (config `groups`; null: none), checked
+   * by the provider's config schema. Teams of groups no longer selected are emptied by the next run
+   * (under the team_shrink guard); a Graph group cursor of another selection is not reused.
+   */
+  async setGroups(id: string, groups: unknown, actor: Actor, orgId?: string): Promise<PublicConnection> {
+    const current = await this.get(id, orgId);
+    const { groups: before, ...rest } = this.fullConfig(current);
+    const merged = groups === null ? rest : { ...rest, groups };
+    const parsed = this.registry.get(current.provider).parseConfig(merged);
+    const { settings } = this.split(current.provider, merged);
+    const at = this.deps.clock.now().toISOString();
+    const { record } = await this.deps.store.updateConnection(current.orgId, id, (cur) => ({
+      next: { ...cur, ...cleared(cur), settings, updatedAt: at },
+      audit: { orgId: cur.orgId, actor, action: 'connection.groups_set', target: { type: 'connection', id }, before: { groups: before ?? null }, after: { groups: parsed.redacted.groups ?? null } },
+    }));
+    return publicConnection(record);
+  }
+
   async delete(id: string, actor: Actor, orgId?: string): Promise<void> {
     const c = await this.get(id, orgId);
     await this.dropSubscription(c);

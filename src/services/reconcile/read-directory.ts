@@ -7,6 +7,14 @@ import { supportsDelta, type DeltaSyncState, type DirectoryConnector, type Direc
 /** A delta cursor older than this is dropped for a full round, which re-checks everyone (missing members, email links, invites). */
 export const FULL_ROUND_EVERY_MS = 24 * 60 * 60 * 1000;
 
+/** What the reconciler keeps between runs for the connection's groups kept as teams (`syncState.groups`). */
+export interface GroupSyncState {
+  /** Graph group delta cursor, advanced only when nothing was held. */
+  delta?: DeltaSyncState;
+  /** When the last complete full group read finished. */
+  lastFullAt?: string;
+}
+
 /** What the reconciler keeps in `connection.syncState` between runs. */
 export type SyncState = {
   /** Consecutive complete full listings each linked member has been missing from. */
@@ -27,6 +35,8 @@ export type SyncState = {
   actionRequired?: ActionRequired;
   /** Kept by services/notifications (subscription, last message); runs only carry it over. */
   realtime?: RealtimeState;
+  /** Directory groups kept as teams (config `groups`): their delta cursor and last full read. */
+  groups?: GroupSyncState;
 };
 
 export interface DirectoryRead {

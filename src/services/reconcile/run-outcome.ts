@@ -4,6 +4,7 @@ import type { Plan } from '../../domain/reconcile-plan.js';
 import { withOutcome, type Execution } from './execute.js';
 import type { InviteLinkOutcome } from './invite-link.js';
 import { listedSize, type DirectoryRead, type SyncState } from './read-directory.js';
+import type { TeamSyncSummary } from './team-sync.js';
 
 /* What a run reports, and the pure steps from a plan and its execution to the run's outcome (counters, next sync state, lags). */
 
@@ -35,6 +36,8 @@ export interface RunSummary {
   error?: { code: string; message: string };
   /** Set when the run stopped on an error: `terminal` ones stop scheduled runs until the connection is fixed. */
   failure?: RunFailure;
+  /** Directory groups kept as teams (config `groups`): what the run read and changed. */
+  teams?: TeamSyncSummary;
 }
 
 export interface RunFailure {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { Actor, ConnectionHealth, DirectoryConnection, Member, ReconcileRun } from '../../domain/model.js';
-import { missingLinkedMembers, planReconcile } from '../../domain/reconcile-plan.js';
+import { missingLinkedMembers, planReconcile, type Plan } from '../../domain/reconcile-plan.js';
+import type { TeamPlan } from '../../domain/team-sync-plan.js';
 import { isTombstone, type DirectoryConnector, type DirectoryUser } from '../../ports/directory.js';
 import { collect } from '../../ports/paging.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -13,6 +14,7 @@ import type { InviteLinkKeeper } from './invite-link.js';
 import { readDirectory, type ListingProgress, type SyncState } from './read-directory.js';
 import { dryExecution, PlanExecutor, recordedPlan, withOutcome, type RecordedAction } from './execute.js';
 import { countOutcomes, failedSummary, nextSyncState, offboardingLags, runFailure, type RunDetails, type RunFailure, type RunSummary } from './run-outcome.js';
+import type { RecordedTeamAction, TeamSync } from './team-sync.js';
 
 export type { RunDetails, RunFailure, RunSummary } from './run-outcome.js';
 export type { ActionOutcome, RecordedAction } from './execute.js';
@@ -46,6 +48,8 @@ export class ReconcileService {
     private readonly linkKeeper: InviteLinkKeeper,
     /** Told about every finished run (metrics). */
     private readonly onRunFinished: (summary: RunSummary, conn: DirectoryConnection, details?: RunDetails) => void = () => {},
+    /** Keeps the connection's selected directory groups as teams (absent: groups are not read). */
+    private readonly teamSync?: TeamSync,
   ) {
     this.executor = new PlanExecutor(members, invitations);
   }
@@ -74,8 +78,8 @@ export class ReconcileService {
       const connector = this.connections.open(conn);
       const policy = policySchema.parse(conn.policy);
       /** A delta cursor is kept under one policy: another one re-reads the whole directory. */
-      const { realtime: _realtime, ...planned } = policy;
-      // realtime changes nothing a listing reads, so it keeps the cursor (and the key of stored cursors).
+      const { realtime: _realtime, maxTeamRemovals: _tr, maxTeamRemovalPercent: _tp, ...planned } = policy;
+      // realtime and the team guards change nothing a user listing reads: they keep the cursor (and the key of stored cursors).
       const policyKey = JSON.stringify(planned);
       const read = await readDirectory(connector, state, { policy: policyKey, now: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const { users, result, mode } = read;
@@ -96,12 +100,24 @@ export class ReconcileService {
       const execution = opts.dryRun ? dryExecution(plan) : await this.executor.execute(conn, plan, log, { runId: run.id, listingMode: mode, listedUsers: users.size });
       const offboarded = new Set(withOutcome(plan, execution, 'deactivate', 'applied').map((a) => a.memberId));
       const link = opts.dryRun ? undefined : await this.linkKeeper.keep(conn, policy.inviteLink, state.inviteLink, offboarded, { kind: 'directory', id: conn.id, label: `${conn.provider} directory` });
+      const links = withOutcome(plan, execution, 'link', opts.dryRun ? 'planned' : 'applied');
+      const teams = await this.teamSync?.run(conn, connector, state.groups ?? {}, {
+        runId: run.id,
+        dryRun: !!opts.dryRun,
+        approved: opts.release !== undefined,
+        now: started,
+        policy,
+        members,
+        links,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      apiCalls = connector.counters().apiCalls;
       const now = this.deps.clock.now();
       const failure = result.error ? runFailure(result.error.code) : undefined;
       const summary: RunSummary = {
         runId: run.id,
         connectionId,
-        status: plan.status,
+        status: combinedStatus(plan.status, teams?.plan.status),
         dryRun: !!opts.dryRun,
         listed: plan.counters.listed,
         matched: plan.counters.matched,
@@ -111,17 +127,18 @@ export class ReconcileService {
         apiCalls,
         apiCallsByStatus: counters.byStatus,
         durationMs: now.getTime() - started.getTime(),
-        guards: [...plan.guards],
+        guards: [...plan.guards, ...(teams?.plan.guards ?? [])],
         listingMode: mode,
         ...(link && link.outcome.action !== 'none' ? { inviteLink: link.outcome } : {}),
         ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
         ...(failure ? { failure } : {}),
+        ...(teams ? { teams: teams.summary } : {}),
       };
-      await this.finish(run, summary, recordedPlan(plan, execution));
+      await this.finish(run, summary, [...recordedPlan(plan, execution), ...(teams?.recorded ?? [])]);
       this.onRunFinished(summary, conn, { offboardingLags: offboardingLags(plan, execution, (id) => deletedAt.get(id) ?? read.users.get(id)?.stateChangedAt, state, now) });
       if (!opts.dryRun) {
-        const syncState = nextSyncState({ ...state, inviteLink: link?.kept }, plan, execution, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now, policy: policyKey });
-        await this.saveOutcome(conn, run.id, syncState, failure, summary.error, result.complete ? 'healthy' : 'degraded');
+        const syncState = nextSyncState({ ...state, inviteLink: link?.kept, ...(teams ? { groups: teams.state } : {}) }, plan, execution, read, { unconfirmed: removals.unconfirmed, approved: opts.release !== undefined, now, policy: policyKey });
+        await this.saveOutcome(conn, run.id, syncState, failure, summary.error, result.complete && teams?.summary.complete !== false ? 'healthy' : 'degraded');
       }
       if (plan.counters.drift) log.warn('directory and SCIM disagree about members', { drift: plan.counters.drift });
       log.info('reconcile run finished', { status: summary.status, deactivated: summary.deactivated, held: summary.held, apiCalls });
@@ -243,7 +260,7 @@ export class ReconcileService {
     return invitations.map((i) => i.email);
   }
 
-  private async finish(run: ReconcileRun, summary: RunSummary, plan: RecordedAction[]): Promise<void> {
+  private async finish(run: ReconcileRun, summary: RunSummary, plan: (RecordedAction | RecordedTeamAction)[]): Promise<void> {
     const status: ReconcileRun['status'] = summary.status === 'failed' ? 'failed' : summary.status;
     await this.updateRun(run, { status, summary: { ...summary }, plan, finished: true, ...(summary.error ? { error: summary.error } : {}) });
   }
@@ -259,4 +276,14 @@ export class ReconcileService {
   private liveMembers(orgId: string): Promise<Member[]> {
     return collect((page) => this.deps.store.listMembers(orgId, { statuses: ['active', 'inactive'], kinds: ['person'], ...page }));
   }
+}
+
+/**
+ * The run's status from the member plan and the team plan: an incomplete read of either is
+ * `incomplete`, a hold in either is `held`; only both clean is `completed`.
+ */
+function combinedStatus(users: Plan['status'], teams: TeamPlan['status'] | undefined): Plan['status'] {
+  if (users === 'incomplete' || teams === 'incomplete') return 'incomplete';
+  if (users === 'held' || teams === 'held') return 'held';
+  return 'completed';
 }

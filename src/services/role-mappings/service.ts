@@ -39,8 +39,8 @@ const summary = (m: RoleMapping) => ({ source: m.source, group: m.group, role: m
 /**
  * Role mappings of an org: saving or deleting one re-evaluates the members of the groups it names
  * (and only them); SCIM group changes re-evaluate the members they touched (afterGroupChange).
- * Directory-sourced mappings (google, microsoft, github) are kept and listed; they apply once
- * directory groups are synced as teams.
+ * Directory-sourced mappings (google, microsoft, github) apply to the teams the reconciler keeps
+ * from the connection's selected groups (services/reconcile/team-sync.ts).
  */
 export class RoleMappingService {
   constructor(
@@ -207,11 +207,10 @@ export class RoleMappingService {
     return outcomes.filter((o) => o.result !== 'unchanged').map((o) => ({ memberId: o.memberId, userName: names.get(o.memberId)!, from: o.from, to: o.to, result: o.result === 'skipped' ? 'skipped' : 'change', reason: o.reason ?? '' }));
   }
 
-  /** Members of the teams these mappings name (SCIM mappings; directory groups are not teams yet). */
+  /** Members of the teams these mappings name (SCIM groups, and directory groups kept as teams). */
   private async membersOfGroups(orgId: string, mappings: RoleMapping[]): Promise<string[]> {
-    const scim = mappings.filter((m) => m.source === 'scim');
-    if (scim.length === 0) return [];
-    const teams = (await collect((page) => this.deps.store.listTeams(orgId, page))).filter((t) => scim.some((m) => mapsTeam(m, t)));
+    if (mappings.length === 0) return [];
+    const teams = (await collect((page) => this.deps.store.listTeams(orgId, page))).filter((t) => mappings.some((m) => mapsTeam(m, t)));
     const ids = new Set<string>();
     for (const t of teams) for (const id of await collect((page) => this.deps.store.listTeamMembers(orgId, t.id, page))) ids.add(id);
     return [...ids];

@@ -5,6 +5,16 @@ import { codeOf, type StoreHarness } from './harness.js';
 /** Teams and their membership sets. */
 export function teamConformance(h: StoreHarness): void {
   describe('teams', () => {
+    it("when a team kept from a directory group is created and renamed, then its directoryGroup link reads back unchanged", async () => {
+      const org = await h.newOrg();
+      const link = { connectionId: 'conn-1', provider: 'microsoft' as const, groupId: 'a0000000-0000-4000-8000-000000000001', key: 'a0000000-0000-4000-8000-000000000001' };
+      const team = { ...aTeam(org.id, { displayName: 'Engineering' }), directoryGroup: link };
+      await h.store.createTeam(team, draft(org.id, 'team.created', team.id));
+      await h.store.updateTeam(org.id, team.id, (cur) => ({ next: { ...cur, displayName: 'Engineering Team' }, audit: draft(org.id, 'team.renamed', team.id) }));
+      expect(await h.store.getTeam(org.id, team.id)).toMatchObject({ displayName: 'Engineering Team', directoryGroup: link });
+      expect((await h.store.listTeams(org.id)).items[0]!.directoryGroup).toEqual(link);
+    });
+
     it('when teams are created with one name in different cases concurrently, then exactly one wins', async () => {
       const org = await h.newOrg();
       const results = await Promise.all(

@@ -16,6 +16,8 @@ import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
 import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
+import { OrgDeletionService } from './org-deletion/service.js';
+import { SupportAccessService } from './support/service.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
@@ -65,6 +67,10 @@ export interface Services {
   signalPoll: SignalPoll;
   merges: MergeService;
   serviceAccounts: ServiceAccountService;
+  /** Support access with consent (grants, and the gate provider-wide principals pass). */
+  support: SupportAccessService;
+  /** Org deletion with a grace period, restore, purge and receipts. */
+  orgDeletion: OrgDeletionService;
 }
 
 export interface ServiceExtras {
@@ -89,6 +95,8 @@ export interface ServiceExtras {
   onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
   /** Console session timeouts (config console.*); default 30 minutes idle, 6 hours at most. */
   console?: { idleMinutes: number; maxHours: number };
+  /** Days a deleted org can be restored (config orgs.deletionGraceDays); default 30. */
+  orgDeletionGraceDays?: number;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -119,6 +127,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     extras.onNotification,
   );
   const admin = new AdminService(deps, members, teams);
+  const support = new SupportAccessService(deps);
   const signals = new SignalService(
     deps,
     new SigningKeys(deps.store, new SecretBox(extras.secretKey, SEAL_PURPOSE.signalKeys), deps.clock),
@@ -133,7 +142,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     teams,
     roleMappings: new RoleMappingService(deps, roles),
     admin,
-    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
+    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
     invitations,
     links,
@@ -151,6 +160,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),
     merges: new MergeService(deps, invitations, publicUrl, members, writer),
+    support,
+    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30 }),
   };
 }
 

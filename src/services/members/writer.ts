@@ -1,3 +1,4 @@
+import { deletingError } from '../org-deletion/service.js';
 import { randomUUID } from 'node:crypto';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Birth } from '../../domain/member-rules.js';
@@ -57,6 +58,8 @@ export class MemberWriter {
   async org(orgId: string): Promise<Organization> {
     const org = await this.deps.store.getOrg(orgId);
     if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    // An org scheduled for deletion takes no member changes, whoever writes (SCIM, a directory, an admin, a join).
+    if (org.state === 'deleting') throw deletingError(org);
     return org;
   }
 

@@ -65,6 +65,7 @@ export function orgDeletionRoutes(api: ApiRegistry, s: Services): void {
       responses: { 200: { description: 'Receipt', schema: receiptSchema }, 404: { description: 'No receipt for this organization', schema: errorSchema } },
     },
     async ({ params, res }) => {
+      assertOrgVisible(res.locals.adminKey, params.org);
       assertProviderKey(res.locals.adminKey);
       return { status: 200, body: await s.orgDeletion.receipt(params.org) };
     },

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { IdsyncError } from '../../domain/errors.js';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
 import { deletingError } from '../../services/org-deletion/service.js';
@@ -13,14 +14,15 @@ const OPEN_WHILE_DELETING = new Set(['support-access', 'support-grants', 'restor
  * details.purgeAt) except for its own record, restore and its grants. On an org with
  * `supportAccess: consent`, a provider-wide principal passes only under a live grant: the request is
  * audited with the grant id and the handlers act as an actor that names it. The org record itself
- * (read, delete) and the sign-in access check stay open. An org key of another org is left to the
- * handler's 404.
+ * (read, delete) and the sign-in access check stay open. An org key of another org gets its
+ * 404, before the body is validated.
  */
 export function orgGate(store: Store, services: Services) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const orgId = String(req.params.org);
     const principal = res.locals.principal;
-    if (principal.kind === 'org' && principal.orgId !== orgId) return next();
+    // Another org's id answers 404 to an org key before anything else (body validation included), as if it did not exist.
+    if (principal.kind === 'org' && principal.orgId !== orgId) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
     const area = req.path.split('/')[1] ?? '';
     const org = await store.getOrg(orgId);
     if (!org) return next();

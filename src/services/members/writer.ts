@@ -63,7 +63,14 @@ export class MemberWriter {
     return org;
   }
 
+  /** Every member change of an org scheduled for deletion is refused here, whichever service asked. */
+  async #assertNotDeleting(orgId: string): Promise<void> {
+    const org = await this.deps.store.getOrg(orgId);
+    if (org?.state === 'deleting') throw deletingError(org);
+  }
+
   async create(member: Member, meta: WriteMeta, detail?: Record<string, unknown>): Promise<Member> {
+    await this.#assertNotDeleting(member.orgId);
     const source = meta.source ?? sourceOf(meta.actor, member.managedBy);
     const evidence = toStatusEvidence(meta.evidence);
     const audit: AuditDraft = {
@@ -86,6 +93,7 @@ export class MemberWriter {
    * `version.mismatch`.
    */
   async update(orgId: string, id: string, meta: WriteMeta, writer: ManagedBy, edit: (cur: Member, at: string) => MemberEdit | null, opts: { ifVersion?: number } = {}): Promise<WriteResult> {
+    await this.#assertNotDeleting(orgId);
     const at = this.now();
     let action: string | undefined;
     const { record, changed } = await this.deps.store.updateMember(

@@ -6,6 +6,7 @@ import { cli } from '../support/harness.js';
 import { STORES } from '../support/scim.js';
 import { startClockedInstall, type ClockedInstall } from '../support/support-install.js';
 import { receiver, until } from '../support/webhook-receiver.js';
+import { openConsole } from '../support/console.js';
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 const HOUR = 3_600_000;
@@ -110,5 +111,27 @@ describe.each(STORES.filter((s) => s !== 'postgres') as ('sqlite' | 'redis')[])(
     expect((await cli(f.env, f.cwd, 'support-access', 'mode', '--org', org.id, '--set', 'open')).stderr).toContain('auth.forbidden');
     expect((await api.call('put', `/orgs/${org.id}/support-access`, orgKey, { mode: 'open' })).status).toBe(200);
     expect((await api.call('get', `/orgs/${org.id}/members`, provider)).status).toBe(200);
+  });
+  it("when the operator opens an org's console under consent, then a grant is needed and the session ends with it", async () => {
+    const { org, orgKey } = await f.newOrg('Massive');
+    expect((await api.call('put', `/orgs/${org.id}/support-access`, orgKey, { mode: 'consent' })).status).toBe(200);
+    // The operator's console view: a console link asked for with provider standing (API key or CLI).
+    expect((await api.call<ErrorBody>('post', `/orgs/${org.id}/portal-links`, provider, {})).body.error.code).toBe('support.consent_required');
+    expect((await cli(f.env, f.cwd, 'console-link', '--org', org.id)).stderr).toContain('support.consent_required');
+
+    const grant = (await api.call<PublicGrant>('post', `/orgs/${org.id}/support-grants`, orgKey, { hours: 1, reason: 'ticket 9' })).body;
+    const link = await api.call<{ url: string }>('post', `/orgs/${org.id}/portal-links`, provider, {});
+    expect(link.status).toBe(201);
+    const local = `${f.daemon.url}${new URL(link.body.url).pathname}${new URL(link.body.url).search}`;
+    const members = `/console/orgs/${org.id}/members`;
+    const c = await openConsole(f.daemon.url, local, members);
+    expect((await c.get(members)).status).toBe(200);
+
+    await api.call('post', `/orgs/${org.id}/support-grants/${grant.id}/revoke`, orgKey);
+    expect((await c.get(members)).status).toBe(401);
+    // An owner's own console link is not affected.
+    const own = await api.call<{ url: string }>('post', `/orgs/${org.id}/portal-links`, orgKey, {});
+    const mine = await openConsole(f.daemon.url, `${f.daemon.url}${new URL(own.body.url).pathname}${new URL(own.body.url).search}`, members);
+    expect((await mine.get(members)).status).toBe(200);
   });
 });

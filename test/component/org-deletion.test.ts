@@ -13,7 +13,7 @@ import { receiver, until } from '../support/webhook-receiver.js';
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 const DAY = 86_400_000;
 
-describe.each(STORES.filter((s) => s !== 'postgres') as ('sqlite' | 'redis')[])('org deletion with a grace period on %s', (kind) => {
+describe.each(STORES)('org deletion with a grace period on %s', (kind) => {
   let f: ClockedInstall;
   let api: ApiClient;
   let provider: string;

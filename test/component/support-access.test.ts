@@ -11,7 +11,7 @@ import { openConsole } from '../support/console.js';
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 const HOUR = 3_600_000;
 
-describe.each(STORES.filter((s) => s !== 'postgres') as ('sqlite' | 'redis')[])('support access with consent on %s', (kind) => {
+describe.each(STORES)('support access with consent on %s', (kind) => {
   let f: ClockedInstall;
   let api: ApiClient;
   let provider: string;

@@ -1,4 +1,4 @@
-/** A daemon with a clock the test moves (support grants expire, deleted orgs are purged), on SQLite or its own Redis. */
+/** A daemon with a clock the test moves (support grants expire, deleted orgs are purged), on SQLite or its own Redis or PostgreSQL. */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
@@ -7,6 +7,7 @@ import type { Organization } from '../../src/domain/model.js';
 import { captureLogger } from './connectors.js';
 import { ShiftedClock } from './console.js';
 import { cli, tempDir, testEnv } from './harness.js';
+import { PostgresTestServer } from './postgres-server.js';
 import { RedisTestServer } from './redis-server.js';
 import type { StoreKind } from './scim.js';
 
@@ -20,13 +21,15 @@ export interface ClockedInstall {
   dispose(): Promise<void>;
 }
 
-export async function startClockedInstall(kind: Exclude<StoreKind, 'postgres'>): Promise<ClockedInstall> {
+export async function startClockedInstall(kind: StoreKind): Promise<ClockedInstall> {
   const cwd = tempDir('idsync-support-');
   const redis = kind === 'redis' ? await RedisTestServer.start() : undefined;
+  const postgres = kind === 'postgres' ? await PostgresTestServer.start() : undefined;
   const env = testEnv(join(cwd, 'data'), {
     IDSYNC_RECONCILE_SCHEDULER: 'false',
     IDSYNC_WEBHOOK_POLL_MS: '50',
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: redis.url, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+    ...(postgres ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
   });
   const clock = new ShiftedClock();
   const daemon = await startDaemon(loadConfig({ env, cwd }), { logger: captureLogger(), clock });
@@ -45,6 +48,7 @@ export async function startClockedInstall(kind: Exclude<StoreKind, 'postgres'>):
     async dispose() {
       await daemon.stop();
       await redis?.dispose();
+      await postgres?.dispose();
     },
   };
 }

@@ -77,6 +77,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
     oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
     console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
+    orgDeletionGraceDays: config.orgs.deletionGraceDays,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({
@@ -182,6 +183,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Delivered and failed SETs are kept a week (their jti stops a repeated fan-out from queueing them again).
   const forgetSets = new PeriodicJob('forget-done-sets', 3_600_000, () => store.forgetDoneSets(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()), { store, logger, holder });
   forgetSets.start();
+  // Orgs past their deletion grace period are purged (each keeps a receipt); a failed purge resumes next hour.
+  const purgeOrgs = new PeriodicJob('purge-deleted-orgs', 3_600_000, () => services.orgDeletion.purgeDue(), { store, logger, holder });
+  purgeOrgs.start();
   if (scimLog) pruneScimLog.start();
   const secretExpiry = scimClientExpiryJob(services.scimClientExpiry, metrics.registry, { store, logger, holder });
   secretExpiry.start();
@@ -212,6 +216,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await sweepLeases.stop();
       await sweepSessions.stop();
       await forgetSets.stop();
+      await purgeOrgs.stop();
       await running.close(config.server.shutdownTimeoutMs);
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();

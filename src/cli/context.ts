@@ -38,6 +38,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
         oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
         console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
+        orgDeletionGraceDays: config.orgs.deletionGraceDays,
       },
     );
     return await fn(services, config);

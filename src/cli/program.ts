@@ -21,6 +21,7 @@ import { registerRoleMappings } from './commands/role-mappings.js';
 import { registerServiceAccounts } from './commands/service-accounts.js';
 import { registerScimLog } from './commands/scim-log.js';
 import { registerServe } from './commands/serve.js';
+import { registerSupportAccess } from './commands/support-access.js';
 import type { CliIo } from './io.js';
 
 /** Exit codes: 0 success, 1 the operation failed (coded error printed), 2 bad usage or configuration. */
@@ -52,6 +53,7 @@ function buildProgram(io: CliIo): Command {
   registerScimLog(program, io);
   registerConsole(program, io);
   registerMigrateStore(program, io);
+  registerSupportAccess(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

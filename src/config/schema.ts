@@ -112,6 +112,7 @@ export const KEYS: readonly KeySpec[] = [
   },
   { path: 'console.sessionIdleMinutes', env: 'IDSYNC_CONSOLE_SESSION_IDLE_MINUTES', doc: 'A console session unused this long ends (the person opens a new console link).', default: 30, schema: z.coerce.number().int().min(1).max(360) },
   { path: 'console.sessionMaxHours', env: 'IDSYNC_CONSOLE_SESSION_MAX_HOURS', doc: 'A console session ends this many hours after it started, however busy (1 to 6).', default: 6, schema: z.coerce.number().int().min(1).max(6) },
+  { path: 'orgs.deletionGraceDays', env: 'IDSYNC_ORGS_DELETION_GRACE_DAYS', doc: 'A deleted organization can be restored for this many days (1 to 365); then its data is purged and a receipt kept.', default: 30, schema: z.coerce.number().int().min(1).max(365) },
   { path: 'reconcile.scheduler', env: 'IDSYNC_RECONCILE_SCHEDULER', doc: "Run each enabled connection's reconcile on its cron schedule (Redis mode: one BullMQ job per connection and tick, run by one replica; SQLite mode: in process).", default: true, schema: bool },
   { path: 'reconcile.resyncMs', env: 'IDSYNC_RECONCILE_RESYNC_MS', doc: 'How often the scheduler re-reads connections and their schedules (milliseconds).', default: 60000, schema: positiveInt },
   { path: 'reconcile.runTimeoutMs', env: 'IDSYNC_RECONCILE_RUN_TIMEOUT_MS', doc: 'A scheduled run taking longer is aborted; its listing is then incomplete and nobody is deactivated.', default: 600000, schema: positiveInt },
@@ -179,6 +180,7 @@ export interface Config {
   scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; requestLogDays: number; requestLogMaxPerOrg: number; oauthTokenTtlSeconds: number };
   webhooks: { pollMs: number; maxAttempts: number; retryBaseMs: number; allowPrivateNetworks: boolean };
   console: { sessionIdleMinutes: number; sessionMaxHours: number };
+  orgs: { deletionGraceDays: number };
   reconcile: { scheduler: boolean; resyncMs: number; runTimeoutMs: number; failureBackoffMs: number };
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };

@@ -31,6 +31,8 @@ export interface OrgSettings {
   ownerByMapping?: boolean;
   /** A manual role change on a member a mapping governs is kept (and shown) instead of refused; absent: false. */
   manualOverridesWin?: boolean;
+  /** `consent`: provider-wide keys reach the org's data only under an owner's live support grant; absent: `open`. */
+  supportAccess?: 'open' | 'consent';
 }
 
 export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({
@@ -50,7 +52,9 @@ export interface Organization {
    * `merging`: a merge into `mergedInto` is under way; `merged`: closed by it (its tokens and links
    * no longer work, reads answer `org.merged` with where it went). Absent: active.
    */
-  state?: 'active' | 'merging' | 'merged';
+  state?: 'active' | 'merging' | 'merged' | 'deleting';
+  /** Set while `deleting`: when it was asked for, by whom, and when the purge may remove the org's data. */
+  deletion?: { requestedAt: string; purgeAt: string; by: Actor };
   mergedInto?: string;
   mergedAt?: string;
   /** Organizations merged into this one. */
@@ -190,6 +194,8 @@ export interface Actor {
   label?: string;
   /** The member of the org on whose behalf an admin key acted (X-Idsync-Acting-Member). */
   onBehalfOf?: string;
+  /** The support grant a provider-wide key acted under (an org with `supportAccess: consent`). */
+  supportGrantId?: string;
 }
 
 /** Where a member change came from; every status change records one, whoever the actor was. */

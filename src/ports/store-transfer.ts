@@ -16,6 +16,7 @@ import type {
   WebhookEndpoint,
 } from '../domain/model.js';
 import type { QueuedSet, SignalStream, SigningKey } from '../domain/signals.js';
+import type { PurgeReceipt, SupportGrant } from '../domain/support.js';
 import type { MergeJournal } from './store/merges.js';
 
 /**
@@ -41,6 +42,9 @@ export type TransferRecord =
   | { kind: 'delivery'; record: WebhookDelivery }
   | { kind: 'roleMapping'; record: RoleMapping }
   | { kind: 'merge'; record: MergeJournal }
+  | { kind: 'supportGrant'; record: SupportGrant }
+  /** What remains of a purged org (its chain's last hash and length); kept in the provider scope. */
+  | { kind: 'purgeReceipt'; record: PurgeReceipt }
   | { kind: 'signalStream'; record: SignalStream }
   | { kind: 'signalKey'; record: SigningKey }
   /** Only pending SETs move (delivered and failed ones are kept only to drop repeats of a fan-out). */
@@ -67,6 +71,8 @@ export const TRANSFER_KINDS: readonly TransferKind[] = [
   'delivery',
   'roleMapping',
   'merge',
+  'supportGrant',
+  'purgeReceipt',
   'signalStream',
   'signalKey',
   'signalSet',

@@ -6,6 +6,7 @@ import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assert
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
 import type { ServiceDeps } from './deps.js';
 import { mergedError } from './merge/sides.js';
+import { deletingError } from './org-deletion/service.js';
 import { addMemberToOrg, moveMember, type MoveResult } from './move-member.js';
 import type { TeamService } from './teams.js';
 
@@ -125,6 +126,7 @@ export class AdminService {
     if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
     // A merged org answers where it went (ask there); while the merge runs its people still sign in.
     if (org.state === 'merged') throw mergedError(org);
+    if (org.state === 'deleting') throw deletingError(org);
     let m: Member | undefined;
     if (who.email) {
       const found = await this.deps.store.findMembersByEmail(orgId, who.email);

@@ -1,3 +1,4 @@
+import { deletingError } from './org-deletion/service.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IdsyncError } from '../domain/errors.js';
 import type { Actor, AdminKey, ScimToken } from '../domain/model.js';
@@ -64,10 +65,13 @@ export class CredentialService {
    */
   async authenticateScim(secret: string): Promise<ScimClientPrincipal> {
     if (this.accessTokens && !secret.startsWith(SCIM_PREFIX) && OAuthTokenService.looksLikeAccessToken(secret)) {
-      return this.accessTokens.authenticateAccessToken(secret);
+      const client = await this.accessTokens.authenticateAccessToken(secret);
+      await this.assertOrgTakesScim(client.orgId);
+      return client;
     }
     const t = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenByHash(hashSecret(secret)) : undefined;
     if (!t || t.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked SCIM token');
+    await this.assertOrgTakesScim(t.orgId);
     return publicToken(await this.noteUse(t));
   }
 
@@ -86,6 +90,12 @@ export class CredentialService {
       return t;
     }
     return { ...t, lastUsedAt: at };
+  }
+
+  /** An org scheduled for deletion takes no provisioning: its valid tokens get `org.deleting` (not a 401, which would read as a bad token). */
+  private async assertOrgTakesScim(orgId: string): Promise<void> {
+    const org = await this.deps.store.getOrg(orgId);
+    if (org?.state === 'deleting') throw deletingError(org);
   }
 
   async createAdminKey(actor: Actor, opts: { orgId?: string; label?: string; serviceAccountId?: string } = {}): Promise<{ key: string; record: PublicAdminKey }> {

@@ -18,6 +18,8 @@ import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
 import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
+import { OrgDeletionService } from './org-deletion/service.js';
+import { SupportAccessService } from './support/service.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
 import { ReconcileService } from './reconcile/service.js';
@@ -80,6 +82,10 @@ export interface Services {
   /** Okta Universal Logout: the per-org settings and the revocation endpoint's work. */
   universalLogout: UniversalLogoutSettingsService;
   universalLogoutReceiver: UniversalLogoutReceiver;
+  /** Support access with consent (grants, and the gate provider-wide principals pass). */
+  support: SupportAccessService;
+  /** Org deletion with a grace period, restore, purge and receipts. */
+  orgDeletion: OrgDeletionService;
 }
 
 export interface ServiceExtras {
@@ -104,6 +110,8 @@ export interface ServiceExtras {
   onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
   /** Console session timeouts (config console.*); default 30 minutes idle, 6 hours at most. */
   console?: { idleMinutes: number; maxHours: number };
+  /** Days a deleted org can be restored (config orgs.deletionGraceDays); default 30. */
+  orgDeletionGraceDays?: number;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -135,13 +143,14 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     extras.onNotification,
   );
   const admin = new AdminService(deps, members, teams);
+  const support = new SupportAccessService(deps);
   const signals = new SignalService(
     deps,
     new SigningKeys(deps.store, new SecretBox(extras.secretKey, SEAL_PURPOSE.signalKeys), deps.clock),
     new SecretBox(extras.secretKey, SEAL_PURPOSE.signalReceiverAuth),
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
-  const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 });
+  const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support);
   return {
     signals,
     signalPoll: new SignalPoll(deps, signals),
@@ -173,6 +182,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     merges: new MergeService(deps, invitations, publicUrl, members, writer),
     universalLogout: new UniversalLogoutSettingsService(deps, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
     universalLogoutReceiver: new UniversalLogoutReceiver(deps, invitations, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
+    support,
+    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30 }),
   };
 }
 

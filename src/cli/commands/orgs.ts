@@ -4,9 +4,11 @@ import type { Role } from '../../domain/model.js';
 import { CLI_PRINCIPAL } from '../../services/authz.js';
 import { CLI_ACTOR, withServices } from '../context.js';
 import { printJson, printTable, type CliIo } from '../io.js';
+import { registerOrgLifecycle } from './org-lifecycle.js';
 
 export function registerOrgs(program: Command, io: CliIo): void {
   const orgs = program.command('orgs').description('manage organizations');
+  registerOrgLifecycle(orgs, io);
 
   orgs
     .command('create')

@@ -21,6 +21,9 @@ import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
+import { orgDeletionRoutes } from './org-deletion.js';
+import { orgGate } from './org-gate.js';
+import { supportRoutes } from './support.js';
 
 /**
  * The admin REST API under /api/v1, and its OpenAPI document at /api/v1/openapi.json (no auth).
@@ -29,6 +32,8 @@ import { webhookRoutes } from './webhooks.js';
 export function apiRoutes(services: Services, store: Store, publicUrl: string, guards: AdminAuthGuards, rateLimit?: RequestHandler): Router {
   const r = Router();
   const authed = Router();
+  // Before every route: support access with consent, and orgs being deleted.
+  authed.use('/orgs/:org', orgGate(store, services));
   const api = new ApiRegistry(authed);
   orgRoutes(api, services);
   memberRoutes(api, services);
@@ -47,6 +52,8 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   portalLinkRoutes(api, services);
   signalRoutes(api, services);
   universalLogoutRoutes(api, services);
+  supportRoutes(api, services);
+  orgDeletionRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

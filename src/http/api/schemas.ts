@@ -4,7 +4,7 @@ import { CHANGE_SOURCES, GROUP_SOURCES, MEMBER_STATUSES, ROLES, type ChangeSourc
 /** Request and response schemas of the admin API (the OpenAPI document is generated from them). */
 export const role = z.enum(ROLES as [Role, ...Role[]]);
 export const memberStatus = z.enum(MEMBER_STATUSES as [MemberStatus, ...MemberStatus[]]);
-const timestamp = z.string().describe('RFC 3339 timestamp');
+export const timestamp = z.string().describe('RFC 3339 timestamp');
 
 export const orgParams = z.object({ org: z.string().min(1) });
 export const memberParams = orgParams.extend({ id: z.string().min(1) });
@@ -39,13 +39,15 @@ export const orgSettingsSchema = z.object({
   scimAdoption: z.boolean().optional(),
   ownerByMapping: z.boolean().optional(),
   manualOverridesWin: z.boolean().optional(),
+  supportAccess: z.enum(['open', 'consent']).optional().describe("consent: provider-wide keys reach the org's data only under an owner's live support grant; absent: open"),
 });
 
 export const orgSchema = z.object({
   id: z.string(),
   name: z.string(),
   settings: orgSettingsSchema,
-  state: z.enum(['active', 'merging', 'merged']).optional().describe('merging: a merge into mergedInto is under way; merged: closed by it'),
+  state: z.enum(['active', 'merging', 'merged', 'deleting']).optional().describe('merging: a merge into mergedInto is under way; merged: closed by it; deleting: scheduled for purge at deletion.purgeAt, restorable until then'),
+  deletion: z.object({ requestedAt: timestamp, purgeAt: timestamp, by: z.lazy(() => actorSchema) }).optional(),
   mergedInto: z.string().optional(),
   mergedAt: timestamp.optional(),
   mergedFrom: z.array(z.string()).optional().describe('Organizations merged into this one'),
@@ -58,7 +60,7 @@ export const orgSchema = z.object({
   version: z.number().int(),
 });
 
-export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional() });
+export const actorSchema = z.object({ kind: z.string(), id: z.string().optional(), label: z.string().optional(), onBehalfOf: z.string().optional(), supportGrantId: z.string().optional() });
 
 export const groupSource = z.enum(GROUP_SOURCES as [GroupSource, ...GroupSource[]]);
 

@@ -109,6 +109,7 @@ export const PROBLEMS: Partial<Record<ErrorCode, Problem>> & { internal: Problem
   'link.expired': { status: 410, title: 'This invite link has expired', detail: 'Ask an administrator of the organization for a new link.' },
   'invite.revoked': { status: 410, title: 'This invitation was revoked', detail: 'It can no longer be used. Ask an administrator of the organization if you think this is a mistake.' },
   'link.revoked': { status: 410, title: 'This invite link was revoked', detail: 'It can no longer be used. Ask an administrator of the organization for a new link.' },
+  'org.deleting': { status: 409, title: 'This organization is being deleted', detail: 'Its invitations and invite links no longer work. If this is a mistake, an owner of the organization can restore it.' },
   'invite.used': { status: 409, title: 'This invitation was already used', detail: 'An invitation can be accepted once. If that was you, you are already a member.' },
   'link.used_up': { status: 409, title: 'This invite link is used up', detail: 'It has been used as many times as it allows. Ask an administrator of the organization for a new link.' },
   'invite.wrong_email': { status: 403, title: 'This invitation is for a different email address', detail: 'Sign in with the account of the invited address (its email must be verified), or ask for an invitation to the address you used.' },

@@ -55,6 +55,7 @@ const FROM_CODE: Partial<Record<ErrorCode, { status: number; scimType?: ScimType
   'member.last_owner': { status: 409 },
   'member.domain_not_allowed': { status: 400, scimType: 'invalidValue' },
   'version.mismatch': { status: 412 },
+  'org.deleting': { status: 403 },
   'store.unavailable': { status: 503 },
 };
 

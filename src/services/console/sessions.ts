@@ -1,3 +1,5 @@
+import { grantState } from '../../domain/support.js';
+import type { SupportAccessService } from '../support/service.js';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CONSOLE_INTENTS, NO_ORG, type ConsoleIntent, type ConsoleOperator, type ConsolePerson, type ConsoleSession, type PortalLink } from '../../domain/console.js';
@@ -49,6 +51,7 @@ export class ConsoleSessionService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly opts: ConsoleSessionOptions,
+    private readonly support?: SupportAccessService,
   ) {}
 
   /** The deployment's clock (pages show time left by it). */
@@ -61,8 +64,10 @@ export class ConsoleSessionService {
   }
 
   /** A one-time link to the org's console, valid five minutes; asking for it needs owner standing (or the CLI). */
-  async createPortalLink(p: Principal, orgId: string, intent: ConsoleIntent = 'all'): Promise<PortalLinkResult> {
-    assertCanAdminister(p, orgId);
+  async createPortalLink(asked: Principal, orgId: string, intent: ConsoleIntent = 'all'): Promise<PortalLinkResult> {
+    assertCanAdminister(asked, orgId);
+    // The operator's console view of an org under consent needs a live grant, and its session ends with it.
+    const p = this.support ? await this.support.admit(asked, orgId, { method: 'POST', path: `console portal link for ${orgId}` }) : asked;
     const i = parseInput(intentSchema, intent);
     if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
     const now = this.deps.clock.now();
@@ -96,7 +101,7 @@ export class ConsoleSessionService {
     }
     if (!(await this.deps.store.getOrg(link.orgId))) throw new IdsyncError('org.not_found', `organization ${link.orgId} not found`, { orgId: link.orgId });
     // A link asked for on behalf of a member (X-Idsync-Acting-Member): Universal Logout of that member ends the session.
-    const opened = await this.open(link.orgId, link.intent, (publicId) => ({ kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})` }), undefined, link.createdBy.onBehalfOf);
+    const opened = await this.open(link.orgId, link.intent, (publicId) => ({ kind: 'portal', id: publicId, label: `console session (portal link from ${describe(link.createdBy)})`, ...(link.createdBy.supportGrantId ? { supportGrantId: link.createdBy.supportGrantId } : {}) }), undefined, link.createdBy.onBehalfOf);
     this.deps.logger.info('console session started', { orgId: link.orgId, session: opened.signIn.session.publicId, intent: link.intent });
     return opened;
   }
@@ -151,7 +156,16 @@ export class ConsoleSessionService {
   async authenticate(token: string | undefined): Promise<ConsoleSignIn | undefined> {
     if (!token || !tokenShape(SESSION_TOKEN_PREFIX).test(token)) return undefined;
     const session = await this.deps.store.touchConsoleSession(hashSecret(token), this.deps.clock.now(), this.idleMs);
+    if (session && !(await this.#grantStillLive(session))) return undefined;
     return session ? { session, principal: principalOf(session) } : undefined;
+  }
+
+  /** A session opened under a support grant lasts no longer than the grant (expired or revoked: signed out). */
+  async #grantStillLive(session: ConsoleSession): Promise<boolean> {
+    const grantId = session.actor.supportGrantId;
+    if (!grantId) return true;
+    const grant = await this.deps.store.getSupportGrant(session.orgId, grantId);
+    return grant !== undefined && grantState(grant, this.deps.clock.now()) === 'active';
   }
 
   async signOut(token: string | undefined): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { deletingError } from '../org-deletion/service.js';
 import { randomUUID } from 'node:crypto';
 import { IdsyncError } from '../../domain/errors.js';
 import { assertDomainsAllowed, linkDomains, orgDomains } from '../../domain/member-rules.js';
@@ -51,6 +52,7 @@ export class JoinService {
       const inv = await this.deps.store.findInvitationByTokenHash(hash);
       const org = inv && sameHash(inv.tokenHash, hash) ? await this.deps.store.getOrg(inv.orgId) : undefined;
       if (!inv || !org) throw new IdsyncError('invite.not_found', 'no invitation has this link (it may have been resent with a new one)');
+      if (org.state === 'deleting') throw deletingError(org);
       const status = displayStatus(inv, this.deps.clock.now());
       if (status === 'accepted') throw new IdsyncError('invite.used', `invitation ${inv.id} was already accepted`, { invitationId: inv.id });
       if (status !== 'pending') throw new IdsyncError(`invite.${status}`, `invitation ${inv.id} is ${status}`, { invitationId: inv.id });
@@ -60,6 +62,7 @@ export class JoinService {
       const link = await this.deps.store.findInviteLinkByTokenHash(hash);
       const org = link && sameHash(link.tokenHash, hash) ? await this.deps.store.getOrg(link.orgId) : undefined;
       if (!link || !org) throw new IdsyncError('link.not_found', 'no invite link has this URL (it may have been rotated)');
+      if (org.state === 'deleting') throw deletingError(org);
       const state = linkState(link, this.deps.clock.now());
       if (state !== 'active') throw new IdsyncError(`link.${state}`, `invite link ${link.id} is ${state.replace('_', ' ')}`, { linkId: link.id });
       return { kind: 'link', link, org };

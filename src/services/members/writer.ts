@@ -1,3 +1,4 @@
+import { deletingError } from '../org-deletion/service.js';
 import { randomUUID } from 'node:crypto';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Birth } from '../../domain/member-rules.js';
@@ -57,10 +58,19 @@ export class MemberWriter {
   async org(orgId: string): Promise<Organization> {
     const org = await this.deps.store.getOrg(orgId);
     if (!org) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+    // An org scheduled for deletion takes no member changes, whoever writes (SCIM, a directory, an admin, a join).
+    if (org.state === 'deleting') throw deletingError(org);
     return org;
   }
 
+  /** Every member change of an org scheduled for deletion is refused here, whichever service asked. */
+  async #assertNotDeleting(orgId: string): Promise<void> {
+    const org = await this.deps.store.getOrg(orgId);
+    if (org?.state === 'deleting') throw deletingError(org);
+  }
+
   async create(member: Member, meta: WriteMeta, detail?: Record<string, unknown>): Promise<Member> {
+    await this.#assertNotDeleting(member.orgId);
     const source = meta.source ?? sourceOf(meta.actor, member.managedBy);
     const evidence = toStatusEvidence(meta.evidence);
     const audit: AuditDraft = {
@@ -83,6 +93,7 @@ export class MemberWriter {
    * `version.mismatch`.
    */
   async update(orgId: string, id: string, meta: WriteMeta, writer: ManagedBy, edit: (cur: Member, at: string) => MemberEdit | null, opts: { ifVersion?: number } = {}): Promise<WriteResult> {
+    await this.#assertNotDeleting(orgId);
     const at = this.now();
     let action: string | undefined;
     const { record, changed } = await this.deps.store.updateMember(

@@ -4,6 +4,7 @@ import type { Organization } from '../../domain/model.js';
 import { collect } from '../../ports/paging.js';
 import type { ServiceDeps } from '../deps.js';
 import { linkState } from '../invitations/links.js';
+import { deletingError } from '../org-deletion/service.js';
 
 /** What the planner reads of one organization: its live records only. */
 export async function readSide(deps: ServiceDeps, org: Organization): Promise<MergeSide> {
@@ -30,11 +31,12 @@ export async function readSide(deps: ServiceDeps, org: Organization): Promise<Me
   };
 }
 
-/** An org that exists and takes changes; a merged one (or one being merged) answers `org.merged` with where it went. */
+/** An org that exists and takes changes; a merged one (or one being merged) answers `org.merged` with where it went, one being deleted `org.deleting`. */
 export async function openOrg(deps: ServiceDeps, id: string): Promise<Organization> {
   const org = await deps.store.getOrg(id);
   if (!org) throw new IdsyncError('org.not_found', `organization ${id} not found`, { orgId: id });
   if (org.state === 'merged' || org.state === 'merging') throw mergedError(org);
+  if (org.state === 'deleting') throw deletingError(org);
   return org;
 }
 

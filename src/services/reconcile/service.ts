@@ -1,3 +1,4 @@
+import { deletingError } from '../org-deletion/service.js';
 import { randomUUID } from 'node:crypto';
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import type { Actor, ConnectionHealth, DirectoryConnection, Member, ReconcileRun } from '../../domain/model.js';
@@ -56,6 +57,9 @@ export class ReconcileService {
 
   async run(connectionId: string, opts: RunOptions = {}): Promise<RunSummary> {
     const conn = await this.connections.get(connectionId);
+    // An org scheduled for deletion is not reconciled (its members take no changes); no run is recorded.
+    const org = await this.deps.store.getOrg(conn.orgId);
+    if (org?.state === 'deleting') throw deletingError(org);
     const started = this.deps.clock.now();
     const run: ReconcileRun = {
       id: randomUUID(),

@@ -45,11 +45,14 @@ export async function* exportStore(store: Store): AsyncGenerator<TransferRecord>
     for (const ep of await store.listWebhooks(orgId)) yield { kind: 'webhook', record: ep };
     for await (const d of oldestFirst((page) => store.listDeliveries(orgId, page))) yield { kind: 'delivery', record: d };
     for (const m of await store.listRoleMappings(orgId)) yield { kind: 'roleMapping', record: m };
+    // Oldest first, so the target lists them in the same order.
+    for (const g of (await store.listSupportGrants(orgId)).reverse()) yield { kind: 'supportGrant', record: g };
     yield* chain(store, orgId);
   }
   // Admin keys last: an org-scoped key refers to its org.
   for (const key of await store.listAdminKeys()) yield { kind: 'adminKey', record: key };
   yield* chain(store, PROVIDER_SCOPE);
+  for (const receipt of await store.listPurgeReceipts()) yield { kind: 'purgeReceipt', record: receipt };
   // A merge journal refers to two orgs, so journals come after every org.
   for await (const org of paged((page) => store.listOrgs(page))) {
     const journal = await store.getMerge(org.id);

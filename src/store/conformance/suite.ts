@@ -11,6 +11,7 @@ import { orgConformance } from './suite-orgs.js';
 import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
 import { sessionConformance } from './suite-sessions.js';
+import { supportConformance } from './suite-support.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -35,5 +36,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     sessionConformance(h);
     roleMappingConformance(h);
     mergeConformance(h);
+    supportConformance(h);
   });
 }

@@ -338,6 +338,27 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'support access grants and purge receipts',
+    // Grants are listed whole per org, newest first. A receipt outlives its org (no org row to check);
+    // its org_id is what the purge of one org excludes from "every table with an org_id column".
+    sql: `
+      CREATE TABLE support_grants (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        org_id text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL,
+        CONSTRAINT support_grants_org_id UNIQUE (org_id, id)
+      );
+      CREATE TABLE org_purge_receipts (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL UNIQUE,
+        data text NOT NULL
+      );
+    `,
+  },
+  {
     version: 10,
     name: 'console sessions by member',
     // Universal Logout ends one member's sessions: the live ones of the org are found through this index.

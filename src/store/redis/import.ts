@@ -173,6 +173,15 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
         const ord = next(r.record.orgId);
         return { record: (c) => c.set(k.roleMapping(r.record.id), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(k.roleMappings, 'NX', ord, r.record.id)] };
       }
+      case 'supportGrant': {
+        const k = keys.forOrg(r.record.orgId);
+        const ord = next(r.record.orgId);
+        return { record: (c) => c.set(k.supportGrant(r.record.id), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(k.supportGrants, 'NX', ord, r.record.id)] };
+      }
+      case 'purgeReceipt': {
+        const p = keys.forOrg(PROVIDER_SCOPE);
+        return { record: (c) => c.set(p.purgeReceipt(r.record.orgId), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(p.purgeReceipts, 'NX', epochMs(r.record.purgedAt, 'purgedAt'), r.record.orgId)] };
+      }
       case 'merge':
         return { record: (c) => c.set(keys.forOrg(r.record.sourceOrgId).merge, JSON.stringify(r.record), 'NX'), indexes: [] };
       case 'signalStream': {
@@ -271,7 +280,11 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
     n.audit += await c.hlen(k.auditEvents);
     n.outbox += await c.hlen(k.outbox);
     n.outboxCursor += await c.hlen(k.outboxCursors);
-    if (scope === PROVIDER_SCOPE) continue;
+    if (scope === PROVIDER_SCOPE) {
+      n.purgeReceipt += await c.zcard(k.purgeReceipts);
+      continue;
+    }
+    n.supportGrant += await c.zcard(k.supportGrants);
     n.member += await c.zcard(k.members);
     n.scimToken += await c.zcard(k.scimTokens);
     n.scimClient += await c.zcard(k.scimClients);

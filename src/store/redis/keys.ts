@@ -116,6 +116,15 @@ export interface OrgKeys {
   /** ZSET of the scope's stream ids, by the global stream ordinal. */
   readonly signalStreams: string;
 
+  /** A support access grant (JSON). */
+  readonly supportGrant: (id: string) => string;
+  /** ZSET of the org's support grant ids, by ordinal. */
+  readonly supportGrants: string;
+  /** The receipt of a purged org (JSON; kept in the provider scope, which outlives every org). */
+  readonly purgeReceipt: (orgId: string) => string;
+  /** ZSET of purged org ids by purge time (provider scope). */
+  readonly purgeReceipts: string;
+
   /** STREAM of the org's SCIM request log entries (field `e`: entry JSON), oldest first; stream ids are the cursors. */
   readonly scimLog: string;
 }
@@ -231,6 +240,10 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         roleMappings: k(tag, 'role-mappings'),
         signalStream: (id) => k(tag, `signal-stream:${id}`),
         signalStreams: k(tag, 'signal-streams'),
+        supportGrant: (id) => k(tag, `support-grant:${id}`),
+        supportGrants: k(tag, 'support-grants'),
+        purgeReceipt: (orgId) => k(tag, `purge-receipt:${orgId}`),
+        purgeReceipts: k(tag, 'purge-receipts'),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },

@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'createInvitation',
   'createMember',
   'createOrg',
+  'createReceipt',
   'createRecord',
   'createRun',
   'createScimToken',

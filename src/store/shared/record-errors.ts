@@ -10,6 +10,8 @@ export const runNotFound = (id: string) => new IdsyncError('run.not_found', `rec
 export const roleMappingNotFound = (id: string) => new IdsyncError('role_mapping.not_found', `role mapping ${id} not found`, { mappingId: id });
 export const roleMappingExists = (id: string) => new IdsyncError('role_mapping.exists', `role mapping ${id} already exists; change that one`, { mappingId: id });
 export const mergeNotFound = (sourceOrgId: string) => new IdsyncError('merge.not_found', `no merge of organization ${sourceOrgId} was started`, { orgId: sourceOrgId });
+export const supportGrantNotFound = (id: string) => new IdsyncError('support.grant_not_found', `support access grant ${id} not found`, { grantId: id });
+export const orgGone = (id: string) => new IdsyncError('org.not_found', `organization ${id} not found (and no purge receipt)`, { orgId: id });
 export const streamNotFound = (id: string) => new IdsyncError('signals.stream_not_found', `Shared Signals stream ${id} not found`, { streamId: id });
 export const webhookNotFound = (id: string) => new IdsyncError('webhook.not_found', `webhook endpoint ${id} not found`, { webhookId: id });
 

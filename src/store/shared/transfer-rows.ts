@@ -31,6 +31,8 @@ export const TARGET: Record<TransferKind, { table: string; columns: readonly str
   delivery: { table: 'webhook_deliveries', columns: ['org_id', 'id', 'endpoint_id', 'status', 'next_attempt_ms', 'data'] },
   roleMapping: { table: 'role_mappings', columns: ['id', 'org_id', 'version', 'data'] },
   merge: { table: 'org_merges', columns: ['source_org_id', 'target_org_id', 'version', 'data'] },
+  supportGrant: { table: 'support_grants', columns: ['id', 'org_id', 'version', 'data'] },
+  purgeReceipt: { table: 'org_purge_receipts', columns: ['org_id', 'data'] },
   signalStream: { table: 'signal_streams', columns: ['id', 'scope', 'version', 'data'] },
   signalKey: { table: 'signal_keys', columns: ['kid', 'created_at', 'data'] },
   // PostgreSQL's table adds updated_ms (its importer appends it, see setUpdatedMs).
@@ -84,6 +86,10 @@ export function rowOf(r: TransferRecord): Values {
       return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'merge':
       return [r.record.sourceOrgId, r.record.targetOrgId, r.record.version, json(r.record)];
+    case 'supportGrant':
+      return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
+    case 'purgeReceipt':
+      return [r.record.orgId, json(r.record)];
     case 'signalStream':
       return [r.record.id, r.record.scope, r.record.version, json(r.record)];
     case 'signalKey':

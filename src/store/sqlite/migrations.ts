@@ -358,6 +358,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: 'support access grants and purge receipts',
+    // Grants are listed whole per org, newest first. A receipt outlives its org (no org row to check);
+    // its org_id is what the purge of one org excludes from "every table with an org_id column".
+    sql: `
+      CREATE TABLE support_grants (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (org_id, id)
+      );
+      CREATE TABLE org_purge_receipts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 17,
     name: 'console sessions by org',
     // Universal Logout ends one member's sessions: they are found among the org's sessions, not by a scan of every org's.

@@ -16,6 +16,7 @@ import type {
   WebhookEndpoint,
 } from '../domain/model.js';
 import type { QueuedSet, SignalStream, SigningKey } from '../domain/signals.js';
+import type { DomainClaim, JoinRequest } from '../domain/signup.js';
 import type { MergeJournal } from './store/merges.js';
 
 /**
@@ -41,6 +42,8 @@ export type TransferRecord =
   | { kind: 'delivery'; record: WebhookDelivery }
   | { kind: 'roleMapping'; record: RoleMapping }
   | { kind: 'merge'; record: MergeJournal }
+  | { kind: 'domainClaim'; record: DomainClaim }
+  | { kind: 'joinRequest'; record: JoinRequest }
   | { kind: 'signalStream'; record: SignalStream }
   | { kind: 'signalKey'; record: SigningKey }
   /** Only pending SETs move (delivered and failed ones are kept only to drop repeats of a fan-out). */
@@ -67,6 +70,8 @@ export const TRANSFER_KINDS: readonly TransferKind[] = [
   'delivery',
   'roleMapping',
   'merge',
+  'domainClaim',
+  'joinRequest',
   'signalStream',
   'signalKey',
   'signalSet',

@@ -10,6 +10,7 @@ import type { RoleMappingStore } from './store/role-mappings.js';
 import type { ScimLogStore } from './store/scim-log.js';
 import type { SessionStore } from './store/sessions.js';
 import type { SignalStore } from './store/signals.js';
+import type { SignupStore } from './store/signup.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -25,6 +26,7 @@ export type { RoleMappingStore } from './store/role-mappings.js';
 export type { ScimLogStore } from './store/scim-log.js';
 export type { SessionStore } from './store/sessions.js';
 export type { SignalStore } from './store/signals.js';
+export type { SignupStore } from './store/signup.js';
 export type { TeamStore } from './store/teams.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
@@ -55,7 +57,8 @@ export interface Store
     ScimLogStore,
     SessionStore,
     MergeStore,
-    SignalStore {
+    SignalStore,
+    SignupStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

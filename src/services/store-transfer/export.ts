@@ -45,6 +45,8 @@ export async function* exportStore(store: Store): AsyncGenerator<TransferRecord>
     for (const ep of await store.listWebhooks(orgId)) yield { kind: 'webhook', record: ep };
     for await (const d of oldestFirst((page) => store.listDeliveries(orgId, page))) yield { kind: 'delivery', record: d };
     for (const m of await store.listRoleMappings(orgId)) yield { kind: 'roleMapping', record: m };
+    for (const c of await store.listDomainClaims(orgId)) yield { kind: 'domainClaim', record: c };
+    for (const jr of await store.listJoinRequests(orgId)) yield { kind: 'joinRequest', record: jr };
     yield* chain(store, orgId);
   }
   // Admin keys last: an org-scoped key refers to its org.

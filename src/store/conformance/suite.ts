@@ -10,6 +10,7 @@ import { orgConformance } from './suite-orgs.js';
 import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
 import { sessionConformance } from './suite-sessions.js';
+import { signupConformance } from './suite-signup.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -33,5 +34,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     sessionConformance(h);
     roleMappingConformance(h);
     mergeConformance(h);
+    signupConformance(h);
   });
 }

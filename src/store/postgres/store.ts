@@ -15,6 +15,7 @@ import { PostgresRoleMappings } from './role-mappings.js';
 import { PostgresScimLog } from './scim-log.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresSignals } from './signals.js';
+import { PostgresSignup } from './signup.js';
 import { PostgresTeams } from './teams.js';
 import { PostgresWebhooks } from './webhooks.js';
 
@@ -61,6 +62,7 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresRoleMappings(ctx),
     new PostgresMerges(ctx),
     new PostgresSignals(ctx),
+    new PostgresSignup(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

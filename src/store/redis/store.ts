@@ -16,6 +16,7 @@ import { RedisScimLog } from './scim-log.js';
 import { RedisScripts } from './scripts.js';
 import { RedisSessions } from './sessions.js';
 import { RedisSignals } from './signals.js';
+import { RedisSignup } from './signup.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -64,6 +65,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisRoleMappings(ctx),
     new RedisMerges(ctx),
     new RedisSignals(ctx),
+    new RedisSignup(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -11,6 +11,10 @@ export const roleMappingNotFound = (id: string) => new IdsyncError('role_mapping
 export const roleMappingExists = (id: string) => new IdsyncError('role_mapping.exists', `role mapping ${id} already exists; change that one`, { mappingId: id });
 export const mergeNotFound = (sourceOrgId: string) => new IdsyncError('merge.not_found', `no merge of organization ${sourceOrgId} was started`, { orgId: sourceOrgId });
 export const streamNotFound = (id: string) => new IdsyncError('signals.stream_not_found', `Shared Signals stream ${id} not found`, { streamId: id });
+export const domainNotFound = (domain: string) => new IdsyncError('domain.not_found', `the organization has no claim on ${domain}`, { domain });
+export const domainExists = (domain: string) => new IdsyncError('domain.exists', `the organization already claims ${domain}`, { domain });
+export const domainTaken = (domain: string) => new IdsyncError('domain.taken', `another organization has verified ${domain}`, { domain });
+export const joinRequestNotFound = (id: string) => new IdsyncError('join_request.not_found', `join request ${id} not found`, { joinRequestId: id });
 export const webhookNotFound = (id: string) => new IdsyncError('webhook.not_found', `webhook endpoint ${id} not found`, { webhookId: id });
 
 export const invitationDuplicate = (inv: Invitation) =>

@@ -31,6 +31,8 @@ export const TARGET: Record<TransferKind, { table: string; columns: readonly str
   delivery: { table: 'webhook_deliveries', columns: ['org_id', 'id', 'endpoint_id', 'status', 'next_attempt_ms', 'data'] },
   roleMapping: { table: 'role_mappings', columns: ['id', 'org_id', 'version', 'data'] },
   merge: { table: 'org_merges', columns: ['source_org_id', 'target_org_id', 'version', 'data'] },
+  domainClaim: { table: 'domain_claims', columns: ['org_id', 'domain', 'verified_domain', 'version', 'data'] },
+  joinRequest: { table: 'join_requests', columns: ['id', 'org_id', 'status', 'version', 'data'] },
   signalStream: { table: 'signal_streams', columns: ['id', 'scope', 'version', 'data'] },
   signalKey: { table: 'signal_keys', columns: ['kid', 'created_at', 'data'] },
   // PostgreSQL's table adds updated_ms (its importer appends it, see setUpdatedMs).
@@ -84,6 +86,10 @@ export function rowOf(r: TransferRecord): Values {
       return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'merge':
       return [r.record.sourceOrgId, r.record.targetOrgId, r.record.version, json(r.record)];
+    case 'domainClaim':
+      return [r.record.orgId, r.record.domain, r.record.status === 'verified' ? r.record.domain : null, r.record.version, json(r.record)];
+    case 'joinRequest':
+      return [r.record.id, r.record.orgId, r.record.status, r.record.version, json(r.record)];
     case 'signalStream':
       return [r.record.id, r.record.scope, r.record.version, json(r.record)];
     case 'signalKey':

@@ -13,6 +13,7 @@ import { SqliteRoleMappings } from './role-mappings.js';
 import { SqliteScimLog } from './scim-log.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteSignals } from './signals.js';
+import { SqliteSignup } from './signup.js';
 import { SqliteTeams } from './teams.js';
 import { SqliteWebhooks } from './webhooks.js';
 
@@ -39,6 +40,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteRoleMappings(ctx),
     new SqliteMerges(ctx),
     new SqliteSignals(ctx),
+    new SqliteSignup(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

@@ -77,6 +77,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
     oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
     console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
+    signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
+    dnsServers: config.domains.dnsServers,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({

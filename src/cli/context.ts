@@ -38,6 +38,8 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         scimLog: { days: config.scim.requestLogDays, maxPerOrg: config.scim.requestLogMaxPerOrg },
         oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
         console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
+        signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
+        dnsServers: config.domains.dnsServers,
       },
     );
     return await fn(services, config);

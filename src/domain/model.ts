@@ -30,6 +30,8 @@ export interface OrgSettings {
   ownerByMapping?: boolean;
   /** A manual role change on a member a mapping governs is kept (and shown) instead of refused; absent: false. */
   manualOverridesWin?: boolean;
+  /** Where people land after joining or signing up (orgId and memberId added); absent or empty: config join.continueUrl. */
+  continueUrl?: string;
 }
 
 export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({

@@ -35,6 +35,10 @@ import { SigningKeys } from './signals/keys.js';
 import { SignalPoll } from './signals/poll.js';
 import { SignalService } from './signals/streams.js';
 import { TeamService } from './teams.js';
+import { dnsTxtResolver, type TxtResolver } from './signup/dns.js';
+import { DomainService } from './signup/domains.js';
+import { JoinRequestService } from './signup/join-requests.js';
+import { SignupService, type SignupConfig } from './signup/service.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
 export interface Services {
@@ -65,6 +69,10 @@ export interface Services {
   signalPoll: SignalPoll;
   merges: MergeService;
   serviceAccounts: ServiceAccountService;
+  /** Domain capture (claims verified by DNS or an owner's sign-in). */
+  domains: DomainService;
+  joinRequests: JoinRequestService;
+  signup: SignupService;
 }
 
 export interface ServiceExtras {
@@ -89,6 +97,12 @@ export interface ServiceExtras {
   onNotification?: (provider: string, outcome: NotificationOutcome, lagSeconds?: number) => void;
   /** Console session timeouts (config console.*); default 30 minutes idle, 6 hours at most. */
   console?: { idleMinutes: number; maxHours: number };
+  /** Sign-up mode and the global continue URL (config signup.mode, join.continueUrl); default: off, none. */
+  signup?: SignupConfig;
+  /** Answers domain verification's TXT lookups; default: node:dns with config domains.dnsServers (dnsServers below). */
+  dnsResolver?: TxtResolver;
+  /** DNS servers of the default resolver (config domains.dnsServers); empty: the system's. */
+  dnsServers?: readonly string[];
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -125,19 +139,28 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     new SecretBox(extras.secretKey, SEAL_PURPOSE.signalReceiverAuth),
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
+  const orgs = new OrgService(deps);
+  const join = new JoinService(deps, invitations, links, connections, writer);
+  const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 });
+  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
+  const joinRequests = new JoinRequestService(deps, writer);
+  const signup = new SignupService(deps, extras.signup ?? { mode: 'off', continueUrl: '' }, join, orgs, domains, joinRequests, writer, consoleSessions);
   return {
+    domains,
+    joinRequests,
+    signup,
     signals,
     signalPoll: new SignalPoll(deps, signals),
-    orgs: new OrgService(deps),
+    orgs,
     members,
     teams,
     roleMappings: new RoleMappingService(deps, roles),
     admin,
-    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
+    console: consoleSessions,
     consoleMembers: new ConsoleMembers(deps, admin, teams),
     invitations,
     links,
-    join: new JoinService(deps, invitations, links, connections, writer),
+    join,
     connections,
     reconcile,
     notifications,

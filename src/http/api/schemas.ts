@@ -39,6 +39,7 @@ export const orgSettingsSchema = z.object({
   scimAdoption: z.boolean().optional(),
   ownerByMapping: z.boolean().optional(),
   manualOverridesWin: z.boolean().optional(),
+  continueUrl: z.string().optional(),
 });
 
 export const orgSchema = z.object({

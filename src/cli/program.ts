@@ -12,6 +12,7 @@ import { registerSignals } from './commands/signals.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDomains } from './commands/domains.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerMigrateStore } from './commands/migrate-store.js';
@@ -50,6 +51,7 @@ function buildProgram(io: CliIo): Command {
   registerScimLog(program, io);
   registerConsole(program, io);
   registerMigrateStore(program, io);
+  registerDomains(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

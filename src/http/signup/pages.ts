@@ -15,7 +15,13 @@ h2{font-size:1.1rem;margin:1.25rem 0 .5rem}
 ul.steps{padding-left:1.2rem}
 `;
 
-export const SIGNUP_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/**
+ * The pages' CSP. form-action also applies to where a form submission is redirected, so the start
+ * page (whose form goes to /signup/start and on to the provider) lists the providers' origins too.
+ */
+export function signupCsp(formOrigins: readonly string[] = []): string {
+  return `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formOrigins.map((o) => ` ${o}`).join('')}; base-uri 'none'; frame-ancestors 'none'`;
+}
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

@@ -10,7 +10,7 @@ import type { SignupService } from '../../services/signup/service.js';
 import { readCookie, sameString } from '../join/cookie.js';
 import { successPage } from '../join/pages.js';
 import { JOIN_PROVIDERS, JoinProviders, SignInError, type JoinProvider } from '../join/providers.js';
-import { accessRequestedPage, choicesPage, closedPage, newOrgPage, requestSentPage, SIGNUP_CSP, SIGNUP_CSS, SIGNUP_PROBLEMS, signupProblemPage, startPage } from './pages.js';
+import { signupCsp, accessRequestedPage, choicesPage, closedPage, newOrgPage, requestSentPage, SIGNUP_CSS, SIGNUP_PROBLEMS, signupProblemPage, startPage } from './pages.js';
 import { SealedCookie } from './sealed.js';
 
 export interface SignupRouterDeps {
@@ -72,8 +72,11 @@ export function signupRouter(deps: SignupRouterDeps): Router {
   const now = () => deps.clock.now().getTime();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
-  router.use(BASE, (_req, res, next) => {
-    res.setHeader('Content-Security-Policy', SIGNUP_CSP);
+  // The authorization endpoints are on the issuers' origins (Google, Entra, the local test provider) or GitHub's configured one.
+  const providerOrigins = [...new Set(providers.enabled().map((p) => new URL(p === 'github' ? deps.oidc.github.authorizeUrl : deps.oidc[p].issuer).origin))];
+  const csp = signupCsp();
+  router.use(BASE, (req, res, next) => {
+    res.setHeader('Content-Security-Policy', req.path === '/' ? signupCsp(providerOrigins) : csp);
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -125,6 +128,7 @@ export function signupRouter(deps: SignupRouterDeps): Router {
       }
       const csrf = randomBytes(24).toString('base64url');
       res.cookie(sessionName, sessionCookie.seal({ who, csrf }, now()), { ...sessionOptions, maxAge: 15 * 60_000 });
+      res.setHeader('Content-Security-Policy', signupCsp(await deps.signup.continueOrigins(choices.offers.map((o) => o.orgId))));
       res.type('html').send(choicesPage(choices, csrf));
     } catch (err) {
       problem(res, err);

@@ -142,6 +142,17 @@ export class SignupService {
     return base ? continueTarget(base, org.id, memberId) : undefined;
   }
 
+  /** The origins of the continue URLs of these orgs (a form that joins one is redirected there, so the page's CSP must allow them). */
+  async continueOrigins(orgIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const id of new Set(orgIds)) {
+      const org = await this.deps.store.getOrg(id);
+      const base = org ? org.settings.continueUrl || this.cfg.continueUrl : '';
+      if (base) out.add(new URL(base).origin);
+    }
+    return [...out];
+  }
+
   /** One-time console links for a new owner's first steps (each valid five minutes). */
   async firstSteps(org: Organization, member: Member): Promise<Array<{ intent: ConsoleIntent; url: string }>> {
     const principal = { kind: 'org' as const, orgId: org.id, role: 'owner' as const, actor: { kind: 'invite' as const, id: member.id, label: member.userName } };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { continueUrlProblem } from '../domain/signup.js';
+import { continueUrlProblem, type SignupMode } from '../domain/signup.js';
 
 /**
  * The one configuration schema. Every key has a doc line, a default and an IDSYNC_* environment
@@ -204,8 +204,6 @@ export interface Config {
   join: { continueUrl: string };
   domains: { dnsServers: string[] };
 }
-
-export type SignupMode = 'off' | 'open' | 'invite-only';
 
 export interface OidcClientConfig {
   clientId: string;

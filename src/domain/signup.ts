@@ -29,6 +29,9 @@ export interface DomainClaim {
   version: number;
 }
 
+/** config signup.mode: what the /signup page does. */
+export type SignupMode = 'off' | 'open' | 'invite-only';
+
 export type JoinRequestStatus = 'pending' | 'approved' | 'declined';
 
 /** A person's request, from the sign-up page, to join the org that captured their email's domain. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdsyncError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import type { ApiRegistry } from './define.js';
 import { errorSchema, memberSchema, orgParams } from './schemas.js';
@@ -57,12 +58,12 @@ export function domainRoutes(api: ApiRegistry, s: Services): void {
       tag: 'domains',
       summary: 'Claim a domain: returns the TXT record (idsync-verification=TOKEN at _idsync.DOMAIN) to publish before verifying',
       params: orgParams,
-      body: z.object({ domain: z.string(), routeSignups: z.boolean().optional().describe('Once verified, sign-ups with this domain are offered to request to join (default true)') }),
+      body: z.object({ domain: z.string().optional().describe('Required, e.g. acme.example'), routeSignups: z.boolean().optional().describe('Once verified, sign-ups with this domain are offered to request to join (default true)') }),
       responses: { 201: { description: 'Claimed (pending)', schema: domainSchema }, 400: e('Not a domain (domain.invalid)'), 409: e('Already claimed by this organization (domain.exists)'), 422: e('A public mail domain (domain.public)') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
-      return { status: 201, body: await s.domains.add(params.org, body, res.locals.actor) };
+      return { status: 201, body: await s.domains.add(params.org, { ...body, domain: body.domain ?? '' }, res.locals.actor) };
     },
   );
 
@@ -95,11 +96,12 @@ export function domainRoutes(api: ApiRegistry, s: Services): void {
       tag: 'domains',
       summary: 'Turn routing of sign-ups with this domain to the organization on or off',
       params: domainParams,
-      body: z.object({ routeSignups: z.boolean() }),
+      body: z.object({ routeSignups: z.boolean().optional().describe('Required') }),
       responses: { 200: { description: 'Changed', schema: domainSchema }, 404: e('No such claim (domain.not_found)') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
+      if (body.routeSignups === undefined) throw new IdsyncError('request.invalid', 'routeSignups (true or false) is required', { field: 'routeSignups' });
       return { status: 200, body: await s.domains.setRouting(params.org, params.domain, body.routeSignups, res.locals.actor) };
     },
   );

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { SignupMode } from '../../config/schema.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { ConsoleIntent } from '../../domain/console.js';
 import { emailKey } from '../../domain/keys.js';
 import type { Member, Organization, Role } from '../../domain/model.js';
-import { continueTarget, emailDomain, normalizeDomain, PUBLIC_MAIL_DOMAINS } from '../../domain/signup.js';
+import { continueTarget, emailDomain, normalizeDomain, PUBLIC_MAIL_DOMAINS, type SignupMode } from '../../domain/signup.js';
 import { MAX_PAGE_LIMIT, PROVIDER_SCOPE } from '../../ports/store.js';
 import type { ConsoleSessionService } from '../console/sessions.js';
 import type { ServiceDeps } from '../deps.js';

@@ -137,7 +137,7 @@ export const KEYS: readonly KeySpec[] = [
   {
     path: 'join.continueUrl',
     env: 'IDSYNC_JOIN_CONTINUE_URL',
-    doc: "Where people go after joining (invitation, invite link, approved request) or signing up, with orgId and memberId added as query parameters; an org's settings.continueUrl wins. https (http only for localhost). Empty: the page says where to go next.",
+    doc: "Where people go after joining through an invitation or invite link, or signing up, with orgId and memberId added as query parameters; an org's settings.continueUrl wins. https (http only for localhost). Empty: the page says where to go next.",
     default: '',
     schema: z.string().refine((v) => v === '' || continueUrlProblem(v) === undefined, { message: 'expected an absolute https URL (http only for localhost)' }),
   },

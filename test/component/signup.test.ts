@@ -98,7 +98,10 @@ describe.each(['sqlite', 'redis'] as const)('sign-up, continue URL and domain ca
   });
 
   it('when a person joins through an invitation link and the org has a continue URL, then the join callback redirects there with org and member ids', async () => {
-    const org = await open.services.orgs.create({ name: 'Continue Co', settings: { continueUrl: 'https://app.example/home' } }, SETUP);
+    const org = await open.services.orgs.create({ name: 'Continue Co' }, SETUP);
+    const bad = await api(`/orgs/${org.id}`, { method: 'PATCH', body: { settings: { continueUrl: 'http://app.example/home' } } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'request.invalid' } } });
+    expect((await api(`/orgs/${org.id}`, { method: 'PATCH', body: { settings: { continueUrl: 'https://app.example/home' } } })).status).toBe(200);
     const inv = await open.services.invitations.invite(org.id, { email: 'cora@continue.example' }, SETUP);
     as('g-cora', 'cora@continue.example');
     const jar = new CookieJar();

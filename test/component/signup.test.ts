@@ -5,6 +5,7 @@ import type { JoinRequest } from '../../src/domain/signup.js';
 import { PROVIDER_SCOPE } from '../../src/ports/store.js';
 import { cli } from '../support/harness.js';
 import { CookieJar, walk } from '../support/join.js';
+import { receiver, until } from '../support/webhook-receiver.js';
 import { formFields, postForm, signUp, startSignupInstall, type SignupInstall } from '../support/signup.js';
 
 const SETUP: Actor = { kind: 'system', label: 'test setup' };
@@ -162,6 +163,8 @@ describe.each(['sqlite', 'redis'] as const)('sign-up, continue URL and domain ca
     await open.store.updateMember(org.id, boss!.id, (m) => ({ next: { ...m, identities: [{ provider: 'google', subject: 'g-boss', email: 'boss@captured.example' }] }, audit: { orgId: org.id, actor: SETUP, action: 'member.identity_linked', target: { type: 'member', id: m.id } } }));
     expect((await api(`/orgs/${org.id}/domains/captured.example/verify`, { method: 'POST', body: { method: 'owner_sign_in' } })).body).toMatchObject({ status: 'verified', method: 'owner_sign_in', verifiedByMemberId: boss!.id });
 
+    const hooks = await receiver();
+    await open.services.webhooks.create(org.id, { url: hooks.url('/captured'), events: ['join_request.*'] }, SETUP);
     const orgsBefore = (await open.services.orgs.list()).total;
     as('g-carl', 'Carl@Captured.example');
     const { landed, jar } = await signUp(open.url, 'Carl Corp');
@@ -184,6 +187,13 @@ describe.each(['sqlite', 'redis'] as const)('sign-up, continue URL and domain ca
     expect(member).toMatchObject({ role: 'member', status: 'active', userName: 'Carl@Captured.example', identities: [{ provider: 'google', subject: 'g-carl' }] });
     const again = await api(`/orgs/${org.id}/join-requests/${req!.id}/approve`, { method: 'POST', body: {} });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'join_request.decided' } } });
+    // The org's webhooks hear both steps (the webhook worker of any of the daemons on this store sends them).
+    // Delivery is at least once, so the set of types is what is pinned.
+    const types = () => [...new Set(hooks.on('/captured').map((r) => r.event.type))].sort();
+    await until('join request webhooks', () => (types().length >= 2 ? true : undefined));
+    expect(types()).toEqual(['join_request.approved', 'join_request.created']);
+    expect(hooks.on('/captured')[0]!.event.orgId).toBe(org.id);
+    await hooks.close();
     const actions = (await open.store.listAudit(org.id)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['domain.added', 'domain.verified', 'join_request.created', 'join_request.approved', 'member.created']));
   });

@@ -102,7 +102,9 @@ describe.each(['sqlite', 'redis'] as const)('sign-up, continue URL and domain ca
     const org = await open.services.orgs.create({ name: 'Continue Co' }, SETUP);
     const bad = await api(`/orgs/${org.id}`, { method: 'PATCH', body: { settings: { continueUrl: 'http://app.example/home' } } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'request.invalid' } } });
-    expect((await api(`/orgs/${org.id}`, { method: 'PATCH', body: { settings: { continueUrl: 'https://app.example/home' } } })).status).toBe(200);
+    expect((await api(`/orgs/${org.id}`, { method: 'PATCH', body: { settings: { continueUrl: 'https://app.example/old' } } })).status).toBe(200);
+    const set = await cli(install.env, install.cwd, 'orgs', 'continue-url', org.id, 'https://app.example/home', '--json');
+    expect(set.json()).toEqual({ orgId: org.id, continueUrl: 'https://app.example/home' });
     const inv = await open.services.invitations.invite(org.id, { email: 'cora@continue.example' }, SETUP);
     as('g-cora', 'cora@continue.example');
     const jar = new CookieJar();

@@ -139,28 +139,35 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     new SecretBox(extras.secretKey, SEAL_PURPOSE.signalReceiverAuth),
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
-  const orgs = new OrgService(deps);
-  const join = new JoinService(deps, invitations, links, connections, writer);
-  const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 });
+  // Sign-up composes its own (stateless) org, join and portal-link services over the same deps and writer.
   const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
   const joinRequests = new JoinRequestService(deps, writer);
-  const signup = new SignupService(deps, extras.signup ?? { mode: 'off', continueUrl: '' }, join, orgs, domains, joinRequests, writer, consoleSessions);
+  const signup = new SignupService(
+    deps,
+    extras.signup ?? { mode: 'off', continueUrl: '' },
+    new JoinService(deps, invitations, links, connections, writer),
+    new OrgService(deps),
+    domains,
+    joinRequests,
+    writer,
+    new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
+  );
   return {
     domains,
     joinRequests,
     signup,
     signals,
     signalPoll: new SignalPoll(deps, signals),
-    orgs,
+    orgs: new OrgService(deps),
     members,
     teams,
     roleMappings: new RoleMappingService(deps, roles),
     admin,
-    console: consoleSessions,
+    console: new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
     invitations,
     links,
-    join,
+    join: new JoinService(deps, invitations, links, connections, writer),
     connections,
     reconcile,
     notifications,

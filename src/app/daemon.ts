@@ -78,6 +78,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
     console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
     orgDeletionGraceDays: config.orgs.deletionGraceDays,
+    signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
+    dnsServers: config.domains.dnsServers,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({

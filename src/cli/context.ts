@@ -39,6 +39,8 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
         console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
         orgDeletionGraceDays: config.orgs.deletionGraceDays,
+        signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
+        dnsServers: config.domains.dnsServers,
       },
     );
     return await fn(services, config);

@@ -13,6 +13,7 @@ import { registerUniversalLogout } from './commands/universal-logout.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerScimClients } from './commands/scim-clients.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDomains } from './commands/domains.js';
 import { registerInvites } from './commands/invites.js';
 import { registerMembers } from './commands/members.js';
 import { registerMigrateStore } from './commands/migrate-store.js';
@@ -54,6 +55,7 @@ function buildProgram(io: CliIo): Command {
   registerConsole(program, io);
   registerMigrateStore(program, io);
   registerSupportAccess(program, io);
+  registerDomains(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { continueUrlProblem, type SignupMode } from '../domain/signup.js';
 
 /**
  * The one configuration schema. Every key has a doc line, a default and an IDSYNC_* environment
@@ -135,6 +136,30 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'oidc.github.tokenUrl', env: 'IDSYNC_OIDC_GITHUB_TOKEN_URL', doc: 'GitHub OAuth token endpoint.', default: 'https://github.com/login/oauth/access_token', schema: z.url({ protocol: /^https?$/ }) },
   { path: 'oidc.github.apiBaseUrl', env: 'IDSYNC_OIDC_GITHUB_API_BASE_URL', doc: 'GitHub REST API base URL (reads the user id and verified primary email).', default: 'https://api.github.com', schema: z.url({ protocol: /^https?$/ }) },
   {
+    path: 'signup.mode',
+    env: 'IDSYNC_SIGNUP_MODE',
+    doc: 'The /signup page: off (the page says sign-up is closed; orgs are created with the CLI or API), open (a verified sign-in creates an org with the person as owner, unless an invitation, an invite link or a captured domain applies) or invite-only (only invitations, invite links and captured domains; others can ask the operator for access).',
+    default: 'off',
+    schema: z.enum(['off', 'open', 'invite-only']),
+  },
+  {
+    path: 'join.continueUrl',
+    env: 'IDSYNC_JOIN_CONTINUE_URL',
+    doc: "Where people go after joining through an invitation or invite link, or signing up, with orgId and memberId added as query parameters; an org's settings.continueUrl wins. https (http only for localhost). Empty: the page says where to go next.",
+    default: '',
+    schema: z.string().refine((v) => v === '' || continueUrlProblem(v) === undefined, { message: 'expected an absolute https URL (http only for localhost)' }),
+  },
+  {
+    path: 'domains.dnsServers',
+    env: 'IDSYNC_DOMAINS_DNS_SERVERS',
+    doc: 'DNS servers that domain verification asks for the _idsync TXT record, comma-separated ip or ip:port. Empty: the system resolver.',
+    default: '',
+    schema: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected an IP address, optionally with :port'))),
+  },
+  {
     path: 'mail.smtpUrl',
     env: 'IDSYNC_SMTP_URL',
     doc: 'SMTP server for invitation mail: smtp:// (STARTTLS when offered) or smtps:// (TLS), with optional user:pass@ (URL-encoded). Empty: mail is written as .eml files under DATA_DIR/mail.',
@@ -185,6 +210,9 @@ export interface Config {
   mail: { smtpUrl: string; from: string; tlsRejectUnauthorized: boolean };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   oidc: OidcConfig;
+  signup: { mode: SignupMode };
+  join: { continueUrl: string };
+  domains: { dnsServers: string[] };
 }
 
 export interface OidcClientConfig {

@@ -33,6 +33,8 @@ export interface OrgSettings {
   manualOverridesWin?: boolean;
   /** `consent`: provider-wide keys reach the org's data only under an owner's live support grant; absent: `open`. */
   supportAccess?: 'open' | 'consent';
+  /** Where people land after joining or signing up (orgId and memberId added); absent or empty: config join.continueUrl. */
+  continueUrl?: string;
 }
 
 export const DEFAULT_ORG_SETTINGS: Readonly<OrgSettings> = Object.freeze({

@@ -9,6 +9,7 @@ import { consoleRouter } from './console/router.js';
 import { healthRoutes } from './health/routes.js';
 import { hooksRouter } from './hooks/router.js';
 import { joinRouter, type JoinRouterDeps } from './join/router.js';
+import { signupRouter } from './signup/router.js';
 import type { HttpMetrics } from './metrics.js';
 import { AuthFailureThrottle } from './middleware/auth-failures.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -82,7 +83,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(tokenRouter({ oauth: deps.services.oauth, ...guards }));
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));
   // The join pages (HTML, their own strict CSP) and the sign-in callback at /auth/callback.
-  if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl }));
+  if (deps.join) app.use(joinRouter({ ...deps.join, join: deps.services.join, logger: deps.logger, publicUrl: deps.publicUrl, continueTo: (org, memberId) => deps.services.signup.continueUrl(org, memberId) }));
+  // The sign-up page (/signup, its own callback), with the join page's providers.
+  if (deps.join) app.use(signupRouter({ ...deps.join, signup: deps.services.signup, logger: deps.logger, publicUrl: deps.publicUrl }));
   // The console (HTML, its own strict CSP, form bodies, sessions in the store).
   app.use(consoleRouter({ services: deps.services, logger: deps.logger, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, outage, ...(deps.join ? { signIn: deps.join } : {}) }));
   // Ahead of the JSON parser: the hooks keep the raw bytes their signatures are over.

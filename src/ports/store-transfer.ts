@@ -17,6 +17,7 @@ import type {
 } from '../domain/model.js';
 import type { QueuedSet, SignalStream, SigningKey } from '../domain/signals.js';
 import type { PurgeReceipt, SupportGrant } from '../domain/support.js';
+import type { DomainClaim, JoinRequest } from '../domain/signup.js';
 import type { MergeJournal } from './store/merges.js';
 
 /**
@@ -45,6 +46,8 @@ export type TransferRecord =
   | { kind: 'supportGrant'; record: SupportGrant }
   /** What remains of a purged org (its chain's last hash and length); kept in the provider scope. */
   | { kind: 'purgeReceipt'; record: PurgeReceipt }
+  | { kind: 'domainClaim'; record: DomainClaim }
+  | { kind: 'joinRequest'; record: JoinRequest }
   | { kind: 'signalStream'; record: SignalStream }
   | { kind: 'signalKey'; record: SigningKey }
   /** Only pending SETs move (delivered and failed ones are kept only to drop repeats of a fan-out). */
@@ -73,6 +76,8 @@ export const TRANSFER_KINDS: readonly TransferKind[] = [
   'merge',
   'supportGrant',
   'purgeReceipt',
+  'domainClaim',
+  'joinRequest',
   'signalStream',
   'signalKey',
   'signalSet',

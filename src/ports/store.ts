@@ -11,6 +11,7 @@ import type { ScimLogStore } from './store/scim-log.js';
 import type { SessionStore } from './store/sessions.js';
 import type { SignalStore } from './store/signals.js';
 import type { OrgPurgeStore, SupportGrantStore } from './store/support.js';
+import type { SignupStore } from './store/signup.js';
 import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
@@ -28,6 +29,7 @@ export type { SessionStore } from './store/sessions.js';
 export type { SignalStore } from './store/signals.js';
 export type { OrgPurgeStore, SupportGrantStore } from './store/support.js';
 export type { TeamRef, TeamStore } from './store/teams.js';
+export type { SignupStore } from './store/signup.js';
 export type { WebhookStore } from './store/webhooks.js';
 export * from './store/types.js';
 
@@ -59,7 +61,8 @@ export interface Store
     MergeStore,
     SignalStore,
     SupportGrantStore,
-    OrgPurgeStore {
+    OrgPurgeStore,
+    SignupStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -43,6 +43,10 @@ import { SignalService } from './signals/streams.js';
 import { TeamService } from './teams.js';
 import { UniversalLogoutReceiver } from './universal-logout/receiver.js';
 import { UniversalLogoutSettingsService } from './universal-logout/settings.js';
+import { dnsTxtResolver, type TxtResolver } from './signup/dns.js';
+import { DomainService } from './signup/domains.js';
+import { JoinRequestService } from './signup/join-requests.js';
+import { SignupService, type SignupConfig } from './signup/service.js';
 import { WebhookService, type WebhookHttpOptions } from './webhooks/service.js';
 
 export interface Services {
@@ -86,6 +90,10 @@ export interface Services {
   support: SupportAccessService;
   /** Org deletion with a grace period, restore, purge and receipts. */
   orgDeletion: OrgDeletionService;
+  /** Domain capture (claims verified by DNS or an owner's sign-in). */
+  domains: DomainService;
+  joinRequests: JoinRequestService;
+  signup: SignupService;
 }
 
 export interface ServiceExtras {
@@ -112,6 +120,12 @@ export interface ServiceExtras {
   console?: { idleMinutes: number; maxHours: number };
   /** Days a deleted org can be restored (config orgs.deletionGraceDays); default 30. */
   orgDeletionGraceDays?: number;
+  /** Sign-up mode and the global continue URL (config signup.mode, join.continueUrl); default: off, none. */
+  signup?: SignupConfig;
+  /** Answers domain verification's TXT lookups; default: node:dns with config domains.dnsServers (dnsServers below). */
+  dnsResolver?: TxtResolver;
+  /** DNS servers of the default resolver (config domains.dnsServers); empty: the system's. */
+  dnsServers?: readonly string[];
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -151,7 +165,23 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
   const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support);
+  // Sign-up composes its own (stateless) org, join and portal-link services over the same deps and writer.
+  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
+  const joinRequests = new JoinRequestService(deps, writer);
+  const signup = new SignupService(
+    deps,
+    extras.signup ?? { mode: 'off', continueUrl: '' },
+    new JoinService(deps, invitations, links, connections, writer),
+    new OrgService(deps),
+    domains,
+    joinRequests,
+    writer,
+    consoleSessions,
+  );
   return {
+    domains,
+    joinRequests,
+    signup,
     signals,
     signalPoll: new SignalPoll(deps, signals),
     orgs: new OrgService(deps),

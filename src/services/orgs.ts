@@ -6,6 +6,7 @@ import type { Page, PageRequest } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { openOrg } from './merge/sides.js';
 import { parseInput } from './validate.js';
+import { continueUrlProblem } from '../domain/signup.js';
 
 const domain = z
   .string()
@@ -21,6 +22,7 @@ const settingsSchema = z
     scimAdoption: z.boolean(),
     ownerByMapping: z.boolean(),
     manualOverridesWin: z.boolean(),
+    continueUrl: z.string().trim().refine((v) => v === '' || continueUrlProblem(v) === undefined, 'expected an absolute https URL (http only for localhost)'),
   })
   .strict();
 

@@ -43,6 +43,17 @@ export function registerOrgs(program: Command, io: CliIo): void {
     });
 
   orgs
+    .command('continue-url <id> [url]')
+    .description('where people land after joining or signing up (orgId and memberId are added); without a URL: show it; --clear: use the global join.continueUrl')
+    .option('--clear', 'remove the organization\'s own URL')
+    .option('--json', 'print JSON')
+    .action(async (id: string, url: string | undefined, o: { clear?: boolean; json?: boolean }) => {
+      const org = await withServices(io, (s) => (url !== undefined || o.clear ? s.orgs.update(id, { settings: { continueUrl: o.clear ? '' : url! } }, CLI_ACTOR) : s.orgs.get(id)));
+      if (o.json) printJson(io, { orgId: org.id, continueUrl: org.settings.continueUrl ?? '' });
+      else io.out(org.settings.continueUrl ? `continue URL of ${org.id}: ${org.settings.continueUrl}` : `${org.id} has no continue URL of its own (the global join.continueUrl applies)`);
+    });
+
+  orgs
     .command('merge <source>')
     .description('merge the source organization into another: people, teams, invitations, links and connections move; the source is closed (run again to finish an interrupted merge)')
     .requiredOption('--into <target>', 'the organization that remains')

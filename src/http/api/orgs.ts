@@ -31,6 +31,7 @@ const settingsInput = z.object({
   scimAdoption: z.boolean().optional(),
   ownerByMapping: z.boolean().optional().describe('A role mapping may grant and take the owner role (never from the last active owner)'),
   manualOverridesWin: z.boolean().optional().describe('A manual role change on a member a mapping governs is kept and shown instead of refused'),
+  continueUrl: z.string().optional().describe('Where people land after joining or signing up, with orgId and memberId added (https; http only for localhost; empty: the global join.continueUrl)'),
 });
 
 export function orgRoutes(api: ApiRegistry, s: Services): void {

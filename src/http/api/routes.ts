@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.js';
 import { connectionRoutes } from './connections.js';
 import { adminAuth, type AdminAuthGuards } from './auth.js';
 import { credentialRoutes } from './credentials.js';
+import { domainRoutes } from './domains.js';
 import { invitationRoutes } from './invitations.js';
 import { linkRoutes } from './links.js';
 import { ApiRegistry } from './define.js';
@@ -54,6 +55,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   universalLogoutRoutes(api, services);
   supportRoutes(api, services);
   orgDeletionRoutes(api, services);
+  domainRoutes(api, services);
   const doc = openApiDocument(api.routes, `${publicUrl}/api/v1`);
   r.get('/openapi.json', (_req, res) => {
     res.json(doc);

@@ -40,6 +40,7 @@ export const orgSettingsSchema = z.object({
   ownerByMapping: z.boolean().optional(),
   manualOverridesWin: z.boolean().optional(),
   supportAccess: z.enum(['open', 'consent']).optional().describe("consent: provider-wide keys reach the org's data only under an owner's live support grant; absent: open"),
+  continueUrl: z.string().optional(),
 });
 
 export const orgSchema = z.object({

@@ -82,7 +82,8 @@ export function successPage(orgName: string, role: string, email: string): strin
     `You're in`,
     `<h1>You're in: ${esc(orgName)} as ${esc(role)}</h1>
 <p>You joined as <strong>${esc(email)}</strong>. Your sign-in is linked to this membership.</p>
-<p class="muted">You can close this page.</p>`,
+<h2>Where to go next</h2>
+<p>Open ${esc(orgName)}'s app the way you usually do and sign in with <strong>${esc(email)}</strong>: your membership is ready there. If you do not know where that is, ask the person who invited you.</p>`,
   );
 }
 

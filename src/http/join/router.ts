@@ -2,6 +2,7 @@ import { randomPKCECodeVerifier, randomNonce, randomState } from 'openid-client'
 import { Router, type Response } from 'express';
 import type { OidcConfig } from '../../config/schema.js';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
+import type { Organization } from '../../domain/model.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { JoinLanding, JoinService } from '../../services/join/service.js';
@@ -16,6 +17,8 @@ export interface JoinRouterDeps {
   publicUrl: string;
   secretKey: Buffer;
   oidc: OidcConfig;
+  /** Where a member lands after joining (the continue URL with orgId and memberId), or undefined: the success page says where to go. */
+  continueTo?: (org: Organization, memberId: string) => string | undefined;
 }
 
 const TOKEN = /^idsync_(inv|link)_[A-Za-z0-9_-]{20,100}$/;
@@ -23,8 +26,8 @@ const CALLBACK_PATH = '/auth/callback';
 
 /**
  * The join pages (/join/{token}, /join/{token}/start/{provider}) and the sign-in callback
- * (/auth/callback/{provider}). Redirects go only to a configured provider's authorization endpoint
- * and to /join pages; no URL from the request is ever redirected to. Tokens are never logged.
+ * (/auth/callback/{provider}). Redirects go only to a configured provider's authorization endpoint,
+ * to /join pages and to the configured continue URL; no URL from the request is ever redirected to. Tokens are never logged.
  */
 export function joinRouter(deps: JoinRouterDeps): Router {
   const router = Router();
@@ -91,7 +94,9 @@ export function joinRouter(deps: JoinRouterDeps): Router {
       const who = await providers.finish(provider, callbackUrl, { redirectUri: redirectUri(provider), state: s.state, nonce: s.nonce, codeVerifier: s.codeVerifier });
       const { member, org } = await deps.join.complete(s.token, who);
       res.locals.log.info('joined an organization', { orgId: org.id, memberId: member.id, provider: who.provider });
-      res.type('html').send(successPage(org.name, member.role, who.email));
+      const next = deps.continueTo?.(org, member.id);
+      if (next) res.redirect(303, next);
+      else res.type('html').send(successPage(org.name, member.role, who.email));
     } catch (err) {
       problem(res, err, retry);
     }

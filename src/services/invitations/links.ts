@@ -125,6 +125,11 @@ export class LinkService {
     const hash = hashToken(token);
     const found = token.startsWith(LINK_TOKEN_PREFIX) ? await this.deps.store.findInviteLinkByTokenHash(hash) : undefined;
     if (!found || !sameHash(found.tokenHash, hash)) throw new IdsyncError('link.not_found', 'no invite link has this URL (it may have been rotated)');
+    return this.useFound(found, email, actor);
+  }
+
+  /** One use of a link already found (by its URL, or by the sign-up page for an email of its allowed domains). */
+  async useFound(found: InviteLink, email: string, actor: Actor = { kind: 'invite', label: email }): Promise<PublicLink> {
     const now = this.deps.clock.now();
     const at = now.toISOString();
     const { record } = await this.deps.store.updateInviteLink(found.orgId, found.id, (cur) => {

@@ -208,6 +208,14 @@ export class InvitationService {
     if (!found || !sameHash(found.tokenHash, hash) || (orgId !== undefined && found.orgId !== orgId)) {
       throw new IdsyncError('invite.not_found', 'no invitation has this link (it may have been resent with a new one)');
     }
+    return this.acceptFound(found, identity);
+  }
+
+  /**
+   * Accepts an invitation already found (by its token, or by the sign-up page for the invited
+   * email): the same checks and writes as accept().
+   */
+  async acceptFound(found: Invitation, identity: VerifiedIdentity): Promise<Member> {
     const now = this.deps.clock.now();
     assertStillOpen(found, now);
     if (!identity.emailVerified || emailKey(identity.email) !== emailKey(found.email)) {

@@ -90,10 +90,14 @@ export class JoinService {
 
   /** Accepts the invitation or uses the link with the signed-in identity; returns the member. */
   async complete(token: string, who: JoinSignIn): Promise<{ member: Member; org: Organization }> {
-    const found = await this.lookup(token);
+    return this.completeTarget(await this.lookup(token), who);
+  }
+
+  /** Completes a join target already looked up (by token, or by the sign-up page for the person's email). */
+  async completeTarget(found: JoinTarget, who: JoinSignIn): Promise<{ member: Member; org: Organization }> {
     const identity: VerifiedIdentity = { provider: who.provider, subject: who.subject, email: who.email, emailVerified: who.emailVerified };
     if (found.kind === 'invitation') {
-      return { member: await this.invitations.accept(token, identity, found.org.id), org: found.org };
+      return { member: await this.invitations.acceptFound(found.inv, identity), org: found.org };
     }
     const { link, org } = found;
     if (!who.emailVerified) throw new IdsyncError('join.email_unverified', `the ${who.provider} account's email address is not verified`, { provider: who.provider });
@@ -104,7 +108,7 @@ export class JoinService {
     const actor = identityActor(identity);
     // The use is consumed first (atomic: of racing last uses, one wins), then the member is written;
     // when that write is refused, the use is given back so the link stays usable.
-    await this.links.use(token, who.email, actor);
+    await this.links.useFound(link, who.email, actor);
     let member: Member;
     try {
       member = await admit(this.writer, org, { existing, memberId: randomUUID(), email: who.email, role: link.role, identity });

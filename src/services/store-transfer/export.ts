@@ -47,6 +47,8 @@ export async function* exportStore(store: Store): AsyncGenerator<TransferRecord>
     for (const m of await store.listRoleMappings(orgId)) yield { kind: 'roleMapping', record: m };
     // Oldest first, so the target lists them in the same order.
     for (const g of (await store.listSupportGrants(orgId)).reverse()) yield { kind: 'supportGrant', record: g };
+    for (const c of await store.listDomainClaims(orgId)) yield { kind: 'domainClaim', record: c };
+    for (const jr of await store.listJoinRequests(orgId)) yield { kind: 'joinRequest', record: jr };
     yield* chain(store, orgId);
   }
   // Admin keys last: an org-scoped key refers to its org.

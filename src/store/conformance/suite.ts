@@ -12,6 +12,7 @@ import { roleMappingConformance } from './suite-role-mappings.js';
 import { scimLogConformance } from './suite-scim-log.js';
 import { sessionConformance } from './suite-sessions.js';
 import { supportConformance } from './suite-support.js';
+import { signupConformance } from './suite-signup.js';
 import { teamConformance } from './suite-teams.js';
 
 export type { StoreFactory } from './harness.js';
@@ -37,5 +38,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     roleMappingConformance(h);
     mergeConformance(h);
     supportConformance(h);
+    signupConformance(h);
   });
 }

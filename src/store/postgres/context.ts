@@ -37,7 +37,7 @@ export interface Tx extends TxSql {
 }
 
 /** Table names interpolated into SQL: only these. */
-export type RecordTable = 'invitations' | 'invite_links' | 'directory_connections' | 'reconcile_runs' | 'webhooks' | 'webhook_deliveries' | 'scim_tokens' | 'role_mappings' | 'support_grants';
+export type RecordTable = 'invitations' | 'invite_links' | 'directory_connections' | 'reconcile_runs' | 'webhooks' | 'webhook_deliveries' | 'scim_tokens' | 'role_mappings' | 'support_grants' | 'join_requests';
 
 /**
  * What the PostgreSQL store's area parts share: the pool, transactions, compare-and-swap updates

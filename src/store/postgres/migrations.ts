@@ -338,6 +338,33 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'domain claims and join requests',
+    // verified_domain is the domain while the claim is verified and NULL otherwise; its unique
+    // constraint (NULLs distinct) keeps two orgs from capturing one domain, across org locks.
+    sql: `
+      CREATE TABLE domain_claims (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL,
+        domain text NOT NULL,
+        verified_domain text,
+        version integer NOT NULL,
+        data text NOT NULL,
+        CONSTRAINT domain_claims_org_domain UNIQUE (org_id, domain),
+        CONSTRAINT domain_claims_verified UNIQUE (verified_domain)
+      );
+      CREATE TABLE join_requests (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        status text NOT NULL,
+        version integer NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX join_requests_org_seq ON join_requests (org_id, seq);
+    `,
+  },
+  {
     version: 8,
     name: 'support access grants and purge receipts',
     // Grants are listed whole per org, newest first. A receipt outlives its org (no org row to check);

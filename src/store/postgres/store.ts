@@ -16,6 +16,7 @@ import { PostgresScimLog } from './scim-log.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresSignals } from './signals.js';
 import { PostgresSupport } from './support.js';
+import { PostgresSignup } from './signup.js';
 import { PostgresTeams } from './teams.js';
 import { PostgresWebhooks } from './webhooks.js';
 
@@ -63,6 +64,7 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresMerges(ctx),
     new PostgresSignals(ctx),
     new PostgresSupport(ctx),
+    new PostgresSignup(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -182,6 +182,18 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
         const p = keys.forOrg(PROVIDER_SCOPE);
         return { record: (c) => c.set(p.purgeReceipt(r.record.orgId), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(p.purgeReceipts, 'NX', epochMs(r.record.purgedAt, 'purgedAt'), r.record.orgId)] };
       }
+      case 'domainClaim': {
+        const d = r.record;
+        const k = keys.forOrg(d.orgId);
+        const ord = next(d.orgId);
+        const verified: Write[] = d.status === 'verified' ? [(c) => c.hsetnx(keys.domains.verified, d.domain, d.orgId)] : [];
+        return { record: (c) => c.set(k.domainClaim(d.domain), JSON.stringify(d), 'NX'), indexes: [(c) => c.zadd(k.domainClaims, 'NX', ord, d.domain), ...verified] };
+      }
+      case 'joinRequest': {
+        const k = keys.forOrg(r.record.orgId);
+        const ord = next(r.record.orgId);
+        return { record: (c) => c.set(k.joinRequest(r.record.id), JSON.stringify(r.record), 'NX'), indexes: [(c) => c.zadd(k.joinRequests, 'NX', ord, r.record.id)] };
+      }
       case 'merge':
         return { record: (c) => c.set(keys.forOrg(r.record.sourceOrgId).merge, JSON.stringify(r.record), 'NX'), indexes: [] };
       case 'signalStream': {
@@ -294,6 +306,8 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
     n.delivery += await c.zcard(k.deliveries);
     n.roleMapping += await c.zcard(k.roleMappings);
     n.merge += await c.exists(k.merge);
+    n.domainClaim += await c.zcard(k.domainClaims);
+    n.joinRequest += await c.zcard(k.joinRequests);
     const teams = await c.zrange(k.teams, '0', '-1');
     n.team += teams.length;
     for (const t of teams) n.teamMember += await c.zcard(k.teamMembers(t));

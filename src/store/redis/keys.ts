@@ -12,7 +12,7 @@ import type { DeliveryStatus, InvitationStatus, MemberKind, MemberStatus, Role }
  *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
  *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
  *   `{runs}` (run id to org), `{scim-clients}` (OAuth client id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
- *   an outbox) `{scim-log}` (orgs with a SCIM request log) and `{console}` (sessions and portal links by secret hash, each key its own record). Writes that span an org and one of these are made safe without cross-slot atomicity:
+ *   an outbox) `{scim-log}` (orgs with a SCIM request log), `{domains}` (verified domain to org) and `{console}` (sessions and portal links by secret hash, each key its own record). Writes that span an org and one of these are made safe without cross-slot atomicity:
  *   the global entry is written idempotently before (and where needed after) the org's script, and
  *   every read through it checks the org's record; see credentials.ts.
  * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
@@ -76,6 +76,14 @@ export interface OrgKeys {
 
   /** ZSET of non-removed member ids linked to this upstream identity, scored by ordinal. */
   readonly byIdentity: (provider: string, subject: string) => string;
+
+  /** A domain claim (JSON), by domain. */
+  readonly domainClaim: (domain: string) => string;
+  /** ZSET of the org's claimed domains, by ordinal. */
+  readonly domainClaims: string;
+  readonly joinRequest: (id: string) => string;
+  /** ZSET of the org's join request ids, by ordinal. */
+  readonly joinRequests: string;
 
   readonly invitation: (id: string) => string;
   /** ZSET of every invitation id, scored by ordinal. */
@@ -164,6 +172,8 @@ export interface RedisKeys {
     readonly due: string;
     forStream(streamId: string): { readonly tag: string; readonly set: (jti: string) => string; readonly queue: string; readonly ordinal: string };
   };
+  /** HASH domain -> org id of the verified claim (see signup.ts). */
+  readonly domains: { readonly tag: string; readonly verified: string };
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
   readonly lease: (name: string) => string;
   /** HASHes of console sessions and portal links by the hash of their secret, each with its own TTL. */
@@ -244,6 +254,10 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         supportGrants: k(tag, 'support-grants'),
         purgeReceipt: (orgId) => k(tag, `purge-receipt:${orgId}`),
         purgeReceipts: k(tag, 'purge-receipts'),
+        domainClaim: (domain) => k(tag, `domain-claim:${domain}`),
+        domainClaims: k(tag, 'domain-claims'),
+        joinRequest: (id) => k(tag, `join-request:${id}`),
+        joinRequests: k(tag, 'join-requests'),
       };
     },
     orgs: { tag: orgsTag, ordinal: k(orgsTag, 'ordinal'), all: k(orgsTag, 'all') },
@@ -268,6 +282,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         return { tag, set: (jti: string) => k(tag, `set:${jti}`), queue: k(tag, 'queue'), ordinal: k(tag, 'ordinal') };
       },
     },
+    domains: { tag: '{domains}', verified: k('{domains}', 'verified') },
     lease: (name) => k('{leases}', `lease:${name}`),
     console: {
       tag: '{console}',

@@ -55,6 +55,10 @@ export async function purgeOrgKeys(ctx: RedisContext, orgId: string): Promise<vo
     await hdel(g.signals.byId, streams);
     await zrem(g.signals.all, streams);
   }
+  // Domains the org captured: freed for other orgs (only entries still naming this org).
+  for (const domain of await ctx.call((c) => c.zrange(k.domainClaims, '0', '-1'))) {
+    if ((await ctx.call((c) => c.hget(g.domains.verified, domain))) === orgId) await ctx.call((c) => c.hdel(g.domains.verified, domain));
+  }
   await ctx.call((c) => c.srem(g.outbox.scopes, orgId));
   await ctx.call((c) => c.srem(g.scimLog.orgs, orgId));
   await unlinkMatching(ctx, `${g.prefix}:${globEscape(k.tag)}:*`, k.org);

@@ -17,6 +17,7 @@ import { RedisScripts } from './scripts.js';
 import { RedisSessions } from './sessions.js';
 import { RedisSignals } from './signals.js';
 import { RedisSupport } from './support.js';
+import { RedisSignup } from './signup.js';
 import { RedisTeams } from './teams.js';
 import { RedisWebhooks } from './webhooks.js';
 
@@ -66,6 +67,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisMerges(ctx),
     new RedisSignals(ctx),
     new RedisSupport(ctx),
+    new RedisSignup(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

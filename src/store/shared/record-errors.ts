@@ -13,6 +13,10 @@ export const mergeNotFound = (sourceOrgId: string) => new IdsyncError('merge.not
 export const supportGrantNotFound = (id: string) => new IdsyncError('support.grant_not_found', `support access grant ${id} not found`, { grantId: id });
 export const orgGone = (id: string) => new IdsyncError('org.not_found', `organization ${id} not found (and no purge receipt)`, { orgId: id });
 export const streamNotFound = (id: string) => new IdsyncError('signals.stream_not_found', `Shared Signals stream ${id} not found`, { streamId: id });
+export const domainNotFound = (domain: string) => new IdsyncError('domain.not_found', `the organization has no claim on ${domain}`, { domain });
+export const domainExists = (domain: string) => new IdsyncError('domain.exists', `the organization already claims ${domain}`, { domain });
+export const domainTaken = (domain: string) => new IdsyncError('domain.taken', `another organization has verified ${domain}`, { domain });
+export const joinRequestNotFound = (id: string) => new IdsyncError('join_request.not_found', `join request ${id} not found`, { joinRequestId: id });
 export const webhookNotFound = (id: string) => new IdsyncError('webhook.not_found', `webhook endpoint ${id} not found`, { webhookId: id });
 
 export const invitationDuplicate = (inv: Invitation) =>

@@ -33,6 +33,8 @@ export const TARGET: Record<TransferKind, { table: string; columns: readonly str
   merge: { table: 'org_merges', columns: ['source_org_id', 'target_org_id', 'version', 'data'] },
   supportGrant: { table: 'support_grants', columns: ['id', 'org_id', 'version', 'data'] },
   purgeReceipt: { table: 'org_purge_receipts', columns: ['org_id', 'data'] },
+  domainClaim: { table: 'domain_claims', columns: ['org_id', 'domain', 'verified_domain', 'version', 'data'] },
+  joinRequest: { table: 'join_requests', columns: ['id', 'org_id', 'status', 'version', 'data'] },
   signalStream: { table: 'signal_streams', columns: ['id', 'scope', 'version', 'data'] },
   signalKey: { table: 'signal_keys', columns: ['kid', 'created_at', 'data'] },
   // PostgreSQL's table adds updated_ms (its importer appends it, see setUpdatedMs).
@@ -90,6 +92,10 @@ export function rowOf(r: TransferRecord): Values {
       return [r.record.id, r.record.orgId, r.record.version, json(r.record)];
     case 'purgeReceipt':
       return [r.record.orgId, json(r.record)];
+    case 'domainClaim':
+      return [r.record.orgId, r.record.domain, r.record.status === 'verified' ? r.record.domain : null, r.record.version, json(r.record)];
+    case 'joinRequest':
+      return [r.record.id, r.record.orgId, r.record.status, r.record.version, json(r.record)];
     case 'signalStream':
       return [r.record.id, r.record.scope, r.record.version, json(r.record)];
     case 'signalKey':

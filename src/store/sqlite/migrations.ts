@@ -358,6 +358,32 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 14,
+    name: 'domain claims and join requests',
+    // verified_domain is the domain while the claim is verified and NULL otherwise: its UNIQUE index
+    // (NULLs are distinct) is what keeps two orgs from capturing one domain.
+    sql: `
+      CREATE TABLE domain_claims (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        verified_domain TEXT UNIQUE,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (org_id, domain)
+      );
+      CREATE TABLE join_requests (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX join_requests_org_seq ON join_requests (org_id, seq);
+    `,
+  },
+  {
     version: 15,
     name: 'support access grants and purge receipts',
     // Grants are listed whole per org, newest first. A receipt outlives its org (no org row to check);

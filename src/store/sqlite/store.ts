@@ -14,6 +14,7 @@ import { SqliteScimLog } from './scim-log.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteSignals } from './signals.js';
 import { SqliteSupport } from './support.js';
+import { SqliteSignup } from './signup.js';
 import { SqliteTeams } from './teams.js';
 import { SqliteWebhooks } from './webhooks.js';
 
@@ -41,6 +42,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteMerges(ctx),
     new SqliteSignals(ctx),
     new SqliteSupport(ctx),
+    new SqliteSignup(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

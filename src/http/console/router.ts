@@ -26,8 +26,9 @@ export type Fail = (res: Response, err: unknown) => void;
 
 /**
  * The console (server-rendered HTML, one stylesheet and one script of its own, strict CSP):
- * /console/start?token=… shows a portal link's Continue button, whose POST starts a session; /console/orgs/{org}/… are the
- * pages of the session's org. Every POST carries the session's CSRF token.
+ * /console/start?token=… shows a portal link's Continue button, whose POST starts a session;
+ * /console/orgs/{org}/… are the pages of the session's org. Every POST there carries the session's
+ * CSRF token (the start POST carries the link token instead).
  */
 export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const router = Router();

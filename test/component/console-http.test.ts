@@ -73,9 +73,12 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Crossco', '--json')).json<Organization>();
     const { url } = await link(org.id);
 
-    const crossSite = await continueLink(url, { 'sec-fetch-site': 'cross-site' });
-    expect(crossSite.status).toBe(403);
-    expect(crossSite.headers.getSetCookie()).toEqual([]);
+    for (const site of ['cross-site', 'same-site']) {
+      const refused = await continueLink(url, { 'sec-fetch-site': site });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('This form could not be accepted');
+      expect(refused.headers.getSetCookie()).toEqual([]);
+    }
 
     const sameOrigin = await continueLink(url, { 'sec-fetch-site': 'same-origin' });
     expect(sameOrigin.status).toBe(200);

@@ -42,7 +42,9 @@ while (seen < Math.floor(MEMBERS * 0.9)) {
 }
 
 const { url } = await s.console.createPortalLink(CLI_PRINCIPAL, org.id, 'members');
-const start = await fetch(url.replace(config.server.publicUrl, daemon.url));
+// As a browser does: the link's GET only shows a Continue button; its form POST opens the session.
+const token = new URL(url).searchParams.get('token');
+const start = await fetch(`${daemon.url}/console/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
 const cookie = start.headers.getSetCookie()[0].split(';')[0];
 await start.arrayBuffer();
 

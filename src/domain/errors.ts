@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   'mail.send_failed': { status: 502, doc: 'The SMTP server refused the message or could not be reached; the invitation still exists (copy its link or resend).' },
   'connection.not_found': { status: 404, doc: 'No such directory connection.' },
   'run.not_found': { status: 404, doc: 'No such reconcile run.' },
+  'run.not_held': { status: 409, doc: 'Only a held run can be approved or rejected, and only once: this one was already decided (perhaps a moment ago from another place; the first decision wins) or never held anything.' },
+  'run.dry_run': { status: 409, doc: 'The run is a dry run: it only recorded what would happen, so there is nothing to approve or reject; start a real run and decide that one.' },
   'webhook.not_found': { status: 404, doc: 'No such webhook endpoint in this organization.' },
   'signals.stream_not_found': { status: 404, doc: 'No such Shared Signals stream (or not visible to this key).' },
   'universal_logout.not_configured': { status: 404, doc: 'The organization has no Universal Logout settings (set them with PUT /orgs/{org}/universal-logout).' },

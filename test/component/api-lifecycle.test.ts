@@ -181,7 +181,7 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     expect(approved.body).toMatchObject({ deactivated: 1, held: 0 });
     expect(await status(1)).toBe('inactive');
     expect((await api.call<Run>('get', `/orgs/${contoso.id}/runs/${held.body.runId}`, provider)).body.status).toBe('approved');
-    expect((await api.call('post', `/orgs/${contoso.id}/runs/${held.body.runId}/approve`, provider, {})).status).toBe(400);
+    expect((await api.call('post', `/orgs/${contoso.id}/runs/${held.body.runId}/approve`, provider, {})).body).toMatchObject({ error: { code: 'run.not_held' } });
 
     fake.disable(2);
     const second = await api.call<Summary>('post', runs, provider, {});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Actor, Organization } from '../../src/domain/model.js';
-import { collectCspErrors, launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
+import { collectCspErrors, launchChromium, openConsoleLink, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { startConsoleInstall, type ConsoleInstall } from '../support/console.js';
 import { cli } from '../support/harness.js';
 
@@ -53,7 +53,7 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
     const page = await context.newPage();
     const csp = collectCspErrors(page);
     const link = await consoleLink();
-    await page.goto(link);
+    await openConsoleLink(page, link);
     await page.waitForURL(/\/members$/);
     return { context, page, csp, link };
   };
@@ -98,6 +98,11 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       // The link opened once: a second opening gets a clear page, not a second session.
       const again = await context.newPage();
       await again.goto(link);
+      // The link's page only offers the button (a scanner's GET consumes nothing); it passes axe too.
+      await expect(again.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Open the console');
+      expect(await seriousA11yViolations(again)).toEqual([]);
+      await screenshot(again, `console-link-continue-${storeKind}`);
+      await again.getByRole('button', { name: 'Continue to the console' }).click();
       await expect(again.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('This console link was already used');
       expect(await seriousA11yViolations(again)).toEqual([]);
       await screenshot(again, `console-link-used-${storeKind}`);
@@ -210,20 +215,20 @@ describe.each(['sqlite', 'redis'] as const)('the console in a real browser (head
       const late = await consoleLink();
       install.clock.offsetMs = 6 * 60_000;
       try {
-        await page.goto(late);
+        await openConsoleLink(page, late);
         await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('This console link has expired');
       } finally {
         install.clock.offsetMs = 0;
       }
 
-      await page.goto(await consoleLink('scim'));
+      await openConsoleLink(page, await consoleLink('scim'));
       await page.waitForURL(new RegExp(`/console/orgs/${org.id}$`));
       await page.goto(`${install.env.IDSYNC_PUBLIC_URL}/console/orgs/${org.id}/members`);
       await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Not part of this session');
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, `console-wrong-intent-${storeKind}`);
 
-      await page.goto(await consoleLink('members'));
+      await openConsoleLink(page, await consoleLink('members'));
       await page.waitForURL(/\/members$/);
       // A form from elsewhere: the session cookie goes with it (same origin), the token does not.
       const bob = (await install.daemon.store.findMembersByEmail(org.id, 'bob@acme.example'))[0]!;

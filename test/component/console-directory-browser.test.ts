@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { Actor, Member, Organization } from '../../src/domain/model.js';
 import { GraphFake } from '../fakes/graph-fake.js';
-import { collectCspErrors, launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
+import { collectCspErrors, launchChromium, openConsoleLink, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { startConsoleInstall, type ConsoleInstall } from '../support/console.js';
 import { cli } from '../support/harness.js';
 
@@ -67,7 +67,7 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area in a rea
     const page = await context.newPage();
     const csp = collectCspErrors(page);
     try {
-      await page.goto(await link('directory'));
+      await openConsoleLink(page, await link('directory'));
       await page.waitForURL(new RegExp(`/console/orgs/${org.id}$`));
       await page.getByRole('link', { name: 'Directory sync', exact: true }).first().click();
       await expect(h1(page)).resolves.toBe('Directory sync');
@@ -233,7 +233,7 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area in a rea
     const csp = collectCspErrors(page);
     try {
       const conn = await connection();
-      await page.goto(await link('directory'));
+      await openConsoleLink(page, await link('directory'));
       await page.waitForURL(new RegExp(`/console/orgs/${org.id}$`));
       await page.goto(`${install.env.IDSYNC_PUBLIC_URL}/console/orgs/${org.id}/directory/${conn.id}`);
       await expect(h1(page)).resolves.toBe('Entra production');
@@ -249,7 +249,7 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area in a rea
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, `console-directory-google-form-phone-${storeKind}`);
 
-      await page.goto(await link('members'));
+      await openConsoleLink(page, await link('members'));
       await page.waitForURL(/\/members$/);
       await page.goto(`${install.env.IDSYNC_PUBLIC_URL}/console/orgs/${org.id}/directory`);
       await expect(h1(page)).resolves.toBe('Not part of this session');

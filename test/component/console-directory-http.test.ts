@@ -96,6 +96,38 @@ describe.each(['sqlite', 'redis'] as const)('the console directory area over HTT
     expect((await web.post(`${area}/${a.id}/dry-run`, {}, { csrf: false })).status).toBe(403);
   });
 
+  it('when the console and the API approve one held run at the same moment, then one approval runs and the other is refused with run.not_held', async () => {
+    // Arrange: its own org, members the directory lists, a budget of 0 and one disabled user.
+    const held = await install.daemon.services.orgs.create({ name: 'Race' }, SETUP);
+    for (let i = 0; i < 3; i++) await install.daemon.services.members.create(held.id, { email: `user${i}@contoso.example`, role: i === 0 ? 'owner' : 'member' }, SETUP);
+    const c = await install.daemon.services.connections.create(held.id, { provider: 'microsoft', config: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'graph-secret', graphBaseUrl: fake.url, authorityHost: fake.url }, policy: { maxDeactivations: 0, maxDeactivationPercent: 100 } }, SETUP);
+    expect(await install.daemon.services.reconcile.run(c.id)).toMatchObject({ status: 'completed', linked: 3 });
+    fake.disable(2);
+    try {
+      const run = await install.daemon.services.reconcile.run(c.id);
+      expect(run).toMatchObject({ status: 'held', held: 1 });
+      const link = await cli(install.env, install.cwd, 'console-link', '--org', held.id, '--intent', 'directory', '--json');
+      const browser = await openConsole(install.env.IDSYNC_PUBLIC_URL!, link.json<{ url: string }>().url, `/console/orgs/${held.id}`);
+
+      // Act
+      const [page, api] = await Promise.all([
+        browser.post(`/console/orgs/${held.id}/directory/${c.id}/runs/${run.runId}/approve`, { max: '1', confirmed: 'yes' }),
+        install.daemon.services.reconcile.approve(run.runId, SETUP, 1).then(() => 'ok', (err: { code?: string }) => err.code),
+      ]);
+
+      // Assert: exactly one of them approved; the loser was told why.
+      const outcomes = [page.status === 303 ? 'ok' : String(page.status), api].sort();
+      expect(outcomes).toEqual(page.status === 303 ? ['ok', 'run.not_held'] : ['409', 'ok']);
+      // Refused by the page's own check or by the service's claim, whichever saw it first.
+      if (page.status !== 303) expect(await page.text()).toMatch(/this run is approved, not held|it was already approved/);
+      const approvals = (await install.daemon.store.listRuns(c.id)).items.filter((r) => r.trigger === 'approval');
+      expect(approvals).toHaveLength(1);
+      expect((await install.daemon.store.listAudit(held.id)).filter((e) => e.action === 'reconcile.approved')).toHaveLength(1);
+    } finally {
+      fake.enable(2);
+    }
+  });
+
   it('when the policy keeps a directory invite link and a run has made it, then the connection page shows its address to copy', async () => {
     const c = await install.daemon.services.connections.create(org.id, { provider: 'microsoft', name: 'Linked', config: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'graph-secret', graphBaseUrl: fake.url, authorityHost: fake.url } }, SETUP);
     const saved = await web.post(`${area}/${c.id}/policy`, { schedule: '*/30 * * * *', maxDeactivations: '5', matchByEmail: 'on', deactivateSuspended: 'on', deactivateMissing: 'on', inviteLink: 'on' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Organization } from '../../src/domain/model.js';
 import { cli } from '../support/harness.js';
-import { openConsole, startConsoleInstall, type ConsoleInstall } from '../support/console.js';
+import { continueFormOf, continueLink, openConsole, startConsoleInstall, type ConsoleInstall } from '../support/console.js';
 
 const OPERATOR = { kind: 'system' as const, label: 'test setup' };
 
@@ -29,7 +29,7 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(url).toMatch(new RegExp(`^${base}/console/start\\?token=idsync_portal_[A-Za-z0-9_-]{43}$`));
     expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
 
-    const start = await fetch(url, { redirect: 'manual' });
+    const start = await continueLink(url);
     expect(start.status).toBe(200);
     const [cookie] = start.headers.getSetCookie();
     expect(cookie).toMatch(/^idsync_console=idsync_cs_[A-Za-z0-9_-]+; Max-Age=21600; Path=\/; Expires=.+; HttpOnly; SameSite=Strict$/);
@@ -37,10 +37,52 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(start.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await start.text()).toContain(`<meta http-equiv="refresh" content="0;url=/console/orgs/${org.id}/members">`);
 
-    const again = await fetch(url, { redirect: 'manual' });
+    const again = await continueLink(url);
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('This console link was already used');
     expect(again.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('when a link scanner or a chat preview fetches a link twice, then nothing is consumed and the person who clicks Continue still gets the session', async () => {
+    // Arrange
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Scanco', '--json')).json<Organization>();
+    const { url } = await link(org.id, 'members');
+
+    // Act: two GETs, as a mail security scanner and a chat unfurler make.
+    const scans = [await fetch(url, { redirect: 'manual' }), await fetch(url, { redirect: 'manual' })];
+
+    // Assert: a page with a button, no session, no consumption; then the POST starts the session once.
+    for (const scan of scans) {
+      expect(scan.status).toBe(200);
+      expect(scan.headers.getSetCookie()).toEqual([]);
+      expect(scan.headers.get('cache-control')).toBe('no-store');
+      expect(scan.headers.get('referrer-policy')).toBe('no-referrer');
+      const html = await scan.text();
+      expect(continueFormOf(html)).toEqual({ action: '/console/start', token: new URL(url).searchParams.get('token') });
+      expect(html).not.toContain('http-equiv="refresh"');
+    }
+    const person = await continueLink(url);
+    expect(person.status).toBe(200);
+    expect(person.headers.getSetCookie()[0]).toMatch(/^idsync_console=idsync_cs_/);
+    const cookie = person.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect((await fetch(`${base}/console/orgs/${org.id}/members`, { headers: { cookie } })).status).toBe(200);
+    expect((await continueLink(url)).status).toBe(409);
+  });
+
+  it('when another site posts a console link from its own page, then it is refused and the link still opens for the person', async () => {
+    const org = (await cli(install.env, install.cwd, 'orgs', 'create', '--name', 'Crossco', '--json')).json<Organization>();
+    const { url } = await link(org.id);
+
+    for (const site of ['cross-site', 'same-site']) {
+      const refused = await continueLink(url, { 'sec-fetch-site': site });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('This form could not be accepted');
+      expect(refused.headers.getSetCookie()).toEqual([]);
+    }
+
+    const sameOrigin = await continueLink(url, { 'sec-fetch-site': 'same-origin' });
+    expect(sameOrigin.status).toBe(200);
+    expect(sameOrigin.headers.getSetCookie()[0]).toMatch(/^idsync_console=idsync_cs_/);
   });
 
   it('when a link is opened after five minutes, or is not one idsync issued, then a clear page says so and no session starts', async () => {
@@ -48,16 +90,19 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     const { url } = await link(org.id);
     install.clock.offsetMs = 5 * 60_000 + 1000;
     try {
-      const late = await fetch(url, { redirect: 'manual' });
+      const late = await continueLink(url);
       expect(late.status).toBe(410);
       expect(await late.text()).toContain('This console link has expired');
       expect(late.headers.getSetCookie()).toEqual([]);
     } finally {
       install.clock.offsetMs = 0;
     }
-    const forged = await fetch(`${base}/console/start?token=idsync_portal_${'x'.repeat(43)}`);
+    const forged = await continueLink(`${base}/console/start?token=idsync_portal_${'x'.repeat(43)}`);
     expect(forged.status).toBe(404);
     expect(await forged.text()).toContain('This console link is not valid');
+    const cut = await fetch(`${base}/console/start?token=idsync_portal_short`);
+    expect(cut.status).toBe(404);
+    expect(await cut.text()).toContain('This console link is not valid');
   });
 
   it('when a link for SCIM setup opens the members page, then the page says the session does not cover it', async () => {
@@ -121,7 +166,7 @@ describe.each(['sqlite', 'redis'] as const)('console sessions and portal links o
     expect(res.status).toBe(201);
     const body = (await res.json()) as { url: string; expiresAt: string; intent: string };
     expect(body).toMatchObject({ url: expect.stringMatching(/\/console\/start\?token=idsync_portal_/), intent: 'members' });
-    expect((await fetch(body.url, { redirect: 'manual' })).status).toBe(200);
+    expect((await continueLink(body.url)).headers.getSetCookie()[0]).toMatch(/^idsync_console=idsync_cs_/);
 
     const admin = await install.daemon.services.members.create(org.id, { email: 'admin@api.example', role: 'admin' }, OPERATOR);
     const refused = await fetch(`${base}/api/v1/orgs/${org.id}/portal-links`, {

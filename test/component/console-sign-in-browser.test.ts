@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectCspErrors, launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
+import { collectCspErrors, launchChromium, openConsoleLink, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { personIn, SETUP, startSignInInstall, type SignInInstall } from '../support/console-sign-in.js';
 import { cli } from '../support/harness.js';
 
@@ -115,7 +115,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in in a real browser (
     expect(r.code).toBe(0);
     const { context, page, csp } = await fresh();
     try {
-      await page.goto(r.json<{ url: string }>().url);
+      await openConsoleLink(page, r.json<{ url: string }>().url);
       await page.waitForURL('**/console/orgs');
       await expect(h1(page)).resolves.toBe('All organizations');
       const row = page.getByRole('row').filter({ hasText: acme.name });

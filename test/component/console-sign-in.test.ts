@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { csrfOf, startConsoleInstall } from '../support/console.js';
+import { continueLink, csrfOf, startConsoleInstall } from '../support/console.js';
 import { personIn, SETUP, signInWithGoogle, startSignInInstall, type SignInInstall } from '../support/console-sign-in.js';
 import { cli } from '../support/harness.js';
 import { CookieJar, walk } from '../support/join.js';
@@ -249,7 +249,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     const r = await cli(install.env, install.cwd, 'console-link', '--operator', '--json');
     expect(r.code).toBe(0);
     const { url } = r.json<{ url: string }>();
-    const start = await fetch(url, { redirect: 'manual' });
+    const start = await continueLink(url);
     expect(start.status).toBe(200);
     expect(await start.text()).toContain('content="0;url=/console/orgs"');
     const cookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
@@ -275,14 +275,14 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in with the join provi
     const viaApi = await ask(provider.key);
     expect(viaApi.status).toBe(201);
     const apiLink = (await viaApi.json()) as { url: string };
-    const apiStart = await fetch(apiLink.url, { redirect: 'manual' });
+    const apiStart = await continueLink(apiLink.url);
     expect(await apiStart.text()).toContain('content="0;url=/console/orgs"');
     expect((await ask(scoped.key)).status).toBe(403);
     const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain('/portal-links');
     // An org's portal session is not an operator's: it has no organization list.
     const orgLink = await cli(install.env, install.cwd, 'console-link', '--org', acme.id, '--json');
-    const portal = await fetch(orgLink.json<{ url: string }>().url, { redirect: 'manual' });
+    const portal = await continueLink(orgLink.json<{ url: string }>().url);
     const portalCookie = portal.headers.getSetCookie()[0]!.split(';')[0]!;
     expect((await get(portalCookie, '/console/orgs')).status).toBe(404);
     const other = await org('Elsewhere');

@@ -135,4 +135,27 @@ describe.each(STORES)('approving held deactivations by evidence strength, on %s'
     expect(audit.map((e) => [e.target.id, (e.evidence as { kind?: string } | undefined)?.kind])).toEqual(expect.arrayContaining([[members[3]!.id, 'confirmedByLookup'], [members[4]!.id, 'deleted']]));
     expect(await store.getRun(held.runId)).toMatchObject({ status: 'approved' });
   });
+
+  it('when the approval run cannot start (the connection was deleted meanwhile), then the claim is given back: the run is held again, unaudited, and can still be rejected', async () => {
+    // Arrange: a new org on the same directory; its first run holds what the directory now says.
+    const org = await services.orgs.create({ name: 'Gone' }, ACTOR);
+    for (let i = 0; i < MEMBERS; i++) await services.members.create(org.id, { email: ScriptedDirectory.email(i), role: i === 0 ? 'owner' : 'member' }, ACTOR);
+    const keys = rsaKeys();
+    const config = { adminEmail: 'admin@scripted.example', serviceAccountKey: { client_email: 'sa@scripted.iam.gserviceaccount.com', private_key: keys.pkcs8 } };
+    const conn = await services.connections.create(org.id, { provider: 'google', config, policy: { maxDeactivations: 0, maxDeactivationPercent: 100 } }, ACTOR);
+    const held = await services.reconcile.run(conn.id);
+    expect(held).toMatchObject({ status: 'held' });
+    await services.connections.delete(conn.id, ACTOR);
+
+    // Act
+    const refused = await services.reconcile.approve(held.runId, ACTOR).then(() => 'approved', (err: { code?: string }) => err.code);
+
+    // Assert
+    expect(refused).toBe('connection.not_found');
+    expect(await store.getRun(held.runId)).toMatchObject({ status: 'held' });
+    const decisions = async () => (await store.listAudit(org.id, { limit: 1000 })).filter((e) => e.action.startsWith('reconcile.')).map((e) => e.action);
+    expect(await decisions()).toEqual([]);
+    expect(await services.reconcile.reject(held.runId, ACTOR)).toMatchObject({ status: 'rejected' });
+    expect(await decisions()).toEqual(['reconcile.rejected']);
+  });
 });

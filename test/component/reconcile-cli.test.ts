@@ -103,6 +103,26 @@ describe.each(STORES)('reconcile against a local Microsoft Graph, on %s', (kind)
     expect(approved).toMatchObject({ deactivated: 1, held: 0 });
     expect([(await status(3)).status, (await status(4)).status]).toEqual(['inactive', 'inactive']);
     expect((await cli(f.env, f.cwd, 'runs', 'get', held.summary.runId, '--json')).json()).toMatchObject({ status: 'approved' });
+    const twice = await cli(f.env, f.cwd, 'runs', 'approve', held.summary.runId);
+    expect([twice.code, twice.stderr]).toEqual([1, expect.stringContaining('run.not_held')]);
+  });
+
+  it('when a dry run is held by the budget, then the CLI refuses to approve or reject it with run.dry_run and it stays held', async () => {
+    fake.disable(5);
+    fake.disable(6);
+    try {
+      const dry = await run('--dry-run');
+      expect(dry.summary).toMatchObject({ status: 'held', dryRun: true, held: 1 });
+      for (const verb of ['approve', 'reject']) {
+        const refused = await cli(f.env, f.cwd, 'runs', verb, dry.summary.runId);
+        expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('run.dry_run')]);
+      }
+      expect((await cli(f.env, f.cwd, 'runs', 'get', dry.summary.runId, '--json')).json()).toMatchObject({ status: 'held', dryRun: true });
+      expect([(await status(5)).status, (await status(6)).status]).toEqual(['active', 'active']);
+    } finally {
+      fake.enable(5);
+      fake.enable(6);
+    }
   });
 
   it('when auto-invite is on, then active directory users who are not members get one invitation each, and never twice', async () => {

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isIdsyncError, type ErrorCode } from '../../src/domain/errors.js';
 import type { Member } from '../../src/domain/model.js';
 import { verifyChain } from '../../src/ports/audit-chain.js';
-import { aMember, anOrg, aTeam, draft } from '../../src/store/conformance/fixtures.js';
+import { claimHeld } from '../../src/services/reconcile/held-claim.js';
+import { aConnection, aMember, anOrg, aRun, aTeam, draft } from '../../src/store/conformance/fixtures.js';
 import { redisKeys } from '../../src/store/redis/keys.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { expandIncludes, loadScripts, LUA_DIR, SCRIPT_NAMES } from '../../src/store/redis/scripts.js';
@@ -81,6 +82,22 @@ describe('redis store: two processes on one keyspace', () => {
     // Only calls that changed the set were audited.
     const changing = added.filter((x) => x.length > 0).length;
     expect(verifyChain(await r.a.listAudit(org.id))).toMatchObject({ ok: true, head: { seq: 2 + changing + 10 } });
+  });
+
+  it('when both replicas claim one held run at once (approvals and rejections), then exactly one claim wins and the rest get run.not_held', async () => {
+    const org = anOrg();
+    await r.a.createOrg(org, draft(org.id, 'org.created', org.id));
+    const conn = aConnection(org.id);
+    await r.a.createConnection(conn, draft(org.id, 'connection.created', conn.id));
+    const run = await r.a.createRun(aRun(conn, { status: 'held' }));
+
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => codeOf((i % 2 ? r.a : r.b).updateRun(org.id, run.id, claimHeld(i % 4 < 2 ? 'approved' : 'rejected', new Date().toISOString())))),
+    );
+
+    expect(claims.filter((c) => c === 'ok')).toHaveLength(1);
+    expect(claims.filter((c) => c === 'run.not_held')).toHaveLength(19);
+    expect(await r.b.getRun(run.id)).toMatchObject({ status: expect.stringMatching(/^(approved|rejected)$/), version: 2 });
   });
 });
 

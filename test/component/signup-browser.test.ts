@@ -55,7 +55,7 @@ describe.each(['sqlite', 'redis'] as const)('the sign-up pages in a real browser
       await page.waitForURL(/\/signup\/callback\/google/);
       await expect(heading(page)).resolves.toBe('Browser Co is ready');
       expect(await seriousA11yViolations(page)).toEqual([]);
-      await page.getByRole('link', { name: 'Invite your colleagues' }).click();
+      await page.getByRole('button', { name: 'Invite your colleagues' }).click();
       await page.waitForURL(/\/console\//);
       await expect(heading(page)).resolves.toBe('Members');
       expect(csp).toEqual([]);

@@ -57,7 +57,7 @@ describe.each(['sqlite', 'redis'] as const)('sign-up, continue URL and domain ca
     const { landed } = await signUp(open.url, 'NewCo');
     expect(landed.status).toBe(200);
     expect(landed.text).toContain('NewCo is ready');
-    expect(landed.text).toMatch(/href="http:\/\/127\.0\.0\.1:\d+\/console\/start\?token=[^"]+">Invite your colleagues/);
+    expect(landed.text).toMatch(/<form method="post" action="\/console\/start"><input type="hidden" name="token" value="[^"]+"><button type="submit">Invite your colleagues<\/button><\/form>/);
     expect(landed.text).toContain('Set up SCIM provisioning');
     expect(landed.text).toContain('Connect a directory');
     const org = (await open.services.orgs.list()).items.find((o) => o.name === 'NewCo')!;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Member, Organization } from '../../src/domain/model.js';
 import { ApiClient } from '../support/api-client.js';
+import { continueLink } from '../support/console.js';
 import { cli, startTestDaemon } from '../support/harness.js';
 import { localIssuer } from '../support/okta-issuer.js';
 import { scimFixture, STORES, USER } from '../support/scim.js';
@@ -83,7 +84,7 @@ describe.each(STORES)('Okta Universal Logout on %s', (kind) => {
     const pat = await member('pat@logout-a.example', 'owner');
     // The host product opens the console for Pat: the session is Pat's.
     const link = (await api.call<{ url: string }>('post', `/orgs/${org.id}/portal-links`, key, { intent: 'members' }, { 'x-idsync-acting-member': pat.id })).body;
-    const start = await fetch(link.url.replace(ISSUER, f.daemon.url), { redirect: 'manual' });
+    const start = await continueLink(link.url.replace(ISSUER, f.daemon.url));
     const cookie = start.headers.getSetCookie().find((c) => /idsync_console=/.test(c))!.split(';')[0]!;
     const page = () => fetch(`${f.daemon.url}/console/orgs/${org.id}/members`, { headers: { cookie }, redirect: 'manual' });
     expect((await page()).status).toBe(200);

@@ -51,3 +51,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
 }
+
+/** Opens a console link as a person does: the link's page (a GET consumes nothing), then its Continue button. */
+export async function openConsoleLink(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Continue to the console' }).click();
+}

@@ -67,8 +67,23 @@ export function csrfOf(html: string): string {
   return m[1]!;
 }
 
+/** The form a console link's page shows: where it posts and the token it carries. */
+export function continueFormOf(html: string): { action: string; token: string } {
+  const m = /<form method="post" action="([^"]+)"><input type="hidden" name="token" value="([^"]+)"><button type="submit">Continue to the console<\/button><\/form>/.exec(html);
+  if (!m) throw new Error('no "Continue to the console" form on the page');
+  return { action: m[1]!, token: m[2]! };
+}
+
+/** Opens a console link the way a person does: GET shows the page, its Continue button POSTs the token. */
+export async function continueLink(linkUrl: string, headers: Record<string, string> = {}): Promise<Response> {
+  const page = await fetch(linkUrl, { redirect: 'manual' });
+  if (page.status !== 200) return page;
+  const form = continueFormOf(await page.text());
+  return fetch(new URL(form.action, linkUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ token: form.token }), redirect: 'manual' });
+}
+
 export async function openConsole(base: string, linkUrl: string, landing: string): Promise<ConsoleClient> {
-  const start = await fetch(linkUrl, { redirect: 'manual' });
+  const start = await continueLink(linkUrl);
   if (start.status !== 200) throw new Error(`console link answered ${start.status}: ${await start.text()}`);
   const setCookie = start.headers.getSetCookie().find((c) => c.startsWith('idsync_console='))!;
   const cookie = setCookie.split(';')[0]!;

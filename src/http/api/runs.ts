@@ -70,7 +70,7 @@ export function runRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Approve a held run: re-plans from a fresh listing and releases up to `max` held deactivations (default all)',
       params: runParams,
       body: z.object({ max: z.number().int().min(0).optional() }),
-      responses: { 200: { description: 'The summary of the approval run', schema: runSummarySchema }, 400: e('Not held'), 404: e('Not found') },
+      responses: { 200: { description: 'The summary of the approval run', schema: runSummarySchema }, 400: e('Invalid max'), 404: e('Not found'), 409: e('Not held (already decided, perhaps a moment ago elsewhere: run.not_held) or a dry run (run.dry_run)') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
@@ -80,7 +80,7 @@ export function runRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
-    { method: 'post', path: '/orgs/{org}/runs/{run}/reject', tag: 'runs', summary: 'Reject a held run: its held deactivations are not applied', params: runParams, responses: { 200: { description: 'The rejected run', schema: runSchema }, 400: e('Not held'), 404: e('Not found') } },
+    { method: 'post', path: '/orgs/{org}/runs/{run}/reject', tag: 'runs', summary: 'Reject a held run: its held deactivations are not applied', params: runParams, responses: { 200: { description: 'The rejected run', schema: runSchema }, 404: e('Not found'), 409: e('Not held (already decided, perhaps a moment ago elsewhere: run.not_held) or a dry run (run.dry_run)') } },
     async ({ params, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
       const run = await runOf(s, params.org, params.run);

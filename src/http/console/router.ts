@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { INTENT_LABELS, intentCovers, NO_ORG } from '../../domain/console.js';
 import { IdsyncError, isIdsyncError, type ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.js';
+import { isPortalLinkToken } from '../../services/console/sessions.js';
 import type { Services } from '../../services/index.js';
 import type { StoreOutage } from '../middleware/store-outage.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../middleware/store-outage.js';
@@ -14,6 +15,7 @@ import { scimRoutes } from './scim-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
 import { signInRoutes, type ConsoleSignInConfig } from './sign-in-routes.js';
 import { safeNext } from './sign-in-state.js';
+import { continuePage, postedFromAnotherSite } from './start-page.js';
 
 export interface ConsoleRouterDeps {
   services: Services;
@@ -30,8 +32,9 @@ export type Fail = (res: Response, err: unknown) => void;
 
 /**
  * The console (server-rendered HTML, one stylesheet and one script of its own, strict CSP):
- * /console/start?token=… opens a portal link and starts a session; /console/orgs/{org}/… are the
- * pages of the session's org. Every POST carries the session's CSRF token.
+ * /console/start?token=… shows a portal link's Continue button, whose POST starts a session;
+ * /console/orgs/{org}/… are the pages of the session's org. Every POST there carries the session's
+ * CSRF token (the start POST carries the link token instead).
  */
 export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const router = Router();
@@ -69,21 +72,14 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     res.status(p.status).type('html').send(problemPage(p, signInLink(res, code, err)));
   };
 
-  // Opening a link: the token is consumed here, and the page that answers moves on to the console
-  // by itself (a same-site navigation, so the SameSite=Strict cookie goes with it even when the
-  // link was opened from another site's page or a mail); the token never stays in the address bar.
-  router.get('/console/start', async (req, res) => {
-    try {
-      const token = typeof req.query.token === 'string' ? req.query.token : '';
-      const { token: sessionToken, signIn } = await s.console.start(token);
-      const { session } = signIn;
-      cookie.set(res, sessionToken, session.expiresAt, Date.parse(session.createdAt));
-      let target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
-      if (session.orgId === NO_ORG) target = '/console/orgs';
-      res.type('html').send(openingPage(target));
-    } catch (err) {
-      fail(res, err);
-    }
+  // Opening a link: GET only shows a button (scanners and link previews fetch links), the POST
+  // it sends consumes the token, and the page that answers moves on to the console by itself (a
+  // same-site navigation, so the SameSite=Strict cookie goes with it); the token never stays in the
+  // address bar after that.
+  router.get('/console/start', (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    if (!isPortalLinkToken(token)) return fail(res, new IdsyncError('console.link_invalid', 'this is not a console link'));
+    res.type('html').send(continuePage(token));
   });
 
   const withSession = async (req: Request, res: Response, next: () => void) => {
@@ -100,6 +96,20 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 2000 });
   const csrf = csrfGuard((_req, res) => fail(res, new IdsyncError('console.csrf_failed', 'missing or wrong CSRF token')));
 
+  router.post('/console/start', form, async (req, res) => {
+    try {
+      if (postedFromAnotherSite(req)) throw new IdsyncError('console.csrf_failed', 'a console link was posted from another site');
+      const token = (req.body as Record<string, unknown>).token;
+      const { token: sessionToken, signIn } = await s.console.start(typeof token === 'string' ? token : '');
+      const { session } = signIn;
+      cookie.set(res, sessionToken, session.expiresAt, Date.parse(session.createdAt));
+      let target = intentCovers(session.intent, 'members') ? `/console/orgs/${encodeURIComponent(session.orgId)}/members` : `/console/orgs/${encodeURIComponent(session.orgId)}`;
+      if (session.orgId === NO_ORG) target = '/console/orgs';
+      res.type('html').send(openingPage(target));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
   signInRoutes(router, { services: s, publicUrl: deps.publicUrl, ...(deps.signIn ? { signIn: deps.signIn } : {}), cookie, fail, withSession, openingPage });
 
   router.get('/console', withSession, (_req, res) => {

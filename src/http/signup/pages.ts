@@ -114,14 +114,20 @@ export function accessRequestedPage(email: string): string {
 
 const STEP_LABELS: Record<string, string> = { members: 'Invite your colleagues', scim: 'Set up SCIM provisioning (Okta, Microsoft Entra ID)', directory: 'Connect a directory (Google Workspace, Microsoft, GitHub)' };
 
+/** A first step: a button posting its one-time console link's token (a GET of the link only shows a Continue page, for mail scanners). */
+function stepForm(s: { intent: string; url: string }): string {
+  const token = new URL(s.url).searchParams.get('token') ?? '';
+  return `<form method="post" action="/console/start"><input type="hidden" name="token" value="${esc(token)}"><button type="submit">${esc(STEP_LABELS[s.intent] ?? s.intent)}</button></form>`;
+}
+
 export function newOrgPage(orgName: string, email: string, steps: Array<{ intent: string; url: string }>): string {
   return layout(
     `${orgName} is ready`,
     `<h1>${esc(orgName)} is ready</h1>
 <p>You are its owner, signed in as <strong>${esc(email)}</strong>.</p>
 <h2>First steps</h2>
-<ul class="steps">${steps.map((s) => `<li><a href="${esc(s.url)}">${esc(STEP_LABELS[s.intent] ?? s.intent)}</a></li>`).join('')}</ul>
-<p class="muted">Each link opens the console once and is valid for five minutes; run <code>idsync console-link</code> or ask the operator for a new one later.</p>`,
+<ul class="steps">${steps.map((s) => `<li>${stepForm(s)}</li>`).join('')}</ul>
+<p class="muted">Each button opens the console once and is valid for five minutes; run <code>idsync console-link</code> or ask the operator for a new one later.</p>`,
   );
 }
 

@@ -40,6 +40,9 @@ export interface ConsoleSignIn {
 const intentSchema = z.enum(CONSOLE_INTENTS as [ConsoleIntent, ...ConsoleIntent[]]);
 const tokenShape = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]{40,60}$`);
 
+/** Whether a string has the shape of a portal link token (says nothing of whether idsync issued it). */
+export const isPortalLinkToken = (token: string): boolean => tokenShape(PORTAL_TOKEN_PREFIX).test(token);
+
 /**
  * One-time portal links and the console sessions they start. Only hashes of the link token and of
  * the session token are stored; the browser holds the session token in an httpOnly cookie. A
@@ -87,7 +90,7 @@ export class ConsoleSessionService {
 
   /** Opens a portal link: consumes it (once) and starts a session. Returns the session token for the cookie. */
   async start(token: string): Promise<{ token: string; signIn: ConsoleSignIn }> {
-    if (!tokenShape(PORTAL_TOKEN_PREFIX).test(token)) throw new IdsyncError('console.link_invalid', 'this is not a console link');
+    if (!isPortalLinkToken(token)) throw new IdsyncError('console.link_invalid', 'this is not a console link');
     const now = this.deps.clock.now();
     const found = await this.deps.store.consumePortalLink(hashSecret(token), now);
     if (found.outcome === 'not_found') throw new IdsyncError('console.link_invalid', 'no such console link');

@@ -173,19 +173,21 @@ export class HintWorker {
 
   /**
    * Adds the held actions to the connection's open notification run (the newest run, when it is a
-   * held notification run), or opens one. Two replicas holding at the same instant may open two;
-   * approving either re-plans from a fresh listing, which covers both.
+   * held notification run, still held when it is written), or opens one. Two replicas holding at
+   * the same instant may open two; approving either re-plans from a fresh listing, which covers both.
    */
   private async hold(conn: DirectoryConnection, plan: Plan, evidence: NotificationEvidence): Promise<void> {
     const actions: RecordedAction[] = recordedPlan(plan, dryExecution(plan)).map((a) => ({ ...a, notification: evidence }));
     const at = this.deps.clock.now().toISOString();
     const newest = (await this.deps.store.listRuns(conn.id, { limit: 1 })).items[0];
     if (newest && newest.status === 'held' && newest.trigger === 'notification') {
-      await this.deps.store.updateRun(conn.orgId, newest.id, (cur) => {
+      // Only while it is still held: one approved or rejected meanwhile would bury these actions.
+      const { changed } = await this.deps.store.updateRun(conn.orgId, newest.id, (cur) => {
+        if (cur.status !== 'held') return null;
         const held = (Number(cur.summary.held) || 0) + actions.length;
         return { next: { ...cur, plan: [...cur.plan, ...actions], summary: { ...cur.summary, held }, updatedAt: at } };
       });
-      return;
+      if (changed) return;
     }
     const run: ReconcileRun = {
       id: randomUUID(),

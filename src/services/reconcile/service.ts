@@ -11,6 +11,7 @@ import { policySchema } from '../connections/policy.js';
 import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
+import { claimHeld, decisionRefusal, releaseApproval, type HeldDecision } from './held-claim.js';
 import type { InviteLinkKeeper } from './invite-link.js';
 import { readDirectory, type ListingProgress, type SyncState } from './read-directory.js';
 import { dryExecution, PlanExecutor, recordedPlan, withOutcome, type RecordedAction } from './execute.js';
@@ -189,22 +190,40 @@ export class ReconcileService {
     return { linkId: kept.linkId, url: this.linkKeeper.url(kept) };
   }
 
-  /** Re-plans now from a fresh listing and applies held deactivations up to `max` (never a blind replay). */
+  /**
+   * Re-plans now from a fresh listing and applies held deactivations up to `max` (never a blind
+   * replay). The held run is claimed first (compare-and-swap held → approved), so two approvals at
+   * once, or an approval and a rejection, start at most one approval run; the loser gets
+   * `run.not_held`. A dry run is refused with `run.dry_run`.
+   */
   async approve(runId: string, actor: Actor, max?: number): Promise<RunSummary> {
     const run = await this.getRun(runId);
-    if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
-    const summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
-    await this.updateRun(run, { status: 'approved' });
+    await this.claim(run, 'approved');
+    let summary: RunSummary;
+    try {
+      summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
+    } catch (err) {
+      // The approval run never started (connection gone, store down): the run can be approved again.
+      await this.deps.store.updateRun(run.orgId, run.id, releaseApproval(this.deps.clock.now().toISOString())).catch(() => undefined);
+      throw err;
+    }
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approved', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max } });
     return summary;
   }
 
   async reject(runId: string, actor: Actor): Promise<ReconcileRun> {
     const run = await this.getRun(runId);
-    if (run.status !== 'held') throw new IdsyncError('request.invalid', `run ${runId} is ${run.status}, not held`);
-    const updated = await this.updateRun(run, { status: 'rejected' });
+    const updated = await this.claim(run, 'rejected');
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.rejected', target: { type: 'run', id: run.id } });
     return updated;
+  }
+
+  /** Refuses early on what was read (no write), then claims atomically in the store. */
+  private async claim(run: ReconcileRun, decision: HeldDecision): Promise<ReconcileRun> {
+    const refusal = decisionRefusal(run, decision === 'approved' ? 'approve' : 'reject');
+    if (refusal) throw refusal;
+    const { record } = await this.deps.store.updateRun(run.orgId, run.id, claimHeld(decision, this.deps.clock.now().toISOString()));
+    return record;
   }
 
   async getRun(runId: string): Promise<ReconcileRun> {
@@ -269,7 +288,7 @@ export class ReconcileService {
     await this.updateRun(run, { status, summary: { ...summary }, plan, finished: true, ...(summary.error ? { error: summary.error } : {}) });
   }
 
-  /** The one place a run record is changed after it is created. */
+  /** The one place a run's own progress and outcome are written; decisions on a held run are claims (held-claim.ts). */
   private async updateRun(run: Pick<ReconcileRun, 'orgId' | 'id'>, change: Partial<Pick<ReconcileRun, 'status' | 'summary' | 'plan' | 'error'>> & { finished?: boolean }): Promise<ReconcileRun> {
     const at = this.deps.clock.now().toISOString();
     const { finished, ...fields } = change;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { IdsyncError } from '../../domain/errors.js';
 import type { DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import { aConnection, aRun, draft, hoursFrom, NOW } from './fixtures.js';
 import { codeOf, type StoreHarness } from './harness.js';
@@ -121,6 +122,25 @@ export function connectionConformance(h: StoreHarness): void {
       expect(await codeOf(h.store.updateRun(org.id, 'missing', finish('failed')))).toBe('run.not_found');
       await Promise.all(Array.from({ length: 10 }, () => h.store.updateRun(org.id, run.id, (cur) => ({ next: { ...cur, summary: { n: ((cur.summary.n as number | undefined) ?? 0) + 1 } } }))));
       expect(await h.store.getRun(run.id)).toMatchObject({ summary: { n: 10 }, version: 12 });
+    });
+
+    it('when several updaters claim a held run at once and each throws when it is no longer held, then exactly one wins and the others get its coded error', async () => {
+      // The contract the approval of a held run relies on: a lost race calls the updater again on
+      // the record that won, and an error it throws reaches the caller with nothing written.
+      const org = await h.newOrg();
+      const conn = aConnection(org.id);
+      await h.store.createConnection(conn, draft(org.id, 'connection.created', conn.id));
+      const run = await h.store.createRun(aRun(conn, { status: 'held' }));
+      const claim = (status: ReconcileRun['status']) => (cur: ReconcileRun) => {
+        if (cur.status !== 'held') throw new IdsyncError('run.not_held', `run ${cur.id} is ${cur.status}`);
+        return { next: { ...cur, status } };
+      };
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => h.store.updateRun(org.id, run.id, claim(i % 2 ? 'approved' : 'rejected'))));
+      const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.record] : []));
+      const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(won).toHaveLength(1);
+      expect(lost.map((e) => (e as IdsyncError).code)).toEqual(Array(5).fill('run.not_held'));
+      expect(await h.store.getRun(run.id)).toEqual({ ...run, status: won[0]!.status, version: 2 });
     });
 
     it('when a run updater returns null, then nothing is written and the version stays', async () => {

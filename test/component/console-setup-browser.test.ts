@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Actor, Organization } from '../../src/domain/model.js';
-import { collectCspErrors, launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
+import { collectCspErrors, launchChromium, openConsoleLink, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { startConsoleInstall, type ConsoleInstall } from '../support/console.js';
 import { cli } from '../support/harness.js';
 
@@ -40,7 +40,7 @@ describe.each(['sqlite', 'redis'] as const)('the setup portal in a real browser:
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     const page = await context.newPage();
     const csp = collectCspErrors(page);
-    await page.goto(await consoleLink(opts.intent ?? 'all'));
+    await openConsoleLink(page, await consoleLink(opts.intent ?? 'all'));
     await page.waitForURL(/\/console\/orgs\/[^/]+(\/members)?$/);
     return { context, page, csp };
   };

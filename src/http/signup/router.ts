@@ -11,7 +11,7 @@ import { readCookie, sameString } from '../join/cookie.js';
 import { successPage } from '../join/pages.js';
 import { JOIN_PROVIDERS, JoinProviders, SignInError, type JoinProvider } from '../join/providers.js';
 import { signupCsp, accessRequestedPage, choicesPage, closedPage, newOrgPage, requestSentPage, SIGNUP_CSS, SIGNUP_PROBLEMS, signupProblemPage, startPage } from './pages.js';
-import { SealedCookie } from './sealed.js';
+import { SealedCookie } from '../middleware/sealed-cookie.js';
 
 export interface SignupRouterDeps {
   signup: SignupService;

@@ -1,3 +1,5 @@
+import { LATER_MIGRATIONS } from './migrations-later.js';
+
 /**
  * Versioned schema migrations, applied in order inside one transaction each. Never edit a shipped
  * migration: add the next version.
@@ -308,108 +310,5 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX role_mappings_org_seq ON role_mappings (org_id, seq);
     `,
   },
-  {
-    // 12: versions 10 and 11 were reserved for parallel changes and not used; the runner applies
-    // any missing version in order, so the gap is harmless.
-    version: 12,
-    name: 'shared signals: streams, signing keys, queued SETs',
-    sql: `
-      CREATE TABLE signal_streams (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        scope TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        data TEXT NOT NULL
-      );
-      CREATE INDEX signal_streams_scope ON signal_streams (scope, seq);
-      CREATE TABLE signal_keys (
-        kid TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        data TEXT NOT NULL
-      );
-      CREATE TABLE signal_sets (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream_id TEXT NOT NULL,
-        jti TEXT NOT NULL,
-        status TEXT NOT NULL,
-        next_attempt_ms INTEGER,
-        data TEXT NOT NULL,
-        UNIQUE (stream_id, jti)
-      );
-      CREATE INDEX signal_sets_pending ON signal_sets (stream_id, status, seq);
-      CREATE INDEX signal_sets_due ON signal_sets (status, next_attempt_ms);
-    `,
-  },
-  {
-    version: 13,
-    name: 'organization merge journals and member kinds',
-    // One journal per source org; the plan and the applied steps are JSON (bookkeeping, not audited).
-    sql: `
-      CREATE TABLE org_merges (
-        source_org_id TEXT PRIMARY KEY,
-        target_org_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        data TEXT NOT NULL
-      );
-
-      -- Service accounts are members of kind 'service'; lists of people filter them out by this column.
-      ALTER TABLE members ADD COLUMN kind TEXT GENERATED ALWAYS AS (coalesce(json_extract(data, '$.kind'), 'person')) VIRTUAL;
-      CREATE INDEX members_org_kind_seq ON members (org_id, kind, seq);
-    `,
-  },
-  {
-    version: 14,
-    name: 'domain claims and join requests',
-    // verified_domain is the domain while the claim is verified and NULL otherwise: its UNIQUE index
-    // (NULLs are distinct) is what keeps two orgs from capturing one domain.
-    sql: `
-      CREATE TABLE domain_claims (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        org_id TEXT NOT NULL,
-        domain TEXT NOT NULL,
-        verified_domain TEXT UNIQUE,
-        version INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        UNIQUE (org_id, domain)
-      );
-      CREATE TABLE join_requests (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        org_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        data TEXT NOT NULL
-      );
-      CREATE INDEX join_requests_org_seq ON join_requests (org_id, seq);
-    `,
-  },
-  {
-    version: 15,
-    name: 'support access grants and purge receipts',
-    // Grants are listed whole per org, newest first. A receipt outlives its org (no org row to check);
-    // its org_id is what the purge of one org excludes from "every table with an org_id column".
-    sql: `
-      CREATE TABLE support_grants (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL,
-        org_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        UNIQUE (org_id, id)
-      );
-      CREATE TABLE org_purge_receipts (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        org_id TEXT NOT NULL UNIQUE,
-        data TEXT NOT NULL
-      );
-    `,
-  },
-  {
-    version: 17,
-    name: 'console sessions by org',
-    // Universal Logout ends one member's sessions: they are found among the org's sessions, not by a scan of every org's.
-    sql: `
-      CREATE INDEX console_sessions_org ON console_sessions (org_id);
-    `,
-  },
+  ...LATER_MIGRATIONS,
 ];

@@ -26,6 +26,11 @@ export function esc(s: string): string {
 }
 
 function layout(title: string, body: string): string {
+  return page(title, body, '/join/assets/join.css');
+}
+
+/** The frame of the join and sign-up pages (they differ only in their stylesheet's path). */
+export function page(title: string, body: string, stylesheet: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -33,7 +38,7 @@ function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${esc(title)} · idsync</title>
-<link rel="stylesheet" href="/join/assets/join.css">
+<link rel="stylesheet" href="${esc(stylesheet)}">
 </head>
 <body>
 <main>

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../domain/errors.js';
 import type { SignupChoices } from '../../services/signup/service.js';
-import { esc, JOIN_CSS, PROBLEMS, type Problem } from '../join/pages.js';
+import { esc, JOIN_CSS, page, PROBLEMS, type Problem } from '../join/pages.js';
 import { PROVIDER_LABELS, type JoinProvider } from '../join/providers.js';
 
 /** The join page's stylesheet plus forms (served from /signup/assets/signup.css; the CSP allows nothing else). */
@@ -24,23 +24,7 @@ export function signupCsp(formOrigins: readonly string[] = []): string {
 }
 
 function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${esc(title)} · idsync</title>
-<link rel="stylesheet" href="/signup/assets/signup.css">
-</head>
-<body>
-<main>
-<p class="brand">idsync</p>
-${body}
-</main>
-</body>
-</html>
-`;
+  return page(title, body, '/signup/assets/signup.css');
 }
 
 export function closedPage(): string {

@@ -22,6 +22,7 @@ p{margin:.4rem 0}
 .notice.error{border-color:#b3261e;background:#fdeeee}
 form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
 form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+form.stacked{display:flex;flex-direction:column;align-items:flex-start;gap:.5rem;margin:0 0 .75rem}
 label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
 input,select,button{font:inherit;min-height:36px}
 input[type=text],input[type=email],input[type=search],input[type=url],input[type=number],input[type=date],select{padding:.3rem .5rem;border:1px solid #767b84;border-radius:6px;background:#fff;color:#1a1a1a}

@@ -164,7 +164,7 @@ function approvalCard(v: RunView, held: RecordedAction[], table: (a: RecordedAct
 <h2 id="held-heading">${n} ${n === 1 ? 'deactivation' : 'deactivations'} held for approval</h2>
 <p>These people would lose access. Approving reads the directory again and deactivates at most the number you give, strongest evidence first (a lookup that confirmed the deletion before a bare absence); the rest stay held. Rejecting leaves everyone as they are.</p>
 ${table(held, 'Held deactivations with their evidence')}
-<form class="invite" method="post" action="${here}/approve">${csrfField(v.chrome.csrf)}
+<form class="stacked" method="post" action="${here}/approve">${csrfField(v.chrome.csrf)}
 <div class="field"><label for="f-max">Deactivate at most</label><input id="f-max" name="max" type="number" min="0" step="1" value="${n}" required aria-describedby="f-max-help"><p id="f-max-help" class="help">The approval run deactivates what its own budget allows, and up to this many of the held people beyond it.</p></div>
 <button type="submit" class="danger">Approve</button>
 </form>

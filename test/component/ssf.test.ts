@@ -118,7 +118,8 @@ describe.each(STORES)('Shared Signals transmitter on %s', (kind) => {
     const metrics = await (await fetch(`${f.daemon.url}/metrics`)).text();
     expect(metrics).toContain(`idsync_ssf_push_attempts_total{stream="${push.stream_id}",status="retrying"}`);
     expect(metrics).toMatch(new RegExp(`idsync_ssf_push_attempts_total\\{stream="${push.stream_id}",status="delivered"\\} \\d+`));
-    expect(metrics).toContain(`idsync_ssf_sets_pending{stream="${push.stream_id}"} 0`);
+    // The receiver holds a SET a moment before the worker records its delivery: the queue drains to 0 right after.
+    await until('no SET pending', async () => (await (await fetch(`${f.daemon.url}/metrics`)).text()).includes(`idsync_ssf_sets_pending{stream="${push.stream_id}"} 0`));
   });
 
   it('when a stream is paused, a subject removed, or the stream read by another org, then SETs are held, filtered, and the stream hidden', async () => {

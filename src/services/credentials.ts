@@ -69,9 +69,11 @@ export class CredentialService {
       await this.assertOrgTakesScim(client.orgId);
       return client;
     }
-    const t = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenByHash(hashSecret(secret)) : undefined;
+    // One read for the token and its org's state (every SCIM request makes it).
+    const found = secret.startsWith(SCIM_PREFIX) ? await this.deps.store.findScimTokenWithOrg(hashSecret(secret)) : undefined;
+    const t = found?.token;
     if (!t || t.revokedAt) throw new IdsyncError('auth.unauthorized', 'invalid or revoked SCIM token');
-    await this.assertOrgTakesScim(t.orgId);
+    if (found.org?.state === 'deleting') throw deletingError(found.org);
     return publicToken(await this.noteUse(t));
   }
 

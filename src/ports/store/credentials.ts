@@ -1,4 +1,4 @@
-import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { AdminKey, AuditDraft, Organization, ScimClient, ScimToken } from '../../domain/model.js';
 import type { UpdateOptions, UpdateResult, Updater } from './types.js';
 
 /** SCIM bearer tokens and OAuth clients (per org) and admin API keys (per org, or provider-wide), secrets stored by hash only. */
@@ -6,6 +6,13 @@ export interface CredentialStore {
   /** Throws `token.limit_reached` if the org already has `maxLive` unrevoked tokens. */
   createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken>;
   findScimTokenByHash(hash: string): Promise<ScimToken | undefined>;
+  /**
+   * What authenticating a SCIM request needs in one read: the token of a hash and its org (absent
+   * when the org is gone). Never stale (a revocation or an org state change is seen by the next
+   * call, whichever process made it); the records may be shared between calls: treat them as
+   * read-only.
+   */
+  findScimTokenWithOrg(hash: string): Promise<{ token: ScimToken; org: Organization | undefined } | undefined>;
   listScimTokens(orgId: string): Promise<ScimToken[]>;
   revokeScimToken(orgId: string, id: string, at: string, audit: AuditDraft): Promise<ScimToken>;
   /**

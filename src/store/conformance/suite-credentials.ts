@@ -22,6 +22,26 @@ export function credentialConformance(h: StoreHarness): void {
       expect(await codeOf(h.store.revokeScimToken(org.id, 'nope', 'x', draft(org.id, 'scim_token.revoked', 'nope')))).toBe('token.not_found');
     });
 
+    it('when a token is read with its org for authentication, then every revocation, use and org change shows on the next read', async () => {
+      const org = await h.newOrg();
+      const tok = { id: 'a1', orgId: org.id, prefix: 'scim_abc', hash: 'hash-auth-a1', createdAt: '2026-01-01T00:00:00.000Z' };
+      await h.store.createScimToken(tok, draft(org.id, 'scim_token.created', 'a1'), 2);
+      expect(await h.store.findScimTokenWithOrg('hash-nobody')).toBeUndefined();
+      const first = await h.store.findScimTokenWithOrg('hash-auth-a1');
+      expect([first?.token.id, first?.org?.id, first?.org?.state ?? 'active']).toEqual(['a1', org.id, 'active']);
+      // Read twice (a store may remember it), then each change must show at once.
+      await h.store.findScimTokenWithOrg('hash-auth-a1');
+      await h.store.touchScimToken(org.id, 'a1', '2026-01-02T10:00:00.000Z');
+      expect((await h.store.findScimTokenWithOrg('hash-auth-a1'))?.token.lastUsedAt).toBe('2026-01-02T10:00:00.000Z');
+      await h.store.updateOrg(org.id, (o) => ({
+        next: { ...o, state: 'deleting', deletion: { requestedAt: '2026-01-03T00:00:00.000Z', purgeAt: '2026-02-02T00:00:00.000Z', by: { kind: 'cli', id: 'cli' } } },
+        audit: draft(org.id, 'org.deleted', org.id),
+      }));
+      expect((await h.store.findScimTokenWithOrg('hash-auth-a1'))?.org?.state).toBe('deleting');
+      await h.store.revokeScimToken(org.id, 'a1', '2026-01-04T00:00:00.000Z', draft(org.id, 'scim_token.revoked', 'a1'));
+      expect((await h.store.findScimTokenWithOrg('hash-auth-a1'))?.token.revokedAt).toBe('2026-01-04T00:00:00.000Z');
+    });
+
     it('when a SCIM token is used, then its lastUsedAt moves forward only, and a revoked token keeps its last use', async () => {
       const org = await h.newOrg();
       const tok = (id: string) => ({ id, orgId: org.id, prefix: 'scim_abc', hash: `hash-${id}`, createdAt: '2026-01-01T00:00:00.000Z' });

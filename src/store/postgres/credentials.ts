@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { AdminKey, AuditDraft, Organization, ScimClient, ScimToken } from '../../domain/model.js';
 import type { CredentialStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parse, type DataRow, type PostgresContext } from './context.js';
 
@@ -24,6 +24,15 @@ export class PostgresCredentials implements CredentialStore {
 
   async findScimTokenByHash(hash: string): Promise<ScimToken | undefined> {
     return this.ctx.read(async (sql) => parse<ScimToken>(await sql.one<DataRow>('SELECT data FROM scim_tokens WHERE hash = $1', [hash])));
+  }
+
+  /** One round trip: the token joined to its org. */
+  async findScimTokenWithOrg(hash: string): Promise<{ token: ScimToken; org: Organization | undefined } | undefined> {
+    return this.ctx.read(async (sql) => {
+      const row = await sql.one<{ token: string; org: string | null }>('SELECT t.data AS token, o.data AS org FROM scim_tokens t LEFT JOIN orgs o ON o.id = t.org_id WHERE t.hash = $1', [hash]);
+      if (!row) return undefined;
+      return { token: parse<ScimToken>({ data: row.token })!, org: row.org === null ? undefined : parse<Organization>({ data: row.org }) };
+    });
   }
 
   async listScimTokens(orgId: string): Promise<ScimToken[]> {

@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { AdminKey, AuditDraft, Organization, ScimClient, ScimToken } from '../../domain/model.js';
 import { PROVIDER_SCOPE, type CredentialStore, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { readRecords } from './reads.js';
@@ -101,6 +101,17 @@ export class RedisCredentials implements CredentialStore {
     if (!ref) return undefined;
     const token = parseJson<ScimToken>(await this.ctx.call((c) => c.get(this.ctx.keys.forOrg(ref.orgId).scimToken(ref.id))));
     return token?.hash === hash ? token : undefined;
+  }
+
+  /** Two round trips: the hash's index entry, then the token and its org together (one slot: MGET). */
+  async findScimTokenWithOrg(hash: string): Promise<{ token: ScimToken; org: Organization | undefined } | undefined> {
+    const ref = parseJson<TokenRef>(await this.ctx.call((c) => c.hget(this.ctx.keys.scim.byHash, hash)));
+    if (!ref) return undefined;
+    const k = this.ctx.keys.forOrg(ref.orgId);
+    const [tokenJson, orgJson] = await this.ctx.call((c) => c.mget(k.scimToken(ref.id), k.org));
+    const token = parseJson<ScimToken>(tokenJson ?? null);
+    if (token?.hash !== hash) return undefined;
+    return { token, org: parseJson<Organization>(orgJson ?? null) };
   }
 
   async listScimTokens(orgId: string): Promise<ScimToken[]> {

@@ -1,11 +1,23 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { AdminKey, AuditDraft, ScimClient, ScimToken } from '../../domain/model.js';
+import type { AdminKey, AuditDraft, Organization, ScimClient, ScimToken } from '../../domain/model.js';
+import { ChangeWatch } from './change-watch.js';
+import { deepFreeze } from '../shared/deep-freeze.js';
 import type { CredentialStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
+type TokenWithOrg = { token: ScimToken; org: Organization | undefined };
+
+const AUTH_READS_MAX = 10_000;
+
 /** SCIM tokens, SCIM OAuth clients and admin keys. */
 export class SqliteCredentials implements CredentialStore {
-  constructor(private readonly ctx: SqliteContext) {}
+  /** Token and org of a hash, remembered while neither table changes (ChangeWatch): every SCIM request reads them. */
+  private readonly authReads = new Map<string, { stamp: string; found: TokenWithOrg }>();
+  private readonly watch: ChangeWatch;
+
+  constructor(private readonly ctx: SqliteContext) {
+    this.watch = new ChangeWatch(ctx.db, ['scim_tokens', 'orgs']);
+  }
 
   async createScimToken(token: ScimToken, audit: AuditDraft, maxLive: number): Promise<ScimToken> {
     return this.ctx.write(() => {
@@ -22,6 +34,23 @@ export class SqliteCredentials implements CredentialStore {
 
   async findScimTokenByHash(hash: string): Promise<ScimToken | undefined> {
     return this.ctx.run(() => parse<ScimToken>(this.ctx.stmt('SELECT data FROM scim_tokens WHERE hash = ?').get(hash) as DataRow | undefined));
+  }
+
+  async findScimTokenWithOrg(hash: string): Promise<TokenWithOrg | undefined> {
+    return this.ctx.run(() => {
+      const stamp = this.watch.stamp();
+      const known = this.authReads.get(hash);
+      if (known?.stamp === stamp) return known.found;
+      const row = this.ctx.stmt('SELECT t.data AS token, o.data AS org FROM scim_tokens t LEFT JOIN orgs o ON o.id = t.org_id WHERE t.hash = ?').get(hash) as
+        | { token: string; org: string | null }
+        | undefined;
+      if (!row) return undefined;
+      const found = deepFreeze({ token: JSON.parse(row.token) as ScimToken, org: row.org === null ? undefined : (JSON.parse(row.org) as Organization) });
+      // Bounded: a token is remembered until the tables change; past the bound the oldest goes.
+      if (this.authReads.size >= AUTH_READS_MAX && !this.authReads.has(hash)) this.authReads.delete(this.authReads.keys().next().value!);
+      this.authReads.set(hash, { stamp, found });
+      return found;
+    });
   }
 
   async listScimTokens(orgId: string): Promise<ScimToken[]> {

@@ -74,6 +74,7 @@ export const ERROR_CODES = {
   'connection.not_found': { status: 404, doc: 'No such directory connection.' },
   'run.not_found': { status: 404, doc: 'No such reconcile run.' },
   'run.not_held': { status: 409, doc: 'Only a held run can be approved or rejected, and only once: this one was already decided (perhaps a moment ago from another place; the first decision wins) or never held anything.' },
+  'run.in_progress': { status: 409, doc: 'A real run of this connection is in progress (scheduled, by a notification, by an admin or an approval): one runs at a time, so each deactivation budget holds. Start this one when it has finished; the message names the run in progress.' },
   'run.dry_run': { status: 409, doc: 'The run is a dry run: it only recorded what would happen, so there is nothing to approve or reject; start a real run and decide that one.' },
   'webhook.not_found': { status: 404, doc: 'No such webhook endpoint in this organization.' },
   'signals.stream_not_found': { status: 404, doc: 'No such Shared Signals stream (or not visible to this key).' },

@@ -110,7 +110,7 @@ export interface ScheduledRunDeps {
  * a lost job lock) both aborting it, and books the outcome into the failure backoff. Never throws.
  * The reconcile service logs the run under its run id; `log` carries the connection and tick.
  */
-export async function runScheduled(deps: ScheduledRunDeps, connectionId: string, log: Logger, stop: AbortSignal, trigger: RunTrigger = 'schedule'): Promise<'ran' | 'error'> {
+export async function runScheduled(deps: ScheduledRunDeps, connectionId: string, log: Logger, stop: AbortSignal, trigger: RunTrigger = 'schedule'): Promise<'ran' | 'error' | 'busy'> {
   const abort = new AbortController();
   const onStop = () => abort.abort(stop.reason);
   if (stop.aborted) onStop();
@@ -124,6 +124,11 @@ export async function runScheduled(deps: ScheduledRunDeps, connectionId: string,
     summary = await deps.reconcile.run(connectionId, { trigger, signal: abort.signal });
     booking = bookingOf(summary, stop.aborted);
   } catch (err) {
+    if ((err as { code?: string }).code === 'run.in_progress') {
+      // An admin's or an approval's run of the connection is going: this tick is skipped, not a failure.
+      log.info('reconcile run in progress (started outside the schedule); skipping this tick', { error: (err as Error).message });
+      return 'busy';
+    }
     outcome = 'error';
     booking = 'retry';
     log.error('scheduled reconcile failed', { error: (err as Error).message });

@@ -44,7 +44,7 @@ export function runRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Reconcile now (dryRun: plan only, change nothing); answers with the run summary when it finishes',
       params: connectionParams,
       body: z.object({ dryRun: z.boolean().optional() }),
-      responses: { 201: { description: 'The run summary (a failed run is reported here with its error)', schema: runSummarySchema }, 404: e('Not found') },
+      responses: { 201: { description: 'The run summary (a failed run is reported here with its error)', schema: runSummarySchema }, 404: e('Not found'), 409: e('Another real run of the connection is in progress (run.in_progress, naming it); dry runs are not refused') },
     },
     async ({ params, body, req, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
@@ -70,7 +70,7 @@ export function runRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Approve a held run: re-plans from a fresh listing and releases up to `max` held deactivations (default all)',
       params: runParams,
       body: z.object({ max: z.number().int().min(0).optional() }),
-      responses: { 200: { description: 'The summary of the approval run', schema: runSummarySchema }, 400: e('Invalid max'), 404: e('Not found'), 409: e('Not held (already decided, perhaps a moment ago elsewhere: run.not_held) or a dry run (run.dry_run)') },
+      responses: { 200: { description: 'The summary of the approval run', schema: runSummarySchema }, 400: e('Invalid max'), 404: e('Not found'), 409: e('Not held (already decided, perhaps a moment ago elsewhere: run.not_held), a dry run (run.dry_run), or another run of the connection in progress (run.in_progress: the run stays held)') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);

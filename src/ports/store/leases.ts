@@ -6,6 +6,8 @@ export interface LeaseStore {
    * several replicas exactly one runs a given tick.
    */
   tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease back at once, if `holder` still holds it (true); another holder's lease is left alone (false). */
+  releaseLease(name: string, holder: string): Promise<boolean>;
   /**
    * Forgets leases that have expired (leases are also claims and replay guards now: one per
    * notification delivery, OAuth assertion jti, …, so they must not pile up). Returns how many went;

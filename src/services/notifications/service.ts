@@ -280,6 +280,9 @@ export class NotificationService {
     try {
       await this.reconcile.run(connectionId, { trigger: 'notification' });
       return 'ran';
+    } catch (err) {
+      if ((err as { code?: string }).code === 'run.in_progress') return 'busy';
+      throw err;
     } finally {
       await this.deps.store.tryAcquireLease(lease, holder, 1).catch(() => undefined);
     }

@@ -12,6 +12,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { InvitationService } from '../invitations/service.js';
 import type { MemberService } from '../members.js';
 import { claimHeld, decisionRefusal, releaseApproval, type HeldDecision } from './held-claim.js';
+import { closeInterruptedRuns, takeRunSlot } from './single-flight.js';
 import type { InviteLinkKeeper } from './invite-link.js';
 import { readDirectory, type ListingProgress, type SyncState } from './read-directory.js';
 import { dryExecution, PlanExecutor, recordedPlan, withOutcome, type RecordedAction } from './execute.js';
@@ -75,7 +76,24 @@ export class ReconcileService {
       updatedAt: started.toISOString(),
       version: 1,
     };
-    await this.deps.store.createRun(run);
+    // One real run of a connection at a time, whoever starts it (dry runs write nothing: they need no slot).
+    const slot = opts.dryRun ? undefined : await takeRunSlot(this.deps.store, connectionId, run.id, this.deps.logger);
+    try {
+      await this.deps.store.createRun(run);
+      if (slot) {
+        await closeInterruptedRuns(this.deps.store, connectionId, run.id, this.deps.clock, this.deps.logger).catch((err: unknown) =>
+          this.deps.logger.warn('could not close interrupted reconcile runs', { connectionId, error: (err as Error).message }),
+        );
+      }
+      return await this.reconcile(conn, run, opts, started);
+    } finally {
+      await slot?.release();
+    }
+  }
+
+  /** The run itself, its record created (and, for a real run, the connection's slot held). */
+  private async reconcile(conn: DirectoryConnection, run: ReconcileRun, opts: RunOptions, started: Date): Promise<RunSummary> {
+    const connectionId = conn.id;
     const log = this.deps.logger.child({ runId: run.id, connectionId, orgId: conn.orgId });
     const state = conn.syncState as SyncState;
     let apiCalls = 0;
@@ -199,13 +217,20 @@ export class ReconcileService {
   async approve(runId: string, actor: Actor, max?: number): Promise<RunSummary> {
     const run = await this.getRun(runId);
     await this.claim(run, 'approved');
+    const giveBack = () => this.deps.store.updateRun(run.orgId, run.id, releaseApproval(this.deps.clock.now().toISOString())).catch(() => undefined);
     let summary: RunSummary;
     try {
       summary = await this.run(run.connectionId, { trigger: 'approval', release: max ?? Number.MAX_SAFE_INTEGER });
     } catch (err) {
-      // The approval run never started (connection gone, store down): the run can be approved again.
-      await this.deps.store.updateRun(run.orgId, run.id, releaseApproval(this.deps.clock.now().toISOString())).catch(() => undefined);
+      // The approval run never started (another run in progress, connection gone, store down): the run can be approved again.
+      await giveBack();
       throw err;
+    }
+    if (summary.status === 'failed' || summary.status === 'incomplete') {
+      // It started but applied nothing held (the directory could not be read, or not all of it): held again, to approve once the cause is fixed.
+      await giveBack();
+      await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approval_failed', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max, error: summary.error } });
+      return summary;
     }
     await this.deps.store.appendAudit({ orgId: run.orgId, actor, action: 'reconcile.approved', target: { type: 'run', id: run.id }, after: { approvalRunId: summary.runId, max } });
     return summary;

@@ -17,6 +17,16 @@ export function leaseConformance(h: StoreHarness): void {
       expect(await h.store.tryAcquireLease('tick:c1:3', 'second', 100)).toBe(true);
     });
 
+    it('when a lease is released by its holder, then another takes it at once; a release by anyone else changes nothing', async () => {
+      expect(await h.store.tryAcquireLease('release:c1', 'run-1', 60_000)).toBe(true);
+      expect(await h.store.releaseLease('release:c1', 'run-2')).toBe(false);
+      expect(await h.store.tryAcquireLease('release:c1', 'run-2', 60_000)).toBe(false);
+      expect(await h.store.releaseLease('release:c1', 'run-1')).toBe(true);
+      expect(await h.store.tryAcquireLease('release:c1', 'run-2', 60_000)).toBe(true);
+      expect(await h.store.releaseLease('release:c1', 'run-1')).toBe(false);
+      expect(await h.store.releaseLease('release:never', 'run-1')).toBe(false);
+    });
+
     it('when expired leases are swept, then live ones stay held by their holders and the expired ones can be taken again', async () => {
       expect(await h.store.tryAcquireLease('sweep:live', 'keeper', 60_000)).toBe(true);
       expect(await h.store.tryAcquireLease('sweep:gone-1', 'old', 50)).toBe(true);

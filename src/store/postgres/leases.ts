@@ -23,6 +23,10 @@ export class PostgresLeases implements LeaseStore {
     });
   }
 
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    return this.ctx.read(async (sql) => (await sql.exec('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder])) > 0);
+  }
+
   async sweepExpiredLeases(): Promise<number> {
     const now = this.ctx.now().getTime();
     return this.ctx.read((sql) => sql.exec('DELETE FROM leases WHERE expires_at <= $1', [now]));

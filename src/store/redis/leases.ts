@@ -10,6 +10,11 @@ export class RedisLeases implements LeaseStore {
     return reply[1] === 1;
   }
 
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    const reply = await this.ctx.script('releaseLease', [this.ctx.keys.lease(name)], [holder]);
+    return reply[1] === 1;
+  }
+
   /** Lease keys carry their own expiry (PX): Redis forgets them. */
   async sweepExpiredLeases(): Promise<number> {
     return 0;

@@ -34,6 +34,7 @@ export const SCRIPT_NAMES = [
   'indexOrg',
   'removeTeamMembers',
   'replaceIfEquals',
+  'releaseLease',
   'replaceRecord',
   'revokeConsoleSession',
   'revokeScimToken',

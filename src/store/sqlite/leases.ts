@@ -15,6 +15,10 @@ export class SqliteLeases implements LeaseStore {
     });
   }
 
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    return this.ctx.write(() => this.ctx.stmt('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder).changes > 0);
+  }
+
   async sweepExpiredLeases(): Promise<number> {
     return this.ctx.write(() => this.ctx.stmt('DELETE FROM leases WHERE expires_at <= ?').run(this.ctx.now().getTime()).changes);
   }

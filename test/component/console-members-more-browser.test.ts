@@ -18,8 +18,7 @@ import { STORES } from '../support/scim.js';
 describe.each(STORES)('console members page additions in a real browser (headless Chromium, %s)', (storeKind) => {
   let install: SignInInstall;
   let browser: Browser;
-  let n = 0;
-  const org = (name: string) => install.daemon.services.orgs.create({ name: `${name} ${++n}` }, SETUP);
+  const org = (name: string) => install.daemon.services.orgs.create({ name }, SETUP);
   const s = () => install.daemon.services;
 
   beforeAll(async () => {
@@ -46,7 +45,7 @@ describe.each(STORES)('console members page additions in a real browser (headles
   const mailDir = () => join(install.cwd, 'data', 'mail');
 
   it('when an admin invites someone, then the mailed link opens the join page, Google sign-in makes them a member shown on the members page; a resent mail replaces the link and a revoked one stops working', async () => {
-    const acme = await org(`Invite ${storeKind}`);
+    const acme = await org('Acme Robotics');
     const admin = await fresh();
     const guest = await fresh({ width: 390, height: 844 });
     try {
@@ -106,8 +105,8 @@ describe.each(STORES)('console members page additions in a real browser (headles
   });
 
   it('when an owner of two organizations adds a person from the other one, then they search, choose by name, give a role and the person is listed as a member', async () => {
-    const north = await org(`North ${storeKind}`);
-    const south = await org(`South ${storeKind}`);
+    const north = await org('North Labs');
+    const south = await org('South Works');
     const kim = `kim-browser-${storeKind}`;
     await personIn(install, north, 'kim@corp.example', 'owner', kim);
     await personIn(install, south, 'kim@corp.example', 'owner', kim);
@@ -149,7 +148,7 @@ describe.each(STORES)('console members page additions in a real browser (headles
   });
 
   it('when an admin deletes a directory connection, then the confirmation names it and what happens, and the directory page says it is gone', async () => {
-    const acme = await org(`Directory ${storeKind}`);
+    const acme = await org('Acme Directory');
     const conn = await s().connections.create(acme.id, { provider: 'github', name: 'GitHub acme', config: { org: 'acme', token: 'ghp_browser_delete_token_0123456789' } }, SETUP);
     await s().members.create(acme.id, { email: 'dee@acme.example', givenName: 'Dee' }, SETUP, { kind: 'directory', connectionId: conn.id });
     const { context, page, csp } = await fresh();
@@ -174,7 +173,7 @@ describe.each(STORES)('console members page additions in a real browser (headles
   });
 
   it('when the console is opened on a phone (375 px), then every nav link shows on one line without sideways scrolling and passes axe', async () => {
-    const acme = await org(`Phone ${storeKind}`);
+    const acme = await org('Phone Co');
     const { context, page, csp } = await fresh({ width: 375, height: 812 });
     try {
       await openConsoleLink(page, await link('--operator'));

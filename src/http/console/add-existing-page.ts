@@ -15,6 +15,8 @@ export interface AddExistingView {
   notices: string[];
 }
 
+const PROVIDERS: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', github: 'GitHub' };
+
 /** The value of a candidate's radio button: its organization and member id. */
 export const pickValue = (orgId: string, memberId: string) => `${orgId}/${memberId}`;
 
@@ -67,7 +69,7 @@ function results(v: AddExistingView, base: string, here: string): string {
     .map((c) => {
       const name = esc(displayNameOf(c.member));
       const email = esc(c.member.emails.find((e) => e.primary)?.value ?? c.member.emails[0]?.value ?? c.member.userName);
-      const sign = c.member.identities.length ? esc([...new Set(c.member.identities.map((i) => i.provider))].join(', ')) : '<span class="muted">email only</span>';
+      const sign = c.member.identities.length ? esc([...new Set(c.member.identities.map((i) => PROVIDERS[i.provider] ?? i.provider))].join(', ')) : '<span class="muted">email only</span>';
       const choose = c.blocked
         ? ''
         : `<input type="radio" name="pick" value="${esc(pickValue(c.org.id, c.member.id))}" required aria-label="Choose ${name} of ${esc(c.org.name)}">`;
@@ -85,7 +87,7 @@ ${r.partial ? '<p class="muted">More people may match than are shown: give a who
 <tbody role="rowgroup">${rows}</tbody></table>
 ${
   addable
-    ? `<div class="invite">
+    ? `<div class="field-row">
 <label>Role in ${here}<select name="role">${v.assignable.map((role) => `<option value="${role}"${role === 'member' ? ' selected' : ''}>${role}</option>`).join('')}</select></label>
 ${v.teams.length ? `<label>Teams in ${here} (optional)<select name="teamIds" multiple size="${Math.min(4, v.teams.length)}">${v.teams.map((t) => `<option value="${esc(t.id)}">${esc(t.displayName)}</option>`).join('')}</select></label>` : ''}
 <button type="submit">Add to ${here}</button>

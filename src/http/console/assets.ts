@@ -23,7 +23,7 @@ p{margin:.4rem 0}
 .notice{border-left:4px solid #2f7d32;background:#eef7ee;padding:.6rem .9rem;margin:0 0 1rem;border-radius:4px}
 .notice.error{border-color:#b3261e;background:#fdeeee}
 form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
-form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+form.filters,form.invite,div.field-row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 form.stacked{display:flex;flex-direction:column;align-items:flex-start;gap:.5rem;margin:0 0 .75rem}
 label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
 input,select,button{font:inherit;min-height:36px}

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Organization } from '../../src/domain/model.js';
 import { collectCspErrors, launchChromium, openConsoleLink, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { personIn, SETUP, startSignInInstall, type SignInInstall } from '../support/console-sign-in.js';
 import { joinLinkFromMail } from '../support/eml.js';

@@ -129,6 +129,12 @@ describe.each(STORES)('console members page additions in a real browser (headles
       await page.getByRole('listbox', { name: `Teams in ${north.name} (optional)` }).selectOption({ label: 'Platform' });
       await noViolations(page);
       await screenshot(page, `console-add-existing-${storeKind}`);
+      // At a phone's width the results turn into cards; the choice is still found by its name.
+      await page.setViewportSize({ width: 375, height: 812 });
+      await expect(page.getByRole('radio', { name: `Choose Sol Sun of ${south.name}` }).isChecked()).resolves.toBe(true);
+      await noViolations(page);
+      await screenshot(page, `console-add-existing-phone-${storeKind}`);
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.getByRole('button', { name: `Add to ${north.name}` }).click();
       await page.getByRole('status').filter({ hasText: `Added Sol Sun from ${south.name} as admin.` }).waitFor();
       const row = page.getByRole('row').filter({ hasText: 'sol@south.example' });

@@ -73,7 +73,7 @@ function results(v: AddExistingView, base: string, here: string): string {
       const choose = c.blocked
         ? ''
         : `<input type="radio" name="pick" value="${esc(pickValue(c.org.id, c.member.id))}" required aria-label="Choose ${name} of ${esc(c.org.name)}">`;
-      return `<tr role="row"><td role="cell">${choose}</td><td role="cell" data-label="Name">${name}</td><td role="cell" data-label="Email">${email}</td><td role="cell" data-label="Organization">${esc(c.org.name)}</td><td role="cell" data-label="Signs in with">${sign}</td><td role="cell" data-label="Can be added">${c.blocked ? `<span class="locked">${esc(c.blocked)}</span>` : 'Yes'}</td></tr>`;
+      return `<tr role="row"><td role="cell"${choose ? ' data-label="Choose"' : ''}>${choose}</td><td role="cell" data-label="Name">${name}</td><td role="cell" data-label="Email">${email}</td><td role="cell" data-label="Organization">${esc(c.org.name)}</td><td role="cell" data-label="Signs in with">${sign}</td><td role="cell" data-label="Can be added">${c.blocked ? `<span class="locked">${esc(c.blocked)}</span>` : 'Yes'}</td></tr>`;
     })
     .join('\n');
   const addable = r.candidates.some((c) => !c.blocked);

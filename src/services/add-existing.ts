@@ -13,17 +13,26 @@ export interface AddExistingInput {
   reason?: string;
 }
 
+/** Why an account may not be added to another organization. */
+export type NotAddable = 'service_account' | 'removed' | 'inactive';
+
 /**
  * Why an account may not be added to another organization, or undefined when it may: only an
  * active person is. An inactive or removed member lost access in its own organization, and adding
  * them elsewhere must not undo that offboarding; a service account belongs to its organization's
  * integrations, never to a person.
  */
-export function notAddableReason(source: Member, from: Organization): string | undefined {
-  if ((source.kind ?? 'person') === 'service') return `${source.userName} is a service account of ${from.name}; service accounts stay in their organization`;
-  if (source.status === 'removed') return `${source.userName} was removed from ${from.name}`;
-  if (source.status !== 'active') return `${source.userName} is ${source.status} in ${from.name}; only an active member can be added elsewhere`;
+export function notAddable(source: Member): NotAddable | undefined {
+  if ((source.kind ?? 'person') === 'service') return 'service_account';
+  if (source.status === 'removed') return 'removed';
+  if (source.status !== 'active') return 'inactive';
   return undefined;
+}
+
+function notAddableMessage(why: NotAddable, source: Member, from: Organization): string {
+  if (why === 'service_account') return `${source.userName} is a service account of ${from.name}; service accounts stay in their organization`;
+  if (why === 'removed') return `${source.userName} was removed from ${from.name}`;
+  return `${source.userName} is ${source.status} in ${from.name}; only an active member can be added elsewhere`;
 }
 
 /**
@@ -59,8 +68,8 @@ export async function addExistingAccount(deps: ServiceDeps, teams: TeamService, 
   if (toOrg === from.id) throw new IdsyncError('request.invalid', 'the person is already in this organization: choose another organization to add from', { problems: [{ field: 'fromOrg', message: 'same as the target' }] });
   const source = await deps.store.getMember(from.id, sourceId);
   if (!source) throw new IdsyncError('member.not_found', `member ${sourceId} not found`, { memberId: sourceId });
-  const why = notAddableReason(source, from);
-  if (why) throw new IdsyncError(source.status === 'removed' ? 'member.removed' : 'member.not_addable', why, { memberId: sourceId, orgId: from.id });
+  const why = notAddable(source);
+  if (why) throw new IdsyncError(why === 'removed' ? 'member.removed' : 'member.not_addable', notAddableMessage(why, source, from), { memberId: sourceId, orgId: from.id });
   const target = await deps.store.getOrg(toOrg);
   if (!target) throw new IdsyncError('org.not_found', `organization ${toOrg} not found`, { orgId: toOrg });
   // The domain rule first: a refused domain is the answer even when the person is not a member yet.

@@ -2,7 +2,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { asciiLower } from '../../domain/member-search.js';
 import type { Member, Organization, Role } from '../../domain/model.js';
 import { pages } from '../../ports/paging.js';
-import { addExistingAccount, existingMemberOf, notAddableReason } from '../add-existing.js';
+import { addExistingAccount, existingMemberOf, notAddable, type NotAddable } from '../add-existing.js';
 import { assertCanManage } from '../authz.js';
 import type { ServiceDeps } from '../deps.js';
 import type { TeamService } from '../teams.js';
@@ -36,6 +36,13 @@ const SHOWN = 20;
 const SCAN_BUDGET = 20_000;
 const EMAIL = /^\S+@\S+\.\S+$/;
 const LIVE: Member['status'][] = ['active', 'inactive'];
+/** Organizations one search looks in at most (the operator's search of every organization). */
+const ORG_BUDGET = 5000;
+const BLOCKED: Record<NotAddable, (m: Member, from: Organization) => string> = {
+  service_account: () => 'Cannot be added: the account is a service account; service accounts stay in their organization',
+  removed: (_m, from) => `Cannot be added: the account was removed from ${from.name}`,
+  inactive: (m, from) => `Cannot be added: the account is ${m.status} in ${from.name}`,
+};
 
 /**
  * "Add someone from another organization" on the members page (the seed's "Add User to
@@ -73,8 +80,10 @@ export class ConsoleAddExisting {
     const sources = await this.sources(signIn, toOrg);
     const out: Candidate[] = [];
     let budget = SCAN_BUDGET;
+    let orgsLeft = ORG_BUDGET;
     let partial = false;
     const look = async (org: Organization): Promise<void> => {
+      orgsLeft -= 1;
       let found: Member[];
       if (EMAIL.test(needle)) {
         found = await this.deps.store.findMembersByEmail(org.id, needle);
@@ -88,7 +97,7 @@ export class ConsoleAddExisting {
       }
       for (const m of found) if (m.status !== 'removed' && out.length < SHOWN) out.push({ org, member: m, ...(await this.blocked(m, org, toOrg)) });
     };
-    const more = () => out.length < SHOWN && budget > 0 && !partial;
+    const more = () => out.length < SHOWN && budget > 0 && orgsLeft > 0 && !partial;
     if (sources.kind === 'none') return { candidates: [], partial: false };
     if (query.fromOrg) {
       await look(await this.source(sources, query.fromOrg, toOrg));
@@ -100,7 +109,7 @@ export class ConsoleAddExisting {
         if (!more()) break;
       }
     }
-    return { candidates: out, partial: partial || out.length >= SHOWN || budget <= 0 };
+    return { candidates: out, partial: partial || out.length >= SHOWN || budget <= 0 || orgsLeft <= 0 };
   }
 
   /** Adds the account `memberId` of `fromOrg` to `toOrg` with the role and teams chosen; the source rule is checked again here. */
@@ -116,7 +125,7 @@ export class ConsoleAddExisting {
 
   /** The source organization, if the session may draw from it; otherwise not found (its existence is not confirmed to a person who does not administer it). */
   private async source(sources: AddSources, fromOrg: string, toOrg: string): Promise<Organization> {
-    const refuse = () => new IdsyncError('org.not_found', 'no organization you administer has that id', { orgId: fromOrg });
+    const refuse = () => new IdsyncError('org.not_found', 'no organization you may add people from has that id', { orgId: fromOrg });
     if (fromOrg === toOrg) throw new IdsyncError('request.invalid', 'choose another organization to add from', { problems: [{ field: 'fromOrg', message: 'same as this organization' }] });
     if (sources.kind === 'none') throw new IdsyncError('auth.forbidden', 'this console session is for one organization only; sign in, or use the operator console, to add people from another organization');
     if (sources.kind === 'person') {
@@ -130,8 +139,8 @@ export class ConsoleAddExisting {
   }
 
   private async blocked(m: Member, from: Organization, toOrg: string): Promise<{ blocked?: string }> {
-    const why = notAddableReason(m, from);
-    if (why) return { blocked: why.replace(`${m.userName} is`, 'Cannot be added: the account is').replace(`${m.userName} was`, 'Cannot be added: the account was') };
+    const why = notAddable(m);
+    if (why) return { blocked: BLOCKED[why](m, from) };
     const already = await existingMemberOf(this.deps, toOrg, m);
     return already ? { blocked: `Already a member here (${already.status})` } : {};
   }

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   'member.last_owner': { status: 409, doc: 'The change would leave the organization without an active owner.' },
   'member.domain_not_allowed': { status: 422, doc: "The member's email domain is not in the organization's allowed domains." },
   'member.managed_elsewhere': { status: 409, doc: 'Another writer (SCIM or a directory connection) manages this member.' },
+  'member.already_member': { status: 409, doc: 'The person being added from another organization is already a live member of this one (same sign-in identity or email).' },
+  'member.not_addable': { status: 409, doc: 'Only an active person can be added from another organization: the account is inactive there, or a service account.' },
   'member.role_governed': { status: 409, doc: "A role mapping governs this member's role (the error names it); change the mapping or the group, or let manual overrides win (settings.manualOverridesWin)." },
   'role_mapping.not_found': { status: 404, doc: 'No such role mapping in this organization.' },
   'role_mapping.exists': { status: 409, doc: 'This group already has a role mapping in the organization; change that one.' },

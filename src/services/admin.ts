@@ -2,12 +2,13 @@ import { IdsyncError, isIdsyncError } from '../domain/errors.js';
 import type { Member, MemberKind, MemberStatus, Role } from '../domain/model.js';
 import { records } from '../ports/paging.js';
 import type { Page } from '../ports/store.js';
-import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, type Principal } from './authz.js';
+import { assertCanAdminister, assertCanAssignRole, assertCanChangeMember, assertCanManage, assertCanRead, rankOf, type Principal } from './authz.js';
 import type { BulkRemoveResult, CreateMemberInput, MemberService } from './members.js';
 import type { ServiceDeps } from './deps.js';
 import { mergedError } from './merge/sides.js';
 import { deletingError } from './org-deletion/service.js';
-import { addMemberToOrg, moveMember, type MoveResult } from './move-member.js';
+import { addExistingAccount, type AddExistingInput } from './add-existing.js';
+import { moveMember, type MoveResult } from './move-member.js';
 import type { TeamService } from './teams.js';
 
 export interface MemberSearch {
@@ -114,9 +115,13 @@ export class AdminService {
     return moveMember(this.deps, this.members, p, fromOrg, id, toOrg, role);
   }
 
-  /** The same account becomes a member of another organization too. */
-  async addToOrg(p: Principal, fromOrg: string, id: string, toOrg: string, role?: Role): Promise<Member> {
-    return addMemberToOrg(this.deps, this.members, p, fromOrg, id, toOrg, role);
+  /** The same account becomes a member of another organization too (provider-wide keys: an org key has no standing in another org). */
+  async addToOrg(p: Principal, fromOrg: string, id: string, toOrg: string, input: AddExistingInput = {}): Promise<Member> {
+    rankOf(p, fromOrg);
+    if (p.kind !== 'provider') throw new IdsyncError('auth.forbidden', "adding a member's account to another organization needs a provider-wide admin key");
+    const from = await this.deps.store.getOrg(fromOrg);
+    if (!from) throw new IdsyncError('org.not_found', `organization ${fromOrg} not found`, { orgId: fromOrg });
+    return addExistingAccount(this.deps, this.teams, p, from, id, toOrg, input);
   }
 
   /** The host product's sign-in and session-refresh check: only active members are allowed; a merged org answers `org.merged` with where it went. */

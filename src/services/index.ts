@@ -4,6 +4,7 @@ import { AuditService } from './audit.js';
 import { AuditTrail } from './console/audit-trail.js';
 import { ConsoleMembers } from './console/members.js';
 import { ConsoleSessionService } from './console/sessions.js';
+import { ConsoleAddExisting } from './console/add-existing.js';
 import { ConsoleSignInService } from './console/sign-in.js';
 import { CredentialService } from './credentials.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
@@ -77,6 +78,7 @@ export interface Services {
   consoleMembers: ConsoleMembers;
   /** Console sign-in of org owners and admins (join-page providers) and the operator's view. */
   consoleSignIn: ConsoleSignInService;
+  consoleAddExisting: ConsoleAddExisting;
   /** The console's audit page: newest first, filtered, with verify. */
   auditTrail: AuditTrail;
   signals: SignalService;
@@ -165,6 +167,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false },
   );
   const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support);
+  const consoleSignIn = new ConsoleSignInService(deps, consoleSessions);
   // Sign-up composes its own (stateless) org, join and portal-link services over the same deps and writer.
   const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
   const joinRequests = new JoinRequestService(deps, writer);
@@ -191,7 +194,8 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     idpEntitlements: new IdpEntitlements(deps, teams, roleMappings),
     admin,
     console: consoleSessions,
-    consoleSignIn: new ConsoleSignInService(deps, consoleSessions),
+    consoleSignIn,
+    consoleAddExisting: new ConsoleAddExisting(deps, consoleSignIn, teams),
     consoleMembers: new ConsoleMembers(deps, admin, teams),
     auditTrail: new AuditTrail(deps, new AuditService(deps)),
     invitations,

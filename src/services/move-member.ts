@@ -39,9 +39,10 @@ export async function moveMember(deps: ServiceDeps, members: MemberService, p: P
 }
 
 /**
- * Adds an existing member's account to another organization: same userName, name, emails and
- * upstream identities (an identity another live member of the target has stays behind), the
- * given role. The source membership is untouched. Provider-wide keys only.
+ * The arriving half of a move: the member's account in another organization, with the same
+ * userName, name, emails and upstream identities (an identity another live member of the target
+ * has stays behind) and the given role. Provider-wide keys only. (Adding an account to another
+ * organization while it stays here is add-existing.ts, with its stricter rules.)
  */
 export async function addMemberToOrg(deps: ServiceDeps, members: MemberService, p: Principal, fromOrg: string, id: string, toOrg: string, role: Role = 'member', reason = `added from ${fromOrg}`): Promise<Member> {
   assertProvider(p, fromOrg);

@@ -237,8 +237,23 @@ describe.each(STORES)('admin API lifecycles (invitations, links, connections, ru
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ orgId: gamma.id, userName: 'both@alpha.example', role: 'admin', status: 'active', name: { givenName: 'Bo' } });
     expect((await api.call<Member>('get', `/orgs/${alpha.id}/members/${m.id}`, provider)).body.status).toBe('active');
-    expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, provider, { toOrg: gamma.id })).status).toBe(409);
+    const twice = await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, provider, { toOrg: gamma.id });
+    expect([twice.status, twice.body]).toEqual([409, expect.objectContaining({ error: expect.objectContaining({ code: 'member.already_member' }) })]);
     expect((await api.call('post', `/orgs/${alpha.id}/members/${m.id}/add-to-org`, orgKey, { toOrg: gamma.id })).status).toBe(403);
+
+    // Teams of the target are given with it; an inactive member or a service account is not added.
+    const team = (await api.call<{ id: string }>('post', `/orgs/${gamma.id}/teams`, provider, { displayName: 'Ops' })).body;
+    const t = (await api.call<Member>('post', `/orgs/${alpha.id}/members`, provider, { email: 'teamed@alpha.example' })).body;
+    const withTeam = await api.call<Member>('post', `/orgs/${alpha.id}/members/${t.id}/add-to-org`, provider, { toOrg: gamma.id, teamIds: [team.id] });
+    expect(withTeam.status).toBe(201);
+    expect(await f.daemon.store.listMemberTeams(gamma.id, withTeam.body.id)).toEqual([team.id]);
+    const idle = (await api.call<Member>('post', `/orgs/${alpha.id}/members`, provider, { email: 'idle@alpha.example' })).body;
+    await api.call('post', `/orgs/${alpha.id}/members/${idle.id}/deactivate`, provider, { reason: 'on leave' });
+    const refusedIdle = await api.call('post', `/orgs/${alpha.id}/members/${idle.id}/add-to-org`, provider, { toOrg: gamma.id });
+    expect([refusedIdle.status, refusedIdle.body]).toEqual([409, expect.objectContaining({ error: expect.objectContaining({ code: 'member.not_addable' }) })]);
+    const svc = (await api.call<{ account: Member }>('post', `/orgs/${alpha.id}/service-accounts`, provider, { name: 'CI' })).body.account;
+    const refusedSvc = await api.call('post', `/orgs/${alpha.id}/members/${svc.id}/add-to-org`, provider, { toOrg: gamma.id });
+    expect([refusedSvc.status, refusedSvc.body]).toEqual([409, expect.objectContaining({ error: expect.objectContaining({ code: 'member.not_addable' }) })]);
   });
 
   it('when the directory refuses the credentials, then the connection resource says action_required and what to fix, and a successful test clears it', async () => {

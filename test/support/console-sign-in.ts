@@ -10,6 +10,7 @@ import { captureLogger } from './connectors.js';
 import { ShiftedClock, type ConsoleInstall } from './console.js';
 import { tempDir, testEnv } from './harness.js';
 import { CookieJar, freePort, walk, type Landed } from './join.js';
+import { PostgresTestServer } from './postgres-server.js';
 import { RedisTestServer } from './redis-server.js';
 
 export const SETUP: Actor = { kind: 'system', label: 'test setup' };
@@ -20,15 +21,19 @@ export interface SignInInstall extends ConsoleInstall {
   github: GithubOAuthFake;
 }
 
-/** The real daemon on SQLite or its own Redis, with Google sign-in against the local OpenID provider and GitHub against its fake. */
-export async function startSignInInstall(store: 'sqlite' | 'redis'): Promise<SignInInstall> {
+/**
+ * The real daemon on SQLite, its own Redis or its own PostgreSQL, with Google sign-in (console and
+ * join page) against the local OpenID provider and GitHub against its fake.
+ */
+export async function startSignInInstall(store: 'sqlite' | 'redis' | 'postgres'): Promise<SignInInstall> {
   const cwd = tempDir('idsync-console-signin-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // One local OpenID provider serves as Google and as Microsoft (the ID token's claims decide).
-  const op = await startOidcProvider([`${base}/auth/callback/google/console`, `${base}/auth/callback/microsoft/console`]);
+  const op = await startOidcProvider([`${base}/auth/callback/google/console`, `${base}/auth/callback/microsoft/console`, `${base}/auth/callback/google`]);
   const github = await startGithubOAuthFake();
   const redis = store === 'redis' ? await RedisTestServer.start() : undefined;
+  const postgres = store === 'postgres' ? await PostgresTestServer.start() : undefined;
   const env = testEnv(join(cwd, 'data'), {
     IDSYNC_PORT: String(port),
     IDSYNC_PUBLIC_URL: base,
@@ -45,6 +50,7 @@ export async function startSignInInstall(store: 'sqlite' | 'redis'): Promise<Sig
     IDSYNC_OIDC_GITHUB_TOKEN_URL: `${github.url}/login/oauth/access_token`,
     IDSYNC_OIDC_GITHUB_API_BASE_URL: github.url,
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: `${redis.url}/0`, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+    ...(postgres ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
   });
   const clock = new ShiftedClock();
   const daemon = await startDaemon(loadConfig({ env, cwd }), { logger: captureLogger(), clock });
@@ -62,6 +68,7 @@ export async function startSignInInstall(store: 'sqlite' | 'redis'): Promise<Sig
       await op.close();
       await github.close();
       await redis?.dispose();
+      await postgres?.dispose();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../../src/ports/clock.js';
 import { captureLogger } from './connectors.js';
 import { tempDir, testEnv } from './harness.js';
 import { freePort } from './join.js';
+import { PostgresTestServer } from './postgres-server.js';
 import { RedisTestServer } from './redis-server.js';
 
 /** A clock the test moves forward (the daemon's; the CLI keeps real time). */
@@ -24,19 +25,22 @@ export interface ConsoleInstall {
   clock: ShiftedClock;
   /** The Redis server of a redis install (tests stop and restart it). */
   redis?: RedisTestServer;
+  postgres?: PostgresTestServer;
   dispose(): Promise<void>;
 }
 
-/** The real daemon on a known port (its public URL is what console links carry), on SQLite or on its own Redis. */
-export async function startConsoleInstall(store: 'sqlite' | 'redis'): Promise<ConsoleInstall> {
+/** The real daemon on a known port (its public URL is what console links carry), on SQLite, its own Redis or its own PostgreSQL. */
+export async function startConsoleInstall(store: 'sqlite' | 'redis' | 'postgres'): Promise<ConsoleInstall> {
   const cwd = tempDir('idsync-console-');
   const port = await freePort();
   const redis = store === 'redis' ? await RedisTestServer.start() : undefined;
+  const postgres = store === 'postgres' ? await PostgresTestServer.start() : undefined;
   const env = testEnv(join(cwd, 'data'), {
     IDSYNC_PORT: String(port),
     IDSYNC_PUBLIC_URL: `http://127.0.0.1:${port}`,
     IDSYNC_RECONCILE_SCHEDULER: 'false',
     ...(redis ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: `${redis.url}/0`, IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+    ...(postgres ? { IDSYNC_STORE: 'postgres', IDSYNC_POSTGRES_URL: postgres.url(), IDSYNC_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
   });
   const clock = new ShiftedClock();
   const daemon = await startDaemon(loadConfig({ env, cwd }), { logger: captureLogger(), clock });
@@ -46,9 +50,11 @@ export async function startConsoleInstall(store: 'sqlite' | 'redis'): Promise<Co
     cwd,
     clock,
     ...(redis ? { redis } : {}),
+    ...(postgres ? { postgres } : {}),
     async dispose() {
       await daemon.stop();
       await redis?.dispose();
+      await postgres?.dispose();
     },
   };
 }

@@ -151,18 +151,23 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
       method: 'post',
       path: '/orgs/{org}/members/{id}/add-to-org',
       tag: 'members',
-      summary: "Add a member's existing account to another organization too (provider-wide keys only): same profile and identities there, unchanged here",
+      summary:
+        "Add a member's existing account to another organization too (provider-wide keys only): same profile and sign-in identities there (so sign-in works at once), the role and teams given, unchanged here. Only an active person is added (not an inactive member or a service account), and not one already a member there",
       params: memberParams,
-      body: z.object({ toOrg: z.string().min(1), role: role.optional().describe('Role in the target organization; default member') }),
+      body: z.object({
+        toOrg: z.string().min(1),
+        role: role.optional().describe('Role in the target organization; default member'),
+        teamIds: z.array(z.string()).optional().describe('Teams of the target organization to put the new member in'),
+      }),
       responses: {
         201: { description: 'The new member of the target organization', schema: memberSchema },
         403: e('Not a provider-wide key'),
-        404: e('No such member or organization'),
-        409: e('userName taken in the target'),
+        404: e('No such member, organization or team'),
+        409: e('Already a member of the target (member.already_member), inactive or a service account (member.not_addable), removed, or userName taken in the target'),
       },
     },
     async ({ params, body, req, res }) => {
-      const m = await s.admin.addToOrg(res.locals.principal, params.org, params.id, body.toOrg, body.role);
+      const m = await s.admin.addToOrg(res.locals.principal, params.org, params.id, body.toOrg, { ...(body.role ? { role: body.role } : {}), ...(body.teamIds ? { teamIds: body.teamIds } : {}) });
       return { status: 201, body: m, headers: { Location: `${req.baseUrl}/orgs/${m.orgId}/members/${m.id}` } };
     },
   );

@@ -11,7 +11,9 @@ body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 a{color:#2f3da8}
 header.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;padding:.75rem 1.25rem;background:#fff;border-bottom:1px solid #d0d4db}
 header.top .brand{font-weight:700;color:#2f3da8;margin:0}
-header.top nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
+header.top nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:0;padding:0}
+header.top nav a{display:inline-block;white-space:nowrap;padding:.3rem 0}
+header.top nav a[aria-current=page]{font-weight:700;text-decoration-thickness:2px}
 main{max-width:72rem;margin:1rem auto;padding:0 1rem}
 section.card{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:1rem 1.25rem;margin:0 0 1rem}
 h1{font-size:1.45rem;margin:.25rem 0 .75rem}
@@ -21,7 +23,7 @@ p{margin:.4rem 0}
 .notice{border-left:4px solid #2f7d32;background:#eef7ee;padding:.6rem .9rem;margin:0 0 1rem;border-radius:4px}
 .notice.error{border-color:#b3261e;background:#fdeeee}
 form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
-form.filters,form.invite{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+form.filters,form.invite,div.field-row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 form.stacked{display:flex;flex-direction:column;align-items:flex-start;gap:.5rem;margin:0 0 .75rem}
 label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}
 input,select,button{font:inherit;min-height:36px}
@@ -67,6 +69,11 @@ ol.steps li{margin:.3rem 0}
 code{word-break:break-all}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 @media (max-width:48rem){
+  header.top{padding:.6rem .75rem;gap:.5rem}
+  header.top nav{order:3;flex-basis:100%}
+  header.top nav ul{gap:.4rem}
+  header.top nav a{padding:.5rem .8rem;border:1px solid #c5cae0;border-radius:999px;text-decoration:none;line-height:1.2}
+  header.top nav a[aria-current=page]{background:#2f3da8;border-color:#2f3da8;color:#fff}
   table,thead,tbody,tr,th,td{display:block}
   thead{position:absolute;left:-9999px}
   tr{border:1px solid #e2e5ea;border-radius:8px;margin:0 0 .75rem;padding:.5rem}

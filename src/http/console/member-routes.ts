@@ -6,6 +6,7 @@ import { displayNameOf, type ConsoleMemberQuery } from '../../services/console/m
 import type { Services } from '../../services/index.js';
 import type { Fail } from './router.js';
 import { esc, notice, type Chrome } from './layout.js';
+import { addExistingRoutes } from './add-existing-routes.js';
 import { linkRoutes, renderLinksCard } from './link-routes.js';
 import { confirmRemovePage, linkReveal, membersPage, type MembersQuery } from './members-page.js';
 
@@ -82,6 +83,7 @@ export function memberRoutes(org: Router, d: Deps): void {
   };
 
   linkRoutes(org, { services: s, act });
+  addExistingRoutes(org, { services: s, chrome: d.chrome, fail: d.fail, members: (req, res, notices) => render(req, res, notices, 200, false) });
 
   org.get('/members', async (req, res) => {
     try {

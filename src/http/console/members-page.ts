@@ -149,6 +149,7 @@ function addCard(v: MembersView, base: string): string {
 ${v.listing.teams.length ? `<label>Teams for the new member (optional)<select name="teamIds" multiple size="${Math.min(4, v.listing.teams.length)}">${v.listing.teams.map((t) => `<option value="${esc(t.id)}">${esc(t.displayName)}</option>`).join('')}</select></label>` : ''}
 <button type="submit">Add member</button>
 </form>
+${v.chrome.switchable ? `<p><a href="${base}/members/add-existing">Add someone from another organization</a>: a person who is already a member of another of your organizations keeps that membership and signs in here with the same account.</p>` : ''}
 </section>`;
 }
 

@@ -1,7 +1,7 @@
 import { IdsyncError, isIdsyncError } from '../../domain/errors.js';
 import { asciiLower, memberSearchText } from '../../domain/member-search.js';
 import type { Member, MemberKind, MemberStatus, Role, Team } from '../../domain/model.js';
-import { collect } from '../../ports/paging.js';
+import { collect, records } from '../../ports/paging.js';
 import type { AdminService } from '../admin.js';
 import { assertCanRead, type Principal } from '../authz.js';
 import type { ServiceDeps } from '../deps.js';
@@ -94,11 +94,12 @@ export class ConsoleMembers {
       ({ items: found, next } = await this.deps.store.searchMembers(orgId, { ...base, text: needle, ...(query.after ? { after: query.after } : {}), scan: SEARCH_SCAN, limit }));
     }
     const names = new Map(teams.map((t) => [t.id, t.displayName]));
+    const live = await this.liveConnections(orgId);
     const rows = await Promise.all(
       found.map(async (m) => {
         const teamIds = await this.deps.store.listMemberTeams(orgId, m.id);
-        const locked = statusLockedReason(m);
-        return { member: m, teamNames: teamIds.map((id) => names.get(id) ?? id), managedBy: managedByLabel(m), ...(locked ? { statusLocked: locked } : {}) };
+        const locked = statusLockedReason(m, live);
+        return { member: m, teamNames: teamIds.map((id) => names.get(id) ?? id), managedBy: managedByLabel(m, live), ...(locked ? { statusLocked: locked } : {}) };
       }),
     );
     return { rows, ...(next ? { next } : {}), ...(total !== undefined ? { total } : {}), teams };
@@ -145,9 +146,10 @@ export class ConsoleMembers {
     this.admin.assertCanManage(p, orgId);
     const free: string[] = [];
     const skipped: BulkRemoveResult['skipped'] = [];
+    const live = await this.liveConnections(orgId);
     for (const id of [...new Set(ids)]) {
       try {
-        await this.assertStatusFree(orgId, id);
+        await this.assertStatusFree(orgId, id, live);
         free.push(id);
       } catch (err) {
         if (!isIdsyncError(err) || err.status >= 500) throw err;
@@ -156,6 +158,16 @@ export class ConsoleMembers {
     }
     const r = free.length ? await this.admin.removeMany(p, orgId, free, 'removed in the console (bulk)') : { removed: 0, removedIds: [], skipped: [] };
     return { ...r, skipped: [...skipped, ...r.skipped] };
+  }
+
+  /** How many live members a directory connection manages (for the confirmation of its deletion): one walk of the org. */
+  async managedByConnection(p: Principal, orgId: string, connectionId: string): Promise<{ active: number; inactive: number }> {
+    assertCanRead(p, orgId);
+    const out = { active: 0, inactive: 0 };
+    for await (const m of records((page) => this.deps.store.listMembers(orgId, { ...page, statuses: LIVE }))) {
+      if (m.managedBy.kind === 'directory' && m.managedBy.connectionId === connectionId) out[m.status === 'active' ? 'active' : 'inactive'] += 1;
+    }
+    return out;
   }
 
   /** The members named by id (for a confirmation or a result that names them). */
@@ -169,20 +181,31 @@ export class ConsoleMembers {
     return out;
   }
 
-  private async assertStatusFree(orgId: string, id: string): Promise<void> {
+  private async liveConnections(orgId: string): Promise<LiveConnections> {
+    return new Set((await this.deps.store.listConnections(orgId)).map((c) => c.id));
+  }
+
+  private async assertStatusFree(orgId: string, id: string, known?: LiveConnections): Promise<void> {
     const m = await this.deps.store.getMember(orgId, id);
     if (!m) throw new IdsyncError('member.not_found', `member ${id} not found`, { memberId: id });
-    const why = statusLockedReason(m);
+    const why = statusLockedReason(m, known ?? (await this.liveConnections(orgId)));
     if (why) throw new IdsyncError('member.managed_elsewhere', why, { memberId: id, managedBy: m.managedBy.kind });
   }
 }
 
-export function managedByLabel(m: Member): string {
+/**
+ * The org's connections that exist. A deleted connection's members stay with its id in managedBy
+ * (the store keeps them as they were); nothing runs for them any more, so the console treats them
+ * as admins' to manage and says so.
+ */
+export type LiveConnections = ReadonlySet<string>;
+
+export function managedByLabel(m: Member, live?: LiveConnections): string {
   switch (m.managedBy.kind) {
     case 'scim':
       return 'SCIM';
     case 'directory':
-      return `Directory connection ${m.managedBy.connectionId}`;
+      return live && !live.has(m.managedBy.connectionId) ? `Admins (directory connection ${m.managedBy.connectionId} was deleted)` : `Directory connection ${m.managedBy.connectionId}`;
     case 'invite':
       return 'Admins (joined by invitation)';
     case 'admin':
@@ -190,10 +213,10 @@ export function managedByLabel(m: Member): string {
   }
 }
 
-export function statusLockedReason(m: Member): string | undefined {
+export function statusLockedReason(m: Member, live?: LiveConnections): string | undefined {
   if (m.status === 'removed') return 'Removed members cannot be changed or reactivated.';
   if (m.managedBy.kind === 'scim') return 'Managed by SCIM provisioning: change this person in your identity provider (Okta, Entra ID); a change here would be undone by its next push.';
-  if (m.managedBy.kind === 'directory') return `Managed by directory connection ${m.managedBy.connectionId}: change this person in the directory; its next run would undo a change made here.`;
+  if (m.managedBy.kind === 'directory' && (!live || live.has(m.managedBy.connectionId))) return `Managed by directory connection ${m.managedBy.connectionId}: change this person in the directory; its next run would undo a change made here.`;
   return undefined;
 }
 

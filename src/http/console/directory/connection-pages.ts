@@ -14,7 +14,7 @@ const area = (c: Chrome): Chrome => ({ ...c, area: 'directory' });
 const providerTitle = (p: DirectoryProvider) => PROVIDER_FORMS[p].title;
 
 /** The directory area: the org's connections, and the three providers to connect. */
-export function directoryPage(c: Chrome, conns: PublicConnection[]): string {
+export function directoryPage(c: Chrome, conns: PublicConnection[], notices: string[] = []): string {
   const rows = conns
     .map(
       (k) => `<tr role="row">
@@ -29,6 +29,7 @@ export function directoryPage(c: Chrome, conns: PublicConnection[]): string {
   return layout(
     'Directory sync',
     `<h1>Directory sync</h1>
+${notices.join('\n')}
 <section class="card" aria-labelledby="conns-heading">
 <h2 id="conns-heading">Connections</h2>
 ${conns.length ? `<table role="table"><caption class="sr-only">Directory connections</caption><thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Connection</th><th role="columnheader" scope="col">Directory</th><th role="columnheader" scope="col">Sync</th><th role="columnheader" scope="col">Health</th><th role="columnheader" scope="col">Last run</th></tr></thead><tbody role="rowgroup">${rows}</tbody></table>` : '<p>No directory is connected yet.</p>'}
@@ -134,6 +135,38 @@ ${errorSummary(v.config.errors, labelsOf(v.config.form), 'The settings were not 
 ${field({ name: 'name', label: 'Connection name', help: 'A name for this connection in idsync.' }, v.config.name, v.config.errors)}
 ${configFields(v.config)}
 <button type="submit">Save settings</button>
+</form>
+</section>
+<section class="card" aria-labelledby="delete-heading">
+<h2 id="delete-heading">Delete this connection</h2>
+<p>Runs stop for good and its stored credentials are deleted. The people it manages stay members; you are asked to confirm first.</p>
+<form method="post" action="${here}/delete">${csrf}<button type="submit" class="danger">Delete connection</button></form>
+</section>`,
+    area(c),
+  );
+}
+
+/**
+ * "Delete Entra ID production?": what deleting does (what the admin API's DELETE does), to how
+ * many members, before anything is deleted.
+ */
+export function confirmDeleteConnectionPage(c: Chrome, k: PublicConnection, managed: { active: number; inactive: number }): string {
+  const here = `${base(c)}/${esc(k.id)}`;
+  const n = managed.active + managed.inactive;
+  const people = n === 0 ? 'It manages nobody now.' : `It manages ${n} ${n === 1 ? 'member' : 'members'} (${managed.active} active, ${managed.inactive} inactive).`;
+  return layout(
+    `Delete ${k.name}?`,
+    `<section class="card" aria-labelledby="confirm-heading">
+<h1 id="confirm-heading">Delete ${esc(k.name)}?</h1>
+<p>${esc(providerTitle(k.provider))} connection <code>${esc(k.id)}</code>. ${people}</p>
+<ul>
+<li><strong>Runs stop:</strong> no scheduled run, no manual run, and no approval of a run it holds now; its change notifications are ended. Its stored credentials are deleted and cannot be shown again.</li>
+<li><strong>Its members stay:</strong> nobody is deactivated or removed, and each keeps their status, role and teams. From then on admins manage them here: the members page offers deactivate and remove for them, as for people added by hand.</li>
+<li>The deletion is recorded in the audit trail. To sync this directory again, set up a new connection.</li>
+</ul>
+<form method="post" action="${here}/delete">${csrfField(c.csrf)}<input type="hidden" name="confirmed" value="yes">
+<button type="submit" class="danger">Delete ${esc(k.name)}</button>
+<a href="${here}">Cancel</a>
 </form>
 </section>`,
     area(c),

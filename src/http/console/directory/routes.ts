@@ -7,7 +7,7 @@ import type { Services } from '../../../services/index.js';
 import type { RecordedAction } from '../../../services/reconcile/service.js';
 import type { Fail } from '../router.js';
 import { esc, notice, type Chrome } from '../layout.js';
-import { connectionPage, directoryPage, newConnectionPage, type ConfigFormView } from './connection-pages.js';
+import { confirmDeleteConnectionPage, connectionPage, directoryPage, newConnectionPage, type ConfigFormView } from './connection-pages.js';
 import { fieldOfIssue, formToConfig, isProvider, PROVIDER_FORMS } from './fields.js';
 import type { FieldErrors } from './form-parts.js';
 import { formToPolicy, policyValues, submittedPolicyValues } from './policy-form.js';
@@ -213,6 +213,22 @@ export function directoryRoutes(org: Router, d: Deps): void {
       }),
     );
   }
+
+  // Delete asks first (what happens, to how many), then calls the same service as the admin API's DELETE.
+  org.post(
+    '/directory/:id/delete',
+    guarded(async (req, res) => {
+      const conn = await connOf(req, res);
+      const { principal, orgId, actor } = who(res);
+      if ((req.body as Body).confirmed !== 'yes') {
+        const managed = await s.consoleMembers.managedByConnection(principal, orgId, conn.id);
+        return void res.type('html').send(confirmDeleteConnectionPage(await d.chrome(res), publicConnection(conn), managed));
+      }
+      await s.connections.delete(conn.id, actor, orgId);
+      const [c, conns] = await Promise.all([d.chrome(res), s.connections.list(orgId)]);
+      res.type('html').send(directoryPage(c, conns, [notice(`Deleted ${esc(conn.name)}: its runs have stopped. The members it managed stay, and admins manage them now.`)]));
+    }),
+  );
 
   org.post(
     '/directory/:id/test',

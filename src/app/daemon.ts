@@ -80,6 +80,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     orgDeletionGraceDays: config.orgs.deletionGraceDays,
     signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
     dnsServers: config.domains.dnsServers,
+    ownerSignInProof: config.domains.ownerSignInProof,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({

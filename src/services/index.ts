@@ -126,6 +126,8 @@ export interface ServiceExtras {
   dnsResolver?: TxtResolver;
   /** DNS servers of the default resolver (config domains.dnsServers); empty: the system's. */
   dnsServers?: readonly string[];
+  /** Accept an owner's verified sign-in as proof of a domain (config domains.ownerSignInProof); default true. */
+  ownerSignInProof?: boolean;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -166,7 +168,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   );
   const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support);
   // Sign-up composes its own (stateless) org, join and portal-link services over the same deps and writer.
-  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
+  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []), { ownerSignInProof: extras.ownerSignInProof ?? true });
   const joinRequests = new JoinRequestService(deps, writer);
   const signup = new SignupService(
     deps,

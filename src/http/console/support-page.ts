@@ -92,8 +92,8 @@ function modeCard(v: SupportView, base: string): string {
   if (v.standing.kind === 'owner') {
     control = `<form method="post" action="${base}/mode">${csrf}
 <fieldset><legend>Support access</legend>
-<label><input type="radio" name="mode" value="open"${v.mode === 'open' ? ' checked' : ''}> Open: the operator reaches the data without asking</label>
-<label><input type="radio" name="mode" value="consent"${v.mode === 'consent' ? ' checked' : ''}> Consent: only while an owner's grant is live</label>
+<div class="field check"><input type="radio" id="mode-open" name="mode" value="open"${v.mode === 'open' ? ' checked' : ''}><label for="mode-open">Open: the operator reaches the data without asking</label></div>
+<div class="field check"><input type="radio" id="mode-consent" name="mode" value="consent"${v.mode === 'consent' ? ' checked' : ''}><label for="mode-consent">Consent: only while an owner's grant is live</label></div>
 </fieldset>
 <button type="submit">Save support access</button>
 </form>`;

@@ -18,7 +18,7 @@ import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
 import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
-import { OrgDeletionService } from './org-deletion/service.js';
+import { OrgDeletionService, type PurgeOutcome } from './org-deletion/service.js';
 import { SupportAccessService } from './support/service.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
@@ -120,6 +120,8 @@ export interface ServiceExtras {
   console?: { idleMinutes: number; maxHours: number };
   /** Days a deleted org can be restored (config orgs.deletionGraceDays); default 30. */
   orgDeletionGraceDays?: number;
+  /** Told the outcome of every purge pass (the daemon's idsync_org_purges_total). */
+  onPurgePass?: (outcome: PurgeOutcome) => void;
   /** Sign-up mode and the global continue URL (config signup.mode, join.continueUrl); default: off, none. */
   signup?: SignupConfig;
   /** Answers domain verification's TXT lookups; default: node:dns with config domains.dnsServers (dnsServers below). */
@@ -215,7 +217,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     universalLogout: new UniversalLogoutSettingsService(deps, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
     universalLogoutReceiver: new UniversalLogoutReceiver(deps, invitations, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
     support,
-    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30 }),
+    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30, ...(extras.onPurgePass ? { onPurgePass: extras.onPurgePass } : {}) }),
   };
 }
 

@@ -61,7 +61,7 @@ describe.each(STORES)('the console support access page on %s', (kind) => {
     expect(granted.status).toBe(200);
     const grantedPage = await granted.text();
     expect(grantedPage).toContain('Granted support access for ticket 4711');
-    expect(grantedPage).toMatch(/<td role="cell" data-label="Time left">1 h 59 min left<\/td>/);
+    expect(grantedPage).toMatch(/<td role="cell" data-label="Time left">2 h 0 min left<\/td>/);
     expect((await api.call('get', `/orgs/${org.id}/members`, provider)).status).toBe(200);
     const [grant] = (await api.call<{ items: PublicGrant[] }>('get', `/orgs/${org.id}/support-grants`, orgKey)).body.items;
     expect(grant).toMatchObject({ reason: 'ticket 4711', state: 'active', grantedBy: { kind: 'portal' } });

@@ -21,14 +21,14 @@ export interface SupportView {
   now: Date;
 }
 
-const HOUR = 3_600_000;
-
 /** "3 h 20 min left", "12 min left", "less than a minute left". */
 export function timeLeft(expiresAt: string, now: Date): string {
   const ms = Date.parse(expiresAt) - now.getTime();
   if (ms < 60_000) return 'less than a minute left';
-  const h = Math.floor(ms / HOUR);
-  const m = Math.floor((ms % HOUR) / 60_000);
+  // Minutes rounded up: a grant of 3 hours reads "3 h 0 min left" when it is given, never "2 h 59 min".
+  const minutes = Math.ceil(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
   if (h >= 48) return `${Math.floor(h / 24)} days ${h % 24} h left`;
   return h > 0 ? `${h} h ${m} min left` : `${m} min left`;
 }

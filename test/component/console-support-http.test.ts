@@ -110,7 +110,9 @@ describe.each(STORES)('the console support access page on %s', (kind) => {
       expect(html).toContain(`organization ${org.id} allows support access only with an owner&#39;s consent`);
       expect(html).toContain(`href="/console/orgs/${org.id}/support"`);
     }
-    expect((await op.get(`/console/orgs/${org.id}`)).status).toBe(200);
+    const overview = await op.get(`/console/orgs/${org.id}`);
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain("allows support access only with an owner's consent, and no grant is live");
     const support = await op.get(`/console/orgs/${org.id}/support`);
     expect(support.status).toBe(200);
     const supportPage = await support.text();
@@ -127,6 +129,7 @@ describe.each(STORES)('the console support access page on %s', (kind) => {
     // Act 2: an owner grants; the operator's console gets in, each request audited with the grant.
     const grant = (await api.call<PublicGrant>('post', `/orgs/${org.id}/support-grants`, orgKey, { hours: 1, reason: 'ticket 77' })).body;
     expect((await op.get(`/console/orgs/${org.id}/members`)).status).toBe(200);
+    expect(await (await op.get(`/console/orgs/${org.id}`)).text()).not.toContain('no grant is live');
     const used = (await audit(org.id)).filter((e) => e.action === 'support.access');
     expect(used.at(-1)).toMatchObject({ actor: { supportGrantId: grant.id }, after: { method: 'GET', path: `/console/orgs/${org.id}/members` } });
 

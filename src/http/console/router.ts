@@ -167,7 +167,11 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   org.get('/', async (_req, res) => {
     try {
       const c = await chrome(res);
-      res.type('html').send(overviewPage(c, res.locals.signIn.session.expiresAt));
+      const { principal } = res.locals.signIn;
+      // The operator under consent without a grant: say so here, before each data page refuses.
+      const o = principal.kind === 'provider' ? await s.orgs.get(c.orgId) : undefined;
+      const held = o?.settings.supportAccess === 'consent' && !(await s.support.list(principal, c.orgId)).some((g) => g.state === 'active');
+      res.type('html').send(overviewPage(c, res.locals.signIn.session.expiresAt, held));
     } catch (err) {
       fail(res, err);
     }
@@ -245,7 +249,7 @@ function openingPage(target: string): string {
 `;
 }
 
-function overviewPage(c: Chrome, expiresAt: string): string {
+function overviewPage(c: Chrome, expiresAt: string, consentHeld = false): string {
   const areas = [
     intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
     intentCovers(c.intent, 'scim') ? `<li><a href="/console/orgs/${esc(c.orgId)}/scim">SCIM</a>: the base URL, bearer tokens and OAuth clients for Okta or Entra ID, step-by-step setup, and the log of what the identity provider sent.</li>` : '',
@@ -257,6 +261,7 @@ function overviewPage(c: Chrome, expiresAt: string): string {
     c.orgName,
     `<section class="card"><h1>${esc(c.orgName)}</h1>
 <p>This session is for ${esc(INTENT_LABELS[c.intent])}. It ends at <time datetime="${esc(expiresAt)}">${esc(expiresAt.replace('T', ' ').slice(0, 16))} UTC</time> at the latest, or after a while without use.</p>
+${consentHeld ? `<div class="notice error" role="alert">${esc(c.orgName)} allows support access only with an owner's consent, and no grant is live: its members, SCIM, directory and audit pages are refused until an owner grants time-boxed access. See <a href="/console/orgs/${esc(c.orgId)}/support">Support access</a>.</div>` : ''}
 <ul>${areas}</ul></section>`,
     { ...c, area: 'home' },
   );

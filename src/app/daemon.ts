@@ -78,8 +78,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     oauthTokenTtlSeconds: config.scim.oauthTokenTtlSeconds,
     console: { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours },
     orgDeletionGraceDays: config.orgs.deletionGraceDays,
+    onPurgePass: (outcome) => {
+      if (outcome.purged.length) metrics.orgPurges.inc({ outcome: 'purged' }, outcome.purged.length);
+      if (outcome.failed.length) metrics.orgPurges.inc({ outcome: 'failed' }, outcome.failed.length);
+    },
     signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
     dnsServers: config.domains.dnsServers,
+    ownerSignInProof: config.domains.ownerSignInProof,
   });
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({

@@ -41,6 +41,7 @@ export async function withServices<T>(io: CliIo, fn: (services: Services, config
         orgDeletionGraceDays: config.orgs.deletionGraceDays,
         signup: { mode: config.signup.mode, continueUrl: config.join.continueUrl },
         dnsServers: config.domains.dnsServers,
+        ownerSignInProof: config.domains.ownerSignInProof,
       },
     );
     return await fn(services, config);

@@ -160,6 +160,13 @@ export const KEYS: readonly KeySpec[] = [
       .pipe(z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected an IP address, optionally with :port'))),
   },
   {
+    path: 'domains.ownerSignInProof',
+    env: 'IDSYNC_DOMAINS_OWNER_SIGN_IN_PROOF',
+    doc: "Accept an active owner's verified sign-in at the domain as proof of a domain claim (method owner_sign_in), besides the DNS TXT record. false: DNS proof only (in open sign-up mode anyone with an address at an unclaimed domain can become an owner and so prove it).",
+    default: true,
+    schema: bool,
+  },
+  {
     path: 'mail.smtpUrl',
     env: 'IDSYNC_SMTP_URL',
     doc: 'SMTP server for invitation mail: smtp:// (STARTTLS when offered) or smtps:// (TLS), with optional user:pass@ (URL-encoded). Empty: mail is written as .eml files under DATA_DIR/mail.',
@@ -212,7 +219,7 @@ export interface Config {
   oidc: OidcConfig;
   signup: { mode: SignupMode };
   join: { continueUrl: string };
-  domains: { dnsServers: string[] };
+  domains: { dnsServers: string[]; ownerSignInProof: boolean };
 }
 
 export interface OidcClientConfig {

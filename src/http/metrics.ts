@@ -12,6 +12,7 @@ export interface HttpMetrics {
   scimLogDropped: Counter;
   notifications: Counter<'provider' | 'outcome'>;
   universalLogout: Counter<'outcome'>;
+  orgPurges: Counter<'outcome'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -61,6 +62,12 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const orgPurges = new Counter({
+    name: 'idsync_org_purges_total',
+    help: 'Organizations past their deletion grace period, by outcome of their purge: purged (data removed, receipt kept, org.purged in the provider audit chain) or failed (retried next pass).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const authThrottled = new Counter({
     name: 'idsync_auth_failures_throttled_total',
     help: 'Failed authentication attempts answered 429 because their client address used up server.authFailuresPerMinute, by surface (scim, api, oauth, universal_logout).',
@@ -77,5 +84,5 @@ export function createMetrics(): HttpMetrics {
     help: 'SCIM request log entries dropped because the store refused them for longer than the in-memory buffer holds.',
     registers: [registry],
   });
-  return { registry, requestDuration, scimRequests, webhookDeliveries, ssfPushes, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications, universalLogout };
+  return { registry, requestDuration, scimRequests, webhookDeliveries, ssfPushes, storeUnavailable, authThrottled, scimLogFlushFailures, scimLogDropped, notifications, universalLogout, orgPurges };
 }

@@ -19,7 +19,7 @@ import { MemberService } from './members.js';
 import { MemberWriter } from './members/writer.js';
 import { MergeService } from './merge/service.js';
 import { OrgService } from './orgs.js';
-import { OrgDeletionService } from './org-deletion/service.js';
+import { OrgDeletionService, type PurgeOutcome } from './org-deletion/service.js';
 import { SupportAccessService } from './support/service.js';
 import { ProvisioningService } from './provisioning.js';
 import { InviteLinkKeeper } from './reconcile/invite-link.js';
@@ -122,12 +122,16 @@ export interface ServiceExtras {
   console?: { idleMinutes: number; maxHours: number };
   /** Days a deleted org can be restored (config orgs.deletionGraceDays); default 30. */
   orgDeletionGraceDays?: number;
+  /** Told the outcome of every purge pass (the daemon's idsync_org_purges_total). */
+  onPurgePass?: (outcome: PurgeOutcome) => void;
   /** Sign-up mode and the global continue URL (config signup.mode, join.continueUrl); default: off, none. */
   signup?: SignupConfig;
   /** Answers domain verification's TXT lookups; default: node:dns with config domains.dnsServers (dnsServers below). */
   dnsResolver?: TxtResolver;
   /** DNS servers of the default resolver (config domains.dnsServers); empty: the system's. */
   dnsServers?: readonly string[];
+  /** Accept an owner's verified sign-in as proof of a domain (config domains.ownerSignInProof); default true. */
+  ownerSignInProof?: boolean;
 }
 
 export function createServices(deps: ServiceDeps, extras: ServiceExtras): Services {
@@ -169,7 +173,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const consoleSessions = new ConsoleSessionService(deps, { publicUrl, idleMinutes: extras.console?.idleMinutes ?? 30, maxHours: extras.console?.maxHours ?? 6 }, support);
   const consoleSignIn = new ConsoleSignInService(deps, consoleSessions);
   // Sign-up composes its own (stateless) org, join and portal-link services over the same deps and writer.
-  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []));
+  const domains = new DomainService(deps, extras.dnsResolver ?? dnsTxtResolver(extras.dnsServers ?? []), { ownerSignInProof: extras.ownerSignInProof ?? true });
   const joinRequests = new JoinRequestService(deps, writer);
   const signup = new SignupService(
     deps,
@@ -217,7 +221,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     universalLogout: new UniversalLogoutSettingsService(deps, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
     universalLogoutReceiver: new UniversalLogoutReceiver(deps, invitations, { publicUrl, allowPrivateNetworks: extras.webhooks?.allowPrivateNetworks ?? false }),
     support,
-    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30 }),
+    orgDeletion: new OrgDeletionService(deps, { graceDays: extras.orgDeletionGraceDays ?? 30, ...(extras.onPurgePass ? { onPurgePass: extras.onPurgePass } : {}) }),
   };
 }
 

@@ -5,6 +5,7 @@ import { PROVIDER_SCOPE } from '../../src/ports/store.js';
 import type { PurgeOutcome } from '../../src/services/org-deletion/service.js';
 import { aConnection, draft } from '../../src/store/conformance/fixtures.js';
 import { ApiClient } from '../support/api-client.js';
+import { openConsole } from '../support/console.js';
 import { cli } from '../support/harness.js';
 import { ScimClient, STORES } from '../support/scim.js';
 import { startClockedInstall, type ClockedInstall } from '../support/support-install.js';
@@ -143,5 +144,28 @@ describe.each(STORES)('org deletion with a grace period on %s', (kind) => {
     const direct = await store.purgeOrg({ ...pass.purged[0]!, purgedAt: new Date().toISOString() }, draft(PROVIDER_SCOPE, 'org.purged', o.org.id));
     expect(direct).toEqual({ receipt: pass.purged[0], purged: false });
     expect((await cli(f.env, f.cwd, 'orgs', 'receipts')).stdout).toContain(chain.at(-1)!.hash);
+  });
+  it("when an org is purged while a console session is open on it, then the session's next request is refused and asks to sign in again", async () => {
+    // Arrange: the owner's console open on the org; the org deleted, its grace period over.
+    const o = await f.newOrg('Soylent');
+    const link = (await api.call<{ url: string }>('post', `/orgs/${o.org.id}/portal-links`, o.orgKey, {})).body.url;
+    const members = `/console/orgs/${o.org.id}/members`;
+    const c = await openConsole(f.daemon.url, `${f.daemon.url}${new URL(link).pathname}${new URL(link).search}`, members);
+    expect((await c.get(members)).status).toBe(200);
+    expect((await api.call('delete', `/orgs/${o.org.id}`, o.orgKey)).status).toBe(202);
+    // The grace period is over without moving the clock (that would end the session by its idle timeout anyway).
+    const past = new Date(Date.now() - DAY).toISOString();
+    await f.daemon.store.updateOrg(o.org.id, (cur) => ({ next: { ...cur, deletion: { ...cur.deletion!, purgeAt: past } }, audit: draft(o.org.id, 'org.test_purge_due', o.org.id) }));
+
+    // Act
+    const pass = await f.daemon.services.orgDeletion.purgeDue();
+
+    // Assert: purged; the session is gone on every store (Redis too, not at its TTL): sign in again.
+    expect(pass.purged.map((r) => r.orgId)).toContain(o.org.id);
+    const after = await c.get(members);
+    expect(after.status).toBe(401);
+    expect(await after.text()).toContain('Your console session has ended');
+    // No provider-level webhook exists to push org.purged to: the daemon counts it for Prometheus.
+    expect(await (await fetch(`${f.daemon.url}/metrics`)).text()).toMatch(/^idsync_org_purges_total\{outcome="purged"\} [1-9]/m);
   });
 });

@@ -27,7 +27,7 @@ export function registerDomains(program: Command, io: CliIo): void {
   d.command('verify <domain>')
     .description('check the proof and mark the domain verified (refused if another organization verified it)')
     .requiredOption('--org <id>', 'organization id')
-    .option('--method <method>', 'dns (the TXT record, default) or owner-sign-in (an active owner signed in with an address at the domain)', 'dns')
+    .option('--method <method>', 'dns (the TXT record, default) or owner-sign-in (an active owner signed in with an address at the domain; refused with domain.method_disabled when domains.ownerSignInProof is false)', 'dns')
     .option('--json', 'print JSON')
     .action(async (domain: string, o: { org: string; method: string; json?: boolean }) => {
       const method: VerifyMethod = o.method === 'dns' ? 'dns' : o.method === 'owner-sign-in' || o.method === 'owner_sign_in' ? 'owner_sign_in' : invalid('--method takes dns or owner-sign-in');

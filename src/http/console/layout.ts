@@ -10,7 +10,7 @@ export interface Chrome {
   intent: ConsoleIntent;
   csrf: string;
   /** Which area is open (marks the nav link as current). */
-  area?: 'members' | 'home' | 'directory' | 'scim' | 'audit';
+  area?: 'members' | 'home' | 'directory' | 'scim' | 'audit' | 'support';
   /** The session may open other organizations (a signed-in person, the operator): the nav links to them. */
   switchable?: boolean;
 }
@@ -24,6 +24,7 @@ ${intentCovers(chrome.intent, 'members') ? `<li><a href="/console/orgs/${esc(chr
 ${intentCovers(chrome.intent, 'directory') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/directory"${chrome.area === 'directory' ? ' aria-current="page"' : ''}>Directory sync</a></li>` : ''}
 ${intentCovers(chrome.intent, 'scim') ? `<li><a href="/console/orgs/${esc(chrome.orgId)}/scim"${chrome.area === 'scim' ? ' aria-current="page"' : ''}>SCIM</a></li>` : ''}
 <li><a href="/console/orgs/${esc(chrome.orgId)}/audit"${chrome.area === 'audit' ? ' aria-current="page"' : ''}>Audit</a></li>
+<li><a href="/console/orgs/${esc(chrome.orgId)}/support"${chrome.area === 'support' ? ' aria-current="page"' : ''}>Support access</a></li>
 ${chrome.switchable ? '<li><a href="/console/orgs">Organizations</a></li>' : ''}
 </ul></nav>
 <form class="inline" method="post" action="/console/sign-out">${csrfField(chrome.csrf)}<button class="secondary" type="submit">Sign out</button></form>`
@@ -78,6 +79,7 @@ export const CONSOLE_PROBLEMS: Partial<Record<ErrorCode, Problem>> & { internal:
   'console.sign_in_failed': { status: 502, title: 'The sign-in did not complete', detail: 'The sign-in provider did not confirm who you are (the sign-in was cancelled or refused, or the provider could not be reached).' },
   'console.provider_unavailable': { status: 404, title: 'This sign-in is not offered', detail: 'The sign-in provider in this address is not configured on this idsync.' },
   'console.csrf_failed': { status: 403, title: 'This form could not be accepted', detail: 'It did not carry the token of your current console session (an old page, or a request from another site). Nothing was changed. Go back, reload the page and try again.' },
+  'support.consent_required': { status: 403, title: "This organization's owners must consent to support access", detail: "The organization allows the operator to reach its data only while an owner's grant is live, and none is. An owner grants time-boxed access on the organization's Support access page, or with <code>idsync support-access grant --org ORG_ID --hours N --reason TEXT</code> and the organization's admin key." },
   'route.not_found': { status: 404, title: 'Page not found', detail: 'There is no such page in the console.' },
   'org.not_found': { status: 404, title: 'Organization not found', detail: 'This console session is for another organization.' },
   'store.unavailable': { status: 503, title: 'The console cannot reach its data right now', detail: 'The store is not answering. Nothing was changed. Try again in a moment.' },

@@ -14,6 +14,7 @@ import { memberRoutes } from './member-routes.js';
 import { scimRoutes } from './scim-routes.js';
 import { csrfGuard, sessionCookie } from './session.js';
 import { signInRoutes, type ConsoleSignInConfig } from './sign-in-routes.js';
+import { supportRoutes } from './support-routes.js';
 import { safeNext } from './sign-in-state.js';
 import { continuePage, postedFromAnotherSite } from './start-page.js';
 
@@ -64,6 +65,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     if (!CONSOLE_PROBLEMS[code]) code = isIdsyncError(err) && err.status < 500 ? code : 'internal';
     let p = CONSOLE_PROBLEMS[code] ?? { status: (err as IdsyncError).status, title: 'This could not be done', detail: esc((err as IdsyncError).message) };
     if (code === 'console.not_admin' && isIdsyncError(err) && err.details?.orgId) p = { ...p, title: 'You are not an owner or admin of this organization', detail: 'The console opens an organization only for its active owners and admins, checked on every page.' };
+    if (code === 'support.consent_required') p = { ...p, detail: `${p.detail}</p><p class="muted">${esc((err as IdsyncError).message)}` };
     if (code === 'store.unavailable') {
       deps.outage.refused('console', err);
       res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
@@ -141,6 +143,20 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     }
   });
   org.post(/.*/, form, csrf);
+  // The operator under `supportAccess: consent`, as on the admin API: the org's data only under a
+  // live grant (each request audited with its id), or the precise refusal. Its name (the overview)
+  // and the support access page stay open.
+  org.use(async (req, res, next) => {
+    const { principal, session } = res.locals.signIn;
+    if (principal.kind !== 'provider' || req.path === '/' || req.path === '/support' || req.path.startsWith('/support/')) return next();
+    try {
+      const admitted = await s.support.admit(principal, session.orgId, { method: req.method, path: `/console/orgs/${session.orgId}${req.path}` });
+      res.locals.signIn = { session: { ...session, actor: admitted.actor }, principal: admitted };
+      next();
+    } catch (err) {
+      fail(res, err);
+    }
+  });
 
   const chrome = async (res: Response): Promise<Chrome> => {
     const { session } = res.locals.signIn;
@@ -151,7 +167,11 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   org.get('/', async (_req, res) => {
     try {
       const c = await chrome(res);
-      res.type('html').send(overviewPage(c, res.locals.signIn.session.expiresAt));
+      const { principal } = res.locals.signIn;
+      // The operator under consent without a grant: say so here, before each data page refuses.
+      const o = principal.kind === 'provider' ? await s.orgs.get(c.orgId) : undefined;
+      const held = o?.settings.supportAccess === 'consent' && !(await s.support.list(principal, c.orgId)).some((g) => g.state === 'active');
+      res.type('html').send(overviewPage(c, res.locals.signIn.session.expiresAt, held));
     } catch (err) {
       fail(res, err);
     }
@@ -187,6 +207,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   directoryRoutes(org, { services: s, chrome, fail });
   scimRoutes(org, { services: s, publicUrl: deps.publicUrl, chrome, fail });
   auditRoutes(org, { services: s, chrome, fail });
+  supportRoutes(org, { services: s, chrome, fail });
   org.use((_req, res) => fail(res, new IdsyncError('route.not_found', 'no such console page')));
   return router;
 }
@@ -199,6 +220,9 @@ function signInLink(res: Response, code: ErrorCode, err: unknown): string | unde
   if (code === 'console.not_admin') {
     const orgId = isIdsyncError(err) && typeof err.details?.orgId === 'string';
     return orgId ? '<a href="/console/orgs">Your organizations</a>' : '<a href="/console/sign-in">Sign in with another account</a>';
+  }
+  if (code === 'support.consent_required' && isIdsyncError(err) && typeof err.details?.orgId === 'string') {
+    return `<a href="/console/orgs/${esc(encodeURIComponent(err.details.orgId))}/support">This organization's support access and grants</a> · <a href="/console/orgs">Organizations</a>`;
   }
   if (code === 'console.sign_in_invalid' || code === 'console.sign_in_failed') return '<a href="/console/sign-in">Sign in again</a>';
   if (code !== 'console.session_expired') return undefined;
@@ -225,17 +249,19 @@ function openingPage(target: string): string {
 `;
 }
 
-function overviewPage(c: Chrome, expiresAt: string): string {
+function overviewPage(c: Chrome, expiresAt: string, consentHeld = false): string {
   const areas = [
     intentCovers(c.intent, 'members') ? `<li><a href="/console/orgs/${esc(c.orgId)}/members">Members</a>: the people of ${esc(c.orgName)}, invitations, roles, deactivation and removal.</li>` : '',
     intentCovers(c.intent, 'scim') ? `<li><a href="/console/orgs/${esc(c.orgId)}/scim">SCIM</a>: the base URL, bearer tokens and OAuth clients for Okta or Entra ID, step-by-step setup, and the log of what the identity provider sent.</li>` : '',
     intentCovers(c.intent, 'directory') ? `<li><a href="/console/orgs/${esc(c.orgId)}/directory">Directory sync</a>: connect Google Workspace, Microsoft Entra ID or GitHub, test, dry-run, and approve held deactivations.</li>` : '',
     `<li><a href="/console/orgs/${esc(c.orgId)}/audit">Audit trail</a>: every change, who made it and why, with a check that the trail is intact.</li>`,
+    `<li><a href="/console/orgs/${esc(c.orgId)}/support">Support access</a>: whether the operator may reach ${esc(c.orgName)}'s data without asking, time-boxed grants, and their history.</li>`,
   ].join('');
   return layout(
     c.orgName,
     `<section class="card"><h1>${esc(c.orgName)}</h1>
 <p>This session is for ${esc(INTENT_LABELS[c.intent])}. It ends at <time datetime="${esc(expiresAt)}">${esc(expiresAt.replace('T', ' ').slice(0, 16))} UTC</time> at the latest, or after a while without use.</p>
+${consentHeld ? `<div class="notice error" role="alert">${esc(c.orgName)} allows support access only with an owner's consent, and no grant is live: its members, SCIM, directory and audit pages are refused until an owner grants time-boxed access. See <a href="/console/orgs/${esc(c.orgId)}/support">Support access</a>.</div>` : ''}
 <ul>${areas}</ul></section>`,
     { ...c, area: 'home' },
   );

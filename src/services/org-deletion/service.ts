@@ -33,7 +33,7 @@ export function deletingError(org: Organization): IdsyncError {
 export class OrgDeletionService {
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly opts: { graceDays: number },
+    private readonly opts: { graceDays: number; onPurgePass?: (outcome: PurgeOutcome) => void },
   ) {}
 
   /** An owner or the operator; an org already being deleted is returned as it is. */
@@ -83,6 +83,7 @@ export class OrgDeletionService {
         out.failed.push({ orgId: org.id, error: (err as Error).message });
       }
     }
+    this.opts.onPurgePass?.(out);
     return out;
   }
 
@@ -105,7 +106,9 @@ export class OrgDeletionService {
       target: { type: 'org', id: org.id },
       after: { orgId: org.id, name: org.name, deletionRequestedAt: base.deletionRequestedAt, purgeAt: base.purgeAt },
     });
-    this.deps.logger.info('organization purged', { orgId: org.id, auditCount: receipt.auditCount });
+    // There is no provider-level webhook to push org.purged to: this line (event org.purged), the
+    // daemon's idsync_org_purges_total, the receipts API and the provider audit chain are the signals.
+    this.deps.logger.info('organization purged', { event: 'org.purged', orgId: org.id, name: org.name, purgedAt: receipt.purgedAt, auditCount: receipt.auditCount, lastAuditHash: receipt.lastAuditHash });
     return receipt;
   }
 }

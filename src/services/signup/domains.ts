@@ -22,15 +22,21 @@ export function viewOf(c: DomainClaim): DomainView {
 /**
  * Domain capture. An org claims a domain (a random token is minted), then proves it either by a
  * DNS TXT record `idsync-verification=TOKEN` at `_idsync.DOMAIN`, or, where the daemon cannot reach
- * that DNS, by an active owner whose linked (verified) sign-in identity has an address at the domain.
- * Public mail domains can never be claimed. A verified claim with routeSignups sends sign-ups of
+ * that DNS and the installation allows it (domains.ownerSignInProof), by an active owner whose
+ * linked (verified) sign-in identity has an address at the domain. Public mail domains can never be claimed. A verified claim with routeSignups sends sign-ups of
  * that domain to the org as join requests.
  */
 export class DomainService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly resolver: TxtResolver,
+    private readonly opts: { ownerSignInProof: boolean } = { ownerSignInProof: true },
   ) {}
+
+  /** The proofs this installation accepts (config domains.ownerSignInProof). */
+  get methods(): VerifyMethod[] {
+    return this.opts.ownerSignInProof ? ['dns', 'owner_sign_in'] : ['dns'];
+  }
 
   async add(orgId: string, input: { domain: string; routeSignups?: boolean }, actor: Actor): Promise<DomainView> {
     const parsed = parseInput(addSchema, input);
@@ -58,6 +64,14 @@ export class DomainService {
     await openOrg(this.deps, orgId);
     const claim = await this.get(orgId, domainInput);
     if (claim.status === 'verified') return claim;
+    if (!this.methods.includes(method)) {
+      const { name, value } = claim.record;
+      throw new IdsyncError('domain.method_disabled', `this installation accepts only the DNS record as proof of ${claim.domain} (domains.ownerSignInProof is false): publish TXT "${value}" at ${name}, then verify with method dns (\`idsync domains verify ${claim.domain} --org ${orgId}\`)`, {
+        domain: claim.domain,
+        methods: this.methods,
+        record: claim.record,
+      });
+    }
     const evidence = method === 'dns' ? await this.dnsEvidence(claim) : await this.ownerEvidence(claim);
     const at = this.deps.clock.now().toISOString();
     const { record } = await this.deps.store.updateDomainClaim(orgId, claim.domain, (cur) =>

@@ -45,6 +45,8 @@ export class SupportAccessService {
   /** Only the org's owners (an org key, an owner acting through it, an owner's console session) may consent. */
   async grant(p: Principal, orgId: string, input: { hours: number; reason: string }): Promise<PublicGrant> {
     if (p.kind !== 'org') throw new IdsyncError('auth.forbidden', 'only an owner of the organization can grant support access (use the org\'s admin key)');
+    // A console session the operator opened under a grant acts with owner standing; it must not extend its own access.
+    if (p.actor.supportGrantId) throw new IdsyncError('auth.forbidden', 'access under a support grant cannot grant support access: only an owner of the organization can');
     assertCanAdminister(p, orgId);
     const { hours, reason } = parseInput(grantSchema, input);
     const org = await this.#org(orgId);
@@ -77,7 +79,7 @@ export class SupportAccessService {
     const { record } = await this.deps.store.updateOrg(orgId, (cur) => {
       const was = cur.settings.supportAccess ?? 'open';
       if (was === m) return null;
-      if (m === 'open' && p.kind === 'provider') throw new IdsyncError('auth.forbidden', 'only an owner of the organization can lift its consent requirement for support access');
+      if (m === 'open' && (p.kind === 'provider' || p.actor.supportGrantId)) throw new IdsyncError('auth.forbidden', 'only an owner of the organization can lift its consent requirement for support access');
       return {
         next: { ...cur, settings: { ...cur.settings, supportAccess: m }, updatedAt: at },
         audit: { orgId, actor: p.actor, action: 'org.support_access_changed', target: { type: 'org', id: orgId }, before: { supportAccess: was }, after: { supportAccess: m } },

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { ConsoleSession, PortalLink } from '../../domain/console.js';
+import { PROVIDER_SCOPE } from '../../ports/store.js';
 import { codeOf, type StoreHarness } from './harness.js';
 
 const T0 = Date.parse('2026-03-01T09:00:00.000Z');
@@ -128,6 +129,25 @@ export function sessionConformance(h: StoreHarness): void {
       expect(await h.store.touchConsoleSession(live.idHash, at(T0 + 41 * MIN), 30 * MIN)).toBeDefined();
       expect(await h.store.touchConsoleSession(idle.idHash, at(T0 + 41 * MIN), 30 * MIN)).toBeUndefined();
       expect((await h.store.consumePortalLink(link.tokenHash, at(T0 + 40 * MIN))).outcome).toBe('expired');
+    });
+
+    it("when an org is purged, then the sessions opened on it end at once and other orgs' and the operator's stay live", async () => {
+      const [org, other] = [await h.newOrg(), await h.newOrg()];
+      const portal = aSession(org.id);
+      const person = aSession(org.id, { intent: 'all', who: { kind: 'person', provider: 'google', subject: 'sub-7', email: 'ada@example.com', emailVerified: true }, actor: { kind: 'member', label: 'ada@example.com' } });
+      const elsewhere = aSession(other.id);
+      const operator = aSession('', { intent: 'all', who: { kind: 'operator' } });
+      for (const s of [portal, person, elsewhere, operator]) await h.store.createConsoleSession(s);
+
+      await h.store.purgeOrg(
+        { orgId: org.id, name: org.name, deletionRequestedAt: at(T0).toISOString(), purgeAt: at(T0).toISOString(), purgedAt: at(T0).toISOString() },
+        { orgId: PROVIDER_SCOPE, actor: { kind: 'system', label: 'org purge' }, action: 'org.purged', target: { type: 'org', id: org.id } },
+      );
+
+      expect(await h.store.touchConsoleSession(portal.idHash, at(T0 + MIN), 30 * MIN)).toBeUndefined();
+      expect(await h.store.touchConsoleSession(person.idHash, at(T0 + MIN), 30 * MIN)).toBeUndefined();
+      expect(await h.store.touchConsoleSession(elsewhere.idHash, at(T0 + MIN), 30 * MIN)).toMatchObject({ orgId: other.id });
+      expect(await h.store.touchConsoleSession(operator.idHash, at(T0 + MIN), 30 * MIN)).toMatchObject({ who: { kind: 'operator' } });
     });
   });
 }

@@ -183,6 +183,8 @@ export interface RedisKeys {
     readonly portalLink: (tokenHash: string) => string;
     /** SET of the hashes of one member's sessions (Universal Logout ends them); expires with the newest. */
     readonly memberSessions: (memberId: string) => string;
+    /** SET of the hashes of the sessions opened on one org (its purge ends them); expires with the newest. */
+    readonly orgSessions: (orgId: string) => string;
   };
 }
 
@@ -289,6 +291,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
       session: (h) => k('{console}', `session:${h}`),
       portalLink: (h) => k('{console}', `portal-link:${h}`),
       memberSessions: (m) => k('{console}', `member-sessions:${m}`),
+      orgSessions: (o) => k('{console}', `org-sessions:${escapeTag(o)}`),
     },
   };
 }

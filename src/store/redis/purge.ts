@@ -1,6 +1,7 @@
 import type { AdminKey, DirectoryConnection, Invitation, InviteLink, ScimClient, ScimToken } from '../../domain/model.js';
 import type { Cluster, Redis } from 'ioredis';
 import { parseJson, type RedisContext } from './context.js';
+import { endOrgConsoleSessions } from './sessions.js';
 
 const BATCH = 500;
 
@@ -59,6 +60,7 @@ export async function purgeOrgKeys(ctx: RedisContext, orgId: string): Promise<vo
   for (const domain of await ctx.call((c) => c.zrange(k.domainClaims, '0', '-1'))) {
     if ((await ctx.call((c) => c.hget(g.domains.verified, domain))) === orgId) await ctx.call((c) => c.hdel(g.domains.verified, domain));
   }
+  await endOrgConsoleSessions(ctx, orgId);
   await ctx.call((c) => c.srem(g.outbox.scopes, orgId));
   await ctx.call((c) => c.srem(g.scimLog.orgs, orgId));
   await unlinkMatching(ctx, `${g.prefix}:${globEscape(k.tag)}:*`, k.org);

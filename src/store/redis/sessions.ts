@@ -1,5 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
-import type { ConsoleSession, PortalLink, PortalLinkOutcome } from '../../domain/console.js';
+import { NO_ORG, type ConsoleSession, type PortalLink, type PortalLinkOutcome } from '../../domain/console.js';
 import type { SessionStore } from '../../ports/store.js';
 import { unexpectedReply, type RedisContext } from './context.js';
 
@@ -25,12 +25,10 @@ export class RedisSessions implements SessionStore {
     const fields = ['data', JSON.stringify(fixed), 'exp', String(Date.parse(s.expiresAt)), 'idle', String(idle), 'seen', String(Date.parse(s.lastSeenAt))];
     if (s.revokedAt) fields.push('revoked', String(Date.parse(s.revokedAt)));
     await this.create(this.ctx.keys.console.session(s.idHash), ttl, fields, `console session ${s.publicId}`);
-    if (s.memberId) {
-      // The index outlives every session in it: the newest session has the latest absolute expiry.
-      const index = this.ctx.keys.console.memberSessions(s.memberId);
-      const keep = Math.max(1, Date.parse(s.expiresAt) - Date.parse(s.lastSeenAt) + SESSION_GRACE_MS);
-      await this.ctx.call((c) => c.multi().sadd(index, s.idHash).pexpire(index, keep).exec());
-    }
+    // The indexes outlive every session in them: the newest session has the latest absolute expiry.
+    const keep = Math.max(1, Date.parse(s.expiresAt) - Date.parse(s.lastSeenAt) + SESSION_GRACE_MS);
+    const indexes = [...(s.memberId ? [this.ctx.keys.console.memberSessions(s.memberId)] : []), ...(s.orgId !== NO_ORG ? [this.ctx.keys.console.orgSessions(s.orgId)] : [])];
+    for (const index of indexes) await this.ctx.call((c) => c.multi().sadd(index, s.idHash).pexpire(index, keep).exec());
   }
 
   async touchConsoleSession(idHash: string, now: Date, idleMs: number): Promise<ConsoleSession | undefined> {
@@ -94,4 +92,17 @@ export class RedisSessions implements SessionStore {
     if (reply[0] === 'exists') throw new IdsyncError('internal', `${what} already exists`);
     if (reply[0] !== 'ok') throw unexpectedReply('createExpiring', reply);
   }
+}
+
+/**
+ * Ends every session opened on a purged org at once (SQLite and PostgreSQL delete their rows with
+ * the org's): the session keys and the org's index go. Sessions of a person who opened several orgs
+ * are listed under the first one only, as the SQL stores' `org_id` column holds that one too.
+ */
+export async function endOrgConsoleSessions(ctx: RedisContext, orgId: string): Promise<void> {
+  const index = ctx.keys.console.orgSessions(orgId);
+  const hashes = await ctx.call((c) => c.smembers(index));
+  // The keys share the {console} hash tag, so one UNLINK may take many of them on a Cluster too.
+  for (let i = 0; i < hashes.length; i += 500) await ctx.call((c) => c.unlink(...hashes.slice(i, i + 500).map((h) => ctx.keys.console.session(h))));
+  await ctx.call((c) => c.unlink(index));
 }

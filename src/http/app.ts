@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from '../ports/logger.js';
 import type { Store } from '../ports/store.js';
@@ -19,6 +19,7 @@ import { StoreOutage } from './middleware/store-outage.js';
 import type { ScimRequestLog } from './scim/request-log.js';
 import { tokenRouter } from './oauth/token.js';
 import { scimRouter } from './scim/router.js';
+import { serveLookupsLean } from './lean-lookup.js';
 import { ssfRouter } from './ssf/router.js';
 import { universalLogoutRouter } from './universal-logout/router.js';
 
@@ -32,7 +33,8 @@ export interface HttpAppDeps {
   bodyLimit: string;
   trustProxy: boolean;
   publicUrl: string;
-  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number };
+  /** leanLookups false: plain lookups go through the router like every other request (the tests compare both paths). */
+  scim: { rateLimitPerSecond: number; rateLimitBurst: number; bulkMaxOperations: number; leanLookups?: boolean };
   /** Failed authentication attempts per client address and minute before they answer 429 (0: off). */
   authFailuresPerMinute: number;
   /** Per-admin-key limit of /api/v1 (0: off); counts in `rateLimitStore` (Redis), else in memory. Absent: off. */
@@ -59,12 +61,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // holds them equal): one layer for both, as every request goes through them.
   const context = requestContext(deps.logger, deps.metrics);
   const headers = securityHeaders(recordHeaders(apiHelmet({ https: deps.publicUrl.startsWith('https:') })));
-  app.use((req, res, next) => context(req, res, () => headers(req, res, next)));
+  const first = (req: Request, res: Response, next: NextFunction) => context(req, res, () => headers(req, res, next));
+  app.use(first);
   // SCIM parses its own bodies and answers every error in the SCIM error schema. Mounted ahead of
   // the health routes (disjoint paths) so the provisioning hot path does not walk their layers.
-  app.use(
-    '/scim/v2',
-    scimRouter({
+  const scim = scimRouter({
       services: deps.services,
       store: deps.store,
       baseUrl: `${deps.publicUrl}/scim/v2`,
@@ -77,8 +78,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       authThrottle,
       outage,
       ...(deps.scimLog ? { requestLog: deps.scimLog } : {}),
-    }),
-  );
+  });
+  app.use('/scim/v2', scim.router);
+  // Plain lookups skip the router's layer walk (same guards, handler and answers): see lean-lookup.ts.
+  if (deps.scim.leanLookups !== false) serveLookupsLean(app, first, scim.lookup);
   // The OAuth token endpoint parses its own form body and answers RFC 6749 errors.
   app.use(tokenRouter({ oauth: deps.services.oauth, ...guards }));
   app.use(healthRoutes(deps.store, deps.storeLabel, deps.metrics));

@@ -35,8 +35,20 @@ const KNOWN = new Set(['Users', 'Groups', 'Roles', 'Entitlements', 'ServiceProvi
 /** type-is's hasBody: only such requests reach the JSON parser (it would skip the others anyway). */
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length']));
 
+/** The SCIM endpoint: the router of everything under /scim/v2, and the same lookup path without the router (see lookup). */
+export interface ScimEndpoint {
+  router: Router;
+  /**
+   * `GET /Users` (a list or a filter lookup: what Okta and Entra send before every push) as the
+   * router would answer it, on a request express has prepared and whose url is already relative to
+   * /scim/v2: the same guards in the same order, the same handler, the same SCIM error bodies.
+   * Only for requests without a body or conditional headers (lean-lookup.ts decides).
+   */
+  lookup(req: Request, res: Response): void;
+}
+
 /** Everything under /scim/v2: its own body parser, auth, rate limit, resources and SCIM error bodies. */
-export function scimRouter(opts: ScimRouterOptions): Router {
+export function scimRouter(opts: ScimRouterOptions): ScimEndpoint {
   const r = Router();
   const json = express.json({ limit: opts.bodyLimit, type: ['application/scim+json', 'application/json', 'application/*+json'] });
   const authenticate = scimAuth(opts.services.credentials, { throttle: opts.authThrottle, outage: opts.outage, metrics: opts.metrics });
@@ -80,7 +92,7 @@ export function scimRouter(opts: ScimRouterOptions): Router {
       else guarded(req, res, next).catch(next);
     });
   });
-  usersRoutes(r, opts);
+  const listUsers = usersRoutes(r, opts);
   groupsRoutes(r, opts);
   oktaRoutes(r, opts);
   const users = userWrites(opts, userResources(opts.store, opts.baseUrl));
@@ -97,8 +109,14 @@ export function scimRouter(opts: ScimRouterOptions): Router {
   r.use(() => {
     throw new ScimError(404, 'endpoint not found');
   });
-  r.use(scimErrorHandler(opts.logger, opts.outage));
-  return r;
+  const onError = scimErrorHandler(opts.logger, opts.outage);
+  r.use(onError);
+  const lookup = (req: Request, res: Response): void => {
+    const fail = (err: unknown) => onError(err, req, res, () => undefined);
+    res.setHeader('Content-Type', SCIM_CONTENT_TYPE);
+    guarded(req, res, () => void listUsers(req, res).catch(fail)).catch(fail);
+  };
+  return { router: r, lookup };
 }
 
 /** server.bodyLimit ("1mb", "512kb", "2048") in bytes: what Bulk advertises as maxPayloadSize and the body parser enforces. */

@@ -25,7 +25,8 @@ export interface ScimDeps {
  * The /Users routes, registered on the SCIM router itself rather than on a router of their own:
  * a nested router costs every lookup another layer walk and URL rewrite.
  */
-export function usersRoutes(r: Router, deps: ScimDeps): void {
+/** Registers the /Users routes; returns the list handler (GET /Users), which the lean lookup entry calls too. */
+export function usersRoutes(r: Router, deps: ScimDeps): (req: Request, res: Response) => Promise<void> {
   const { store, baseUrl } = deps;
 
   const users = userResources(store, baseUrl);
@@ -79,7 +80,8 @@ export function usersRoutes(r: Router, deps: ScimDeps): void {
     return collect((page) => store.listMembers(orgId, { ...page, statuses: ['active', 'inactive'], kinds: ['person'] }));
   }
 
-  r.get('/Users', async (req, res) => list(req, res, parseListQuery(req.query as Record<string, unknown>)));
+  const listUsers = async (req: Request, res: Response) => list(req, res, parseListQuery(req.query as Record<string, unknown>));
+  r.get('/Users', listUsers);
   r.post('/Users/.search', async (req, res) => list(req, res, parseListQuery((req.body ?? {}) as Record<string, unknown>)));
 
   r.get('/Users/:id', async (req, res) => {
@@ -97,5 +99,5 @@ export function usersRoutes(r: Router, deps: ScimDeps): void {
   r.put('/Users/:id', async (req, res) => sendOutcome(res, await writes.replace(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
   r.patch('/Users/:id', async (req, res) => sendOutcome(res, await writes.patch(res.locals.scim, req.params.id, req.body, req.get('if-match'))));
   r.delete('/Users/:id', async (req, res) => sendOutcome(res, await writes.remove(res.locals.scim, req.params.id, req.get('if-match'))));
-
+  return listUsers;
 }

@@ -92,8 +92,9 @@ export type PingResult = Pick<SendResult, 'statusCode' | 'error' | 'durationMs'>
 const summary = (ep: WebhookEndpoint) => ({ url: ep.url, events: ep.events, enabled: ep.enabled });
 
 /**
- * Webhook endpoints of an org, and the operator's (`provider`): signing secrets sealed at rest and shown once (at creation or
- * rotation), every change audited. Delivery is the WebhookWorker's; `ping` sends one directly.
+ * Webhook endpoints of an org, and the operator's (`provider`, the provider scope): signing secrets
+ * sealed at rest and shown once (at creation or rotation), every change audited in the endpoint's
+ * scope. Delivery is the WebhookWorker's; `ping` sends one directly.
  */
 export class WebhookService {
   constructor(

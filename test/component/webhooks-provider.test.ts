@@ -125,5 +125,7 @@ describe.each(STORES)("the operator's (provider-scope) webhooks on %s", (kind) =
     expect(seen.map((r) => r.event.type)).toEqual(['org.updated', 'org.updated', 'org.updated']);
     expect(new Set(seen.map((r) => r.headers['x-idsync-delivery']))).toEqual(new Set([d.id]));
     expect(seen.every((r) => r.event.orgId === o.org.id && signed(hook, r))).toBe(true);
+    // Counted like an org's deliveries (the only retries of this daemon are these two).
+    expect(await (await fetch(`${f.daemon.url}/metrics`)).text()).toMatch(/^idsync_webhook_deliveries_total\{status="retrying"\} 2$/m);
   });
 });

@@ -381,6 +381,11 @@ export interface WebhookDelivery {
   lastAttemptAt?: string;
   lastStatusCode?: number;
   lastError?: string;
+  /**
+   * The event as it is sent, kept when its outbox record is in another scope's outbox (an org's event
+   * delivered to an operator's endpoint): that org's outbox may be purged before the last retry.
+   */
+  event?: { type: string; time: string; orgId: string; data: unknown };
   createdAt: string;
   updatedAt: string;
 }

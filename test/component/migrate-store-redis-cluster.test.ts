@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { MigrateSummary } from '../../src/app/migrate-store.js';
 import type { Organization } from '../../src/domain/model.js';
 import { verifyChain } from '../../src/ports/audit-chain.js';
+import { PROVIDER_SCOPE } from '../../src/ports/store.js';
 import { exportStore } from '../../src/services/store-transfer/export.js';
-import { aConnection, aMember, anOrg, aTeam, aWebhook, draft } from '../../src/store/conformance/fixtures.js';
+import { aConnection, aDelivery, aMember, anOrg, aTeam, aWebhook, draft } from '../../src/store/conformance/fixtures.js';
 import { openRedisImporter } from '../../src/store/redis/import.js';
 import { createRedisStore } from '../../src/store/redis/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
@@ -36,6 +37,9 @@ describe('the Redis importer on a Redis Cluster', () => {
       await source.createConnection(aConnection(org.id), draft(org.id, 'connection.created', 'c'));
       await source.createWebhook(aWebhook(org.id), draft(org.id, 'webhook.created', 'w'));
     }
+    // The operator's endpoint (provider scope, a slot of its own) and a pending delivery to it.
+    const op = await source.createWebhook(aWebhook(PROVIDER_SCOPE), draft(PROVIDER_SCOPE, 'webhook.created', 'op'));
+    await source.saveDelivery(aDelivery(PROVIDER_SCOPE, op.id, { eventType: 'org.created' }));
     const records = [];
     for await (const r of exportStore(source)) records.push(r);
 
@@ -66,6 +70,8 @@ describe('the Redis importer on a Redis Cluster', () => {
         expect(events).toEqual(await source.listAudit(org.id));
         expect(verifyChain(events).ok).toBe(true);
       }
+      expect(await target.listWebhooks(PROVIDER_SCOPE)).toEqual([op]);
+      expect(await target.listDeliveries(PROVIDER_SCOPE)).toEqual(await source.listDeliveries(PROVIDER_SCOPE));
       // The daemon carries on: a new member goes last, a taken userName is refused, the chain goes on.
       const org = orgs[3]!;
       const added = aMember(org.id, { userName: 'new@org3.example', emails: [{ value: 'new@org3.example', primary: true }] });

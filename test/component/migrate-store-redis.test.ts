@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MigrateSummary } from '../../src/app/migrate-store.js';
 import type { AuditEvent, Member, Organization } from '../../src/domain/model.js';
+import { PROVIDER_SCOPE } from '../../src/ports/store.js';
 import { exportStore } from '../../src/services/store-transfer/export.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { aConnection, aDelivery, anOrg, aRun, aWebhook, draft, hoursFrom, NOW } from '../../src/store/conformance/fixtures.js';
@@ -114,6 +115,9 @@ describe('the Redis importer, on the records the CLI cannot make', () => {
     const ep = await source.createWebhook(aWebhook(org.id), draft(org.id, 'webhook.created', 'w'));
     await source.saveDelivery(aDelivery(org.id, ep.id));
     await source.saveDelivery(aDelivery(org.id, ep.id, { status: 'delivered', nextAttemptAt: undefined }));
+    // The operator's endpoint and a delivery of an org event to it (kept with its body) live in the provider scope.
+    const op = await source.createWebhook(aWebhook(PROVIDER_SCOPE), draft(PROVIDER_SCOPE, 'webhook.created', 'op'));
+    await source.saveDelivery(aDelivery(PROVIDER_SCOPE, op.id, { eventType: 'org.deleted', event: { type: 'org.deleted', time: NOW, orgId: org.id, data: { action: 'org.deleted' } } }));
     const records = [];
     for await (const r of exportStore(source)) records.push(r);
 
@@ -121,7 +125,7 @@ describe('the Redis importer, on the records the CLI cannot make', () => {
     const importer = openRedisImporter({ url: redis.url });
     try {
       await importer.importBatch(records);
-      expect(await importer.counts()).toMatchObject({ connection: 2, run: 4, webhook: 1, delivery: 2 });
+      expect(await importer.counts()).toMatchObject({ connection: 2, run: 4, webhook: 2, delivery: 3 });
     } finally {
       await importer.close();
     }
@@ -138,7 +142,9 @@ describe('the Redis importer, on the records the CLI cannot make', () => {
       expect(await target.listDeliveries(org.id)).toEqual(await source.listDeliveries(org.id));
       expect(await target.listDeliveries(org.id, { status: 'pending' })).toEqual(await source.listDeliveries(org.id, { status: 'pending' }));
       expect(await target.listDueDeliveries(hoursFrom(NOW, 1), 10)).toEqual(await source.listDueDeliveries(hoursFrom(NOW, 1), 10));
-      expect(await target.listDueDeliveries(hoursFrom(NOW, 1), 10)).toHaveLength(1);
+      expect(await target.listDueDeliveries(hoursFrom(NOW, 1), 10)).toHaveLength(2);
+      expect(await target.listWebhooks(PROVIDER_SCOPE)).toEqual([op]);
+      expect(await target.listDeliveries(PROVIDER_SCOPE)).toEqual(await source.listDeliveries(PROVIDER_SCOPE));
     } finally {
       await target.close();
       await source.close();

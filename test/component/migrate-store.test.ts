@@ -34,6 +34,7 @@ describe('idsync migrate-store from SQLite to PostgreSQL', () => {
     await cli(env, cwd, 'admin-keys', 'create', '--org', org.id);
     await cli(env, cwd, 'invites', 'create', '--org', org.id, '--email', 'new@moving.example');
     await cli(env, cwd, 'webhooks', 'create', '--org', org.id, '--url', 'http://127.0.0.1:9/hook');
+    await cli(env, cwd, 'webhooks', 'create', '--provider', '--url', 'http://127.0.0.1:9/operator', '--event', 'org.*');
   });
   afterAll(async () => {
     await server?.dispose();
@@ -47,7 +48,7 @@ describe('idsync migrate-store from SQLite to PostgreSQL', () => {
   it('when run with --dry-run, then it counts every record and writes nothing', async () => {
     const { code, summary } = await migrate('dry', '--dry-run');
     expect(code).toBe(0);
-    expect(summary).toMatchObject({ from: 'sqlite', dryRun: true, written: 0, source: { org: 1, member: 3, team: 1, teamMember: 2, scimToken: 1, adminKey: 2, invitation: 1, webhook: 1 } });
+    expect(summary).toMatchObject({ from: 'sqlite', dryRun: true, written: 0, source: { org: 1, member: 3, team: 1, teamMember: 2, scimToken: 1, adminKey: 2, invitation: 1, webhook: 2 } });
     expect(summary.source.audit).toBeGreaterThanOrEqual(12);
     expect(summary.source.outbox).toBe(summary.source.audit);
     const pg = await import('pg');
@@ -77,7 +78,7 @@ describe('idsync migrate-store from SQLite to PostgreSQL', () => {
     expect(summary.written).toBe(total - 7);
     expect(summary.chains).toEqual([
       { scope: org.id, ok: true, events: summary.source.audit - summary.chains.find((c) => c.scope === 'provider')!.events },
-      { scope: 'provider', ok: true, events: 1 },
+      { scope: 'provider', ok: true, events: 2 },
     ]);
 
     // Assert: the installation, pointed at PostgreSQL, reads back what SQLite held.
@@ -91,6 +92,9 @@ describe('idsync migrate-store from SQLite to PostgreSQL', () => {
     expect(await listed(pgEnv)).toEqual(await listed(env));
     const audit = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'audit', 'list', '--org', org.id, '--limit', '1000', '--json')).json<AuditEvent[]>();
     expect(await audit(pgEnv)).toEqual(await audit(env));
+    const operatorHooks = async (e: NodeJS.ProcessEnv) => (await cli(e, cwd, 'webhooks', 'list', '--provider', '--json')).json<{ url: string }[]>();
+    expect(await operatorHooks(pgEnv)).toEqual(await operatorHooks(env));
+    expect((await operatorHooks(pgEnv)).map((h) => h.url)).toEqual(['http://127.0.0.1:9/operator']);
     const verified = await cli(pgEnv, cwd, 'audit', 'verify', '--org', org.id);
     expect(verified.stdout).toMatch(/intact/);
     expect(await source.listAudit(org.id)).toHaveLength(summary.chains[0]!.events);

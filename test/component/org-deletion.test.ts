@@ -165,7 +165,7 @@ describe.each(STORES)('org deletion with a grace period on %s', (kind) => {
     const after = await c.get(members);
     expect(after.status).toBe(401);
     expect(await after.text()).toContain('Your console session has ended');
-    // No provider-level webhook exists to push org.purged to: the daemon counts it for Prometheus.
+    // Besides the operator's webhooks (webhooks-provider.test.ts), the daemon counts it for Prometheus.
     expect(await (await fetch(`${f.daemon.url}/metrics`)).text()).toMatch(/^idsync_org_purges_total\{outcome="purged"\} [1-9]/m);
   });
 });

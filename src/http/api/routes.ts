@@ -22,6 +22,7 @@ import { scimLogRoutes } from './scim-log.js';
 import { scimClientRoutes } from './scim-clients.js';
 import { teamRoutes } from './teams.js';
 import { webhookRoutes } from './webhooks.js';
+import { providerWebhookRoutes } from './provider-webhooks.js';
 import { orgDeletionRoutes } from './org-deletion.js';
 import { orgGate } from './org-gate.js';
 import { supportRoutes } from './support.js';
@@ -45,6 +46,7 @@ export function apiRoutes(services: Services, store: Store, publicUrl: string, g
   scimClientRoutes(api, services);
   auditRoutes(api, services);
   webhookRoutes(api, services);
+  providerWebhookRoutes(api, services);
   invitationRoutes(api, services);
   linkRoutes(api, services);
   connectionRoutes(api, services);

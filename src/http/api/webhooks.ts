@@ -11,7 +11,7 @@ const e = (description: string) => ({ description, schema: errorSchema });
 /** An endpoint as the API shows it: never its secret (sealed or not). */
 export const webhookSchema = z.object({
   id: z.string(),
-  orgId: z.string(),
+  orgId: z.string().describe('The org, or `provider` for an operator endpoint (`/webhooks`)'),
   url: z.string(),
   events: z.array(z.string()).describe('Event types delivered; empty means all; `member.*` matches a prefix'),
   enabled: z.boolean(),
@@ -22,7 +22,7 @@ export const webhookSchema = z.object({
 
 export const deliverySchema = z.object({
   id: z.string().describe('`${endpointId}:${eventId}`; also sent as X-Idsync-Delivery'),
-  orgId: z.string(),
+  orgId: z.string().describe('The endpoint\'s scope: the org, or `provider`'),
   endpointId: z.string(),
   outboxId: z.string().describe('The event id (the `id` of the delivered body)'),
   outboxSeq: z.number().int().optional(),
@@ -37,9 +37,12 @@ export const deliverySchema = z.object({
   updatedAt: timestamp,
 });
 
-const standardSecretSchema = z.string().describe('The secret in the Standard Webhooks form `whsec_<base64>` (equal to `secret` when that is already in this form)');
+export const standardSecretSchema = z.string().describe('The secret in the Standard Webhooks form `whsec_<base64>` (equal to `secret` when that is already in this form)');
 
-const pingSchema = z.object({ delivered: z.boolean(), statusCode: z.number().int().optional(), error: z.string().optional(), durationMs: z.number() });
+export const pingSchema = z.object({ delivered: z.boolean(), statusCode: z.number().int().optional(), error: z.string().optional(), durationMs: z.number() });
+
+export const createWebhookBody = z.object({ url: z.string(), events: z.array(z.string()).optional(), secret: z.string().optional(), enabled: z.boolean().optional() });
+export const updateWebhookBody = z.object({ url: z.string().optional(), events: z.array(z.string()).optional(), enabled: z.boolean().optional(), rotateSecret: z.union([z.boolean(), z.string()]).optional(), version: z.number().int().optional() });
 
 export function webhookRoutes(api: ApiRegistry, s: Services): void {
   api.add(
@@ -58,7 +61,7 @@ export function webhookRoutes(api: ApiRegistry, s: Services): void {
       tag: 'webhooks',
       summary: 'Register a webhook endpoint; the signing secret is in this response only',
       params: orgParams,
-      body: z.object({ url: z.string(), events: z.array(z.string()).optional(), secret: z.string().optional(), enabled: z.boolean().optional() }),
+      body: createWebhookBody,
       responses: { 201: { description: 'Created', schema: webhookSchema.extend({ secret: z.string(), standardSecret: standardSecretSchema }) }, 400: e('Invalid url, events or secret') },
     },
     async ({ params, body, req, res }) => {
@@ -84,7 +87,7 @@ export function webhookRoutes(api: ApiRegistry, s: Services): void {
       tag: 'webhooks',
       summary: 'Change url, events or enabled; rotateSecret (true, or a secret) returns the new secret once',
       params: webhookParams,
-      body: z.object({ url: z.string().optional(), events: z.array(z.string()).optional(), enabled: z.boolean().optional(), rotateSecret: z.union([z.boolean(), z.string()]).optional(), version: z.number().int().optional() }),
+      body: updateWebhookBody,
       responses: { 200: { description: 'Updated', schema: webhookSchema.extend({ secret: z.string().optional(), standardSecret: standardSecretSchema.optional() }) }, 404: e('Not found'), 412: e('Version mismatch') },
     },
     async ({ params, body, res }) => {

@@ -27,8 +27,9 @@ export function deletingError(org: Organization): IdsyncError {
  * tokens and links stop working, reads answer `org.deleting` with the purge time); `restore` takes it
  * back during the grace period; after it, `purgeDue` (a daemon job) removes the org's data on the
  * store and keeps a receipt with the audit chain's last hash and length. Each step is audited:
- * `org.deleted` and `org.restored` in the org's chain (its webhooks get them), `org.purged` in the
- * provider chain (the org's own chain and webhooks are gone by then).
+ * `org.deleted` and `org.restored` in the org's chain (its webhooks and the operator's get them),
+ * `org.purged` in the provider chain (the org's own chain and webhooks are gone by then; the
+ * operator's webhooks get it).
  */
 export class OrgDeletionService {
   constructor(
@@ -106,8 +107,8 @@ export class OrgDeletionService {
       target: { type: 'org', id: org.id },
       after: { orgId: org.id, name: org.name, deletionRequestedAt: base.deletionRequestedAt, purgeAt: base.purgeAt },
     });
-    // There is no provider-level webhook to push org.purged to: this line (event org.purged), the
-    // daemon's idsync_org_purges_total, the receipts API and the provider audit chain are the signals.
+    // org.purged reaches the operator's webhook endpoints through the provider chain's outbox; this
+    // line (event org.purged), idsync_org_purges_total and the receipts API are signals besides it.
     this.deps.logger.info('organization purged', { event: 'org.purged', orgId: org.id, name: org.name, purgedAt: receipt.purgedAt, auditCount: receipt.auditCount, lastAuditHash: receipt.lastAuditHash });
     return receipt;
   }

@@ -54,6 +54,9 @@ export async function* exportStore(store: Store): AsyncGenerator<TransferRecord>
   // Admin keys last: an org-scoped key refers to its org.
   for (const key of await store.listAdminKeys()) yield { kind: 'adminKey', record: key };
   yield* chain(store, PROVIDER_SCOPE);
+  // The operator's webhook endpoints and their deliveries (the provider scope has no org record).
+  for (const ep of await store.listWebhooks(PROVIDER_SCOPE)) yield { kind: 'webhook', record: ep };
+  for await (const d of oldestFirst((page) => store.listDeliveries(PROVIDER_SCOPE, page))) yield { kind: 'delivery', record: d };
   for (const receipt of await store.listPurgeReceipts()) yield { kind: 'purgeReceipt', record: receipt };
   // A merge journal refers to two orgs, so journals come after every org.
   for await (const org of paged((page) => store.listOrgs(page))) {

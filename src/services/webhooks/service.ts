@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Actor, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
-import type { Page, PageRequest } from '../../ports/store.js';
+import { PROVIDER_SCOPE, type Page, type PageRequest } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
 import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
@@ -17,6 +17,31 @@ export type PublicWebhook = Omit<WebhookEndpoint, 'secretCiphertext'>;
 export function publicWebhook(ep: WebhookEndpoint): PublicWebhook {
   const { secretCiphertext: _sealed, ...rest } = ep;
   return rest;
+}
+
+/** A delivery as it may be shown: the event body kept for an operator's delivery stays inside (the event is what was sent). */
+export type PublicDelivery = Omit<WebhookDelivery, 'event'>;
+
+export function publicDelivery(d: WebhookDelivery): PublicDelivery {
+  const { event: _kept, ...rest } = d;
+  return rest;
+}
+
+/** An org id as the scope of org endpoints: the provider scope is not an org (its endpoints are `provider`'s). */
+function orgScope(orgId: string): string {
+  if (orgId === PROVIDER_SCOPE) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
+  return orgId;
+}
+
+/** The endpoints of one scope (an org's, or the operator's). */
+export interface ScopedWebhooks {
+  create(input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret: string }>;
+  list(): Promise<PublicWebhook[]>;
+  get(id: string): Promise<PublicWebhook>;
+  update(id: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret?: string }>;
+  delete(id: string, actor: Actor): Promise<void>;
+  listDeliveries(id: string, query?: PageRequest & { status?: DeliveryStatus }): Promise<Page<PublicDelivery>>;
+  ping(id: string): Promise<PingResult>;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -67,8 +92,9 @@ export type PingResult = Pick<SendResult, 'statusCode' | 'error' | 'durationMs'>
 const summary = (ep: WebhookEndpoint) => ({ url: ep.url, events: ep.events, enabled: ep.enabled });
 
 /**
- * Webhook endpoints of an org: signing secrets sealed at rest and shown once (at creation or
- * rotation), every change audited. Delivery is the WebhookWorker's; `ping` sends one directly.
+ * Webhook endpoints of an org, and the operator's (`provider`, the provider scope): signing secrets
+ * sealed at rest and shown once (at creation or rotation), every change audited in the endpoint's
+ * scope. Delivery is the WebhookWorker's; `ping` sends one directly.
  */
 export class WebhookService {
   constructor(
@@ -81,7 +107,51 @@ export class WebhookService {
 
   private readonly http: Required<Omit<WebhookHttpOptions, 'lookup'>> & Pick<WebhookHttpOptions, 'lookup'>;
 
-  async create(orgId: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret: string }> {
+  /**
+   * The operator's endpoints, in the provider scope: they receive the provider chain's events and
+   * every org's lifecycle events (provider-events.ts). Only provider-wide admin keys and the CLI reach them.
+   */
+  readonly provider: ScopedWebhooks = {
+    create: (input, actor) => this.#create(PROVIDER_SCOPE, input, actor),
+    list: () => this.#list(PROVIDER_SCOPE),
+    get: (id) => this.#get(PROVIDER_SCOPE, id),
+    update: (id, input, actor) => this.#update(PROVIDER_SCOPE, id, input, actor),
+    delete: (id, actor) => this.#delete(PROVIDER_SCOPE, id, actor),
+    listDeliveries: (id, query) => this.#listDeliveries(PROVIDER_SCOPE, id, query),
+    ping: (id) => this.#ping(PROVIDER_SCOPE, id),
+  };
+
+  create(orgId: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret: string }> {
+    return this.#create(orgScope(orgId), input, actor);
+  }
+
+  list(orgId: string): Promise<PublicWebhook[]> {
+    return this.#list(orgScope(orgId));
+  }
+
+  get(orgId: string, id: string): Promise<PublicWebhook> {
+    return this.#get(orgScope(orgId), id);
+  }
+
+  /** Changes url, events, enabled; `rotateSecret` replaces the secret and returns the new one (once). */
+  update(orgId: string, id: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret?: string }> {
+    return this.#update(orgScope(orgId), id, input, actor);
+  }
+
+  delete(orgId: string, id: string, actor: Actor): Promise<void> {
+    return this.#delete(orgScope(orgId), id, actor);
+  }
+
+  listDeliveries(orgId: string, id: string, query: PageRequest & { status?: DeliveryStatus } = {}): Promise<Page<PublicDelivery>> {
+    return this.#listDeliveries(orgScope(orgId), id, query);
+  }
+
+  /** Sends a `webhook.ping` event now, signed like any other, whatever the filter; nothing is stored. */
+  ping(orgId: string, id: string): Promise<PingResult> {
+    return this.#ping(orgScope(orgId), id);
+  }
+
+  async #create(orgId: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret: string }> {
     const data = parseInput(createSchema, input);
     this.checkUrl(data.url);
     const secret = data.secret ?? generateWebhookSecret();
@@ -101,16 +171,15 @@ export class WebhookService {
     return { endpoint: publicWebhook(ep), secret };
   }
 
-  async list(orgId: string): Promise<PublicWebhook[]> {
+  async #list(orgId: string): Promise<PublicWebhook[]> {
     return (await this.deps.store.listWebhooks(orgId)).map(publicWebhook);
   }
 
-  async get(orgId: string, id: string): Promise<PublicWebhook> {
+  async #get(orgId: string, id: string): Promise<PublicWebhook> {
     return publicWebhook(await this.endpoint(orgId, id));
   }
 
-  /** Changes url, events, enabled; `rotateSecret` replaces the secret and returns the new one (once). */
-  async update(orgId: string, id: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret?: string }> {
+  async #update(orgId: string, id: string, input: unknown, actor: Actor): Promise<{ endpoint: PublicWebhook; secret?: string }> {
     const data = parseInput(updateSchema, input);
     if (data.url !== undefined) this.checkUrl(data.url);
     const secret = data.rotateSecret === true ? generateWebhookSecret() : typeof data.rotateSecret === 'string' ? data.rotateSecret : undefined;
@@ -145,18 +214,18 @@ export class WebhookService {
     return { endpoint: publicWebhook(record), ...(secret !== undefined ? { secret } : {}) };
   }
 
-  async delete(orgId: string, id: string, actor: Actor): Promise<void> {
+  async #delete(orgId: string, id: string, actor: Actor): Promise<void> {
     const ep = await this.endpoint(orgId, id);
     await this.deps.store.deleteWebhook(orgId, id, { orgId, actor, action: 'webhook.deleted', target: { type: 'webhook', id }, before: summary(ep) });
   }
 
-  async listDeliveries(orgId: string, id: string, query: PageRequest & { status?: DeliveryStatus } = {}): Promise<Page<WebhookDelivery>> {
+  async #listDeliveries(orgId: string, id: string, query: PageRequest & { status?: DeliveryStatus } = {}): Promise<Page<PublicDelivery>> {
     await this.endpoint(orgId, id);
-    return this.deps.store.listDeliveries(orgId, { ...query, endpointId: id });
+    const page = await this.deps.store.listDeliveries(orgId, { ...query, endpointId: id });
+    return { ...page, items: page.items.map(publicDelivery) };
   }
 
-  /** Sends a `webhook.ping` event now, signed like any other, whatever the filter; nothing is stored. */
-  async ping(orgId: string, id: string): Promise<PingResult> {
+  async #ping(orgId: string, id: string): Promise<PingResult> {
     const ep = await this.endpoint(orgId, id);
     const now = this.deps.clock.now();
     const eventId = randomUUID();

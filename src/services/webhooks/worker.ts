@@ -6,6 +6,7 @@ import { PROVIDER_SCOPE, type Store } from '../../ports/store.js';
 import type { SecretBox } from '../secret-box.js';
 import type { LookupAll } from './destination.js';
 import { sendWebhook, type FetchLike } from './send.js';
+import { reachesOperator } from './provider-events.js';
 import { backoffDelayMs, eventMatches } from './signing.js';
 
 /** The outbox consumer name of webhook fan-out. */
@@ -44,6 +45,8 @@ export interface WebhookWorkerOptions {
  * endpoint, and only then moves the org's `webhooks` cursor, so a crash between the two repeats
  * the fan-out instead of losing it; (b) attempts the due deliveries, rescheduling failures with
  * exponential backoff until `maxAttempts`, after which a delivery is `failed` (the dead letter).
+ * The operator's endpoints (provider scope) are fanned out to from the provider chain and from every
+ * org's lifecycle events; their deliveries are kept in the provider scope, so they outlive the org.
  * One tick at a time per process; stop() aborts in-flight requests (they stay pending) and waits.
  */
 export class WebhookWorker {
@@ -111,10 +114,14 @@ export class WebhookWorker {
 
   private async fanOut(): Promise<void> {
     const { store } = this.o;
-    for (const orgId of await store.listOrgsWithOutboxBacklog(WEBHOOK_CONSUMER)) {
+    const backlog = await store.listOrgsWithOutboxBacklog(WEBHOOK_CONSUMER);
+    if (backlog.length === 0) return;
+    // The operator's endpoints take the provider chain and every org's lifecycle events (provider-events.ts).
+    const operator = (await store.listWebhooks(PROVIDER_SCOPE)).filter((e) => e.enabled);
+    for (const orgId of backlog) {
       if (this.shutdown.signal.aborted) return;
       try {
-        const endpoints = orgId === PROVIDER_SCOPE ? [] : (await store.listWebhooks(orgId)).filter((e) => e.enabled);
+        const endpoints = orgId === PROVIDER_SCOPE ? operator : [...(await store.listWebhooks(orgId)).filter((e) => e.enabled), ...operator];
         const cursor = await store.getOutboxCursor(orgId, WEBHOOK_CONSUMER);
         for await (const records of batchesAfter((c) => store.listOutbox(orgId, c), cursor, this.o.batchSize)) {
           for (const rec of records) {
@@ -129,8 +136,9 @@ export class WebhookWorker {
     }
   }
 
-  /** Matches the filter, and happened after the endpoint was registered (no replay of history). */
+  /** Matches the filter, and happened after the endpoint was registered (no replay of history); an operator's endpoint takes only what reaches it. */
   private wants(ep: WebhookEndpoint, rec: OutboxRecord): boolean {
+    if (ep.orgId === PROVIDER_SCOPE && !reachesOperator(rec)) return false;
     return rec.createdAt >= ep.createdAt && eventMatches(ep.events, rec.type);
   }
 
@@ -149,6 +157,8 @@ export class WebhookWorker {
       status: 'pending',
       attempts: 0,
       nextAttemptAt: at,
+      // An org's event for the operator: its body is kept, as the org's outbox may be purged before the last retry.
+      ...(rec.orgId !== ep.orgId ? { event: { type: rec.type, time: rec.createdAt, orgId: rec.orgId, data: rec.payload } } : {}),
       createdAt: at,
       updatedAt: at,
     });
@@ -172,14 +182,14 @@ export class WebhookWorker {
     if (!(await store.tryAcquireLease(`webhook:${d.id}:${d.attempts}`, this.o.holder, this.o.timeoutMs * 3))) return;
     const ep = await store.getWebhook(d.orgId, d.endpointId);
     if (!ep || !ep.enabled) return this.finish(d, 'failed', { lastError: ep ? 'endpoint disabled' : 'endpoint deleted' });
-    const rec = await this.record(d);
-    if (!rec) return this.finish(d, 'failed', { lastError: 'event no longer in the outbox' });
+    const event = d.event ? { id: d.outboxId, ...d.event } : await this.record(d).then((r) => r && { id: r.id, type: r.type, time: r.createdAt, orgId: r.orgId, data: r.payload });
+    if (!event) return this.finish(d, 'failed', { lastError: 'event no longer in the outbox' });
 
     const now = this.o.clock.now();
     const result = await sendWebhook(
       ep.url,
       this.o.box.open(ep.secretCiphertext),
-      { id: rec.id, type: rec.type, time: rec.createdAt, orgId: rec.orgId, data: rec.payload },
+      event,
       { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, timestamp: Math.floor(now.getTime() / 1000), deliveryId: d.id, signal: this.shutdown.signal, ...this.destination() },
     );
     if (result.aborted) return; // shutdown: not an attempt; still pending, retried after restart

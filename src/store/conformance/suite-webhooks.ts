@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
+import { PROVIDER_SCOPE } from '../../ports/store.js';
 import { aDelivery, aWebhook, draft, hoursFrom, NOW } from './fixtures.js';
 import { codeOf, type StoreHarness } from './harness.js';
 
@@ -123,6 +124,39 @@ export function webhookConformance(h: StoreHarness): void {
       expect(await h.store.listOrgsWithOutboxBacklog('webhooks')).toEqual([]);
       await h.store.createWebhook(aWebhook(c.id), draft(c.id, 'webhook.created', 'w'));
       expect(await h.store.listOrgsWithOutboxBacklog('webhooks')).toEqual([c.id]);
+    });
+  });
+
+  describe('provider-scope webhooks', () => {
+    it("when the operator's endpoints and deliveries are kept in the provider scope, then they behave like an org's, are audited in the provider chain and outlive an org's purge", async () => {
+      const org = await h.newOrg();
+      const ep = aWebhook(PROVIDER_SCOPE);
+      expect(await h.auditDelta(PROVIDER_SCOPE, () => h.store.createWebhook(ep, draft(PROVIDER_SCOPE, 'webhook.created', ep.id)))).toBe(1);
+      const orgEp = await newWebhook(org.id);
+      expect(ids(await h.store.listWebhooks(PROVIDER_SCOPE))).toEqual([ep.id]);
+      expect(ids(await h.store.listWebhooks(org.id))).toEqual([orgEp.id]);
+      expect(await h.store.getWebhook(org.id, ep.id)).toBeUndefined();
+      expect(await h.auditDelta(PROVIDER_SCOPE, () => h.store.updateWebhook(PROVIDER_SCOPE, ep.id, disable))).toBe(1);
+      expect((await h.store.getWebhook(PROVIDER_SCOPE, ep.id))?.enabled).toBe(false);
+
+      const event = { type: 'org.deleted', time: NOW, orgId: org.id, data: { action: 'org.deleted', target: { type: 'org', id: org.id } } };
+      const d = aDelivery(PROVIDER_SCOPE, ep.id, { eventType: 'org.deleted', event, nextAttemptAt: minutes(-1) });
+      const od = aDelivery(org.id, orgEp.id, { nextAttemptAt: minutes(-2) });
+      await h.store.saveDelivery(d);
+      await h.store.saveDelivery(od);
+      expect(await h.store.getDelivery(PROVIDER_SCOPE, d.id)).toEqual(d);
+      expect(await h.store.getDelivery(org.id, d.id)).toBeUndefined();
+      expect(ids(await h.store.listDueDeliveries(NOW, 10))).toEqual([od.id, d.id]);
+      expect(ids((await h.store.listDeliveries(PROVIDER_SCOPE, { endpointId: ep.id, status: 'pending' })).items)).toEqual([d.id]);
+
+      const receipt = { orgId: org.id, name: org.name, deletionRequestedAt: NOW, purgeAt: NOW, purgedAt: NOW };
+      expect((await h.store.purgeOrg(receipt, draft(PROVIDER_SCOPE, 'org.purged', org.id))).purged).toBe(true);
+      expect(await h.store.listDueDeliveries(NOW, 10)).toEqual([d]);
+      expect(ids(await h.store.listWebhooks(PROVIDER_SCOPE))).toEqual([ep.id]);
+      await h.store.saveDelivery({ ...d, status: 'delivered', attempts: 1 });
+      expect(await h.store.listDueDeliveries(NOW, 10)).toEqual([]);
+      expect(await h.auditDelta(PROVIDER_SCOPE, () => h.store.deleteWebhook(PROVIDER_SCOPE, ep.id, draft(PROVIDER_SCOPE, 'webhook.deleted', ep.id)))).toBe(1);
+      expect(await h.store.listWebhooks(PROVIDER_SCOPE)).toEqual([]);
     });
   });
 }

@@ -1,16 +1,19 @@
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PROVIDER_SCOPE, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type Params, type PostgresContext } from './context.js';
 
-/** Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records into deliveries. */
+/**
+ * Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records
+ * into deliveries. The operator's endpoints and deliveries have the provider scope as their org id (no org row).
+ */
 export class PostgresWebhooks implements WebhookStore {
   constructor(private readonly ctx: PostgresContext) {}
 
   async createWebhook(ep: WebhookEndpoint, audit: AuditDraft): Promise<WebhookEndpoint> {
     return this.ctx.write(ep.orgId, async (tx) => {
-      await this.ctx.assertOrg(tx, ep.orgId);
+      if (ep.orgId !== PROVIDER_SCOPE) await this.ctx.assertOrg(tx, ep.orgId);
       await tx.exec('INSERT INTO webhooks (id, org_id, version, data) VALUES ($1, $2, $3, $4)', [ep.id, ep.orgId, ep.version, JSON.stringify(ep)]).catch((err: unknown) => {
         throw this.ctx.duplicateRow(err, 'webhook endpoint', ep.id);
       });
@@ -50,7 +53,7 @@ export class PostgresWebhooks implements WebhookStore {
   async saveDelivery(d: WebhookDelivery): Promise<void> {
     const nextMs = d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt');
     await this.ctx.write(null, async (tx) => {
-      await this.ctx.assertOrg(tx, d.orgId);
+      if (d.orgId !== PROVIDER_SCOPE) await this.ctx.assertOrg(tx, d.orgId);
       await tx.exec(
         `INSERT INTO webhook_deliveries (org_id, id, endpoint_id, status, next_attempt_ms, data) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (org_id, id) DO UPDATE SET endpoint_id = excluded.endpoint_id, status = excluded.status,

@@ -292,6 +292,9 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
     n.audit += await c.hlen(k.auditEvents);
     n.outbox += await c.hlen(k.outbox);
     n.outboxCursor += await c.hlen(k.outboxCursors);
+    // The operator's webhook endpoints and deliveries are in the provider scope too.
+    n.webhook += await c.zcard(k.webhooks);
+    n.delivery += await c.zcard(k.deliveries);
     if (scope === PROVIDER_SCOPE) {
       n.purgeReceipt += await c.zcard(k.purgeReceipts);
       continue;
@@ -302,8 +305,6 @@ async function countAll(c: RedisClient, keys: ReturnType<typeof redisKeys>): Pro
     n.scimClient += await c.zcard(k.scimClients);
     n.invitation += await c.zcard(k.invitations);
     n.inviteLink += await c.zcard(k.inviteLinks);
-    n.webhook += await c.zcard(k.webhooks);
-    n.delivery += await c.zcard(k.deliveries);
     n.roleMapping += await c.zcard(k.roleMappings);
     n.merge += await c.exists(k.merge);
     n.domainClaim += await c.zcard(k.domainClaims);

@@ -1,6 +1,6 @@
 import { isIdsyncError } from '../../domain/errors.js';
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
-import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
+import { PROVIDER_SCOPE, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import type { WebhookStore } from '../../ports/store.js';
 import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, type RedisContext } from './context.js';
@@ -23,6 +23,9 @@ const DUE_BATCH = 100;
  * if the entry's score is still the one it read (a writer that rescheduled it changed the score).
  * Entries whose record does not exist (a crash between the two steps) are skipped, never dropped,
  * because the record may be about to be written.
+ *
+ * The operator's endpoints and their deliveries live in the provider scope (`{o:provider}`, beside
+ * the provider audit chain), which has no org record: the scripts skip that check for it.
  */
 export class RedisWebhooks implements WebhookStore {
   constructor(private readonly ctx: RedisContext) {}
@@ -36,7 +39,7 @@ export class RedisWebhooks implements WebhookStore {
     const k = this.#k(ep.orgId);
     return this.ctx.write(ep.orgId, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
-      const r = await this.ctx.script('createRecord', [...a.keys, k.org, k.webhook(ep.id), k.webhooks, k.ordinal], [...a.args, ep.id, JSON.stringify(ep), '']);
+      const r = await this.ctx.script('createRecord', [...a.keys, k.org, k.webhook(ep.id), k.webhooks, k.ordinal], [...a.args, ep.id, JSON.stringify(ep), '', mustExist(ep.orgId)]);
       if (r[0] === 'exists') throw duplicateId('webhook endpoint', ep.id);
       if (r[0] === 'org_not_found') throw orgNotFound(ep.orgId);
       return okOrRetry('createRecord', r) === RETRY ? RETRY : ep;
@@ -98,7 +101,7 @@ export class RedisWebhooks implements WebhookStore {
           ...indexKeys(k, d.endpointId, d.status),
           ...indexKeys(k, was.endpointId, was.status),
         ];
-        const r = await this.ctx.script('saveDelivery', keys, [d.id, raw ?? '', JSON.stringify(d)]);
+        const r = await this.ctx.script('saveDelivery', keys, [d.id, raw ?? '', JSON.stringify(d), mustExist(d.orgId)]);
         if (r[0] === 'org_not_found') throw orgNotFound(d.orgId);
         return okOrRetry('saveDelivery', r) === RETRY ? RETRY : undefined;
       });
@@ -197,6 +200,9 @@ export class RedisWebhooks implements WebhookStore {
 }
 
 const dueEntry = (orgId: string, id: string) => JSON.stringify([orgId, id]);
+
+/** The scripts' org-exists flag: the provider scope (the operator's endpoints and deliveries) has no org record. */
+const mustExist = (scope: string) => (scope === PROVIDER_SCOPE ? '0' : '1');
 
 /** The list indexes a delivery is in: by status, by endpoint, by both. */
 function indexKeys(k: OrgKeys, endpointId: string, status: DeliveryStatus): string[] {

@@ -1,16 +1,19 @@
 import type { AuditDraft, DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '../../domain/model.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PROVIDER_SCOPE, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater, type WebhookStore } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, webhookNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
-/** Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records into deliveries. */
+/**
+ * Webhook endpoints, their deliveries, and the outbox cursors of the consumers that turn outbox records
+ * into deliveries. The operator's endpoints and deliveries have the provider scope as their org id (no org row).
+ */
 export class SqliteWebhooks implements WebhookStore {
   constructor(private readonly ctx: SqliteContext) {}
 
   async createWebhook(ep: WebhookEndpoint, audit: AuditDraft): Promise<WebhookEndpoint> {
     return this.ctx.write(() => {
-      this.ctx.assertOrg(ep.orgId);
+      if (ep.orgId !== PROVIDER_SCOPE) this.ctx.assertOrg(ep.orgId);
       try {
         this.ctx.stmt('INSERT INTO webhooks (id, org_id, version, data) VALUES (?, ?, ?, ?)').run(ep.id, ep.orgId, ep.version, JSON.stringify(ep));
       } catch (err) {
@@ -51,7 +54,7 @@ export class SqliteWebhooks implements WebhookStore {
   /** An upsert keeps the delivery's place in the newest-first order: it is where it was first saved. */
   async saveDelivery(d: WebhookDelivery): Promise<void> {
     this.ctx.write(() => {
-      this.ctx.assertOrg(d.orgId);
+      if (d.orgId !== PROVIDER_SCOPE) this.ctx.assertOrg(d.orgId);
       const nextMs = d.nextAttemptAt === undefined ? null : epochMs(d.nextAttemptAt, 'nextAttemptAt');
       this.ctx.stmt(
         `INSERT INTO webhook_deliveries (org_id, id, endpoint_id, status, next_attempt_ms, data) VALUES (?, ?, ?, ?, ?, ?)

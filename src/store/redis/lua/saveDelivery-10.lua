@@ -4,7 +4,7 @@
   when there was none); if the record no longer matches, nothing is written and the caller re-reads.
   The global due index is written around this script.
 
-  KEYS[1]   org record (must exist)
+  KEYS[1]   org record (must exist unless ARGV[4] is '0')
   KEYS[2]   delivery record
   KEYS[3]   ZSET of all delivery ids by ordinal
   KEYS[4]   per-org ordinal counter
@@ -17,11 +17,12 @@
   ARGV[1]   delivery id
   ARGV[2]   the delivery JSON as the caller read it, or '' when there was none
   ARGV[3]   the next delivery JSON
+  ARGV[4]   '0' for the provider scope (the operator's deliveries: no org record), '1' for an org
 
   Returns {'ok'} | {'org_not_found'} | {'conflict'}
 ]]
 
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'org_not_found'} end
+if ARGV[4] ~= '0' and redis.call('EXISTS', KEYS[1]) == 0 then return {'org_not_found'} end
 local current = redis.call('GET', KEYS[2])
 if (current or '') ~= ARGV[2] then return {'conflict'} end
 local id = ARGV[1]

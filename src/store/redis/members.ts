@@ -6,6 +6,7 @@ import type { AuditDraft, Member } from '../../domain/model.js';
 import type { MemberBatchItem, MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseHead, parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { assertDistinctIds } from '../shared/member-batch.js';
+import { indexCrossOrg, memberEntries } from './cross-org.js';
 import type { OrgKeys } from './keys.js';
 import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
@@ -22,6 +23,8 @@ export class RedisMembers implements MemberStore {
     this.ctx.assertOneSlot(audit, member.orgId);
     const k = this.#k(member.orgId);
     const live = member.status !== 'removed';
+    // Cross-org entries go first (another slot): a refused write leaves a stale one, never a missing one.
+    await indexCrossOrg(this.ctx, memberEntries(this.ctx.keys, member));
     return this.ctx.write(member.orgId, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
       const keys = [...a.keys, k.org, k.member(member.id), k.members, k.membersBy(member.status, member.role, member.kind), k.userNames, k.activeOwners, k.ordinal];
@@ -136,6 +139,7 @@ export class RedisMembers implements MemberStore {
           isActiveOwner(next) ? '1' : '0',
           leave.length,
         ];
+        await indexCrossOrg(this.ctx, memberEntries(this.ctx.keys, next));
         const r = await this.ctx.script('updateMember', [...keys, ...leave, ...(isLive ? lookupKeys(k, next) : [])], args);
         if (r[0] === 'user_name_taken') throw userNameTaken(next);
         if (r[0] === 'last_owner') throw lastOwnerError(current);
@@ -186,6 +190,7 @@ export class RedisMembers implements MemberStore {
       }
       if (written.length === 0) return results;
       const fixed = [k.auditHead, k.auditEvents, k.outbox, k.members, k.userNames, k.activeOwners];
+      await indexCrossOrg(this.ctx, results.flatMap((x) => (x.changed ? memberEntries(this.ctx.keys, x.record) : [])));
       const r = await this.ctx.script('updateMembers', [...fixed, ...keys], [String(startHead.seq), startHead.hash, chain.hash, written.length, ...args]);
       if (r[0] === 'user_name_taken') throw userNameTaken(results.filter((x) => x.changed)[Number(r[1]) - 1]!.record);
       if (r[0] === 'last_owner') throw lastOwnerError(written[Number(r[1]) - 1]!);

@@ -1,6 +1,7 @@
 import type { AdminKey, DirectoryConnection, Invitation, InviteLink, ScimClient, ScimToken } from '../../domain/model.js';
 import type { Cluster, Redis } from 'ioredis';
 import { parseJson, type RedisContext } from './context.js';
+import { orgEntries, removeCrossOrgEntries } from './cross-org.js';
 
 const BATCH = 500;
 
@@ -59,6 +60,8 @@ export async function purgeOrgKeys(ctx: RedisContext, orgId: string): Promise<vo
   for (const domain of await ctx.call((c) => c.zrange(k.domainClaims, '0', '-1'))) {
     if ((await ctx.call((c) => c.hget(g.domains.verified, domain))) === orgId) await ctx.call((c) => c.hdel(g.domains.verified, domain));
   }
+  // Cross-org candidate entries of its records (entries of values they no longer have stay, harmlessly: they name an org that is gone).
+  for (const entries of await orgEntries(ctx, orgId, true)) await removeCrossOrgEntries(ctx, entries);
   await ctx.call((c) => c.srem(g.outbox.scopes, orgId));
   await ctx.call((c) => c.srem(g.scimLog.orgs, orgId));
   await unlinkMatching(ctx, `${g.prefix}:${globEscape(k.tag)}:*`, k.org);

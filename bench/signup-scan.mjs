@@ -36,7 +36,7 @@ for (const size of SIZES) {
   }
   await daemon.stop();
   times.sort((a, b) => a - b);
-  rows.push(`| ${size.toLocaleString('en')} | ${times[Math.floor(times.length / 2)].toFixed(1)} | ${times[times.length - 1].toFixed(1)} |`);
+  rows.push(`| ${size.toLocaleString('en')} | ${times[Math.floor(times.length / 2)].toFixed(2)} | ${times[times.length - 1].toFixed(2)} |`);
   console.log(rows.at(-1));
 }
 const out = [

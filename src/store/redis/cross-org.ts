@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { emailKey, linkDomainKeys } from '../../domain/keys.js';
 import type { Invitation, InviteLink, Member } from '../../domain/model.js';
 import type { CrossOrgIndexStore } from '../../ports/store.js';
+import { sameEmails, sameIdentities } from '../shared/member-batch.js';
 import type { RedisClient } from './client.js';
 import type { RedisContext } from './context.js';
 import type { RedisKeys } from './keys.js';
@@ -34,6 +35,15 @@ export function memberEntries(keys: RedisKeys, m: Member, everything = false): C
   for (const key of new Set(m.emails.map((e) => emailKey(e.value)))) out.push({ set: x.memberEmail(key), orgId: m.orgId });
   for (const i of m.identities ?? []) out.push({ set: x.memberIdentity(i.provider, i.subject), orgId: m.orgId });
   return out;
+}
+
+/**
+ * The entries an update must add: none when the member was live and keeps its emails and identities
+ * (what it had was indexed when it got them), else the next record's.
+ */
+export function memberUpdateEntries(keys: RedisKeys, current: Member, next: Member): CrossOrgEntry[] {
+  const unchanged = current.status !== 'removed' && next.status !== 'removed' && sameEmails(current, next) && sameIdentities(current, next);
+  return unchanged ? [] : memberEntries(keys, next);
 }
 
 /** A stored-pending invitation's entry (any invitation's with `everything`, for purge). */

@@ -6,7 +6,7 @@ import type { AuditDraft, Member } from '../../domain/model.js';
 import type { MemberBatchItem, MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseHead, parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { assertDistinctIds } from '../shared/member-batch.js';
-import { indexCrossOrg, memberEntries } from './cross-org.js';
+import { indexCrossOrg, memberEntries, memberUpdateEntries, type CrossOrgEntry } from './cross-org.js';
 import type { OrgKeys } from './keys.js';
 import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
@@ -139,7 +139,7 @@ export class RedisMembers implements MemberStore {
           isActiveOwner(next) ? '1' : '0',
           leave.length,
         ];
-        await indexCrossOrg(this.ctx, memberEntries(this.ctx.keys, next));
+        await indexCrossOrg(this.ctx, memberUpdateEntries(this.ctx.keys, current, next));
         const r = await this.ctx.script('updateMember', [...keys, ...leave, ...(isLive ? lookupKeys(k, next) : [])], args);
         if (r[0] === 'user_name_taken') throw userNameTaken(next);
         if (r[0] === 'last_owner') throw lastOwnerError(current);
@@ -164,6 +164,7 @@ export class RedisMembers implements MemberStore {
       const keys: string[] = [];
       const args: (string | number)[] = [];
       const written: Member[] = [];
+      const entries: CrossOrgEntry[] = [];
       for (let i = 0; i < items.length; i++) {
         const { id, updater } = items[i]!;
         const raw = rows[i] as string | null;
@@ -186,11 +187,12 @@ export class RedisMembers implements MemberStore {
         const [, , , eventJson, outboxJson] = a.args;
         args.push(id, raw, JSON.stringify(next), wasLive ? userNameKey(current.userName) : '', isLive ? userNameKey(next.userName) : '', losesActiveOwner(current, next) ? '1' : '0', isActiveOwner(next) ? '1' : '0', leave.length, join.length, eventJson!, outboxJson!);
         written.push(current);
+        entries.push(...memberUpdateEntries(this.ctx.keys, current, next));
         results.push({ record: next, changed: true });
       }
       if (written.length === 0) return results;
       const fixed = [k.auditHead, k.auditEvents, k.outbox, k.members, k.userNames, k.activeOwners];
-      await indexCrossOrg(this.ctx, results.flatMap((x) => (x.changed ? memberEntries(this.ctx.keys, x.record) : [])));
+      await indexCrossOrg(this.ctx, entries);
       const r = await this.ctx.script('updateMembers', [...fixed, ...keys], [String(startHead.seq), startHead.hash, chain.hash, written.length, ...args]);
       if (r[0] === 'user_name_taken') throw userNameTaken(results.filter((x) => x.changed)[Number(r[1]) - 1]!.record);
       if (r[0] === 'last_owner') throw lastOwnerError(written[Number(r[1]) - 1]!);

@@ -16,7 +16,7 @@ const actor = { kind: 'system', label: 'bench' };
 const rows = [];
 for (const size of SIZES) {
   const dir = mkdtempSync(join(tmpdir(), 'idsync-bench-signup-'));
-  const redis = process.env.BENCH_STORE === 'redis' ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: process.env.IDSYNC_REDIS_URL, IDSYNC_REDIS_KEY_PREFIX: `bench-signup-${size}-${Date.now()}`, IDSYNC_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } : {};
+  const redis = process.env.BENCH_STORE === 'redis' ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: process.env.IDSYNC_REDIS_URL, IDSYNC_REDIS_KEY_PREFIX: `bench-signup-${size}-${Date.now()}`, IDSYNC_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), IDSYNC_REDIS_COMMAND_TIMEOUT_MS: process.env.IDSYNC_REDIS_COMMAND_TIMEOUT_MS ?? '2000' } : {};
   const env = { ...redis, IDSYNC_DATA_DIR: dir, IDSYNC_PORT: '0', IDSYNC_HOST: '127.0.0.1', IDSYNC_LOG_LEVEL: 'error', IDSYNC_RECONCILE_SCHEDULER: 'false', IDSYNC_SIGNUP_MODE: 'open' };
   const daemon = await startDaemon(loadConfig({ env, cwd: dir }), { logger: createLogger({ level: 'error', format: 'json' }) });
   const s = daemon.services;

@@ -1,6 +1,7 @@
 import type { AuditStore } from './store/audit.js';
 import type { ConnectionStore } from './store/connections.js';
 import type { CredentialStore } from './store/credentials.js';
+import type { CrossOrgIndexStore } from './store/cross-org.js';
 import type { InvitationStore } from './store/invitations.js';
 import type { LeaseStore } from './store/leases.js';
 import type { MemberStore } from './store/members.js';
@@ -18,6 +19,7 @@ import type { WebhookStore } from './store/webhooks.js';
 export type { AuditStore } from './store/audit.js';
 export type { ConnectionState, ConnectionStore } from './store/connections.js';
 export type { CredentialStore } from './store/credentials.js';
+export type { CrossOrgIndexStore } from './store/cross-org.js';
 export type { InvitationStore } from './store/invitations.js';
 export type { LeaseStore } from './store/leases.js';
 export type { MemberBatchItem, MemberKeysetPage, MemberStore } from './store/members.js';
@@ -62,7 +64,8 @@ export interface Store
     SignalStore,
     SupportGrantStore,
     OrgPurgeStore,
-    SignupStore {
+    SignupStore,
+    CrossOrgIndexStore {
   /** Resolves when the backend answers; throws `store.unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

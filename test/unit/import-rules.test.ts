@@ -48,7 +48,7 @@ describe('the ports layer', () => {
 
   it('when the store port is read, then it is cut into one file per area under ports/store/', () => {
     expect(ports.filter((f) => f.startsWith('ports/store/')).sort()).toEqual(
-      ['audit', 'connections', 'credentials', 'invitations', 'leases', 'members', 'merges', 'orgs', 'role-mappings', 'scim-log', 'sessions', 'signals', 'signup', 'support', 'teams', 'types', 'webhooks'].map((a) => `ports/store/${a}.ts`),
+      ['audit', 'connections', 'credentials', 'cross-org', 'invitations', 'leases', 'members', 'merges', 'orgs', 'role-mappings', 'scim-log', 'sessions', 'signals', 'signup', 'support', 'teams', 'types', 'webhooks'].map((a) => `ports/store/${a}.ts`),
     );
   });
 

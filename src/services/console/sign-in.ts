@@ -1,7 +1,7 @@
 import { NO_ORG, type ConsolePerson } from '../../domain/console.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { Member, Organization, Role } from '../../domain/model.js';
-import { pages } from '../../ports/paging.js';
+import { candidateOrgs } from '../cross-org.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ConsoleSessionService, ConsoleSignIn } from './sessions.js';
 
@@ -20,7 +20,7 @@ export interface OrgLine {
 
 const CONSOLE_ROLES: readonly Role[] = ['owner', 'admin'];
 const OPERATOR_PAGE = 50;
-/** Organizations looked in at once when a person signs in. */
+/** Candidate organizations looked in at once when a person signs in. */
 const LOOKUP_BATCH = 32;
 
 /**
@@ -49,23 +49,25 @@ export class ConsoleSignInService {
   }
 
   /**
-   * Every organization the person is an active owner or admin of. It walks the organizations (two
-   * indexed lookups each, 32 organizations at a time): the store has no cross-organization identity index yet, and signing in is
-   * rare next to the requests of a session, which look in one org only.
+   * Every organization the person is an active owner or admin of. The store's cross-org indexes name
+   * the candidate orgs (those with a member linked to the identity or, when the email is verified,
+   * with that email); each candidate is then checked with memberOf, 32 at a time, so a stale index
+   * entry finds nothing.
    */
   async adminMemberships(person: ConsolePerson): Promise<{ admin: AdminMembership[]; other: AdminMembership[] }> {
     const admin: AdminMembership[] = [];
     const other: AdminMembership[] = [];
-    for await (const orgs of pages((page) => this.deps.store.listOrgs(page))) {
-      const open = orgs.filter((o) => o.state !== 'merged');
-      // A batch of organizations at a time: the lookups of one batch go to the store together.
-      for (let i = 0; i < open.length; i += LOOKUP_BATCH) {
-        const batch = open.slice(i, i + LOOKUP_BATCH);
-        const found = await Promise.all(batch.map((org) => this.memberOf(org.id, person)));
-        found.forEach((member, k) => {
-          if (member) (member.status === 'active' && CONSOLE_ROLES.includes(member.role) ? admin : other).push({ org: batch[k]!, member });
-        });
-      }
+    const [byIdentity, byEmail] = await Promise.all([
+      this.deps.store.findOrgIdsByMemberIdentity(person.provider, person.subject),
+      person.emailVerified ? this.deps.store.findOrgIdsByMemberEmail(person.email) : Promise.resolve([]),
+    ]);
+    const open = await candidateOrgs(this.deps, byIdentity, byEmail);
+    for (let i = 0; i < open.length; i += LOOKUP_BATCH) {
+      const batch = open.slice(i, i + LOOKUP_BATCH);
+      const found = await Promise.all(batch.map((org) => this.memberOf(org.id, person)));
+      found.forEach((member, k) => {
+        if (member) (member.status === 'active' && CONSOLE_ROLES.includes(member.role) ? admin : other).push({ org: batch[k]!, member });
+      });
     }
     return { admin, other };
   }

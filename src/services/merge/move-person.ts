@@ -1,6 +1,5 @@
 import { IdsyncError } from '../../domain/errors.js';
 import { ROLES, type Member, type Role } from '../../domain/model.js';
-import { collect } from '../../ports/paging.js';
 import type { Principal } from '../authz.js';
 import type { ServiceDeps } from '../deps.js';
 import type { MemberService } from '../members.js';
@@ -46,10 +45,10 @@ export async function movePerson(deps: ServiceDeps, members: MemberService, merg
   return { member, source: { orgId: fromOrg, outcome: 'closed' }, merge };
 }
 
-/** A member by id alone: walks the organizations (an operator action, not a hot path). */
+/** A member by id alone: the store's member-id index names its org (a candidate, checked by the read). */
 async function findMember(deps: ServiceDeps, id: string): Promise<Member> {
-  for (const org of await collect((page) => deps.store.listOrgs(page))) {
-    const m = await deps.store.getMember(org.id, id);
+  for (const orgId of await deps.store.findOrgIdsByMemberId(id)) {
+    const m = await deps.store.getMember(orgId, id);
     if (m) return m;
   }
   throw new IdsyncError('member.not_found', `member ${id} not found in any organization`, { memberId: id });

@@ -6,6 +6,7 @@ import type { Member, Organization, Role } from '../../domain/model.js';
 import { continueTarget, emailDomain, normalizeDomain, PUBLIC_MAIL_DOMAINS, type SignupMode } from '../../domain/signup.js';
 import { MAX_PAGE_LIMIT, PROVIDER_SCOPE } from '../../ports/store.js';
 import type { ConsoleSessionService } from '../console/sessions.js';
+import { candidateOrgs } from '../cross-org.js';
 import type { ServiceDeps } from '../deps.js';
 import { displayStatus } from '../invitations/service.js';
 import { linkState } from '../invitations/links.js';
@@ -47,8 +48,8 @@ export interface SignupConfig {
  * Sign-up: what a verified sign-in on /signup may do, in order of precedence: join an org that
  * invited the email (or whose invite link takes its domain) through the join service; request to
  * join the org that captured the domain; or, in `open` mode, create an org with the person as owner.
- * Invitations and links are found by walking the orgs (one indexed query each), which is fine for
- * a sign-up now and then but grows with the number of orgs.
+ * Invitations and links are found through the store's cross-org indexes (candidate orgs, each
+ * checked with its own indexed reads), so the cost follows the matches, not the number of orgs.
  */
 export class SignupService {
   constructor(
@@ -165,23 +166,27 @@ export class SignupService {
     if (!who.emailVerified) throw new IdsyncError('join.email_unverified', `the ${who.provider} account's email address is not verified`, { provider: who.provider });
   }
 
+  /** Candidate orgs from the store's cross-org indexes, each checked with the per-org reads (a stale candidate offers nothing). */
   private async offersFor(email: string): Promise<SignupOffer[]> {
     const now = this.deps.clock.now();
     const domain = emailDomain(email);
     const invitations: SignupOffer[] = [];
     const links: SignupOffer[] = [];
-    for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
-      const page = await this.deps.store.listOrgs({ offset, limit: MAX_PAGE_LIMIT });
-      for (const org of page.items) {
-        if (org.state === 'merged' || org.state === 'merging') continue;
+    const [invited, linked] = await Promise.all([this.deps.store.findOrgIdsWithPendingInvitationFor(email), domain ? this.deps.store.findOrgIdsWithInviteLinkDomain(domain) : Promise.resolve([])]);
+    const invitedSet = new Set(invited);
+    const linkedSet = new Set(linked);
+    for (const org of await candidateOrgs(this.deps, invited, linked)) {
+      if (org.state === 'merging') continue;
+      if (invitedSet.has(org.id)) {
         for (const inv of await this.deps.store.listPendingInvitationsForEmail(org.id, email)) {
           if (displayStatus(inv, now) === 'pending' && emailKey(inv.email) === emailKey(email)) invitations.push({ kind: 'invitation', id: inv.id, orgId: org.id, orgName: org.name, role: inv.role });
         }
+      }
+      if (linkedSet.has(org.id)) {
         for (const link of (await this.deps.store.listInviteLinks(org.id, { limit: MAX_PAGE_LIMIT })).items) {
           if (linkState(link, now) === 'active' && link.allowedDomains.some((d) => d.toLowerCase() === domain)) links.push({ kind: 'link', id: link.id, orgId: org.id, orgName: org.name, role: link.role });
         }
       }
-      if (page.items.length < MAX_PAGE_LIMIT) break;
     }
     return [...invitations, ...links];
   }

@@ -2,6 +2,7 @@ import { describe } from '@jest/globals';
 import { useStore, type StoreFactory } from './harness.js';
 import { auditConformance } from './suite-audit.js';
 import { credentialConformance } from './suite-credentials.js';
+import { crossOrgConformance } from './suite-cross-org.js';
 import { leaseConformance } from './suite-leases.js';
 import { memberBatchConformance } from './suite-member-batch.js';
 import { memberSearchConformance } from './suite-member-search.js';
@@ -39,5 +40,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     mergeConformance(h);
     supportConformance(h);
     signupConformance(h);
+    crossOrgConformance(h);
   });
 }

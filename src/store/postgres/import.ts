@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../../ports/store-transfer.js';
-import { COUNTED, memberIndexRows, rowOf, setUpdatedMs, TARGET, type Values } from '../shared/transfer-rows.js';
+import { COUNTED, linkDomainRows, memberIndexRows, rowOf, setUpdatedMs, TARGET, type Values } from '../shared/transfer-rows.js';
 import { createPool, mapPgError, migrate } from './connect.js';
 import type { PostgresStoreOptions } from './store.js';
 
@@ -56,6 +56,9 @@ export async function openPostgresImporter(opts: PostgresStoreOptions): Promise<
             added += res.rowCount ?? 0;
             // A member's index rows go only with a member this run wrote.
             if (kind === 'member') await writeMemberIndexes(client, chunk, new Set(res.rows.map((row: { id: string }) => row.id)));
+            // A link's domain rows are written whether or not this run wrote the link (they are idempotent).
+            const domains = kind === 'inviteLink' ? linkDomainRows(chunk.flatMap((r) => (r.kind === 'inviteLink' ? [r.record] : []))) : [];
+            for (let j = 0; j < domains.length; j += ROWS_PER_STATEMENT) await client.query(insert('invite_link_domains', ['domain', 'org_id', 'link_id'], domains.slice(j, j + ROWS_PER_STATEMENT), 'DO NOTHING'));
           }
         }
         await client.query('COMMIT');

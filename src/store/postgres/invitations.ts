@@ -1,9 +1,10 @@
-import { emailKey } from '../../domain/keys.js';
+import { emailKey, sameLinkDomains } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type InvitationStore, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type PostgresContext } from './context.js';
+import { writeLinkDomains } from './cross-org.js';
 
 /**
  * Invitations and invite links. The pending cap and the duplicate check are decided under the
@@ -106,6 +107,7 @@ export class PostgresInvitations implements InvitationStore {
         .catch((err: unknown) => {
           throw this.ctx.duplicateRow(err, 'invite link', link.id);
         });
+      await writeLinkDomains(tx, link, true);
       await this.ctx.appendTx(tx, audit);
       return link;
     });
@@ -138,6 +140,7 @@ export class PostgresInvitations implements InvitationStore {
         await tx.exec('UPDATE invite_links SET token_hash = $1, version = $2, data = $3 WHERE id = $4', [next.tokenHash, next.version, JSON.stringify(next), id]).catch((err: unknown) => {
           throw this.ctx.duplicateRow(err, 'invite link', id);
         });
+        if (!sameLinkDomains(current.allowedDomains, next.allowedDomains)) await writeLinkDomains(tx, next, false);
       });
     });
   }

@@ -1,3 +1,5 @@
+import { PG_MIGRATION_11_CROSS_ORG } from './migrations-cross-org.js';
+
 /**
  * The PostgreSQL schema, in versioned migrations applied in order, each in its own transaction,
  * by one process at a time (connect.ts takes an advisory lock). Never edit a shipped migration:
@@ -393,4 +395,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX console_sessions_member ON console_sessions (org_id, (data::jsonb ->> 'memberId')) WHERE revoked_at IS NULL;
     `,
   },
+  PG_MIGRATION_11_CROSS_ORG,
 ];

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Store } from '../../ports/store.js';
+import { PostgresCrossOrg } from './cross-org.js';
 import { composeStore } from '../shared/compose.js';
 import { PostgresAudit } from './audit.js';
 import { createPool, mapPgError, migrate, type PostgresConnectionOptions } from './connect.js';
@@ -65,6 +66,7 @@ export async function connectPostgresStore(opts: PostgresStoreOptions): Promise<
     new PostgresSignals(ctx),
     new PostgresSupport(ctx),
     new PostgresSignup(ctx),
+    new PostgresCrossOrg(ctx),
     {
       async ping(): Promise<void> {
         await ctx.read((sql) => sql.rows('SELECT 1'));

@@ -5,8 +5,9 @@ import { PROVIDER_SCOPE } from '../../ports/store.js';
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../../ports/store-transfer.js';
 import { epochMs } from '../shared/record-errors.js';
 import { createRedisClient, DEFAULT_CONNECT_TIMEOUT_MS, mapRedisError, waitUntilReady, type RedisClient, type RedisConnectionOptions } from './client.js';
+import { addCrossOrgEntries, invitationEntries, linkEntries, memberEntries, type CrossOrgEntry } from './cross-org.js';
 import { refJson } from './global-index.js';
-import { redisKeys, type OrgKeys } from './keys.js';
+import { redisKeys, type OrgKeys, type RedisKeys } from './keys.js';
 
 /** One write: a new record answers 'OK' (SET NX) or 1 (HSETNX, ZADD NX); indexes are written again on a rerun, harmlessly. */
 type Write = (c: RedisClient) => Promise<unknown>;
@@ -35,6 +36,7 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
     return n;
   };
   const heads = new Map<string, { seq: number; hash: string }>();
+  let checkedEmpty = false;
   const writes = (r: TransferRecord): { record: Write; indexes: Write[] } => {
     switch (r.kind) {
       case 'org': {
@@ -230,10 +232,16 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
   };
   return {
     async importBatch(records) {
+      // An empty target is built as it is written (every record below adds its cross-org entries); one with orgs already is rebuilt by the daemon.
+      if (!checkedEmpty) {
+        if ((await call((c) => c.zcard(keys.orgs.all))) === 0) await call((c) => c.set(keys.crossOrg.built, new Date().toISOString(), 'NX'));
+        checkedEmpty = true;
+      }
       const planned = records.map(writes);
       // Commands are sent without waiting for each answer (one round trip per batch, in order).
       const answers = await call((c) => Promise.all(planned.map((p) => p.record(c))));
       await call((c) => Promise.all(planned.flatMap((p) => p.indexes.map((w) => w(c)))));
+      await call((c) => addCrossOrgEntries(c, records.flatMap((r) => crossOrgEntriesOf(keys, r))));
       const raises: [string, number][] = [
         [keys.orgs.ordinal, global.org],
         [keys.admin.ordinal, global.admin],
@@ -254,6 +262,12 @@ export function openRedisImporter(opts: RedisConnectionOptions): StoreImporter {
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+function crossOrgEntriesOf(keys: RedisKeys, r: TransferRecord): CrossOrgEntry[] {
+  if (r.kind === 'member') return memberEntries(keys, r.record);
+  if (r.kind === 'invitation') return invitationEntries(keys, r.record);
+  return r.kind === 'inviteLink' ? linkEntries(keys, r.record) : [];
 }
 
 function memberWrites(k: OrgKeys, m: Member, ord: number): { record: Write; indexes: Write[] } {

@@ -5,6 +5,7 @@ import type { InvitationStore } from '../../ports/store.js';
 import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type Attempt, type RedisContext } from './context.js';
 import { claimHashEntry, refJson, releaseHashEntry, type OrgRef } from './global-index.js';
+import { indexCrossOrg, invitationEntries, linkEntries } from './cross-org.js';
 import type { OrgKeys } from './keys.js';
 import { pageOfSortedSet, pageOfUnion, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound } from './writes.js';
@@ -35,6 +36,7 @@ export class RedisInvitations implements InvitationStore {
     const byHash = this.ctx.keys.invites.invitationByHash;
     const ref = refJson(inv.orgId, inv.id);
     await claimHashEntry(this.ctx, byHash, inv.tokenHash, ref, 'invitation');
+    await indexCrossOrg(this.ctx, invitationEntries(this.ctx.keys, inv));
     const k = this.#k(inv.orgId);
     let refused = false;
     try {
@@ -103,6 +105,7 @@ export class RedisInvitations implements InvitationStore {
       opts,
       persist: (raw, next, a, current) =>
         this.#withRotatedHash(this.ctx.keys.invites.invitationByHash, 'invitation', current, next, async () => {
+          await indexCrossOrg(this.ctx, invitationEntries(this.ctx.keys, next));
           const keys = [
             k.invitation(id),
             k.invitations,
@@ -125,6 +128,7 @@ export class RedisInvitations implements InvitationStore {
     const byHash = this.ctx.keys.invites.linkByHash;
     const ref = refJson(link.orgId, link.id);
     await claimHashEntry(this.ctx, byHash, link.tokenHash, ref, 'invite link');
+    await indexCrossOrg(this.ctx, linkEntries(this.ctx.keys, link));
     const k = this.#k(link.orgId);
     let refused = false;
     try {
@@ -169,9 +173,10 @@ export class RedisInvitations implements InvitationStore {
       updater,
       opts,
       persist: (raw, next, a, current) =>
-        this.#withRotatedHash(this.ctx.keys.invites.linkByHash, 'invite link', current, next, async () =>
-          okOrRetry('replaceRecord', await this.ctx.script('replaceRecord', [...a.keys, key], [...a.args, raw, JSON.stringify(next)])),
-        ),
+        this.#withRotatedHash(this.ctx.keys.invites.linkByHash, 'invite link', current, next, async () => {
+          await indexCrossOrg(this.ctx, linkEntries(this.ctx.keys, next));
+          return okOrRetry('replaceRecord', await this.ctx.script('replaceRecord', [...a.keys, key], [...a.args, raw, JSON.stringify(next)]));
+        }),
     });
   }
 

@@ -12,7 +12,7 @@ import type { DeliveryStatus, InvitationStatus, MemberKind, MemberStatus, Role }
  *   to token), `{admin}` (admin key hash/id to scope, creation-ordered key list), `{invites}` (token
  *   hash to invitation or invite link), `{conns}` (connection id to org, creation-ordered list),
  *   `{runs}` (run id to org), `{scim-clients}` (OAuth client id to org), `{webhooks}` (due deliveries of every org), `{outbox}` (scopes with
- *   an outbox) `{scim-log}` (orgs with a SCIM request log), `{domains}` (verified domain to org) and `{console}` (sessions and portal links by secret hash, each key its own record). Writes that span an org and one of these are made safe without cross-slot atomicity:
+ *   an outbox) `{scim-log}` (orgs with a SCIM request log), `{domains}` (verified domain to org), `{xorg}` (cross-org candidate sets, cross-org.ts) and `{console}` (sessions and portal links by secret hash, each key its own record). Writes that span an org and one of these are made safe without cross-slot atomicity:
  *   the global entry is written idempotently before (and where needed after) the org's script, and
  *   every read through it checks the org's record; see credentials.ts.
  * - A variable part is always the last segment and every kind is distinct, so no two kinds can produce
@@ -172,6 +172,20 @@ export interface RedisKeys {
     readonly due: string;
     forStream(streamId: string): { readonly tag: string; readonly set: (jti: string) => string; readonly queue: string; readonly ordinal: string };
   };
+  /**
+   * Cross-organization candidate indexes (cross-org.ts): SETs of org ids per member identity, member
+   * email, pending-invitation email and invite-link domain; a HASH member id -> org id; and `built`,
+   * set once every org's records are in them (a store without it answers every org as a candidate).
+   */
+  readonly crossOrg: {
+    readonly tag: string;
+    readonly memberIdentity: (provider: string, subject: string) => string;
+    readonly memberEmail: (emailKey: string) => string;
+    readonly invitationEmail: (emailKey: string) => string;
+    readonly linkDomain: (domain: string) => string;
+    readonly memberOrg: string;
+    readonly built: string;
+  };
   /** HASH domain -> org id of the verified claim (see signup.ts). */
   readonly domains: { readonly tag: string; readonly verified: string };
   /** STRING holder, with a TTL: one key per lease (scheduled work runs once across replicas). */
@@ -283,6 +297,15 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         const tag = `{ss:${escapeTag(streamId)}}`;
         return { tag, set: (jti: string) => k(tag, `set:${jti}`), queue: k(tag, 'queue'), ordinal: k(tag, 'ordinal') };
       },
+    },
+    crossOrg: {
+      tag: '{xorg}',
+      memberIdentity: (provider, subject) => k('{xorg}', `member-identity:${escapeSegment(provider)}:${subject}`),
+      memberEmail: (email) => k('{xorg}', `member-email:${email}`),
+      invitationEmail: (email) => k('{xorg}', `invitation-email:${email}`),
+      linkDomain: (domain) => k('{xorg}', `link-domain:${domain}`),
+      memberOrg: k('{xorg}', 'member-org'),
+      built: k('{xorg}', 'built'),
     },
     domains: { tag: '{domains}', verified: k('{domains}', 'verified') },
     lease: (name) => k('{leases}', `lease:${name}`),

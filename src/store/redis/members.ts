@@ -6,6 +6,7 @@ import type { AuditDraft, Member } from '../../domain/model.js';
 import type { MemberBatchItem, MemberKeysetPage, MemberQuery, MemberStore, Page, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { parseHead, parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { assertDistinctIds } from '../shared/member-batch.js';
+import { indexCrossOrg, memberEntries, memberUpdateEntries, type CrossOrgEntry } from './cross-org.js';
 import type { OrgKeys } from './keys.js';
 import { listMemberPage, listMembersAfterPosition, readRecords } from './reads.js';
 import { casUpdate, duplicateId, okOrRetry, orgNotFound, userNameTaken } from './writes.js';
@@ -22,6 +23,8 @@ export class RedisMembers implements MemberStore {
     this.ctx.assertOneSlot(audit, member.orgId);
     const k = this.#k(member.orgId);
     const live = member.status !== 'removed';
+    // Cross-org entries go first (another slot): a refused write leaves a stale one, never a missing one.
+    await indexCrossOrg(this.ctx, memberEntries(this.ctx.keys, member));
     return this.ctx.write(member.orgId, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));
       const keys = [...a.keys, k.org, k.member(member.id), k.members, k.membersBy(member.status, member.role, member.kind), k.userNames, k.activeOwners, k.ordinal];
@@ -136,6 +139,7 @@ export class RedisMembers implements MemberStore {
           isActiveOwner(next) ? '1' : '0',
           leave.length,
         ];
+        await indexCrossOrg(this.ctx, memberUpdateEntries(this.ctx.keys, current, next));
         const r = await this.ctx.script('updateMember', [...keys, ...leave, ...(isLive ? lookupKeys(k, next) : [])], args);
         if (r[0] === 'user_name_taken') throw userNameTaken(next);
         if (r[0] === 'last_owner') throw lastOwnerError(current);
@@ -160,6 +164,7 @@ export class RedisMembers implements MemberStore {
       const keys: string[] = [];
       const args: (string | number)[] = [];
       const written: Member[] = [];
+      const entries: CrossOrgEntry[] = [];
       for (let i = 0; i < items.length; i++) {
         const { id, updater } = items[i]!;
         const raw = rows[i] as string | null;
@@ -182,10 +187,12 @@ export class RedisMembers implements MemberStore {
         const [, , , eventJson, outboxJson] = a.args;
         args.push(id, raw, JSON.stringify(next), wasLive ? userNameKey(current.userName) : '', isLive ? userNameKey(next.userName) : '', losesActiveOwner(current, next) ? '1' : '0', isActiveOwner(next) ? '1' : '0', leave.length, join.length, eventJson!, outboxJson!);
         written.push(current);
+        entries.push(...memberUpdateEntries(this.ctx.keys, current, next));
         results.push({ record: next, changed: true });
       }
       if (written.length === 0) return results;
       const fixed = [k.auditHead, k.auditEvents, k.outbox, k.members, k.userNames, k.activeOwners];
+      await indexCrossOrg(this.ctx, entries);
       const r = await this.ctx.script('updateMembers', [...fixed, ...keys], [String(startHead.seq), startHead.hash, chain.hash, written.length, ...args]);
       if (r[0] === 'user_name_taken') throw userNameTaken(results.filter((x) => x.changed)[Number(r[1]) - 1]!.record);
       if (r[0] === 'last_owner') throw lastOwnerError(written[Number(r[1]) - 1]!);

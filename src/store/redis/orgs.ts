@@ -3,6 +3,7 @@ import type { AuditDraft, Organization } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type OrgStore, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
+import { markBuiltIfEmpty } from './cross-org.js';
 import type { OrgKeys } from './keys.js';
 import { casUpdate, duplicateId, okOrRetry } from './writes.js';
 
@@ -23,6 +24,7 @@ export class RedisOrgs implements OrgStore {
   async createOrg(org: Organization, audit: AuditDraft): Promise<Organization> {
     this.ctx.assertOneSlot(audit, org.id);
     const { orgs } = this.ctx.keys;
+    await markBuiltIfEmpty(this.ctx);
     await this.ctx.script('indexOrg', [orgs.ordinal, orgs.all], [org.id]);
     return this.ctx.write(org.id, async () => {
       const a = this.ctx.audit(audit, await this.ctx.readHead(audit.orgId));

@@ -2,6 +2,7 @@ import type { AdminKey, DirectoryConnection, Invitation, InviteLink, ScimClient,
 import type { Cluster, Redis } from 'ioredis';
 import { parseJson, type RedisContext } from './context.js';
 import { endOrgConsoleSessions } from './sessions.js';
+import { orgEntries, removeCrossOrgEntries } from './cross-org.js';
 
 const BATCH = 500;
 
@@ -61,6 +62,8 @@ export async function purgeOrgKeys(ctx: RedisContext, orgId: string): Promise<vo
     if ((await ctx.call((c) => c.hget(g.domains.verified, domain))) === orgId) await ctx.call((c) => c.hdel(g.domains.verified, domain));
   }
   await endOrgConsoleSessions(ctx, orgId);
+  // Cross-org candidate entries of its records (entries of values they no longer have stay, harmlessly: they name an org that is gone).
+  for (const entries of await orgEntries(ctx, orgId, true)) await removeCrossOrgEntries(ctx, entries);
   await ctx.call((c) => c.srem(g.outbox.scopes, orgId));
   await ctx.call((c) => c.srem(g.scimLog.orgs, orgId));
   await unlinkMatching(ctx, `${g.prefix}:${globEscape(k.tag)}:*`, k.org);

@@ -5,6 +5,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, createRedisClie
 import { RedisConnections } from './connections.js';
 import { RedisContext } from './context.js';
 import { RedisCredentials } from './credentials.js';
+import { RedisCrossOrg } from './cross-org.js';
 import { RedisInvitations } from './invitations.js';
 import { redisKeys } from './keys.js';
 import { RedisLeases } from './leases.js';
@@ -68,6 +69,7 @@ export function createRedisStore(opts: RedisStoreOptions): Store {
     new RedisSignals(ctx),
     new RedisSupport(ctx),
     new RedisSignup(ctx),
+    new RedisCrossOrg(ctx),
     {
       async ping(): Promise<void> {
         await ctx.call((c) => c.ping());

@@ -1,5 +1,5 @@
-import { emailKey, teamNameKey, userNameKey } from '../../domain/keys.js';
-import type { Member } from '../../domain/model.js';
+import { emailKey, linkDomainKeys, teamNameKey, userNameKey } from '../../domain/keys.js';
+import type { InviteLink, Member } from '../../domain/model.js';
 import type { TransferKind, TransferRecord } from '../../ports/store-transfer.js';
 import { epochMs } from './record-errors.js';
 
@@ -117,6 +117,11 @@ export function memberIndexRows(members: readonly Member[]): { emails: Values[];
     emails: members.flatMap((m) => m.emails.map((e): Values => [m.orgId, emailKey(e.value), m.id])),
     identities: members.flatMap((m) => (m.status === 'removed' ? [] : (m.identities ?? [])).map((i): Values => [m.orgId, i.provider, i.subject, m.id])),
   };
+}
+
+/** The invite_link_domains rows of invite links (domain, org_id, link_id): what the cross-org domain lookup reads. */
+export function linkDomainRows(links: readonly InviteLink[]): Values[] {
+  return links.flatMap((l) => linkDomainKeys(l.allowedDomains).map((d): Values => [d, l.orgId, l.id]));
 }
 
 /** Tables counted for each kind (what `migrate-store` compares with the source). */

@@ -1,5 +1,5 @@
 import { TRANSFER_KINDS, type StoreImporter, type TransferKind, type TransferRecord } from '../../ports/store-transfer.js';
-import { COUNTED, memberIndexRows, rowOf, TARGET, type Values } from '../shared/transfer-rows.js';
+import { COUNTED, linkDomainRows, memberIndexRows, rowOf, TARGET, type Values } from '../shared/transfer-rows.js';
 import { mapRuntimeError, openDatabase, type Db } from './open.js';
 
 /** SQLite binds no booleans: a flag column holds 0 or 1, as the store writes it. */
@@ -23,6 +23,7 @@ export function openSqliteImporter(opts: { path: string; busyTimeoutMs?: number 
   );
   const email = db.prepare('INSERT INTO member_emails (org_id, email_key, member_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
   const identity = db.prepare('INSERT INTO member_identities (org_id, provider, subject, member_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const linkDomain = db.prepare('INSERT INTO invite_link_domains (domain, org_id, link_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
   const write = db.transaction((records: readonly TransferRecord[]) => {
     let added = 0;
     for (const r of records) {
@@ -34,6 +35,8 @@ export function openSqliteImporter(opts: { path: string; busyTimeoutMs?: number 
         for (const row of emails) email.run(...row);
         for (const row of identities) identity.run(...row);
       }
+      // A link's domain rows are written whether or not this run wrote the link (they are idempotent).
+      if (r.kind === 'inviteLink') for (const row of linkDomainRows([r.record])) linkDomain.run(...row);
     }
     return added;
   });

@@ -1,9 +1,10 @@
-import { emailKey } from '../../domain/keys.js';
+import { emailKey, sameLinkDomains } from '../../domain/keys.js';
 import type { AuditDraft, Invitation, InvitationStatus, InviteLink } from '../../domain/model.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type InvitationStore, type Page, type PageRequest, type UpdateOptions, type UpdateResult, type Updater } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
 import { epochMs, invitationDuplicate, invitationNotFound, inviteCapReached, linkNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
+import { writeLinkDomains } from './cross-org.js';
 
 /**
  * Invitations and invite links. The pending cap and the duplicate check are decided inside the
@@ -112,6 +113,7 @@ export class SqliteInvitations implements InvitationStore {
       } catch (err) {
         throw this.ctx.duplicateRow(err, 'invite link', link.id);
       }
+      writeLinkDomains(this.ctx, link, true);
       this.ctx.appendTx(audit);
       return link;
     });
@@ -144,6 +146,7 @@ export class SqliteInvitations implements InvitationStore {
         } catch (err) {
           throw this.ctx.duplicateRow(err, 'invite link', id);
         }
+        if (!sameLinkDomains(current.allowedDomains, next.allowedDomains)) writeLinkDomains(this.ctx, next, false);
       });
     });
   }

@@ -106,4 +106,26 @@ export const LATER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX console_sessions_org ON console_sessions (org_id);
     `,
   },
+  {
+    version: 18,
+    name: 'cross-organization indexes: member emails and identities, pending invitations by email, invite links by domain',
+    // Console sign-in and sign-up find the orgs of a person without walking every org: indexes on the
+    // existing lookup tables keyed by the value first, and a table of the invite links' allowed domains.
+    sql: `
+      CREATE INDEX member_emails_email ON member_emails (email_key, org_id);
+      CREATE INDEX member_identities_subject ON member_identities (provider, subject, org_id);
+      CREATE INDEX invitations_pending_email_any_org ON invitations (email_key, org_id) WHERE status = 'pending';
+      CREATE TABLE invite_link_domains (
+        domain TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        link_id TEXT NOT NULL,
+        PRIMARY KEY (domain, org_id, link_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX invite_link_domains_link ON invite_link_domains (link_id);
+      INSERT OR IGNORE INTO invite_link_domains (domain, org_id, link_id)
+        SELECT lower(trim(d.value)), l.org_id, l.id
+        FROM invite_links l, json_each(l.data, '$.allowedDomains') d
+        WHERE trim(d.value) <> '';
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { Store } from '../../ports/store.js';
+import { SqliteCrossOrg } from './cross-org.js';
 import { composeStore } from '../shared/compose.js';
 import { SqliteAudit } from './audit.js';
 import { SqliteConnections } from './connections.js';
@@ -43,6 +44,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteSignals(ctx),
     new SqliteSupport(ctx),
     new SqliteSignup(ctx),
+    new SqliteCrossOrg(ctx),
     {
       async ping(): Promise<void> {
         ctx.run(() => ctx.stmt('SELECT 1').get());

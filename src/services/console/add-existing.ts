@@ -103,6 +103,12 @@ export class ConsoleAddExisting {
       await look(await this.source(sources, query.fromOrg, toOrg));
     } else if (sources.kind === 'person') {
       for (const org of sources.orgs) if (more()) await look(org);
+    } else if (EMAIL.test(needle)) {
+      // The operator by email: the orgs the cross-org index names (candidates, each read again by look).
+      for (const id of await this.deps.store.findOrgIdsByMemberEmail(needle)) {
+        const org = id === toOrg ? undefined : await this.deps.store.getOrg(id);
+        if (org && open(org) && more()) await look(org);
+      }
     } else {
       for await (const orgs of pages((page) => this.deps.store.listOrgs(page))) {
         for (const org of orgs) if (org.id !== toOrg && open(org) && more()) await look(org);

@@ -49,4 +49,22 @@ export class AuditService {
       await opts.onProgress?.(count, head);
     }
   }
+
+  /** The last seq of the chain (seqs run 1..n without gaps): grow a bound, then bisect (a few dozen one-event reads at 100,000 events). */
+  async headSeq(orgId: string): Promise<number> {
+    const after = async (seq: number) => (await this.list(orgId, { afterSeq: seq, limit: 1 })).length > 0;
+    let lo = 0;
+    let hi = 1024;
+    while (await after(hi)) {
+      lo = hi + 1;
+      hi *= 4;
+    }
+    // Smallest x in [lo, hi] with nothing after it.
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await after(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }

@@ -106,4 +106,15 @@ export const LATER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX console_sessions_org ON console_sessions (org_id);
     `,
   },
+  {
+    version: 19,
+    name: 'audit chain verifications',
+    // One row per org: the latest background verification, its progress and verdict (bookkeeping).
+    sql: `
+      CREATE TABLE audit_verifications (
+        org_id TEXT PRIMARY KEY,
+        data TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -19,6 +19,12 @@ export interface StartedVerification {
 /** The run's lease went to another replica's run: that run owns the record now. */
 class TakenOver extends Error {}
 
+/** A broken verdict names the break; the head of the last progress write would be stale beside it. */
+const withoutHead = (v: AuditVerification): AuditVerification => {
+  const { head: _head, ...rest } = v;
+  return rest;
+};
+
 /**
  * Audit chain verification as a background run, so that no request waits for a long chain: a
  * request starts the run and answers at once; the run walks the chain (AuditService.verify),
@@ -48,10 +54,7 @@ export class AuditVerifications {
     const id = randomUUID();
     const lease = `audit-verify:${orgId}`;
     const holder = `${this.holder}:${id}`;
-    if (!(await this.deps.store.tryAcquireLease(lease, holder, VERIFY_LEASE_MS))) {
-      // Another replica's run has the lease and has not written its record yet.
-      return { started: false, record: current ?? (await this.deps.store.getAuditVerification(orgId))! };
-    }
+    if (!(await this.deps.store.tryAcquireLease(lease, holder, VERIFY_LEASE_MS))) return { started: false, record: await this.joined(orgId, current) };
     const now = this.deps.clock.now().toISOString();
     const record: AuditVerification = { id, orgId, status: 'running', requestedBy: p.actor, startedAt: now, updatedAt: now, total: await this.audit.headSeq(orgId), checked: 0 };
     await this.deps.store.putAuditVerification(record);
@@ -97,7 +100,7 @@ export class AuditVerifications {
       const at = this.deps.clock.now().toISOString();
       const verdict: AuditVerification = result.ok
         ? { ...current, status: 'intact', checked: result.events, head: result.head, total: Math.max(current.total, result.head.seq), updatedAt: at, finishedAt: at }
-        : { ...current, status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at };
+        : { ...withoutHead(current), status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at };
       await save(verdict);
       await this.deps.store.appendAudit({
         orgId: record.orgId,
@@ -120,6 +123,18 @@ export class AuditVerifications {
       // Let the lease go (an expiry in the past), so the next run may start at once.
       await this.deps.store.tryAcquireLease(lease, holder, 1).catch(() => undefined);
     }
+  }
+
+  /** The run that holds the lease (another request's or replica's): its record, once it has written it. */
+  private async joined(orgId: string, before: AuditVerification | undefined): Promise<AuditVerification> {
+    for (let i = 0; i < 50; i++) {
+      const v = await this.deps.store.getAuditVerification(orgId);
+      if (v && v.id !== before?.id) return v;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const v = await this.deps.store.getAuditVerification(orgId);
+    if (v) return v;
+    throw new IdsyncError('store.unavailable', 'another verification of this chain is starting; try again in a moment');
   }
 
   private async assertOrg(orgId: string): Promise<void> {

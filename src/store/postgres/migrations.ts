@@ -393,15 +393,6 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX console_sessions_member ON console_sessions (org_id, (data::jsonb ->> 'memberId')) WHERE revoked_at IS NULL;
     `,
   },
-  {
-    version: 12,
-    name: 'audit chain verifications',
-    // One row per org: the latest background verification, its progress and verdict (bookkeeping).
-    sql: `
-      CREATE TABLE audit_verifications (
-        org_id text PRIMARY KEY,
-        data text NOT NULL
-      );
-    `,
-  },
+  // The latest background audit chain verification of each org: progress and verdict (bookkeeping).
+  { version: 12, name: 'audit chain verifications', sql: 'CREATE TABLE audit_verifications (org_id text PRIMARY KEY, data text NOT NULL);' },
 ];

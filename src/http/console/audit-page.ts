@@ -46,7 +46,7 @@ export function auditPage(v: AuditView): string {
 ${v.notices.join('\n')}
 <section class="card" aria-labelledby="verify-heading">
 <h2 id="verify-heading">Integrity</h2>
-<p class="muted">Each event carries the hash of the one before it, so a changed, removed or inserted event breaks the chain from there on. Verifying recomputes every hash of ${esc(v.chrome.orgName)}'s trail (${v.total} ${v.total === 1 ? 'event' : 'events'}) in the background: this page shows its progress, then its result, and the result is recorded in the trail.</p>
+<p class="muted">Each event carries the hash of the one before it, so a changed, removed or inserted event breaks the chain from there on. Verifying recomputes every hash of ${esc(v.chrome.orgName)}'s trail (${count(v.total)}) in the background: this page shows its progress, then its result, and the result is recorded in the trail.</p>
 ${v.verification?.status === 'running' ? progress(v.verification, base) : `<form class="inline" method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}<button type="submit">Verify chain</button></form>
 ${v.verification ? verdict(v.verification) : ''}`}
 </section>

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditVerification } from '../domain/audit-verification.js';
 import { IdsyncError } from '../domain/errors.js';
-import type { AuditService } from './audit.js';
+import type { AuditDraft } from '../domain/model.js';
+import type { AuditService, VerifyResult } from './audit.js';
 import { assertCanManage, type Principal } from './authz.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -20,6 +21,15 @@ export interface StartedVerification {
 
 /** The run's lease went to another replica's run: that run owns the record now. */
 class TakenOver extends Error {}
+
+/** `audit.verified`: the verdict, in the org's own trail, with the person who asked as actor. */
+const verifiedEvent = (v: AuditVerification, r: VerifyResult): AuditDraft => ({
+  orgId: v.orgId,
+  actor: v.requestedBy,
+  action: 'audit.verified',
+  target: { type: 'org', id: v.orgId },
+  after: r.ok ? { verification: v.id, intact: true, events: r.events, headSeq: r.head.seq } : { verification: v.id, intact: false, events: r.events, breakSeq: r.break.seq, reason: r.break.reason },
+});
 
 /** A broken verdict names the break; the head of the last progress write would be stale beside it. */
 const withoutHead = (v: AuditVerification): AuditVerification => {
@@ -108,13 +118,8 @@ export class AuditVerifications {
         ? { ...current, status: 'intact', checked: result.events, head: result.head, total: Math.max(current.total, result.head.seq), updatedAt: at, finishedAt: at }
         : { ...withoutHead(current), status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at };
       await save(verdict);
-      await this.deps.store.appendAudit({
-        orgId: record.orgId,
-        actor: record.requestedBy,
-        action: 'audit.verified',
-        target: { type: 'org', id: record.orgId },
-        after: result.ok ? { verification: record.id, intact: true, events: result.events, headSeq: result.head.seq } : { verification: record.id, intact: false, events: result.events, breakSeq: result.break.seq, reason: result.break.reason },
-      });
+      // The verdict stands even when its audit event cannot be written (the org was deleted meanwhile).
+      await this.deps.store.appendAudit(verifiedEvent(record, result)).catch((err: unknown) => log.warn('could not audit the verification', { error: (err as Error).message }));
       log.info('audit chain verified', { status: verdict.status, events: verdict.checked });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

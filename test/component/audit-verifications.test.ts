@@ -68,6 +68,16 @@ describe.each(STORES)('audit chain verification in the background (%s)', (kind) 
     expect(await finished(org)).toMatchObject({ id: both[0]!.record.id, status: 'intact', requestedBy: { kind: 'cli' } });
   }, 60_000);
 
+  it('when the replica of a run stopped (its record says running but is no longer updated), then it reads as failed and a new run starts', async () => {
+    const org = (await api.call<Organization>('post', '/orgs', provider, { name: 'Stopped Co' })).body;
+    const long = new Date(Date.now() - 10 * 60_000).toISOString();
+    await f.daemon.store.putAuditVerification({ id: 'gone', orgId: org.id, status: 'running', requestedBy: { kind: 'cli' }, startedAt: long, updatedAt: long, total: 1, checked: 0 });
+    expect((await latest(org)).body).toMatchObject({ id: 'gone', status: 'failed', error: 'the replica verifying the chain stopped before it finished' });
+    const rerun = await api.call<AuditVerification>('post', `/orgs/${org.id}/audit/verifications`, provider);
+    expect(rerun.status).toBe(202);
+    expect(await finished(org)).toMatchObject({ id: rerun.body.id, status: 'intact', checked: 1 });
+  }, 60_000);
+
   it('when an event was changed in the store, then the run stops there: broken at its seq, why, and its id; the synchronous verify agrees', async () => {
     const changeAt = 12_345;
     const { org } = await orgWithChain('Tampered Co', { changeAt });

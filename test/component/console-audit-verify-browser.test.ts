@@ -68,4 +68,28 @@ describe('Verify chain on a long trail in a real browser: progress, then the ver
       await context.close();
     }
   }, 120_000);
+
+  it('when an event was changed outside idsync, then the verdict names the first broken event, its id and why', async () => {
+    const tampered = await install.daemon.services.orgs.create({ name: 'Edited Trail Inc' }, SETUP);
+    await seedAuditChain(install.env, install.daemon.store, tampered.id, 2_000, { changeAt: 1_500 });
+    const changed = (await install.daemon.store.listAudit(tampered.id, { afterSeq: 1_499, limit: 1 }))[0]!;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const csp = collectCspErrors(page);
+    try {
+      const r = await cli(install.env, install.cwd, 'console-link', '--org', tampered.id, '--intent', 'all', '--json');
+      await openConsoleLink(page, r.json<{ url: string }>().url);
+      await page.waitForURL(/\/console\/orgs\/[^/]+(\/members)?$/);
+      await page.goto(`${install.env.IDSYNC_PUBLIC_URL!}/console/orgs/${tampered.id}/audit`);
+      await page.getByRole('button', { name: 'Verify chain' }).click();
+      const broken = page.getByRole('alert').filter({ hasText: 'The chain is broken at event #1500' });
+      await broken.waitFor({ timeout: 30_000 });
+      expect(await broken.textContent()).toContain(`(id ${changed.id}): its content no longer matches its hash. 1,499 events before it verified.`);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, 'console-audit-verify-broken');
+      expect(csp).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

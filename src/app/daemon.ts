@@ -228,6 +228,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       // After the last request is answered, so its entry is among those flushed.
       await scimLog?.stop();
       await services.notifications.idle();
+      await services.auditVerifications.stop();
       await mail.close();
       await store.close();
       logger.info('stopped');

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   'support.consent_required': { status: 403, doc: "The organization allows support access only with an owner's consent: an owner grants time-boxed access (`idsync support-access grant --org ORG_ID --hours N --reason TEXT` with the org's key, or POST /api/v1/orgs/{org}/support-grants)." },
   'support.grant_not_found': { status: 404, doc: 'No such support access grant in this organization.' },
   'merge.not_found': { status: 404, doc: 'No merge has been started for this organization.' },
+  'audit.verification_not_found': { status: 404, doc: "The organization's audit chain has not been verified in the background yet." },
   'member.not_found': { status: 404, doc: 'No such member in this organization.' },
   'member.user_name_taken': { status: 409, doc: 'Another live member of the organization has this userName (case-insensitive).' },
   'member.removed': { status: 409, doc: 'The member was removed; a removed member is a tombstone and is never reactivated.' },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdminService } from './admin.js';
 import { AuditService } from './audit.js';
+import { AuditVerifications } from './audit-verifications.js';
 import { AuditTrail } from './console/audit-trail.js';
 import { ConsoleMembers } from './console/members.js';
 import { ConsoleSessionService } from './console/sessions.js';
@@ -62,6 +63,8 @@ export interface Services {
   oauth: OAuthTokenService;
   scimClientExpiry: SecretExpiryWatch;
   audit: AuditService;
+  /** Chain verification as a background run with stored progress (the console's Verify chain). */
+  auditVerifications: AuditVerifications;
   provisioning: ProvisioningService;
   admin: AdminService;
   connections: ConnectionService;
@@ -214,6 +217,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
     oauth,
     scimClientExpiry: new SecretExpiryWatch(deps),
     audit: new AuditService(deps),
+    auditVerifications: new AuditVerifications(deps, new AuditService(deps), holder),
     provisioning: new ProvisioningService(deps, writer),
     webhooks: new WebhookService(deps, new SecretBox(extras.secretKey, SEAL_PURPOSE.webhookSecrets), extras.webhooks),
     scimLog: new ScimLogService(deps, extras.scimLog ?? { days: 30, maxPerOrg: 100_000 }),

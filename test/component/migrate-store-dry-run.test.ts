@@ -26,9 +26,9 @@ describe('idsync migrate-store --dry-run', () => {
     expect(json.code).toBe(0);
     const summary = json.json<MigrateSummary>();
     expect(summary).toMatchObject({ dryRun: true, ok: true, source: { org: 1, roleMapping: 2, signalKey: 2, signalStream: 0, signalSet: 0, merge: 0 } });
-    expect(summary.notMoved).toEqual(['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs']);
+    expect(summary.notMoved).toEqual(['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs', 'audit chain verifications']);
     expect(existsSync(path)).toBe(false);
     expect(text.stdout).toMatch(/roleMapping\s+2\n/);
-    expect(text.stdout).toMatch(/not moved: console sessions, portal links, leases, SCIM request log, delivered and failed SETs/);
+    expect(text.stdout).toMatch(/not moved: console sessions, portal links, leases, SCIM request log, delivered and failed SETs, audit chain verifications/);
   });
 });

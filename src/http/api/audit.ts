@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { IdsyncError } from '../../domain/errors.js';
 import { batchesAfter } from '../../ports/paging.js';
 import type { Services } from '../../services/index.js';
 import type { ApiRegistry } from './define.js';
-import { accessSchema, auditEventSchema, errorSchema, orgParams, verifySchema } from './schemas.js';
+import { accessSchema, actorSchema, auditEventSchema, errorSchema, orgParams, timestamp, verifySchema } from './schemas.js';
 
 export function auditRoutes(api: ApiRegistry, s: Services): void {
   api.add(
@@ -41,6 +42,37 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
+    {
+      method: 'post',
+      path: '/orgs/{org}/audit/verifications',
+      tag: 'audit',
+      summary: "Start verifying the org's hash chain in the background (answers at once; one run per org: while one runs, answers it with 200). Poll GET …/verifications/latest for progress and the verdict; the verdict is audited as audit.verified",
+      params: orgParams,
+      responses: { 202: { description: 'Started', schema: verificationSchema }, 200: { description: 'A run was already going: that run', schema: verificationSchema } },
+    },
+    async ({ params, res }) => {
+      const { started, record } = await s.auditVerifications.start(res.locals.principal, params.org);
+      return { status: started ? 202 : 200, body: record, headers: { location: `/api/v1/orgs/${encodeURIComponent(params.org)}/audit/verifications/latest` } };
+    },
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/orgs/{org}/audit/verifications/latest',
+      tag: 'audit',
+      summary: "The org's latest background verification: progress while it runs (checked of total), then intact, broken (the first broken event: seq, reason, id) or failed",
+      params: orgParams,
+      responses: { 200: { description: 'The latest run', schema: verificationSchema }, 404: { description: 'No run yet', schema: errorSchema } },
+    },
+    async ({ params, res }) => {
+      const v = await s.auditVerifications.latest(res.locals.principal, params.org);
+      if (!v) throw new IdsyncError('audit.verification_not_found', `organization ${params.org} has no chain verification yet`, { orgId: params.org });
+      return { status: 200, body: v };
+    },
+  );
+
+  api.add(
     { method: 'get', path: '/orgs/{org}/audit/verify', tag: 'audit', summary: 'Recompute the hash chain and say where it breaks', params: orgParams, responses: { 200: { description: 'Verdict', schema: verifySchema } } },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
@@ -69,3 +101,18 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
     },
   );
 }
+
+const verificationSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  status: z.enum(['running', 'intact', 'broken', 'failed']),
+  requestedBy: actorSchema,
+  startedAt: timestamp,
+  updatedAt: timestamp,
+  finishedAt: timestamp.optional(),
+  total: z.number().int().describe("The chain's length when the run started"),
+  checked: z.number().int().describe('Events verified so far (broken: those before the break)'),
+  head: z.object({ seq: z.number().int(), hash: z.string() }).optional().describe('The last verified event'),
+  break: z.object({ seq: z.number().int(), reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'seq_gap']), eventId: z.string().optional() }).optional(),
+  error: z.string().optional().describe('Why a failed run stopped'),
+});

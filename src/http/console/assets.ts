@@ -22,6 +22,7 @@ p{margin:.4rem 0}
 .muted{color:#4d535c;font-size:.9rem}
 .notice{border-left:4px solid #2f7d32;background:#eef7ee;padding:.6rem .9rem;margin:0 0 1rem;border-radius:4px}
 .notice.error{border-color:#b3261e;background:#fdeeee}
+progress{width:100%;max-width:28rem;height:1rem}
 form.inline{display:inline-flex;gap:.35rem;align-items:center;margin:0}
 form.filters,form.invite,div.field-row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 form.stacked{display:flex;flex-direction:column;align-items:flex-start;gap:.5rem;margin:0 0 .75rem}
@@ -117,5 +118,17 @@ export const CONSOLE_JS = `'use strict';
     all.addEventListener('change', function () { boxes.forEach(function (b) { b.checked = all.checked; }); update(); });
   }
   update();
+  // A page showing work in progress (data-refresh-seconds) reloads itself until the work is done;
+  // not while a form field has focus, so typing is never lost. Without the script, a Refresh link does it.
+  var refresh = document.querySelector('[data-refresh-seconds]');
+  if (refresh) {
+    var every = Math.max(1, Number(refresh.getAttribute('data-refresh-seconds')) || 2) * 1000;
+    var tick = function () {
+      var f = document.activeElement;
+      if (f && /^(INPUT|SELECT|TEXTAREA)$/.test(f.tagName)) { setTimeout(tick, every); return; }
+      location.reload();
+    };
+    setTimeout(tick, every);
+  }
 })();
 `;

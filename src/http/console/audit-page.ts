@@ -1,5 +1,5 @@
 import type { ActorKind, AuditEvent } from '../../domain/model.js';
-import type { VerifyResult } from '../../services/audit.js';
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import { csrfField, esc, layout, type Chrome } from './layout.js';
 import { when } from './reveal.js';
 
@@ -33,7 +33,8 @@ export interface AuditView {
   scanned: number;
   olderHref?: string;
   newestHref?: string;
-  verify?: VerifyResult;
+  /** The org's latest background verification, if any. */
+  verification?: AuditVerification;
 }
 
 export function auditPage(v: AuditView): string {
@@ -45,9 +46,9 @@ export function auditPage(v: AuditView): string {
 ${v.notices.join('\n')}
 <section class="card" aria-labelledby="verify-heading">
 <h2 id="verify-heading">Integrity</h2>
-<p class="muted">Each event carries the hash of the one before it, so a changed, removed or inserted event breaks the chain from there on. Verifying recomputes every hash of ${esc(v.chrome.orgName)}'s trail (${v.total} ${v.total === 1 ? 'event' : 'events'}); a long trail takes a few seconds per 100,000 events.</p>
-<form class="inline" method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}<button type="submit">Verify chain</button></form>
-${v.verify ? verdict(v.verify) : ''}
+<p class="muted">Each event carries the hash of the one before it, so a changed, removed or inserted event breaks the chain from there on. Verifying recomputes every hash of ${esc(v.chrome.orgName)}'s trail (${count(v.total)}) in the background: this page shows its progress, then its result, and the result is recorded in the trail.</p>
+${v.verification?.status === 'running' ? progress(v.verification, base) : `<form class="inline" method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}<button type="submit">Verify chain</button></form>
+${v.verification ? verdict(v.verification) : ''}`}
 </section>
 <section class="card" aria-labelledby="events-heading">
 <h2 id="events-heading">Events</h2>
@@ -76,11 +77,27 @@ const BREAK_REASONS = {
   seq_gap: 'an event before it is missing',
 } as const;
 
-function verdict(r: VerifyResult): string {
-  if (r.ok) {
-    return `<div class="notice" role="status"><strong>The chain is intact.</strong> ${r.events} ${r.events === 1 ? 'event' : 'events'} verified; the last is #${r.head.seq} with hash <code>${esc(r.head.hash)}</code>.</div>`;
+const who = (v: AuditVerification): string => `${esc(ACTOR_LABELS[v.requestedBy.kind] ?? v.requestedBy.kind)}${v.requestedBy.label || v.requestedBy.id ? ` (${esc(v.requestedBy.label ?? v.requestedBy.id ?? '')})` : ''}`;
+const count = (n: number): string => `${n.toLocaleString('en')} ${n === 1 ? 'event' : 'events'}`;
+
+/** A run in progress: the page reloads itself (console.js, data-refresh-seconds) until the verdict. */
+function progress(v: AuditVerification, base: string): string {
+  const total = Math.max(v.total, v.checked);
+  return `<div class="notice" role="status" data-refresh-seconds="2"><p><strong>Verifying the chain…</strong> ${v.checked.toLocaleString('en')} of ${count(total)} checked.</p>
+<progress max="${total}" value="${v.checked}" aria-label="Events verified">${total ? Math.floor((100 * v.checked) / total) : 0}%</progress>
+<p class="muted">Started ${when(v.startedAt)} by ${who(v)}. This page refreshes itself until the result is in; <a href="${base}">refresh now</a>.</p></div>`;
+}
+
+/** The last run's result, with when it finished and who asked. */
+function verdict(v: AuditVerification): string {
+  const by = `<p class="muted">Verified ${when(v.finishedAt ?? v.updatedAt)}, asked by ${who(v)}.</p>`;
+  if (v.status === 'intact') {
+    return `<div class="notice" role="status"><p><strong>The chain is intact.</strong> ${count(v.checked)} verified; the last is #${v.head?.seq ?? 0} with hash <code>${esc(v.head?.hash ?? '')}</code>.</p>${by}</div>`;
   }
-  return `<div class="notice error" role="alert"><strong>The chain is broken at event #${r.break.seq}</strong>${r.break.eventId ? ` (id <code>${esc(r.break.eventId)}</code>)` : ''}: ${esc(BREAK_REASONS[r.break.reason])}. ${r.events} ${r.events === 1 ? 'event' : 'events'} before it verified. Events from there on may have been changed, removed or inserted outside idsync.</div>`;
+  if (v.status === 'broken' && v.break) {
+    return `<div class="notice error" role="alert"><p><strong>The chain is broken at event #${v.break.seq}</strong>${v.break.eventId ? ` (id <code>${esc(v.break.eventId)}</code>)` : ''}: ${esc(BREAK_REASONS[v.break.reason])}. ${count(v.checked)} before it verified. Events from there on may have been changed, removed or inserted outside idsync.</p>${by}</div>`;
+  }
+  return `<div class="notice error" role="alert"><p><strong>The verification did not finish</strong> (${v.checked.toLocaleString('en')} of ${count(v.total)} checked): ${esc(v.error ?? 'unknown error')}. Verify again.</p>${by}</div>`;
 }
 
 function table(items: AuditEvent[]): string {

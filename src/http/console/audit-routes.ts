@@ -1,6 +1,5 @@
 import type { Request, Response, Router } from 'express';
 import { IdsyncError } from '../../domain/errors.js';
-import type { VerifyResult } from '../../services/audit.js';
 import type { AuditTrailQuery } from '../../services/console/audit-trail.js';
 import type { Services } from '../../services/index.js';
 import { field, view } from './act.js';
@@ -37,7 +36,7 @@ export function auditQuery(f: AuditFilters, before: string): AuditTrailQuery {
 export function auditRoutes(org: Router, d: Deps): void {
   const s = d.services;
 
-  const render = async (req: Request, res: Response, notices: string[], status = 200, verify?: VerifyResult) => {
+  const render = async (req: Request, res: Response, notices: string[], status = 200) => {
     const c = await d.chrome(res);
     const { principal } = res.locals.signIn;
     const q = req.method === 'GET' ? (req.query as Record<string, unknown>) : {};
@@ -53,6 +52,7 @@ export function auditRoutes(org: Router, d: Deps): void {
       status = 400;
     }
     const page = await s.auditTrail.page(principal, c.orgId, query);
+    const verification = await s.auditVerifications.latest(principal, c.orgId);
     const href = (extra: Record<string, string>) => {
       const u = new URLSearchParams();
       for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) u.set(k, v);
@@ -72,17 +72,19 @@ export function auditRoutes(org: Router, d: Deps): void {
         scanned: page.scanned,
         ...(page.next ? { olderHref: href({ before: String(page.next) }) } : {}),
         ...(query.before ? { newestHref: href({}) } : {}),
-        ...(verify ? { verify } : {}),
+        ...(verification ? { verification } : {}),
       }),
     );
   };
 
   org.get('/audit', view(render, d.fail));
-  org.post('/audit/verify', async (req, res) => {
+  // Starts a background run (or finds the one going) and shows the page, which follows its progress.
+  // Post/redirect/get: the page reloads itself while the run goes, and a reload must not post again.
+  org.post('/audit/verify', async (_req, res) => {
     try {
       const { principal, session } = res.locals.signIn;
-      const verdict = await s.auditTrail.verify(principal, session.orgId);
-      await render(req, res, [], 200, verdict);
+      await s.auditVerifications.start(principal, session.orgId);
+      res.redirect(303, `/console/orgs/${encodeURIComponent(session.orgId)}/audit`);
     } catch (err) {
       d.fail(res, err);
     }

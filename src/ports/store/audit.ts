@@ -1,3 +1,4 @@
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import type { AuditDraft, AuditEvent, OutboxRecord } from '../../domain/model.js';
 
 /**
@@ -11,4 +12,8 @@ export interface AuditStore {
   /** Events with seq > afterSeq, ascending. */
   listAudit(orgId: string, opts?: { afterSeq?: number; limit?: number }): Promise<AuditEvent[]>;
   listOutbox(orgId: string, opts?: { afterSeq?: number; limit?: number }): Promise<OutboxRecord[]>;
+  /** The org's latest chain verification (bookkeeping: no audit event, not moved by migrate-store). */
+  getAuditVerification(orgId: string): Promise<AuditVerification | undefined>;
+  /** Writes the org's verification record whole, replacing the one before (the caller holds the org's verify lease). */
+  putAuditVerification(v: AuditVerification): Promise<void>;
 }

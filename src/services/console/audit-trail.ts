@@ -51,7 +51,7 @@ export class AuditTrail {
     assertCanManage(p, orgId);
     await this.assertOrg(orgId);
     const limit = Math.min(Math.max(q.limit ?? PAGE, 1), 200);
-    const total = await this.headSeq(orgId);
+    const total = await this.audit.headSeq(orgId);
     let top = q.before !== undefined ? Math.min(q.before - 1, total) : total;
     if (q.to) top = Math.min(top, await this.lastAtOrBefore(orgId, q.to, total));
     const items: AuditEvent[] = [];
@@ -77,24 +77,6 @@ export class AuditTrail {
     assertCanManage(p, orgId);
     await this.assertOrg(orgId);
     return this.audit.verify(orgId);
-  }
-
-  /** The last seq of the chain (seqs run 1..n without gaps): grow a bound, then bisect. */
-  private async headSeq(orgId: string): Promise<number> {
-    const after = async (seq: number) => (await this.audit.list(orgId, { afterSeq: seq, limit: 1 })).length > 0;
-    let lo = 0;
-    let hi = 1024;
-    while (await after(hi)) {
-      lo = hi + 1;
-      hi *= 4;
-    }
-    // Smallest x in [lo, hi] with nothing after it.
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (await after(mid)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /** The largest seq whose event is at or before `to` (0: none), by bisecting the chain's times. */

@@ -11,7 +11,7 @@ const CONSUMERS = [WEBHOOK_CONSUMER];
  * portal links are issued again, leases are claimed again, the request log starts over) and SETs
  * already delivered or failed (kept only so a repeated fan-out queues nothing; not listable).
  */
-export const NOT_MOVED = ['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs'] as const;
+export const NOT_MOVED = ['console sessions', 'portal links', 'leases', 'SCIM request log', 'delivered and failed SETs', 'audit chain verifications'] as const;
 
 /**
  * Every record of a store, read through the Store port page by page (so any backend is a source and

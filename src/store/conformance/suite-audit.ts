@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import { verifyChain } from '../../ports/audit-chain.js';
 import { PROVIDER_SCOPE } from '../../ports/store.js';
 import { aMember, draft } from './fixtures.js';
@@ -31,6 +32,21 @@ export function auditConformance(h: StoreHarness): void {
       const events = await h.store.listAudit(org.id);
       expect(events).toHaveLength(41);
       expect(verifyChain(events)).toMatchObject({ ok: true, head: { seq: 41 } });
+    });
+
+    it('when an org verification record is written again, then the latest replaces it, other orgs see none, and no audit event is written', async () => {
+      const org = await h.newOrg();
+      const other = await h.newOrg();
+      expect(await h.store.getAuditVerification(org.id)).toBeUndefined();
+      const before = (await h.store.listAudit(org.id)).length;
+      const running: AuditVerification = { id: 'v1', orgId: org.id, status: 'running', requestedBy: { kind: 'portal', id: 'p1' }, startedAt: '2026-12-04T10:00:00.000Z', updatedAt: '2026-12-04T10:00:00.000Z', total: 5, checked: 0 };
+      await h.store.putAuditVerification(running);
+      expect(await h.store.getAuditVerification(org.id)).toEqual(running);
+      const broken: AuditVerification = { ...running, status: 'broken', checked: 3, break: { seq: 4, reason: 'hash_mismatch', eventId: 'e4' }, head: { seq: 3, hash: 'a'.repeat(64) }, updatedAt: '2026-12-04T10:00:01.000Z', finishedAt: '2026-12-04T10:00:01.000Z' };
+      await h.store.putAuditVerification(broken);
+      expect(await h.store.getAuditVerification(org.id)).toEqual(broken);
+      expect(await h.store.getAuditVerification(other.id)).toBeUndefined();
+      expect(await h.store.listAudit(org.id)).toHaveLength(before);
     });
 
     it('when provider-level events are appended, then they form their own chain', async () => {

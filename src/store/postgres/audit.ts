@@ -1,3 +1,4 @@
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import type { AuditDraft, AuditEvent, OutboxRecord } from '../../domain/model.js';
 import { MAX_PAGE_LIMIT, type AuditStore } from '../../ports/store.js';
 import { parse, type DataRow, type PostgresContext } from './context.js';
@@ -30,5 +31,13 @@ export class PostgresAudit implements AuditStore {
         ])
       ).map((r) => ({ id: r.id, orgId: r.org_id, seq: r.seq, type: r.type, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown })),
     );
+  }
+
+  async getAuditVerification(orgId: string): Promise<AuditVerification | undefined> {
+    return this.ctx.read(async (sql) => parse<AuditVerification>(await sql.one<DataRow>('SELECT data FROM audit_verifications WHERE org_id = $1', [orgId])));
+  }
+
+  async putAuditVerification(v: AuditVerification): Promise<void> {
+    await this.ctx.read((sql) => sql.exec('INSERT INTO audit_verifications (org_id, data) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET data = excluded.data', [v.orgId, JSON.stringify(v)]));
   }
 }

@@ -1,4 +1,4 @@
-import { PG_MIGRATION_11_CROSS_ORG } from './migrations-cross-org.js';
+import { PG_LATER_MIGRATIONS } from './migrations-later.js';
 
 /**
  * The PostgreSQL schema, in versioned migrations applied in order, each in its own transaction,
@@ -395,5 +395,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX console_sessions_member ON console_sessions (org_id, (data::jsonb ->> 'memberId')) WHERE revoked_at IS NULL;
     `,
   },
-  PG_MIGRATION_11_CROSS_ORG,
+  ...PG_LATER_MIGRATIONS,
 ];

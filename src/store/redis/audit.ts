@@ -1,6 +1,7 @@
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import type { AuditDraft, AuditEvent, OutboxRecord } from '../../domain/model.js';
 import type { AuditStore } from '../../ports/store.js';
-import { RETRY, type RedisContext } from './context.js';
+import { parseJson, RETRY, type RedisContext } from './context.js';
 import { readChain } from './reads.js';
 import { okOrRetry } from './writes.js';
 
@@ -21,5 +22,13 @@ export class RedisAudit implements AuditStore {
 
   async listOutbox(orgId: string, opts?: { afterSeq?: number; limit?: number }): Promise<OutboxRecord[]> {
     return readChain<OutboxRecord>(this.ctx, orgId, 'outbox', opts);
+  }
+
+  async getAuditVerification(orgId: string): Promise<AuditVerification | undefined> {
+    return parseJson<AuditVerification>(await this.ctx.call((c) => c.get(this.ctx.keys.forOrg(orgId).auditVerification)));
+  }
+
+  async putAuditVerification(v: AuditVerification): Promise<void> {
+    await this.ctx.call((c) => c.set(this.ctx.keys.forOrg(v.orgId).auditVerification, JSON.stringify(v)));
   }
 }

@@ -69,6 +69,8 @@ export interface OrgKeys {
   readonly auditHead: string;
   /** HASH seq -> audit event JSON. */
   readonly auditEvents: string;
+  /** STRING: JSON of the org's latest chain verification (bookkeeping). */
+  readonly auditVerification: string;
   /** HASH seq -> outbox record JSON. */
   readonly outbox: string;
   /** HASH consumer -> the outbox seq it has read up to. */
@@ -240,6 +242,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
         adminKeys: k(tag, 'admin-keys'),
         auditHead: k(tag, 'audit-head'),
         auditEvents: k(tag, 'audit-events'),
+        auditVerification: k(tag, 'audit-verification'),
         outbox: k(tag, 'outbox'),
         outboxCursors: k(tag, 'outbox-cursors'),
         byIdentity: (provider, subject) => k(tag, `by-identity:${escapeSegment(provider)}:${subject}`),

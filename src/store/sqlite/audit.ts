@@ -1,3 +1,4 @@
+import type { AuditVerification } from '../../domain/audit-verification.js';
 import type { AuditDraft, AuditEvent, OutboxRecord } from '../../domain/model.js';
 import { MAX_PAGE_LIMIT, type AuditStore } from '../../ports/store.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
@@ -35,5 +36,13 @@ export class SqliteAudit implements AuditStore {
         }[]
       ).map((r) => ({ id: r.id, orgId: r.org_id, seq: r.seq, type: r.type, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown })),
     );
+  }
+
+  async getAuditVerification(orgId: string): Promise<AuditVerification | undefined> {
+    return this.ctx.run(() => parse<AuditVerification>(this.ctx.stmt('SELECT data FROM audit_verifications WHERE org_id = ?').get(orgId) as DataRow | undefined));
+  }
+
+  async putAuditVerification(v: AuditVerification): Promise<void> {
+    this.ctx.write(() => this.ctx.stmt('INSERT INTO audit_verifications (org_id, data) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET data = excluded.data').run(v.orgId, JSON.stringify(v)));
   }
 }

@@ -128,4 +128,15 @@ export const LATER_MIGRATIONS: readonly Migration[] = [
         WHERE trim(d.value) <> '';
     `,
   },
+  {
+    version: 19,
+    name: 'audit chain verifications',
+    // One row per org: the latest background verification, its progress and verdict (bookkeeping).
+    sql: `
+      CREATE TABLE audit_verifications (
+        org_id TEXT PRIMARY KEY,
+        data TEXT NOT NULL
+      );
+    `,
+  },
 ];

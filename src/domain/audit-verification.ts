@@ -1,6 +1,14 @@
+import type { AnchorCheck, AnchorStatus } from './audit-anchor.js';
 import type { Actor } from './model.js';
 
-export type BreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap';
+/**
+ * Why a verification failed. The chain's own: `hash_mismatch`, `prev_hash_mismatch`, `seq_gap`.
+ * Against an anchor, with the chain itself intact: `anchor_mismatch` (the event at the anchor's seq
+ * has another hash: rewritten) and `truncated` (the trail ends before the anchor's seq: its end was
+ * cut off; the break's seq is the first event missing).
+ */
+export type BreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'anchor_mismatch' | 'truncated';
+export const BREAK_REASONS: readonly BreakReason[] = ['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'anchor_mismatch', 'truncated'];
 
 /**
  * An org's latest audit chain verification run in the background (the console's Verify chain, the
@@ -26,4 +34,6 @@ export interface AuditVerification {
   head?: { seq: number; hash: string };
   break?: { seq: number; reason: BreakReason; eventId?: string };
   error?: string;
+  /** The anchor the run was asked to check against, and (once it finished) what it found. */
+  anchor?: Omit<AnchorCheck, 'status'> & { status?: AnchorStatus };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditAnchor } from '../domain/audit-anchor.js';
 import type { AuditVerification } from '../domain/audit-verification.js';
 import { IdsyncError } from '../domain/errors.js';
 import type { AuditDraft } from '../domain/model.js';
@@ -28,7 +29,10 @@ const verifiedEvent = (v: AuditVerification, r: VerifyResult): AuditDraft => ({
   actor: v.requestedBy,
   action: 'audit.verified',
   target: { type: 'org', id: v.orgId },
-  after: r.ok ? { verification: v.id, intact: true, events: r.events, headSeq: r.head.seq } : { verification: v.id, intact: false, events: r.events, breakSeq: r.break.seq, reason: r.break.reason },
+  after: {
+    ...(r.ok ? { verification: v.id, intact: true, events: r.events, headSeq: r.head.seq } : { verification: v.id, intact: false, events: r.events, breakSeq: r.break.seq, reason: r.break.reason }),
+    ...(r.anchor ? { anchor: { seq: r.anchor.seq, hash: r.anchor.hash, status: r.anchor.status } } : {}),
+  },
 });
 
 /** A broken verdict names the break; the head of the last progress write would be stale beside it. */
@@ -57,7 +61,8 @@ export class AuditVerifications {
     private readonly holder: string,
   ) {}
 
-  async start(p: Principal, orgId: string): Promise<StartedVerification> {
+  /** With an anchor (a head recorded outside idsync), the run also checks the trail still holds it; a run already going is answered as is, whatever its anchor. */
+  async start(p: Principal, orgId: string, anchor?: AuditAnchor): Promise<StartedVerification> {
     assertCanManage(p, orgId);
     await this.assertOrg(orgId);
     if (this.stopping) throw new IdsyncError('store.unavailable', 'idsync is shutting down; verify again in a moment');
@@ -68,7 +73,7 @@ export class AuditVerifications {
     const holder = `${this.holder}:${id}`;
     if (!(await this.deps.store.tryAcquireLease(lease, holder, VERIFY_LEASE_MS))) return { started: false, record: await this.joined(orgId, current) };
     const now = this.deps.clock.now().toISOString();
-    const record: AuditVerification = { id, orgId, status: 'running', requestedBy: p.actor, startedAt: now, updatedAt: now, total: await this.audit.headSeq(orgId), checked: 0 };
+    const record: AuditVerification = { id, orgId, status: 'running', requestedBy: p.actor, startedAt: now, updatedAt: now, total: await this.audit.headSeq(orgId), checked: 0, ...(anchor ? { anchor } : {}) };
     await this.deps.store.putAuditVerification(record);
     const run = this.run(record, lease, holder).finally(() => this.running.delete(orgId));
     this.running.set(orgId, run);
@@ -102,6 +107,7 @@ export class AuditVerifications {
     try {
       const result = await this.audit.verify(record.orgId, {
         batch: BACKGROUND_BATCH,
+        ...(record.anchor ? { anchor: { seq: record.anchor.seq, hash: record.anchor.hash } } : {}),
         onProgress: async (checked, head) => {
           // Give the replica's requests their turn: an embedded store answers without I/O, so the walk
           // would otherwise run to its end in one stretch of microtasks and hold every request back.
@@ -114,9 +120,10 @@ export class AuditVerifications {
         },
       });
       const at = this.deps.clock.now().toISOString();
+      const anchor = result.anchor ? { anchor: result.anchor } : {};
       const verdict: AuditVerification = result.ok
-        ? { ...current, status: 'intact', checked: result.events, head: result.head, total: Math.max(current.total, result.head.seq), updatedAt: at, finishedAt: at }
-        : { ...withoutHead(current), status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at };
+        ? { ...current, status: 'intact', checked: result.events, head: result.head, total: Math.max(current.total, result.head.seq), updatedAt: at, finishedAt: at, ...anchor }
+        : { ...withoutHead(current), status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at, ...anchor };
       await save(verdict);
       // The verdict stands even when its audit event cannot be written (the org was deleted meanwhile).
       await this.deps.store.appendAudit(verifiedEvent(record, result)).catch((err: unknown) => log.warn('could not audit the verification', { error: (err as Error).message }));

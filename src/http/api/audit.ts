@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { formatAnchor, parseAnchor } from '../../domain/audit-anchor.js';
+import { BREAK_REASONS } from '../../domain/audit-verification.js';
 import { IdsyncError } from '../../domain/errors.js';
 import { batchesAfter } from '../../ports/paging.js';
 import type { Services } from '../../services/index.js';
@@ -46,12 +48,14 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
       method: 'post',
       path: '/orgs/{org}/audit/verifications',
       tag: 'audit',
-      summary: "Start verifying the org's hash chain in the background (answers at once; one run per org: while one runs, answers it with 200). Poll GET …/verifications/latest for progress and the verdict; the verdict is audited as audit.verified",
+      summary:
+        "Start verifying the org's hash chain in the background (answers at once; one run per org: while one runs, answers it with 200, whatever its anchor). With an anchor (SEQ:HASH from GET …/audit/head, kept outside idsync) the run also checks the trail still holds that event with that hash. Poll GET …/verifications/latest for progress and the verdict; the verdict is audited as audit.verified",
       params: orgParams,
+      body: z.object({ anchor: anchorText.optional() }),
       responses: { 202: { description: 'Started', schema: verificationSchema }, 200: { description: 'A run was already going: that run', schema: verificationSchema } },
     },
-    async ({ params, res }) => {
-      const { started, record } = await s.auditVerifications.start(res.locals.principal, params.org);
+    async ({ params, body, res }) => {
+      const { started, record } = await s.auditVerifications.start(res.locals.principal, params.org, body?.anchor ? parseAnchor(body.anchor) : undefined);
       return { status: started ? 202 : 200, body: record, headers: { location: `/api/v1/orgs/${encodeURIComponent(params.org)}/audit/verifications/latest` } };
     },
   );
@@ -73,11 +77,38 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
-    { method: 'get', path: '/orgs/{org}/audit/verify', tag: 'audit', summary: 'Recompute the hash chain and say where it breaks', params: orgParams, responses: { 200: { description: 'Verdict', schema: verifySchema } } },
+    {
+      method: 'get',
+      path: '/orgs/{org}/audit/verify',
+      tag: 'audit',
+      summary: 'Recompute the hash chain and say where it breaks; with anchor=SEQ:HASH (a head kept outside idsync), also that the trail still holds that event with that hash (else broken: truncated or anchor_mismatch)',
+      params: orgParams,
+      query: z.object({ anchor: anchorText.optional() }),
+      responses: { 200: { description: 'Verdict', schema: verifySchema }, 400: { description: 'The anchor is not SEQ:HASH', schema: errorSchema } },
+    },
+    async ({ params, query, res }) => {
+      s.admin.assertCanManage(res.locals.principal, params.org);
+      const anchor = query.anchor ? parseAnchor(query.anchor) : undefined;
+      await s.orgs.get(params.org);
+      return { status: 200, body: await s.audit.verify(params.org, anchor ? { anchor } : {}) };
+    },
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/orgs/{org}/audit/head',
+      tag: 'audit',
+      summary:
+        "The trail's last event (seq, hash, time, and both as anchor SEQ:HASH), to record outside idsync: verifying against it later proves no event up to it was cut off or rewritten. Verify the chain before recording a head you have not seen go by (webhook payloads carry auditSeq and auditHash of each event)",
+      params: orgParams,
+      responses: { 200: { description: 'The head', schema: headSchema } },
+    },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
       await s.orgs.get(params.org);
-      return { status: 200, body: await s.audit.verify(params.org) };
+      const head = await s.audit.head(params.org);
+      return { status: 200, body: { ...head, anchor: formatAnchor(head) }, headers: { 'Cache-Control': 'no-store' } };
     },
   );
 
@@ -102,6 +133,25 @@ export function auditRoutes(api: ApiRegistry, s: Services): void {
   );
 }
 
+const anchorText = z.string().max(100).describe('SEQ:HASH, as GET …/audit/head answers it');
+
+const anchorCheckSchema = z
+  .object({
+    seq: z.number().int(),
+    hash: z.string(),
+    status: z.enum(['matched', 'mismatch', 'missing', 'beyond_head', 'not_reached']).optional().describe('Absent while the run goes'),
+    found: z.string().optional().describe('mismatch: the hash the event at seq has now'),
+    headSeq: z.number().int().optional().describe("beyond_head: the trail's last seq"),
+  })
+  .describe('The anchor checked, and what was found at its seq');
+
+const headSchema = z.object({
+  seq: z.number().int().describe('0 for an empty trail'),
+  hash: z.string(),
+  at: timestamp.optional(),
+  anchor: z.string().describe('SEQ:HASH, to pass back as anchor'),
+});
+
 const verificationSchema = z.object({
   id: z.string(),
   orgId: z.string(),
@@ -113,6 +163,7 @@ const verificationSchema = z.object({
   total: z.number().int().describe("The chain's length when the run started"),
   checked: z.number().int().describe('Events verified so far (broken: those before the break)'),
   head: z.object({ seq: z.number().int(), hash: z.string() }).optional().describe('The last verified event'),
-  break: z.object({ seq: z.number().int(), reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'seq_gap']), eventId: z.string().optional() }).optional(),
+  break: z.object({ seq: z.number().int(), reason: z.enum(BREAK_REASONS), eventId: z.string().optional() }).optional(),
   error: z.string().optional().describe('Why a failed run stopped'),
+  anchor: anchorCheckSchema.optional(),
 });

@@ -180,6 +180,10 @@ export const verifySchema = z.object({
   events: z.number().int(),
   head: z.object({ seq: z.number().int(), hash: z.string() }).optional(),
   break: z.object({ seq: z.number().int(), reason: z.string(), eventId: z.string().optional() }).optional(),
+  anchor: z
+    .object({ seq: z.number().int(), hash: z.string(), status: z.enum(['matched', 'mismatch', 'missing', 'beyond_head', 'not_reached']), found: z.string().optional(), headSeq: z.number().int().optional() })
+    .optional()
+    .describe('With an anchor: what was found at its seq'),
 });
 
 /** An invitation as shown: never its token hash; a pending one past its expiry reads expired. */

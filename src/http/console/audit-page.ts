@@ -1,7 +1,9 @@
 import type { ActorKind, AuditEvent } from '../../domain/model.js';
 import type { AuditVerification } from '../../domain/audit-verification.js';
 import { csrfField, esc, layout, type Chrome } from './layout.js';
-import { when } from './reveal.js';
+import { formatAnchor } from '../../domain/audit-anchor.js';
+import type { AuditHead } from '../../services/audit.js';
+import { reveal, when } from './reveal.js';
 
 export const ACTOR_KINDS: readonly ActorKind[] = ['admin', 'portal', 'member', 'cli', 'scim', 'directory', 'invite', 'service', 'system'];
 const ACTOR_LABELS: Record<ActorKind, string> = {
@@ -35,6 +37,10 @@ export interface AuditView {
   newestHref?: string;
   /** The org's latest background verification, if any. */
   verification?: AuditVerification;
+  /** The trail's last event, shown as an anchor to copy. */
+  head?: AuditHead;
+  /** The anchor as typed into the verify form (kept when it was refused). */
+  anchor?: string;
 }
 
 export function auditPage(v: AuditView): string {
@@ -47,8 +53,12 @@ ${v.notices.join('\n')}
 <section class="card" aria-labelledby="verify-heading">
 <h2 id="verify-heading">Integrity</h2>
 <p class="muted">Each event carries the hash of the one before it, so a changed, removed or inserted event breaks the chain from there on. Verifying recomputes every hash of ${esc(v.chrome.orgName)}'s trail (${count(v.total)}) in the background: this page shows its progress, then its result, and the result is recorded in the trail.</p>
-${v.verification?.status === 'running' ? progress(v.verification, base) : `<form class="inline" method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}<button type="submit">Verify chain</button></form>
+${v.verification?.status === 'running' ? progress(v.verification, base) : `<form method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}
+<label for="verify-anchor">Anchor to check (optional)</label>
+<p class="muted" id="verify-anchor-help">A head recorded earlier outside idsync, as <code>SEQ:HASH</code>. Without one, events cut from the end of the trail, or a trail rewritten whole, still verify.</p>
+<p><input id="verify-anchor" name="anchor" type="text" value="${esc(v.anchor ?? '')}" aria-describedby="verify-anchor-help" autocomplete="off" spellcheck="false" placeholder="1234:9f86d08…"> <button type="submit">Verify chain</button></p></form>
 ${v.verification ? verdict(v.verification) : ''}`}
+${v.head ? headCard(v.head) : ''}
 </section>
 <section class="card" aria-labelledby="events-heading">
 <h2 id="events-heading">Events</h2>
@@ -75,7 +85,30 @@ const BREAK_REASONS = {
   hash_mismatch: 'its content no longer matches its hash',
   prev_hash_mismatch: 'it does not link to the event before it',
   seq_gap: 'an event before it is missing',
+  anchor_mismatch: 'it is not the event the anchor recorded (another hash): the trail was rewritten at or before it',
+  truncated: 'the trail ends before the anchored event: events were cut from its end',
 } as const;
+
+/** The head to record outside idsync (a SIEM, a ticket), read-only with a copy button. */
+function headCard(h: AuditHead): string {
+  return `<h3>Current head</h3>
+<p class="muted">The last event is #${h.seq}${h.at ? ` (${when(h.at)})` : ''}. Keep this anchor outside idsync; verifying against it later proves no event up to it was cut off or rewritten.</p>
+${reveal('audit-head', 'Anchor of the current head', formatAnchor(h), { button: 'Copy anchor', copied: 'Anchor copied.' })}`;
+}
+
+const ANCHOR_STATUS = {
+  matched: 'the anchored event is there, with the anchored hash',
+  mismatch: 'the event at that seq has another hash',
+  missing: 'the event at that seq was removed',
+  beyond_head: 'the trail ends before that seq',
+  not_reached: 'the chain broke before that seq',
+} as const;
+
+function anchorLine(v: AuditVerification): string {
+  const a = v.anchor;
+  if (!a?.status) return '';
+  return `<p>Anchor <code>${esc(formatAnchor(a))}</code>: ${esc(ANCHOR_STATUS[a.status])}${a.status === 'beyond_head' && a.headSeq !== undefined ? ` (the last event is #${a.headSeq})` : ''}.</p>`;
+}
 
 const who = (v: AuditVerification): string => `${esc(ACTOR_LABELS[v.requestedBy.kind] ?? v.requestedBy.kind)}${v.requestedBy.label || v.requestedBy.id ? ` (${esc(v.requestedBy.label ?? v.requestedBy.id ?? '')})` : ''}`;
 const count = (n: number): string => `${n.toLocaleString('en')} ${n === 1 ? 'event' : 'events'}`;
@@ -92,10 +125,10 @@ function progress(v: AuditVerification, base: string): string {
 function verdict(v: AuditVerification): string {
   const by = `<p class="muted">Verified ${when(v.finishedAt ?? v.updatedAt)}, asked by ${who(v)}.</p>`;
   if (v.status === 'intact') {
-    return `<div class="notice" role="status"><p><strong>The chain is intact.</strong> ${count(v.checked)} verified; the last is #${v.head?.seq ?? 0} with hash <code>${esc(v.head?.hash ?? '')}</code>.</p>${by}</div>`;
+    return `<div class="notice" role="status"><p><strong>The chain is intact.</strong> ${count(v.checked)} verified; the last is #${v.head?.seq ?? 0} with hash <code>${esc(v.head?.hash ?? '')}</code>.</p>${anchorLine(v)}${by}</div>`;
   }
   if (v.status === 'broken' && v.break) {
-    return `<div class="notice error" role="alert"><p><strong>The chain is broken at event #${v.break.seq}</strong>${v.break.eventId ? ` (id <code>${esc(v.break.eventId)}</code>)` : ''}: ${esc(BREAK_REASONS[v.break.reason])}. ${count(v.checked)} before it verified. Events from there on may have been changed, removed or inserted outside idsync.</p>${by}</div>`;
+    return `<div class="notice error" role="alert"><p><strong>The chain is broken at event #${v.break.seq}</strong>${v.break.eventId ? ` (id <code>${esc(v.break.eventId)}</code>)` : ''}: ${esc(BREAK_REASONS[v.break.reason])}. ${count(v.checked)} before it verified. Events from there on may have been changed, removed or inserted outside idsync.</p>${anchorLine(v)}${by}</div>`;
   }
   return `<div class="notice error" role="alert"><p><strong>The verification did not finish</strong> (${v.checked.toLocaleString('en')} of ${count(v.total)} checked): ${esc(v.error ?? 'unknown error')}. Verify again.</p>${by}</div>`;
 }

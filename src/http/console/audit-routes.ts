@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import { parseAnchor } from '../../domain/audit-anchor.js';
 import { IdsyncError } from '../../domain/errors.js';
 import type { AuditTrailQuery } from '../../services/console/audit-trail.js';
 import type { Services } from '../../services/index.js';
@@ -36,7 +37,7 @@ export function auditQuery(f: AuditFilters, before: string): AuditTrailQuery {
 export function auditRoutes(org: Router, d: Deps): void {
   const s = d.services;
 
-  const render = async (req: Request, res: Response, notices: string[], status = 200) => {
+  const render = async (req: Request, res: Response, notices: string[], status = 200, anchor?: string) => {
     const c = await d.chrome(res);
     const { principal } = res.locals.signIn;
     const q = req.method === 'GET' ? (req.query as Record<string, unknown>) : {};
@@ -73,6 +74,8 @@ export function auditRoutes(org: Router, d: Deps): void {
         ...(page.next ? { olderHref: href({ before: String(page.next) }) } : {}),
         ...(query.before ? { newestHref: href({}) } : {}),
         ...(verification ? { verification } : {}),
+        ...(page.head ? { head: page.head } : {}),
+        ...(anchor !== undefined ? { anchor } : {}),
       }),
     );
   };
@@ -80,10 +83,20 @@ export function auditRoutes(org: Router, d: Deps): void {
   org.get('/audit', view(render, d.fail));
   // Starts a background run (or finds the one going) and shows the page, which follows its progress.
   // Post/redirect/get: the page reloads itself while the run goes, and a reload must not post again.
-  org.post('/audit/verify', async (_req, res) => {
+  // A refused anchor shows the page again with the reason and the anchor as typed (400).
+  org.post('/audit/verify', async (req, res) => {
     try {
       const { principal, session } = res.locals.signIn;
-      await s.auditVerifications.start(principal, session.orgId);
+      const typed = field((req.body as Record<string, unknown> | undefined)?.anchor).trim();
+      let anchor;
+      try {
+        anchor = typed ? parseAnchor(typed) : undefined;
+      } catch (err) {
+        if (!(err instanceof IdsyncError)) throw err;
+        await render(req, res, [notice(`Not verified: ${esc(err.message)}`, 'error')], 400, typed);
+        return;
+      }
+      await s.auditVerifications.start(principal, session.orgId, anchor);
       res.redirect(303, `/console/orgs/${encodeURIComponent(session.orgId)}/audit`);
     } catch (err) {
       d.fail(res, err);

@@ -1,6 +1,6 @@
 import { IdsyncError } from '../../domain/errors.js';
 import type { AuditEvent } from '../../domain/model.js';
-import type { AuditService, VerifyResult } from '../audit.js';
+import type { AuditHead, AuditService, VerifyResult } from '../audit.js';
 import { assertCanManage, type Principal } from '../authz.js';
 import type { ServiceDeps } from '../deps.js';
 
@@ -27,6 +27,8 @@ export interface AuditTrailPage {
   scanned: number;
   /** Events in the org's trail. */
   total: number;
+  /** The trail's last event (absent for an empty trail): the anchor to record outside idsync. */
+  head?: AuditHead;
 }
 
 const PAGE = 50;
@@ -52,6 +54,8 @@ export class AuditTrail {
     await this.assertOrg(orgId);
     const limit = Math.min(Math.max(q.limit ?? PAGE, 1), 200);
     const total = await this.audit.headSeq(orgId);
+    const last = total ? (await this.audit.list(orgId, { afterSeq: total - 1, limit: 1 }))[0] : undefined;
+    const head = last ? { head: { seq: last.seq, hash: last.hash, at: last.at } } : {};
     let top = q.before !== undefined ? Math.min(q.before - 1, total) : total;
     if (q.to) top = Math.min(top, await this.lastAtOrBefore(orgId, q.to, total));
     const items: AuditEvent[] = [];
@@ -62,15 +66,15 @@ export class AuditTrail {
       for (const e of batch) {
         scanned += 1;
         top = e.seq - 1;
-        if (q.from && Date.parse(e.at) < q.from.getTime()) return { items, scanned, total };
+        if (q.from && Date.parse(e.at) < q.from.getTime()) return { items, scanned, total, ...head };
         if (q.action && !e.action.startsWith(q.action)) continue;
         if (q.actor && e.actor.kind !== q.actor) continue;
         items.push(e);
-        if (items.length === limit) return { items, ...(top >= 1 ? { next: e.seq } : {}), scanned, total };
+        if (items.length === limit) return { items, ...(top >= 1 ? { next: e.seq } : {}), scanned, total, ...head };
       }
       if (!batch.length) break;
     }
-    return { items, ...(top >= 1 ? { next: top + 1 } : {}), scanned, total };
+    return { items, ...(top >= 1 ? { next: top + 1 } : {}), scanned, total, ...head };
   }
 
   async verify(p: Principal, orgId: string): Promise<VerifyResult> {

@@ -31,6 +31,9 @@ export function nextAuditRecords(draft: AuditDraft, head: ChainHead, at: string)
       ...(event.before !== undefined ? { before: event.before } : {}),
       ...(event.after !== undefined ? { after: event.after } : {}),
       ...(event.reason !== undefined ? { reason: event.reason } : {}),
+      // Every receiver then holds anchors: a head to verify the trail against later (audit verify --anchor).
+      auditSeq: event.seq,
+      auditHash: event.hash,
     },
   };
   return { event, outbox };

@@ -37,7 +37,7 @@ export function auditQuery(f: AuditFilters, before: string): AuditTrailQuery {
 export function auditRoutes(org: Router, d: Deps): void {
   const s = d.services;
 
-  const render = async (req: Request, res: Response, notices: string[], status = 200, anchor?: string) => {
+  const render = async (req: Request, res: Response, notices: string[], status = 200, anchor?: { typed: string; error: string }) => {
     const c = await d.chrome(res);
     const { principal } = res.locals.signIn;
     const q = req.method === 'GET' ? (req.query as Record<string, unknown>) : {};
@@ -75,7 +75,7 @@ export function auditRoutes(org: Router, d: Deps): void {
         ...(query.before ? { newestHref: href({}) } : {}),
         ...(verification ? { verification } : {}),
         ...(page.head ? { head: page.head } : {}),
-        ...(anchor !== undefined ? { anchor } : {}),
+        ...(anchor ? { anchor: anchor.typed, anchorError: anchor.error } : {}),
       }),
     );
   };
@@ -93,7 +93,7 @@ export function auditRoutes(org: Router, d: Deps): void {
         anchor = typed ? parseAnchor(typed) : undefined;
       } catch (err) {
         if (!(err instanceof IdsyncError)) throw err;
-        await render(req, res, [notice(`Not verified: ${esc(err.message)}`, 'error')], 400, typed);
+        await render(req, res, [notice('Not verified: the anchor was refused (see the field).', 'error')], 400, { typed, error: err.message });
         return;
       }
       await s.auditVerifications.start(principal, session.orgId, anchor);

@@ -58,7 +58,7 @@ ${v.notices.join('\n')}
 ${v.verification?.status === 'running' ? progress(v.verification, base) : `<form method="post" action="${base}/verify">${csrfField(v.chrome.csrf)}
 <label for="verify-anchor">Anchor to check (optional)</label>
 <p class="muted" id="verify-anchor-help">A head recorded earlier outside idsync, as <code>SEQ:HASH</code>. Without one, events cut from the end of the trail, or a trail rewritten whole, still verify.</p>
-${v.anchorError ? `<p class="error" id="verify-anchor-error">${esc(v.anchorError)}</p>` : ''}
+${v.anchorError ? `<p class="field-error" id="verify-anchor-error">${esc(v.anchorError)}</p>` : ''}
 <p><input id="verify-anchor" name="anchor" type="text" value="${esc(v.anchor ?? '')}" aria-describedby="verify-anchor-help${v.anchorError ? ' verify-anchor-error' : ''}"${v.anchorError ? ' aria-invalid="true"' : ''} autocomplete="off" spellcheck="false" placeholder="1234:9f86d08…"> <button type="submit">Verify chain</button></p></form>
 ${v.verification ? verdict(v.verification) : ''}`}
 ${v.head ? headCard(v.head) : ''}

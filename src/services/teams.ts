@@ -77,6 +77,26 @@ export class TeamService {
     return this.update(orgId, id, { displayName }, actor, ifVersion);
   }
 
+  /**
+   * The teams a directory connection keeps from its groups, unlinked (`directoryGroup` dropped, one
+   * `team.released` event each) because the connection is being deleted: admins and SCIM may change
+   * them from then on. Teams already unlinked are not written again. Returns how many were released.
+   */
+  async releaseFromConnection(orgId: string, connectionId: string, actor: Actor, reason: string): Promise<number> {
+    const at = this.deps.clock.now().toISOString();
+    let released = 0;
+    for (const team of await collect((page) => this.deps.store.listTeams(orgId, page))) {
+      if (team.directoryGroup?.connectionId !== connectionId) continue;
+      const { changed } = await this.deps.store.updateTeam(orgId, team.id, (cur) => {
+        if (cur.directoryGroup?.connectionId !== connectionId) return null;
+        const { directoryGroup, ...rest } = cur;
+        return { next: { ...rest, updatedAt: at }, audit: { orgId, actor, action: 'team.released', target: { type: 'team', id: cur.id }, before: { directoryGroup }, after: { directoryGroup: null }, reason } };
+      });
+      if (changed) released += 1;
+    }
+    return released;
+  }
+
   listMembers(orgId: string, teamId: string, page?: PageRequest): Promise<Page<string>> {
     return this.deps.store.listTeamMembers(orgId, teamId, page);
   }

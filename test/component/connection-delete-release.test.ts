@@ -101,7 +101,7 @@ describe.each(STORES)('deleting a directory connection releases its members and 
     const [scim, theirs, admin] = [await seed(org.id, 2, { kind: 'scim' }), await seed(org.id, 2, { kind: 'directory', connectionId: other.id }), await seed(org.id, 1, { kind: 'admin' })];
     const team = await services.teams.create(org.id, { displayName: 'Platform', directoryGroup: { connectionId: conn.id, provider: 'github', groupId: '42', key: 'platform' } }, SETUP);
     const theirTeam = await services.teams.create(org.id, { displayName: 'Ops', directoryGroup: { connectionId: other.id, provider: 'github', groupId: '43', key: 'ops' } }, SETUP);
-    await services.teams.addMembers(org.id, team.id, [active[0]!.id], SETUP);
+    await services.teams.addMembers(org.id, team.id, [active[0]!.id], { kind: 'directory', id: conn.id });
 
     expect(await services.connections.delete(conn.id, ADMIN, org.id)).toEqual({ members: 5, teams: 1 });
 

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   'role_mapping.owner_not_allowed': { status: 403, doc: 'A mapping to the owner role needs the organization to allow it (settings.ownerByMapping).' },
   'team.not_found': { status: 404, doc: 'No such team in this organization.' },
   'team.name_taken': { status: 409, doc: 'Another team of the organization has this displayName (case-insensitive).' },
+  'team.managed_elsewhere': { status: 409, doc: "A directory connection keeps this team from a directory group (the error names both): change its members and name in the directory, or stop syncing the group; an emptied team may be deleted." },
   'invite.not_found': { status: 404, doc: 'No such invitation in this organization.' },
   'invite.cap_reached': { status: 409, doc: "The organization already has its maximum of pending invitations (settings.pendingInviteCap)." },
   'invite.duplicate': { status: 409, doc: 'A pending invitation for this email already exists; resend it instead.' },

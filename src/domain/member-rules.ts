@@ -318,3 +318,15 @@ export function serviceAccount(b: Birth, input: { name: string; role: Role }): M
   if (input.role === 'owner') throw new IdsyncError('request.invalid', 'a service account cannot be an owner', { problems: [{ field: 'role', message: 'admin or member' }] });
   return { ...born(b, { userName: `service:${name}`, name: { formatted: name }, displayName: name, emails: [], role: input.role, managedBy: { kind: 'admin' } }), kind: 'service' };
 }
+
+// ---- a deleted directory connection ----
+
+/**
+ * The member handed to admins because the directory connection that managed it is being deleted
+ * (nothing will run for it again), or null when that connection does not manage it (already
+ * released, a removed tombstone, another writer's member): re-running a release changes nothing.
+ */
+export function releasedFromConnection(cur: Member, connectionId: string): { next: Member; action: 'member.released' } | null {
+  if (cur.status === 'removed' || cur.managedBy.kind !== 'directory' || cur.managedBy.connectionId !== connectionId) return null;
+  return { next: { ...cur, managedBy: { kind: 'admin' } }, action: 'member.released' };
+}

@@ -17,7 +17,7 @@ import type { TeamStore } from './store/teams.js';
 import type { WebhookStore } from './store/webhooks.js';
 
 export type { AuditStore } from './store/audit.js';
-export type { ConnectionState, ConnectionStore } from './store/connections.js';
+export type { ConnectionState, ConnectionStore, RealtimeChange } from './store/connections.js';
 export type { CredentialStore } from './store/credentials.js';
 export type { CrossOrgIndexStore } from './store/cross-org.js';
 export type { InvitationStore } from './store/invitations.js';

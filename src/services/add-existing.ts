@@ -81,7 +81,7 @@ export async function addExistingAccount(deps: ServiceDeps, teams: TeamService, 
     throw new IdsyncError('member.user_name_taken', `userName ${source.userName} is taken in ${target.name}`, { userName: source.userName, orgId: toOrg });
   }
   const teamIds = [...new Set(input.teamIds ?? [])];
-  for (const t of teamIds) await teams.get(toOrg, t);
+  for (const t of teamIds) await teams.writable(toOrg, t, p.actor);
   const writer = new MemberWriter(deps);
   const copy = memberCopy(writer.birth(toOrg), target, source, role, source.identities);
   const m = await writer.create(copy, { actor: p.actor, ...(p.source ? { source: p.source } : {}), reason: input.reason ?? `added from ${from.name} (${from.id})` }, { copiedFrom: { orgId: from.id, memberId: source.id } });

@@ -63,7 +63,7 @@ export class AdminService {
   async createMember(p: Principal, orgId: string, input: CreateMemberInput & { teamIds?: string[] }): Promise<Member> {
     assertCanAssignRole(p, orgId, (input.role ?? 'member') as Role);
     const { teamIds, ...rest } = input;
-    for (const t of teamIds ?? []) await this.teams.get(orgId, t);
+    for (const t of teamIds ?? []) await this.teams.writable(orgId, t, p.actor);
     const m = await this.members.create(orgId, rest, p.actor, undefined, p.source);
     for (const t of teamIds ?? []) await this.teams.addMembers(orgId, t, [m.id], p.actor);
     return m;

@@ -144,7 +144,7 @@ export function createServices(deps: ServiceDeps, extras: ServiceExtras): Servic
   const members = new MemberService(deps, writer, roles);
   const teams = new TeamService(deps);
   const roleMappings = new RoleMappingService(deps, roles);
-  const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials));
+  const connections = new ConnectionService(deps, extras.connectors, new SecretBox(extras.secretKey, SEAL_PURPOSE.connectorCredentials), { writer, teams });
   const invitations = new InvitationService(deps, { secretKey: extras.secretKey, mailer: extras.mailer ?? droppingMailer(deps), publicUrl: extras.publicUrl ?? 'http://localhost:8080' }, writer);
   const links = new LinkService(deps, extras.publicUrl ?? 'http://localhost:8080');
   const publicUrl = extras.publicUrl ?? 'http://localhost:8080';

@@ -92,7 +92,9 @@ describe('idsync connections against a local Microsoft Graph', () => {
     expect(list.stdout).not.toContain(SECRET);
     const one = await cli(env, cwd, 'connections', 'get', items[0]!.id, '--json');
     expect(one.json()).toMatchObject({ id: items[0]!.id, provider: 'microsoft' });
-    expect((await cli(env, cwd, 'connections', 'delete', items[0]!.id)).code).toBe(0);
+    const deleted = await cli(env, cwd, 'connections', 'delete', items[0]!.id, '--json');
+    expect(deleted.code).toBe(0);
+    expect(deleted.json()).toEqual({ deleted: items[0]!.id, releasedMembers: expect.any(Number), releasedTeams: 0 });
     expect((await cli(env, cwd, 'connections', 'get', items[0]!.id, '--json')).json()).toMatchObject({ error: { code: 'connection.not_found' } });
   });
 

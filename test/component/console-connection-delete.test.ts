@@ -1,7 +1,7 @@
 /**
  * Deleting a directory connection from the console, on every store: a confirmation that names the
- * connection, says what stops and how many members stay; then the admin API's own delete, and the
- * members it managed become the admins' to manage on the members page.
+ * connection, says what stops and how many members stay; then the admin API's own delete, which
+ * releases the members it managed to admins (the members page offers deactivate and remove).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Actor, Organization } from '../../src/domain/model.js';
@@ -60,9 +60,10 @@ describe.each(STORES)('console: delete a directory connection (%s)', (storeKind)
     expect((await install.daemon.store.getMember(org.id, dee.id))?.status).toBe('active');
     expect((await install.daemon.store.getMember(org.id, ida.id))?.status).toBe('inactive');
 
-    // The members page no longer sends people to a directory that is gone.
+    // The delete released them to admins: the members page no longer sends people to a directory that is gone.
+    expect((await install.daemon.store.getMember(org.id, dee.id))?.managedBy).toEqual({ kind: 'admin' });
     const after = await (await web.get(`/console/orgs/${org.id}/members`)).text();
-    expect(after).toContain(`Admins (directory connection ${conn.id} was deleted)`);
+    expect(after).not.toContain(`Directory connection ${conn.id}`);
     expect(after).toContain('aria-label="Deactivate Dee Dir"');
     expect(after).toContain('aria-label="Reactivate Ida Dir"');
     expect((await web.post(`/console/orgs/${org.id}/members/${dee.id}/deactivate`, {})).status).toBe(200);

@@ -123,12 +123,12 @@ export function registerConnections(program: Command, io: CliIo): void {
     });
 
   c.command('delete <id>')
-    .description('delete a connection')
+    .description('delete a connection, releasing its members and teams to admins first')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      await withServices(io, (s) => s.connections.delete(id, CLI_ACTOR));
-      if (o.json) printJson(io, { deleted: id });
-      else io.out(`deleted connection ${id}`);
+      const released = await withServices(io, (s) => s.connections.delete(id, CLI_ACTOR));
+      if (o.json) printJson(io, { deleted: id, releasedMembers: released.members, releasedTeams: released.teams });
+      else io.out(`deleted connection ${id} (released to admins: ${released.members} members, ${released.teams} teams)`);
     });
 
   c.command('invite-link <id>')

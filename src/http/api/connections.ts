@@ -110,7 +110,7 @@ export function connectionRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
-    { method: 'delete', path: '/orgs/{org}/connections/{id}', tag: 'connections', summary: 'Delete a directory connection (its members stay)', params: connectionParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found') } },
+    { method: 'delete', path: '/orgs/{org}/connections/{id}', tag: 'connections', summary: 'Delete a directory connection: its members stay, released to admins (member.released), its teams lose their group link (team.released)', params: connectionParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found'), 409: e('A run of the connection is in progress (run.in_progress); delete it when the run has finished') } },
     async ({ params, res }) => {
       s.admin.assertCanAdminister(res.locals.principal, params.org);
       await s.connections.delete(params.id, res.locals.actor, params.org);

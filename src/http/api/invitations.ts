@@ -43,7 +43,7 @@ export function invitationRoutes(api: ApiRegistry, s: Services): void {
       responses: {
         201: { description: 'Invited', schema: inviteResult },
         403: e('Role not allowed, or email domain not allowed'),
-        409: e('Already a member, already invited, or the pending-invitation cap is reached'),
+        409: e('Already a member, already invited, the pending-invitation cap is reached, or a team in teamIds is kept by a directory connection (team.managed_elsewhere)'),
       },
     },
     async ({ params, body, req, res }) => {

@@ -52,7 +52,7 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
         role: role.optional(),
         teamIds: z.array(z.string()).optional(),
       }),
-      responses: { 201: { description: 'Created', schema: memberSchema }, 403: e('Role not allowed'), 409: e('userName taken') },
+      responses: { 201: { description: 'Created', schema: memberSchema }, 403: e('Role not allowed'), 409: e('userName taken, or a team in teamIds is kept by a directory connection (team.managed_elsewhere)') },
     },
     async ({ params, body, req, res }) => {
       const m = await s.admin.createMember(res.locals.principal, params.org, body);
@@ -163,7 +163,7 @@ export function memberRoutes(api: ApiRegistry, s: Services): void {
         201: { description: 'The new member of the target organization', schema: memberSchema },
         403: e('Not a provider-wide key'),
         404: e('No such member, organization or team'),
-        409: e('Already a member of the target (member.already_member), inactive or a service account (member.not_addable), removed, or userName taken in the target'),
+        409: e('Already a member of the target (member.already_member), inactive or a service account (member.not_addable), removed, userName taken in the target, or a team in teamIds kept by a directory connection (team.managed_elsewhere)'),
       },
     },
     async ({ params, body, req, res }) => {

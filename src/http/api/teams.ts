@@ -50,7 +50,7 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Rename a team',
       params: teamParams,
       body: z.object({ displayName: z.string(), version: z.number().int().optional() }),
-      responses: { 200: { description: 'Renamed', schema: teamSchema }, 409: e('Name taken'), 412: e('Version mismatch') },
+      responses: { 200: { description: 'Renamed', schema: teamSchema }, 409: e('Name taken, or a directory connection keeps this team from a group (team.managed_elsewhere)'), 412: e('Version mismatch') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
@@ -62,7 +62,7 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
   );
 
   api.add(
-    { method: 'delete', path: '/orgs/{org}/teams/{team}', tag: 'teams', summary: 'Delete a team (its members stay in the org)', params: teamParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found') } },
+    { method: 'delete', path: '/orgs/{org}/teams/{team}', tag: 'teams', summary: 'Delete a team (its members stay in the org)', params: teamParams, responses: { 204: { description: 'Deleted' }, 404: e('Not found'), 409: e('A directory connection keeps this team from a group and it still has members (team.managed_elsewhere)') } },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
       const team = await s.teams.get(params.org, params.team);
@@ -96,7 +96,7 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
       summary: 'Add members to a team (a set delta)',
       params: teamParams,
       body: z.object({ memberIds: z.array(z.string()).min(1).max(1000) }),
-      responses: { 200: { description: 'Ids actually added', schema: z.object({ added: z.array(z.string()) }) }, 404: e('Unknown member or team') },
+      responses: { 200: { description: 'Ids actually added', schema: z.object({ added: z.array(z.string()) }) }, 404: e('Unknown member or team'), 409: e('A directory connection keeps this team from a group (team.managed_elsewhere)') },
     },
     async ({ params, body, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);
@@ -113,7 +113,7 @@ export function teamRoutes(api: ApiRegistry, s: Services): void {
       tag: 'teams',
       summary: 'Remove a member from a team',
       params: teamParams.extend({ member: z.string() }),
-      responses: { 200: { description: 'Ids actually removed', schema: z.object({ removed: z.array(z.string()) }) } },
+      responses: { 200: { description: 'Ids actually removed', schema: z.object({ removed: z.array(z.string()) }) }, 409: e('A directory connection keeps this team from a group (team.managed_elsewhere)') },
     },
     async ({ params, res }) => {
       s.admin.assertCanManage(res.locals.principal, params.org);

@@ -52,6 +52,7 @@ const FROM_CODE: Partial<Record<ErrorCode, { status: number; scimType?: ScimType
   'org.not_found': { status: 404 },
   'member.removed': { status: 404 },
   'member.managed_elsewhere': { status: 400, scimType: 'mutability' },
+  'team.managed_elsewhere': { status: 400, scimType: 'mutability' },
   'member.last_owner': { status: 409 },
   'member.domain_not_allowed': { status: 400, scimType: 'invalidValue' },
   'version.mismatch': { status: 412 },

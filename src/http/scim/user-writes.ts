@@ -43,16 +43,17 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     return services.roleMappings.afterUserWrite(ctx.orgId, m, meta);
   };
   /** An entitlement naming no team of the org is refused before anything is written. */
-  const checkEntitlements = async (orgId: string, attributes: Record<string, unknown>) => {
-    const unknown = await services.idpEntitlements.unknownTeams(orgId, attributes.entitlements);
+  const checkEntitlements = async (ctx: ScimContext, attributes: Record<string, unknown>) => {
+    const unknown = await services.idpEntitlements.unknownTeams(ctx.orgId, attributes.entitlements);
     if (unknown.length > 0) throw new ScimError(400, `entitlements value ${unknown.map((v) => `"${v}"`).join(', ')} names no entitlement of this organization (GET /Entitlements lists them)`, 'invalidValue');
+    await services.idpEntitlements.assertWritable(ctx.orgId, attributes.entitlements, ctx.actor);
   };
 
   async function create(ctx: ScimContext, raw: unknown): Promise<ScimOutcome> {
     const { orgId, actor, writer } = ctx;
     const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
-    await checkEntitlements(orgId, profile.attributes);
+    await checkEntitlements(ctx, profile.attributes);
     const existing = await store.findMemberByUserName(orgId, profile.userName);
     if (!existing) return created(await withIdpRole(ctx, await services.provisioning.create(orgId, profile, active ?? true, actor, writer, 'provisioned inactive by SCIM')), 201);
     const org = await services.orgs.get(orgId);
@@ -74,7 +75,7 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
     const ifVersion = checkIfMatchHeader(ifMatch, current.version);
     const body = new SCIMMY.Schemas.User(normalizeResource(raw) as ScimJson, 'in') as unknown as ScimJson;
     const { profile, active } = profileFromScim(body);
-    await checkEntitlements(orgId, profile.attributes);
+    await checkEntitlements(ctx, profile.attributes);
     // PUT replaces the profile, but a PUT without `active` deactivates nobody. Without If-Match the
     // store's own compare-and-swap retries a lost race: PUT is absolute, nothing to re-apply.
     const written = await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, ifVersion === undefined ? {} : { ifVersion });
@@ -104,7 +105,7 @@ export function userWrites(deps: ScimDeps, users: UserResources) {
       const patched = await applyUserPatch(ops, await render(current, false));
       if (!patched) break;
       const { profile, active } = profileFromScim(patched);
-      await checkEntitlements(orgId, profile.attributes);
+      await checkEntitlements(ctx, profile.attributes);
       try {
         before = current;
         current = (await services.provisioning.update(orgId, current.id, { profile, ...(active !== undefined ? { active } : {}) }, actor, writer, { ifVersion: current.version })).member;

@@ -4,6 +4,13 @@ import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from './
 /** The reconciler's bookkeeping on a connection, written without an audit event or a version bump. */
 export type ConnectionState = Partial<Pick<DirectoryConnection, 'syncState' | 'health' | 'lastRunId' | 'lastRunAt'>>;
 
+/**
+ * The next notification state from the stored one (undefined: none stored; returning undefined
+ * removes it). It may run more than once (a store retries after a concurrent write), so it must be
+ * pure.
+ */
+export type RealtimeChange = (cur: Record<string, unknown> | undefined) => Record<string, unknown> | undefined;
+
 /** Directory connections and their reconcile runs. */
 export interface ConnectionStore {
   createConnection(conn: DirectoryConnection, audit: AuditDraft): Promise<DirectoryConnection>;
@@ -15,8 +22,16 @@ export interface ConnectionStore {
   /**
    * Reconciler bookkeeping that is not a change anyone needs audited: sync state, health and the
    * last run. Does not bump `version` (so it never fails an admin's concurrent CAS update).
+   * `syncState` replaces every key but `realtime`, which stays as stored (updateRealtimeState owns it).
    */
   saveConnectionState(orgId: string, id: string, state: ConnectionState): Promise<void>;
+  /**
+   * The notification service's state (`syncState.realtime`) changed alone, atomically against
+   * every other write of the connection (saveConnectionState, updateConnection, another
+   * updateRealtimeState, from any process): read, `change`, write, with nothing in between. No
+   * version bump, not audited. False when the connection does not exist (deleted meanwhile).
+   */
+  updateRealtimeState(orgId: string, id: string, change: RealtimeChange): Promise<boolean>;
   deleteConnection(orgId: string, id: string, audit: AuditDraft): Promise<void>;
 
   /** Runs are their own record (no audit draft); approvals and actions are audited by the services. */

@@ -10,6 +10,10 @@ import type { SecretBox } from '../secret-box.js';
 import { parseInput } from '../validate.js';
 import { DEFAULT_SCHEDULE, policySchema } from './policy.js';
 import { notificationView, realtimeOf, type NotificationView } from '../notifications/state.js';
+import type { MemberWriter } from '../members/writer.js';
+import { takeRunSlot } from '../reconcile/single-flight.js';
+import type { TeamService } from '../teams.js';
+import { releaseConnection, type Released } from './release.js';
 
 /** What an admin must fix before scheduled runs resume (health `action_required`). */
 export interface ActionRequired {
@@ -80,6 +84,7 @@ export class ConnectionService {
     private readonly deps: ServiceDeps,
     private readonly registry: ConnectorRegistry,
     private readonly box: SecretBox,
+    private readonly release: { writer: MemberWriter; teams: TeamService },
   ) {}
 
   async create(orgId: string, input: unknown, actor: Actor): Promise<PublicConnection> {
@@ -187,10 +192,24 @@ export class ConnectionService {
     return publicConnection(record);
   }
 
-  async delete(id: string, actor: Actor, orgId?: string): Promise<void> {
+  /**
+   * Deletes a connection after handing what it manages to admins (releaseConnection): its members
+   * become admin-managed and its teams lose their group link, each audited. It holds the
+   * connection's run slot throughout, so no run adopts or writes meanwhile (a run in progress makes
+   * it answer `run.in_progress`). Release first, delete last: a delete cut off half way leaves the
+   * connection in place and the same delete, called again, finishes the release and deletes it.
+   */
+  async delete(id: string, actor: Actor, orgId?: string): Promise<Released> {
     const c = await this.get(id, orgId);
-    await this.dropSubscription(c);
-    await this.deps.store.deleteConnection(c.orgId, id, { orgId: c.orgId, actor, action: 'connection.deleted', target: { type: 'connection', id } });
+    const slot = await takeRunSlot(this.deps.store, c.id, `delete:${randomUUID()}`, this.deps.logger);
+    try {
+      await this.dropSubscription(c);
+      const released = await releaseConnection(this.deps, this.release.writer, this.release.teams, c, actor);
+      await this.deps.store.deleteConnection(c.orgId, id, { orgId: c.orgId, actor, action: 'connection.deleted', target: { type: 'connection', id }, after: { releasedMembers: released.members, releasedTeams: released.teams } });
+      return released;
+    } finally {
+      await slot.release();
+    }
   }
 
   /** A connector for one run (its request budget and deadline start now). */

@@ -194,9 +194,10 @@ export class ConsoleMembers {
 }
 
 /**
- * The org's connections that exist. A deleted connection's members stay with its id in managedBy
- * (the store keeps them as they were); nothing runs for them any more, so the console treats them
- * as admins' to manage and says so.
+ * The org's connections that exist. Deleting a connection releases its members to admins
+ * (connections/release.ts); only members of a connection deleted by a version before that still
+ * name it in managedBy. Nothing runs for them any more, so the console treats them as admins' to
+ * manage and says so.
  */
 export type LiveConnections = ReadonlySet<string>;
 

@@ -15,6 +15,7 @@ import { MemberWriter } from '../members/writer.js';
 import { invitationMail } from './mail.js';
 import { hashToken, INVITATION_TOKEN_PREFIX, InvitationTokens, joinUrl, sameHash } from './tokens.js';
 import { withdrawPendingInvitations } from './withdraw.js';
+import { assertTeamWritable } from '../teams.js';
 
 const HOUR_MS = 3_600_000;
 const SYSTEM: Actor = { kind: 'system', label: 'invitation expiry' };
@@ -79,7 +80,10 @@ export class InvitationService {
     }
     const teamIds = [...new Set(data.teamIds)];
     for (const teamId of teamIds) {
-      if (!(await this.deps.store.getTeam(orgId, teamId))) throw new IdsyncError('team.not_found', `team ${teamId} not found`, { teamId });
+      const team = await this.deps.store.getTeam(orgId, teamId);
+      if (!team) throw new IdsyncError('team.not_found', `team ${teamId} not found`, { teamId });
+      // Joining would put the person in a team only its directory fills.
+      await assertTeamWritable(this.deps, team, actor);
     }
     const now = this.deps.clock.now();
     const at = now.toISOString();

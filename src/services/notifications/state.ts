@@ -22,8 +22,8 @@ export interface ChannelState {
 /**
  * What a connection keeps about its change notifications, in `syncState.realtime`: the Graph
  * subscription or the Google channels (secrets sealed with the `notification secrets` purpose), when the last
- * verified message came, and the last error. Written read-modify-write through `saveConnectionState`
- * (bookkeeping, not audited); a reconcile run carries the latest value over when it saves its own state.
+ * verified message came, and the last error. Written only through `updateRealtime` (the store's
+ * atomic updateRealtimeState; bookkeeping, not audited); a reconcile run's saveConnectionState keeps it as stored.
  */
 export interface RealtimeState {
   subscription?: { id: string; expiresAt: string; clientStateSealed: string; createdAt: string; renewedAt?: string };
@@ -67,32 +67,11 @@ export function notificationView(conn: Pick<DirectoryConnection, 'syncState'>): 
 }
 
 /**
- * Updates of one connection's realtime state made through one store object, one at a time: the
- * keeper's channel writes and the receiver's last-message and error writes are read-modify-write
- * of the same record. (Replicas are not ordered against each other: a channel lost there heals at
- * the keeper's next pass, which opens one for the event; the lost one's messages are refused as
- * `unknown_channel` until it expires.)
+ * Saves `change(current)` as the connection's realtime state (undefined: removed), read and written
+ * by the store in one atomic step (updateRealtimeState): concurrent writers — the keeper, the
+ * receiver, another replica, a reconcile run saving its own state — never lose each other's
+ * changes. A connection deleted meanwhile is left alone. `change` must be pure (it may run again).
  */
-const queues = new WeakMap<Store, Map<string, Promise<void>>>();
-
-/** Re-reads the connection and saves `change(current)` as its realtime state (undefined: removed). */
-export function updateRealtime(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
-  let pending = queues.get(store);
-  if (!pending) queues.set(store, (pending = new Map()));
-  const queue = pending;
-  const mine = (queue.get(conn.id) ?? Promise.resolve()).then(() => write(store, conn, change));
-  const settled = mine.catch(() => undefined);
-  queue.set(conn.id, settled);
-  void settled.then(() => {
-    if (queue.get(conn.id) === settled) queue.delete(conn.id);
-  });
-  return mine;
-}
-
-async function write(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
-  const fresh = await store.getConnection(conn.id);
-  if (!fresh) return;
-  const { realtime: _old, ...rest } = fresh.syncState;
-  const next = change(realtimeOf(fresh));
-  await store.saveConnectionState(fresh.orgId, fresh.id, { syncState: next ? { ...rest, realtime: next } : rest });
+export async function updateRealtime(store: Store, conn: Pick<DirectoryConnection, 'orgId' | 'id'>, change: (cur: RealtimeState) => RealtimeState | undefined): Promise<void> {
+  await store.updateRealtimeState(conn.orgId, conn.id, (cur) => change((cur ?? {}) as RealtimeState) as Record<string, unknown> | undefined);
 }

@@ -188,10 +188,8 @@ export class ReconcileService {
     const { actionRequired: _cleared, ...rest } = syncState;
     const terminal = failure?.class === 'terminal' && error;
     const kept: SyncState = terminal ? { ...rest, actionRequired: { code: error.code, message: error.message, hint: failure.hint ?? '', runId, at } } : rest;
-    // The notification state is kept by the notification service while the run lasts: carry the latest.
-    const realtime = (await this.deps.store.getConnection(conn.id))?.syncState.realtime;
-    const next: SyncState = realtime !== undefined ? { ...kept, realtime: realtime as NonNullable<SyncState['realtime']> } : kept;
-    await this.deps.store.saveConnectionState(conn.orgId, conn.id, { syncState: next, health: terminal ? 'action_required' : health, lastRunId: runId, lastRunAt: at });
+    // The notification state (syncState.realtime) is the notification service's: the store keeps it as stored.
+    await this.deps.store.saveConnectionState(conn.orgId, conn.id, { syncState: kept, health: terminal ? 'action_required' : health, lastRunId: runId, lastRunAt: at });
   }
 
   /** Whether scheduled runs of the connection wait for an admin (its last run failed terminally). */

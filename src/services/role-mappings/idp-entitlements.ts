@@ -1,6 +1,6 @@
-import type { Member, Team } from '../../domain/model.js';
+import type { Actor, Member, Team } from '../../domain/model.js';
 import type { ServiceDeps } from '../deps.js';
-import type { TeamService } from '../teams.js';
+import { assertTeamWritable, type TeamService } from '../teams.js';
 import type { RoleWriteMeta } from './evaluate.js';
 import type { RoleMappingService } from './service.js';
 
@@ -46,6 +46,17 @@ export class IdpEntitlements {
     const unknown: string[] = [];
     for (const id of entitlementTeamIds(entitlements)) if (!(await this.deps.store.getTeam(orgId, id))) unknown.push(id);
     return unknown;
+  }
+
+  /**
+   * Refuses entitlements naming a team a directory connection keeps (team.managed_elsewhere), before
+   * the user is written: joining or leaving it is that directory's to decide.
+   */
+  async assertWritable(orgId: string, entitlements: unknown, actor: Actor): Promise<void> {
+    for (const id of entitlementTeamIds(entitlements)) {
+      const team = await this.deps.store.getTeam(orgId, id);
+      if (team) await assertTeamWritable(this.deps, team, actor);
+    }
   }
 
   /** Applies the difference between the entitlements `before` carried and those `after` carries. */

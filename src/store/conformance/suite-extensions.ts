@@ -3,6 +3,7 @@ import { IdsyncError } from '../../domain/errors.js';
 import { verifyChain } from '../../ports/audit-chain.js';
 import { aConnection, aDelivery, anInvitation, anInviteLink, aRun, aWebhook, draft, NOW } from './fixtures.js';
 import { codeOf, useStore, type StoreFactory } from './harness.js';
+import { connectionStateConformance } from './suite-connection-state.js';
 import { connectionConformance } from './suite-connections.js';
 import { invitationConformance } from './suite-invitations.js';
 import { signalConformance } from './suite-signals.js';
@@ -23,6 +24,7 @@ export function runExtensionConformance(name: string, factory: StoreFactory): vo
 
     invitationConformance(h);
     connectionConformance(h);
+    connectionStateConformance(h);
     webhookConformance(h);
     signalConformance(h);
 

@@ -4,6 +4,7 @@ import {
   MAX_PAGE_LIMIT,
   type ConnectionState,
   type ConnectionStore,
+  type RealtimeChange,
   type Page,
   type PageRequest,
   type UpdateOptions,
@@ -11,7 +12,8 @@ import {
   type Updater,
 } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { connectionNotFound, definedFields, runNotFound } from '../shared/record-errors.js';
+import { withConnectionState, withRealtimeChanged } from '../shared/connection-state.js';
+import { connectionNotFound, runNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type PostgresContext } from './context.js';
 
 /** Directory connections and their reconcile runs (runs and connection state are bookkeeping: no org lock, no audit). */
@@ -57,8 +59,17 @@ export class PostgresConnections implements ConnectionStore {
     await this.ctx.write(null, async (tx) => {
       const current = await this.ctx.record<DirectoryConnection>(tx, 'directory_connections', orgId, id, true);
       if (!current) throw connectionNotFound(id);
-      const next: DirectoryConnection = { ...current, ...definedFields(state) };
-      await tx.exec('UPDATE directory_connections SET data = $1 WHERE id = $2', [JSON.stringify(next), id]);
+      await tx.exec('UPDATE directory_connections SET data = $1 WHERE id = $2', [JSON.stringify(withConnectionState(current, state)), id]);
+    });
+  }
+
+  async updateRealtimeState(orgId: string, id: string, change: RealtimeChange): Promise<boolean> {
+    return this.ctx.write(null, async (tx) => {
+      // Read for update: the row stays locked until the change is written.
+      const current = await this.ctx.record<DirectoryConnection>(tx, 'directory_connections', orgId, id, true);
+      if (!current) return false;
+      await tx.exec('UPDATE directory_connections SET data = $1 WHERE id = $2', [JSON.stringify(withRealtimeChanged(current, change)), id]);
+      return true;
     });
   }
 

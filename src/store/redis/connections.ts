@@ -1,7 +1,8 @@
 import type { AuditDraft, DirectoryConnection, ReconcileRun } from '../../domain/model.js';
 import type { Page, PageRequest, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
-import type { ConnectionStore } from '../../ports/store.js';
-import { connectionNotFound, definedFields, runNotFound, versionMismatch } from '../shared/record-errors.js';
+import type { ConnectionStore, RealtimeChange } from '../../ports/store.js';
+import { withConnectionState, withRealtimeChanged } from '../shared/connection-state.js';
+import { connectionNotFound, runNotFound, versionMismatch } from '../shared/record-errors.js';
 import { parseJson, RETRY, unexpectedReply, type RedisContext } from './context.js';
 import { bestEffort, claimHashEntry, releaseHashEntry } from './global-index.js';
 import type { OrgKeys } from './keys.js';
@@ -98,8 +99,18 @@ export class RedisConnections implements ConnectionStore {
       const raw = await this.ctx.call((c) => c.get(key));
       const current = parseJson<DirectoryConnection>(raw);
       if (raw === null || !current) throw connectionNotFound(id);
-      const next: DirectoryConnection = { ...current, ...definedFields(state) };
-      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(next)])) === RETRY ? RETRY : undefined;
+      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(withConnectionState(current, state))])) === RETRY ? RETRY : undefined;
+    });
+  }
+
+  /** The same compare-and-swap: a write of the record between the read and this one makes `change` run again on what it wrote. */
+  async updateRealtimeState(orgId: string, id: string, change: RealtimeChange): Promise<boolean> {
+    const key = this.#k(orgId).connection(id);
+    return this.ctx.write(orgId, async () => {
+      const raw = await this.ctx.call((c) => c.get(key));
+      const current = parseJson<DirectoryConnection>(raw);
+      if (raw === null || !current) return false;
+      return okOrRetry('replaceIfEquals', await this.ctx.script('replaceIfEquals', [key], [raw, JSON.stringify(withRealtimeChanged(current, change))])) === RETRY ? RETRY : true;
     });
   }
 

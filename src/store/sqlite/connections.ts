@@ -4,6 +4,7 @@ import {
   MAX_PAGE_LIMIT,
   type ConnectionState,
   type ConnectionStore,
+  type RealtimeChange,
   type Page,
   type PageRequest,
   type UpdateOptions,
@@ -11,7 +12,8 @@ import {
   type Updater,
 } from '../../ports/store.js';
 import { clampPage } from '../shared/audit-records.js';
-import { connectionNotFound, definedFields, runNotFound } from '../shared/record-errors.js';
+import { withConnectionState, withRealtimeChanged } from '../shared/connection-state.js';
+import { connectionNotFound, runNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
 
 /** Directory connections and their reconcile runs. */
@@ -64,8 +66,16 @@ export class SqliteConnections implements ConnectionStore {
     this.ctx.write(() => {
       const current = this.ctx.recordTx<DirectoryConnection>('directory_connections', orgId, id);
       if (!current) throw connectionNotFound(id);
-      const next: DirectoryConnection = { ...current, ...definedFields(state) };
-      this.ctx.stmt('UPDATE directory_connections SET data = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.ctx.stmt('UPDATE directory_connections SET data = ? WHERE id = ?').run(JSON.stringify(withConnectionState(current, state)), id);
+    });
+  }
+
+  async updateRealtimeState(orgId: string, id: string, change: RealtimeChange): Promise<boolean> {
+    return this.ctx.write(() => {
+      const current = this.ctx.recordTx<DirectoryConnection>('directory_connections', orgId, id);
+      if (!current) return false;
+      this.ctx.stmt('UPDATE directory_connections SET data = ? WHERE id = ?').run(JSON.stringify(withRealtimeChanged(current, change)), id);
+      return true;
     });
   }
 

@@ -161,7 +161,7 @@ export function confirmDeleteConnectionPage(c: Chrome, k: PublicConnection, mana
 <p>${esc(providerTitle(k.provider))} connection <code>${esc(k.id)}</code>. ${people}</p>
 <ul>
 <li><strong>Runs stop:</strong> no scheduled run, no manual run, and no approval of a run it holds now; its change notifications are ended. Its stored credentials are deleted and cannot be shown again.</li>
-<li><strong>Its members stay:</strong> nobody is deactivated or removed, and each keeps their status, role and teams. From then on admins manage them here: the members page offers deactivate and remove for them, as for people added by hand.</li>
+<li><strong>Its members stay:</strong> nobody is deactivated or removed, and each keeps their status, role and teams. From then on admins manage them here: the members page offers deactivate and remove for them, as for people added by hand. Teams it keeps from directory groups stay too, with their members, no longer linked to a group.</li>
 <li>The deletion is recorded in the audit trail. To sync this directory again, set up a new connection.</li>
 </ul>
 <form method="post" action="${here}/delete">${csrfField(c.csrf)}<input type="hidden" name="confirmed" value="yes">

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import type { Daemon } from '../../src/app/daemon.js';
 import type { Organization } from '../../src/domain/model.js';
@@ -99,9 +99,17 @@ describe('HTTP surface of the daemon', () => {
   it('when a request is in flight during shutdown, then it completes, and new connections are refused', async () => {
     const d = await startTestDaemon(env, cwd);
     const body = JSON.stringify({ email: 'late@a.example' });
+    // One kept-alive connection, proven accepted by a first request: stopping can then not catch the
+    // POST's connection still in the listen backlog (a reset, not the case tested) on a loaded machine.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await new Promise<void>((resolve, reject) => {
+      const warm = request({ host: '127.0.0.1', port: d.port, path: '/healthz', agent }, (res) => res.resume().on('end', resolve));
+      warm.on('error', reject);
+      warm.end();
+    });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: d.port, method: 'POST', path: `/api/v1/orgs/${orgA.id}/members`, headers: { authorization: `Bearer ${orgKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        { host: '127.0.0.1', port: d.port, agent, method: 'POST', path: `/api/v1/orgs/${orgA.id}/members`, headers: { authorization: `Bearer ${orgKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           let text = '';
           res.on('data', (c) => (text += c));
@@ -117,6 +125,7 @@ describe('HTTP surface of the daemon', () => {
     await expect(fetch(`${d.url}/healthz`)).rejects.toThrow();
     expect((await response).status).toBe(201);
     await stopped;
+    agent.destroy();
   });
 });
 

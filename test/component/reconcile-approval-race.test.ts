@@ -1,51 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditEvent, Member, Organization } from '../../src/domain/model.js';
-import { GraphFake } from '../fakes/graph-fake.js';
-import { ApiClient } from '../support/api-client.js';
-import { cli } from '../support/harness.js';
-import { scimFixture, STORES } from '../support/scim.js';
+import type { GraphFake } from '../fakes/graph-fake.js';
+import type { ApiClient } from '../support/api-client.js';
+import { heldRunInstall } from '../support/graph-connection.js';
+import { STORES } from '../support/scim.js';
 
 type Summary = { runId: string; status: string; dryRun: boolean; held: number; deactivated: number };
 type Run = { id: string; status: string; trigger: string; dryRun: boolean };
 type ErrorBody = { error: { code: string; message: string } };
-
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-const SECRET = 'graph-secret';
 
 /**
  * A held run is claimed before anything runs: two approvals at once (API and console, two
  * replicas), or an approval and a rejection, end with exactly one winner and a coded 409.
  */
 describe.each(STORES)('approving a held run at the same time from two places, on %s', (kind) => {
-  let f: Awaited<ReturnType<typeof scimFixture>>;
+  let install: Awaited<ReturnType<typeof heldRunInstall>>;
   let api: ApiClient;
   let fake: GraphFake;
   let key: string;
   let org: Organization;
-  let connId: string;
-  const users: Member[] = [];
+  let users: Member[];
 
   beforeAll(async () => {
-    f = await scimFixture(kind);
-    api = await ApiClient.connect(f.daemon.url);
-    fake = await new GraphFake({ users: 12, tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
-    key = (await cli(f.env, f.cwd, 'admin-keys', 'create', '--json')).json<{ key: string }>().key;
-    org = (await api.call<Organization>('post', '/orgs', key, { name: 'Contoso' })).body;
-    for (let i = 0; i < 6; i++) {
-      users.push((await api.call<Member>('post', `/orgs/${org.id}/members`, key, { email: `user${i}@contoso.example`, role: i === 0 ? 'owner' : 'member' })).body);
-    }
-    const config = { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url };
-    connId = (await api.call<{ id: string }>('post', `/orgs/${org.id}/connections`, key, { provider: 'microsoft', config, policy: { maxDeactivations: 0, maxDeactivationPercent: 100 } })).body.id;
-    expect((await api.call<Summary>('post', `/orgs/${org.id}/connections/${connId}/runs`, key, {})).body).toMatchObject({ status: 'completed' });
+    install = await heldRunInstall(kind);
+    ({ api, fake, key, org, users } = install);
   });
-  afterAll(async () => {
-    expect(api.violations).toEqual([]);
-    await fake.stop();
-    await f.dispose();
-  });
+  afterAll(() => install.dispose());
 
-  const runs = () => `/orgs/${org.id}/connections/${connId}/runs`;
+  const runs = () => install.runs;
   const heldRun = async (i: number, dryRun = false) => {
     fake.disable(i);
     const held = await api.call<Summary>('post', runs(), key, { dryRun });

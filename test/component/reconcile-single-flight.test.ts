@@ -5,18 +5,15 @@ import { loadConfig } from '../../src/config/load.js';
 import type { AuditEvent, Member, Organization } from '../../src/domain/model.js';
 import { silentLogger } from '../../src/logging/winston-logger.js';
 import type { Store } from '../../src/ports/store.js';
-import { GraphFake } from '../fakes/graph-fake.js';
-import { ApiClient } from '../support/api-client.js';
-import { cli } from '../support/harness.js';
-import { scimFixture, STORES } from '../support/scim.js';
+import type { GraphFake } from '../fakes/graph-fake.js';
+import type { ApiClient } from '../support/api-client.js';
+import { heldRunInstall } from '../support/graph-connection.js';
+import { STORES } from '../support/scim.js';
 
 type Summary = { runId: string; status: string; dryRun: boolean; held: number; deactivated: number };
 type Run = { id: string; status: string; trigger: string; dryRun: boolean; error?: { code: string; message: string } };
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-const SECRET = 'graph-secret';
 const LISTINGS = ['users.list', 'users.delta'] as const;
 
 /**
@@ -25,37 +22,26 @@ const LISTINGS = ['users.list', 'users.delta'] as const;
  * scheduled ones. And a run its process left `running` is closed by the next one.
  */
 describe.each(STORES)('one real reconcile run of a connection at a time, on %s', (kind) => {
-  let f: Awaited<ReturnType<typeof scimFixture>>;
+  let install: Awaited<ReturnType<typeof heldRunInstall>>;
   let api: ApiClient;
   let fake: GraphFake;
   let key: string;
   let org: Organization;
   let connId: string;
   let store: Store;
-  const users: Member[] = [];
+  let users: Member[];
 
   beforeAll(async () => {
-    f = await scimFixture(kind);
-    api = await ApiClient.connect(f.daemon.url);
-    fake = await new GraphFake({ users: 12, tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
-    key = (await cli(f.env, f.cwd, 'admin-keys', 'create', '--json')).json<{ key: string }>().key;
-    org = (await api.call<Organization>('post', '/orgs', key, { name: 'Contoso' })).body;
-    for (let i = 0; i < 6; i++) {
-      users.push((await api.call<Member>('post', `/orgs/${org.id}/members`, key, { email: `user${i}@contoso.example`, role: i === 0 ? 'owner' : 'member' })).body);
-    }
-    const config = { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, graphBaseUrl: fake.url, authorityHost: fake.url };
-    connId = (await api.call<{ id: string }>('post', `/orgs/${org.id}/connections`, key, { provider: 'microsoft', config, policy: { maxDeactivations: 0, maxDeactivationPercent: 100 } })).body.id;
-    expect((await api.call<Summary>('post', runs(), key, {})).body).toMatchObject({ status: 'completed' });
-    store = await openStore(loadConfig({ env: f.env, cwd: f.cwd }), silentLogger);
+    install = await heldRunInstall(kind);
+    ({ api, fake, key, org, connId, users } = install);
+    store = await openStore(loadConfig({ env: install.f.env, cwd: install.f.cwd }), silentLogger);
   });
   afterAll(async () => {
-    expect(api.violations).toEqual([]);
     await store.close();
-    await fake.stop();
-    await f.dispose();
+    await install.dispose();
   });
 
-  const runs = () => `/orgs/${org.id}/connections/${connId}/runs`;
+  const runs = () => install.runs;
   const listRuns = async () => (await api.call<{ items: Run[] }>('get', `${runs()}?limit=100`, key)).body.items;
   const slowListing = (ms: number) => {
     for (const route of LISTINGS) fake.server.inject(route, { rewrite: (r) => r, delayMs: ms }, 1);

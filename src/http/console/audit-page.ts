@@ -113,7 +113,12 @@ function anchorLine(v: AuditVerification): string {
   return `<p>Anchor <code>${esc(formatAnchor(a))}</code>: ${esc(ANCHOR_STATUS[a.status])}${a.status === 'beyond_head' && a.headSeq !== undefined ? ` (the last event is #${a.headSeq})` : ''}.</p>`;
 }
 
-const who = (v: AuditVerification): string => `${esc(ACTOR_LABELS[v.requestedBy.kind] ?? v.requestedBy.kind)}${v.requestedBy.label || v.requestedBy.id ? ` (${esc(v.requestedBy.label ?? v.requestedBy.id ?? '')})` : ''}`;
+/** Who asked: a console session's or member's label says it all ("console session (portal link …)", an email); others get their kind too. */
+const who = (v: AuditVerification): string => {
+  const { kind, label, id } = v.requestedBy;
+  if (label && (kind === 'portal' || kind === 'member')) return esc(label);
+  return `${esc(ACTOR_LABELS[kind] ?? kind)}${label || id ? ` (${esc(label ?? id ?? '')})` : ''}`;
+};
 const count = (n: number): string => `${n.toLocaleString('en')} ${n === 1 ? 'event' : 'events'}`;
 
 /** A run in progress: the page reloads itself (console.js, data-refresh-seconds) until the verdict. */

@@ -49,7 +49,8 @@ async function lastEvent(store: Store, orgId: string): Promise<AuditEvent | unde
 }
 
 async function openImporter(env: NodeJS.ProcessEnv): Promise<StoreImporter> {
-  if (env.IDSYNC_STORE === 'redis') return (await import('../../src/store/redis/import.js')).openRedisImporter({ url: env.IDSYNC_REDIS_URL! });
+  // Batches of 10,000 records: on a loaded machine one can outlast the 2 s default command timeout (seen in a full run).
+  if (env.IDSYNC_STORE === 'redis') return (await import('../../src/store/redis/import.js')).openRedisImporter({ url: env.IDSYNC_REDIS_URL!, commandTimeoutMs: 60_000 });
   if (env.IDSYNC_STORE === 'postgres') return (await import('../../src/store/postgres/import.js')).openPostgresImporter({ url: env.IDSYNC_POSTGRES_URL!, schema: 'public' });
   return (await import('../../src/store/sqlite/import.js')).openSqliteImporter({ path: join(env.IDSYNC_DATA_DIR!, 'idsync.db') });
 }

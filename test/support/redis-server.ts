@@ -43,10 +43,15 @@ export class RedisTestServer {
     return this.proc !== undefined;
   }
 
-  /** Starts the server again on the same port and data dir; resolves when it answers PING. */
+  /**
+   * Starts the server again on the same port and data dir; resolves when it answers PING. The AOF
+   * is written before each reply but never fsynced (`appendfsync no`): a killed server loses nothing
+   * it acknowledged, and a busy disk cannot stall writes for seconds (Redis delays writes while an
+   * `everysec` fsync is late, which timed out commands in CI).
+   */
   async start(): Promise<void> {
     if (this.proc) return;
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', ...this.extraArgs];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'no', ...this.extraArgs];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = '';
     const keep = (chunk: Buffer) => {
@@ -168,7 +173,7 @@ export class RedisTestCluster {
     const nodes: RedisTestServer[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        nodes.push(await RedisTestServer.start({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+        nodes.push(await RedisTestServer.start({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '15000'] }));
       }
       const create = spawnSync(
         'redis-cli',

@@ -5,6 +5,7 @@ import { groupCursorPage } from './group-cursor.js';
 import { groupWrites } from './group-writes.js';
 import { sendJson, sendOutcome, sendResource } from './http-util.js';
 import { collect } from '../../ports/paging.js';
+import { mapBounded, STORE_READS_IN_FLIGHT } from '../../ports/bounded.js';
 import { filterSortPage, listResponse, mentions, parseListQuery, type ListQuery } from './list.js';
 import { project, wants } from './projection.js';
 import type { ScimDeps } from './users.js';
@@ -37,7 +38,7 @@ export function groupsRoutes(r: Router, deps: ScimDeps): void {
       sendJson(res, 200, listResponse(await Promise.all(slice.map(async (t) => project(await render(t, withMembers), q.projection))), pool.length, q.startIndex));
       return;
     }
-    const rendered = await Promise.all(pool.map((t) => render(t, withMembers)));
+    const rendered = await mapBounded(pool, withMembers ? STORE_READS_IN_FLIGHT : pool.length, (t) => render(t, withMembers));
     const { page, total } = filterSortPage(rendered, q);
     sendJson(res, 200, listResponse(page.map((x) => project(x, q.projection)), total, q.startIndex));
   }

@@ -1,4 +1,5 @@
 import type { Member } from '../../domain/model.js';
+import { mapBounded, STORE_READS_IN_FLIGHT } from '../../ports/bounded.js';
 import { pages } from '../../ports/paging.js';
 import type { Store } from '../../ports/store.js';
 import type { FilterNode } from './filter/parse.js';
@@ -73,6 +74,6 @@ export async function allTeamMembers(store: Store, orgId: string, teamId: string
 }
 
 async function liveMembers(store: Store, orgId: string, ids: string[]): Promise<Member[]> {
-  const found = await Promise.all(ids.map((id) => store.getMember(orgId, id)));
+  const found = await mapBounded(ids, STORE_READS_IN_FLIGHT, (id) => store.getMember(orgId, id));
   return found.filter((m): m is Member => !!m && m.status !== 'removed');
 }

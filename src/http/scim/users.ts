@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Member } from '../../domain/model.js';
+import { mapBounded, STORE_READS_IN_FLIGHT } from '../../ports/bounded.js';
 import { collect } from '../../ports/paging.js';
 import type { Store } from '../../ports/store.js';
 import type { Services } from '../../services/index.js';
@@ -69,7 +70,8 @@ export function usersRoutes(r: Router, deps: ScimDeps): (req: Request, res: Resp
     // them (or the pool is the one candidate of a lookup), otherwise only for the returned page.
     const groupsForFilter = mentions(filter, 'groups') || q.sortBy?.attr.toLowerCase() === 'groups';
     const eager = groupsForFilter || (withGroups && pool.length === 1);
-    const rendered = await Promise.all(pool.map((m) => render(m, eager)));
+    // With groups each render is a store read: a bounded number at a time, however large the pool.
+    const rendered = eager ? await mapBounded(pool, STORE_READS_IN_FLIGHT, (m) => render(m, true)) : await Promise.all(pool.map((m) => render(m, false)));
     const { page, total } = filterSortPage(rendered, { ...q, filter });
     const byId = eager ? undefined : new Map(pool.map((m) => [m.id, m]));
     const resources = await Promise.all(page.map(async (x) => project(withGroups && byId ? await render(byId.get(x.id as string)!, true) : x, q.projection)));

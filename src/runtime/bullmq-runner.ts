@@ -82,6 +82,11 @@ export class BullmqTickRunner implements TickRunner {
     this.log = opts.logger;
   }
 
+  /** Whether the queue's Redis connection is up now (a tick fired while it is not is skipped as 'error'). */
+  get connected(): boolean {
+    return this.connections?.producer.status === 'ready';
+  }
+
   /** Does not wait for Redis: a daemon starts while Redis is away, and the worker starts work when it is back. */
   start(): Promise<void> {
     if (this.queue) return Promise.resolve();

@@ -61,6 +61,9 @@ describe('terminal and retriable failures under the BullMQ tick runner', () => {
     await runner.start();
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     jobs = new Queue<ReconcileJobData, TickOutcome>(RECONCILE_QUEUE, { connection: client, prefix: bullPrefix(config.redis.keyPrefix) });
+    // The runner does not wait for Redis; a tick fired before its connection is up is skipped ('error').
+    const deadline = Date.now() + 15_000;
+    while (!runner.connected && Date.now() < deadline) await sleep(20);
     await sleep(300);
   });
   afterAll(async () => {

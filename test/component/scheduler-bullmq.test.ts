@@ -203,6 +203,7 @@ describe('scheduled reconciles are BullMQ jobs in Redis mode', () => {
     try {
       await Promise.all(replicas.map((r) => r.start()));
       const t = Math.floor(Date.now() / 1000) * 1000;
+      for (const deadline = Date.now() + 15_000; !replicas.every((r) => r.connected) && Date.now() < deadline; ) await sleep(20);
       await sleep(300);
       expect(await fireAll('slow', new Date(t))).toEqual(['queued', 'queued']);
       while (started.length === 0) await sleep(20);

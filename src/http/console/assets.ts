@@ -34,6 +34,7 @@ button{white-space:nowrap;padding:.35rem .8rem;border-radius:6px;border:1px soli
 button.secondary{background:#fff;color:#2f3da8}
 button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
 button:disabled{opacity:.6;cursor:not-allowed}
+button+a{margin-left:.75rem;display:inline-block;padding:.35rem 0}
 :focus-visible{outline:3px solid #2f3da8;outline-offset:2px}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:.5rem .4rem;border-bottom:1px solid #e2e5ea;vertical-align:top}

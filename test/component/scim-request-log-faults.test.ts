@@ -19,7 +19,8 @@ async function metric(f: Fixture, name: string): Promise<number> {
 /** Makes the store refuse log writes (and only those) until the returned function is called. */
 async function breakTheLog(kind: StoreKind, f: Fixture, orgId: string): Promise<() => Promise<void>> {
   if (kind === 'sqlite') {
-    const db = new Database(join(f.env.IDSYNC_DATA_DIR!, 'idsync.db'));
+    // The request log has a file of its own beside the store's.
+    const db = new Database(join(f.env.IDSYNC_DATA_DIR!, 'idsync.db-scimlog'));
     db.exec('ALTER TABLE scim_log RENAME TO scim_log_away');
     return async () => {
       db.exec('ALTER TABLE scim_log_away RENAME TO scim_log');

@@ -19,11 +19,14 @@ export type SqliteStoreOptions = SqliteOptions & { now?: () => Date };
 export class SqliteContext {
   readonly db: Db;
   readonly path: string;
+  /** How long a writer waits for another connection's lock (the file's other processes, the SCIM log's writer thread). */
+  readonly busyTimeoutMs: number;
   readonly now: () => Date;
   private readonly statements = new Map<string, Statement>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
     this.db = openDatabase(opts);
     this.now = opts.now ?? (() => new Date());
   }

@@ -1,3 +1,4 @@
+import { SCIM_LOG_TABLE } from './scim-log-schema.js';
 import type { Migration } from './migrations.js';
 
 /** Versions 12 on (the first ones are in migrations.ts); applied after them, in this order. */
@@ -137,6 +138,19 @@ export const LATER_MIGRATIONS: readonly Migration[] = [
         org_id TEXT PRIMARY KEY,
         data TEXT NOT NULL
       );
+    `,
+  },
+  {
+    version: 20,
+    name: 'SCIM request log in a file of its own',
+    // The log's rows move to their own file (scim-log-file.ts), which a writer thread appends to;
+    // cursors (seq) start afresh there.
+    attachScimLog: true,
+    sql: `
+      ${SCIM_LOG_TABLE('scimlog.')}
+      INSERT INTO scimlog.scim_log (org_id, at_ms, method, status, resource_type, data)
+        SELECT org_id, at_ms, method, status, resource_type, data FROM main.scim_log ORDER BY seq;
+      DROP TABLE main.scim_log;
     `,
   },
 ];

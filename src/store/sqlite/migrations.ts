@@ -8,6 +8,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Run with the SCIM request log's file attached as schema `scimlog` (open.ts scimLogPath). */
+  attachScimLog?: true;
 }
 
 export const MIGRATIONS: readonly Migration[] = [

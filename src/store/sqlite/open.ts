@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IdsyncError } from '../../domain/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { scimLogPath } from './scim-log-schema.js';
 
 export type Db = Database.Database;
 
@@ -29,7 +30,7 @@ export function openDatabase(opts: SqliteOptions): Db {
     // Pages are read through a memory map instead of one pread() each: a SCIM lookup's three
     // indexed reads cost about 4 µs less (bench/RESULTS.md, 2026-12-04). Address space, not memory.
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
-    migrate(db);
+    migrate(db, path);
     return db;
   } catch (err) {
     db?.close();
@@ -37,7 +38,7 @@ export function openDatabase(opts: SqliteOptions): Db {
   }
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, path: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const known = Math.max(0, ...MIGRATIONS.map((m) => m.version));
@@ -47,14 +48,19 @@ function migrate(db: Db): void {
   }
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    }).immediate();
+    if (m.attachScimLog) db.prepare('ATTACH DATABASE ? AS scimlog').run(scimLogPath(path));
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      }).immediate();
+    } finally {
+      if (m.attachScimLog) db.exec('DETACH DATABASE scimlog');
+    }
   }
 }
 
-function mapOpenError(err: unknown, path: string): IdsyncError {
+export function mapOpenError(err: unknown, path: string): IdsyncError {
   if (err instanceof IdsyncError) return new IdsyncError(err.code, `${path}: ${err.message}`, { file: path }, { cause: err });
   const code = (err as { code?: string }).code ?? '';
   const msg = err instanceof Error ? err.message : String(err);

@@ -27,6 +27,7 @@ export type { SqliteStoreOptions } from './context.js';
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const ctx = new SqliteContext(opts);
+  const scimLog = new SqliteScimLog(ctx);
   const store: Store = composeStore(
     new SqliteOrgs(ctx),
     new SqliteMembers(ctx),
@@ -37,12 +38,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     new SqliteCredentials(ctx),
     new SqliteLeases(ctx),
     new SqliteAudit(ctx),
-    new SqliteScimLog(ctx),
+    scimLog,
     new SqliteSessions(ctx),
     new SqliteRoleMappings(ctx),
     new SqliteMerges(ctx),
     new SqliteSignals(ctx),
-    new SqliteSupport(ctx),
+    new SqliteSupport(ctx, scimLog),
     new SqliteSignup(ctx),
     new SqliteCrossOrg(ctx),
     {
@@ -50,6 +51,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
         ctx.run(() => ctx.stmt('SELECT 1').get());
       },
       async close(): Promise<void> {
+        await scimLog.closeScimLog();
         ctx.close();
       },
     },

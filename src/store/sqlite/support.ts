@@ -4,13 +4,18 @@ import type { PurgeReceipt, SupportGrant } from '../../domain/support.js';
 import type { OrgPurgeStore, SupportGrantStore, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { orgGone, supportGrantNotFound } from '../shared/record-errors.js';
 import { parse, type DataRow, type SqliteContext } from './context.js';
+import type { SqliteScimLog } from './scim-log.js';
 
 /** Tables whose rows belong to an org by a column other than `org_id`, and the receipts a purge keeps. */
 const NOT_BY_ORG_ID = new Set(['org_purge_receipts', 'orgs']);
 
 /** Support access grants (one JSON row per grant) and org purges (one transaction each). */
 export class SqliteSupport implements SupportGrantStore, OrgPurgeStore {
-  constructor(private readonly ctx: SqliteContext) {}
+  constructor(
+    private readonly ctx: SqliteContext,
+    /** The request log's own file is outside the purge's transaction: its rows go after it, again on a rerun. */
+    private readonly scimLog: Pick<SqliteScimLog, 'dropScimLogOf'>,
+  ) {}
 
   async createSupportGrant(grant: SupportGrant, audit: AuditDraft): Promise<SupportGrant> {
     return this.ctx.write(() => {
@@ -41,6 +46,12 @@ export class SqliteSupport implements SupportGrantStore, OrgPurgeStore {
 
   /** One transaction: the receipt, the provider audit event and the removal of every row of the org, or nothing. */
   async purgeOrg(base: Omit<PurgeReceipt, 'lastAuditHash' | 'auditCount'>, audit: AuditDraft): Promise<{ receipt: PurgeReceipt; purged: boolean }> {
+    const result = this.#purgeRecords(base, audit);
+    await this.scimLog.dropScimLogOf(base.orgId);
+    return result;
+  }
+
+  #purgeRecords(base: Omit<PurgeReceipt, 'lastAuditHash' | 'auditCount'>, audit: AuditDraft): { receipt: PurgeReceipt; purged: boolean } {
     return this.ctx.write(() => {
       const kept = this.#receipt(base.orgId);
       if (kept) return { receipt: kept, purged: false };

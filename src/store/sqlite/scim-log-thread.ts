@@ -1,0 +1,81 @@
+import { Worker } from 'node:worker_threads';
+import type { ScimLogEntry } from '../../domain/scim-log.js';
+import { IdsyncError } from '../../domain/errors.js';
+import { mapRuntimeError } from './open.js';
+
+type Reply = { id: number; error?: { message: string; code?: string } };
+
+/**
+ * Appends SCIM log entries to the store's file from a worker thread with a connection of its own
+ * (scim-log-writer.mjs), into the log's own file (scim-log-schema.ts). The event loop only serialises a batch and posts it: the inserts, the
+ * index updates and the WAL checkpoints they bring cost a lookup about 5% of its throughput when
+ * they ran on it (bench/RESULTS.md, 2026-12-05). The worker starts with the first batch and again
+ * after it died; a batch it could not write rejects with the store's error, so the recorder keeps
+ * the entries and retries them.
+ */
+export class ScimLogThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private next = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  append(entries: readonly ScimLogEntry[]): Promise<void> {
+    const worker = this.start();
+    const id = ++this.next;
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    worker.ref();
+    worker.postMessage({ id, entries: JSON.stringify(entries) });
+    return done;
+  }
+
+  /** Lets batches in flight finish, then stops the thread and closes its connection. */
+  async close(): Promise<void> {
+    await Promise.all(this.inFlight);
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Held until it has exited: an unreferenced worker would let the process end mid-close.
+    worker.ref();
+    worker.postMessage({ close: true });
+    await exited;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./scim-log-writer.mjs', import.meta.url), { workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+    worker.unref();
+    worker.on('message', (reply: Reply) => this.settle(reply));
+    const fail = (err: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(new IdsyncError('store.unavailable', `SCIM log writer thread stopped: ${err.message}`, { file: this.path }, { cause: err }));
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: Reply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (!reply.error) p.resolve();
+    else p.reject(mapRuntimeError(Object.assign(new Error(reply.error.message), { code: reply.error.code ?? '' }), this.path));
+  }
+}

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 const out = join(mkdtempSync(join(tmpdir(), 'idsync-jest-')), 'results.json');
 const env = {
   ...process.env,
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning']
+  // The suites run in one process (2 cores: jest runs in band), and jest's ESM module registries
+  // grow with each test file: the default 4 GB heap ran out near the end of a full run.
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--max-old-space-size=8192']
     .filter(Boolean)
     .join(' '),
 };

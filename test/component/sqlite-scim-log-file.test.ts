@@ -7,6 +7,7 @@ import type { ScimLogEntry } from '../../src/domain/scim-log.js';
 import type { Store } from '../../src/ports/store.js';
 import { PROVIDER_SCOPE } from '../../src/ports/store/types.js';
 import { anOrg, draft } from '../../src/store/conformance/fixtures.js';
+import { ScimLogThread } from '../../src/store/sqlite/scim-log-thread.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 const entry = (orgId: string, i: number): ScimLogEntry => ({
@@ -124,5 +125,20 @@ describe('SQLite SCIM request log: its own file and writer thread', () => {
 
     expect((await s.listScimLog(org.id, { limit: 10 })).items).toEqual([]);
     expect((await s.listScimLog(other.id, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('when the writer thread has had nothing to write for its idle time, then it ends, and the next batch starts another', async () => {
+    const { path, store: s, org } = await fileStore();
+    const thread = new ScimLogThread(`${path}-scimlog`, 5000, 100);
+
+    await thread.append([entry(org.id, 1)]);
+    expect(thread.running).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(thread.running).toBe(false);
+    await thread.append([entry(org.id, 2)]);
+    await thread.close();
+
+    expect((await s.listScimLog(org.id, { limit: 10 })).items).toHaveLength(2);
+    expect(thread.running).toBe(false);
   });
 });

@@ -121,6 +121,10 @@ describe.each(STORES)('teams kept by a directory connection refuse other writers
     expect(member).toMatchObject({ status: 'active', emails: [expect.objectContaining({ value: 'newcomer@acme.example' })] });
     expect(await s.teams.memberIds(org.id, later.id)).not.toContain(member.id);
     expect(await s.teams.memberIds(org.id, open.id)).toContain(member.id);
+    // A new team invite link to the kept team is refused, as an invitation naming it is.
+    const teamLink = await api.call<ErrorBody>('post', `/orgs/${org.id}/links`, key, { teamId: later.id });
+    expect(teamLink.status).toBe(409);
+    expect(teamLink.body.error.code).toBe('team.managed_elsewhere');
   });
 
   it('when the connection is deleted, then its team is released and SCIM may change it', async () => {

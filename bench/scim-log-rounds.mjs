@@ -7,27 +7,13 @@
 // Prints each round and the median of the per-round on/off ratios (req/s and CPU per request);
 // records nothing: bench/scim.mjs writes the figures of record.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { child, cpuMs } from './processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 6);
 const CONNECTIONS = 32;
 
-function child(script, env) {
-  const p = spawn(process.execPath, [new URL(script, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const ready = new Promise((resolve, reject) => {
-    createInterface({ input: p.stdout }).once('line', (l) => resolve(JSON.parse(l)));
-    p.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { p, ready };
-}
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

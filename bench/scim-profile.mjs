@@ -9,11 +9,10 @@
 // BENCH_COMPARE=DIR sets an earlier build beside the current one (see below); BENCH_NODE_FLAGS are
 // node options for the current build's daemon only (BENCH_COMPARE=dist with them: what a flag does).
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { child, cpuMs } from './processes.mjs';
 import { summarize } from './cpuprofile-summary.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,18 +22,6 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const PROFILE_BARE = process.env.BENCH_PROFILE === 'bare';
 const CONNECTIONS = 32;
 
-function child(script, env, args = []) {
-  const p = spawn(process.execPath, [...args, new URL(script, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const first = new Promise((resolve, reject) => {
-    createInterface({ input: p.stdout }).once('line', (l) => resolve(JSON.parse(l)));
-    p.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { p, first };
-}
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
 
 const profDir = mkdtempSync(join(tmpdir(), 'idsync-prof-'));
 // BENCH_COMPARE=DIR: a second daemon runs the build in DIR (a copy of an earlier dist/ inside this
@@ -42,7 +29,7 @@ const profDir = mkdtempSync(join(tmpdir(), 'idsync-prof-'));
 const COMPARE = process.env.BENCH_COMPARE;
 const names = COMPARE ? ['base', 'new'] : ['new'];
 const server = child('./scim-server.mjs', { BENCH_DAEMONS: names.join(',') }, PROFILE_BARE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-const info = await server.first;
+const info = await server.ready;
 const daemons = {};
 for (const name of names) {
   const d = child(
@@ -54,7 +41,7 @@ for (const name of names) {
     },
     [...(PROFILE && name === 'new' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...(name === 'new' && process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])],
   );
-  daemons[name] = { ...d, port: (await d.first).port, sent: 0 };
+  daemons[name] = { ...d, port: (await d.ready).port, sent: 0 };
 }
 const headers = { authorization: `Bearer ${info.token}` };
 const lookup = { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}` }) }] };

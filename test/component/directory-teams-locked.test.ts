@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Actor, Member, Organization, Team } from '../../src/domain/model.js';
+import { draft } from '../../src/store/conformance/fixtures.js';
 import { ApiClient } from '../support/api-client.js';
 import { cli } from '../support/harness.js';
 import { GROUP, PATCH, scimFixture, STORES, USER, type ScimClient } from '../support/scim.js';
@@ -105,6 +106,25 @@ describe.each(STORES)('teams kept by a directory connection refuse other writers
     await expect(s.teams.addMembers(org.id, team.id, [members[2]!.id], other)).rejects.toMatchObject({ code: 'team.managed_elsewhere' });
     expect((await api.call('delete', `/orgs/${org.id}/teams/${team.id}`, key)).status).toBe(204);
     expect(await f.daemon.store.getTeam(org.id, team.id)).toBeUndefined();
+  });
+
+  it('when a team named in a pending invitation comes to be kept by the connection, then accepting it joins the org and the open team, not the kept one', async () => {
+    const s = f.daemon.services;
+    const later = await s.teams.create(org.id, { displayName: 'Kept later' }, SETUP);
+    const open = await s.teams.create(org.id, { displayName: 'Open to all' }, SETUP);
+    const { link } = await s.invitations.invite(org.id, { email: 'newcomer@acme.example', teamIds: [later.id, open.id] }, SETUP);
+    // The connection starts keeping the team after the invitation was made (the check at invite time passed).
+    await f.daemon.store.updateTeam(org.id, later.id, (cur) => ({ next: { ...cur, directoryGroup: { connectionId: connId, provider: 'github', groupId: '44', key: 'kept-later' } }, audit: draft(org.id, 'team.updated', later.id) }));
+
+    const member = await s.invitations.accept(link.slice(link.lastIndexOf('/') + 1), { provider: 'google', subject: 'g-newcomer', email: 'newcomer@acme.example', emailVerified: true });
+
+    expect(member).toMatchObject({ status: 'active', emails: [expect.objectContaining({ value: 'newcomer@acme.example' })] });
+    expect(await s.teams.memberIds(org.id, later.id)).not.toContain(member.id);
+    expect(await s.teams.memberIds(org.id, open.id)).toContain(member.id);
+    // A new team invite link to the kept team is refused, as an invitation naming it is.
+    const teamLink = await api.call<ErrorBody>('post', `/orgs/${org.id}/links`, key, { teamId: later.id });
+    expect(teamLink.status).toBe(409);
+    expect(teamLink.body.error.code).toBe('team.managed_elsewhere');
   });
 
   it('when the connection is deleted, then its team is released and SCIM may change it', async () => {

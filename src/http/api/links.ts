@@ -33,7 +33,7 @@ export function linkRoutes(api: ApiRegistry, s: Services): void {
         allowedDomains: z.array(z.string()).optional(),
         directoryConnectionId: z.string().optional().describe('Only people this connection lists as active may join'),
       }),
-      responses: { 201: { description: 'Created', schema: withUrl }, 403: e('Role not allowed') },
+      responses: { 201: { description: 'Created', schema: withUrl }, 403: e('Role not allowed'), 409: e('The team is kept by a directory connection (team.managed_elsewhere)') },
     },
     async ({ params, body, req, res }) => {
       assertCanAssignRole(res.locals.principal, params.org, body.role ?? 'member');

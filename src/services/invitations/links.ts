@@ -5,6 +5,7 @@ import { assertDomainsAllowed, linkDomains } from '../../domain/member-rules.js'
 import { ROLES, type Actor, type InviteLink, type Role } from '../../domain/model.js';
 import type { Page, PageRequest } from '../../ports/store.js';
 import type { ServiceDeps } from '../deps.js';
+import { assertTeamWritable } from '../teams.js';
 import { parseInput } from '../validate.js';
 import { hashToken, joinUrl, LINK_TOKEN_PREFIX, mintLinkToken, sameHash } from './tokens.js';
 
@@ -53,7 +54,12 @@ export class LinkService {
   async create(orgId: string, input: CreateLinkInput, actor: Actor): Promise<{ link: PublicLink; url: string }> {
     const data = parseInput(createSchema, input);
     if (!(await this.deps.store.getOrg(orgId))) throw new IdsyncError('org.not_found', `organization ${orgId} not found`, { orgId });
-    if (data.teamId && !(await this.deps.store.getTeam(orgId, data.teamId))) throw new IdsyncError('team.not_found', `team ${data.teamId} not found`, { teamId: data.teamId });
+    if (data.teamId) {
+      const team = await this.deps.store.getTeam(orgId, data.teamId);
+      if (!team) throw new IdsyncError('team.not_found', `team ${data.teamId} not found`, { teamId: data.teamId });
+      // Joining would put people in a team only its directory fills.
+      await assertTeamWritable(this.deps, team, actor);
+    }
     if (data.directoryConnectionId) {
       const conn = await this.deps.store.getConnection(data.directoryConnectionId);
       if (!conn || conn.orgId !== orgId) throw new IdsyncError('connection.not_found', `directory connection ${data.directoryConnectionId} not found`, { connectionId: data.directoryConnectionId });

@@ -1,6 +1,8 @@
 import { memberFromJoin } from '../../domain/member-rules.js';
 import type { Actor, Identity, Member, Organization, Role } from '../../domain/model.js';
+import { isIdsyncError } from '../../domain/errors.js';
 import type { ServiceDeps } from '../deps.js';
+import { assertTeamWritable } from '../teams.js';
 import type { MemberWriter } from '../members/writer.js';
 
 /** What a sign-in proved about a person (the join flow supplies it after OIDC / OAuth). */
@@ -53,11 +55,24 @@ export async function admit(writer: MemberWriter, org: Organization, a: Admissio
   return writer.create(member, { actor, source: 'join' });
 }
 
-/** Adds the member to the teams that still exist (a team deleted since the invitation is skipped). */
+/**
+ * Adds the member to the teams that still exist and that anyone may still fill. Skipped: a team
+ * deleted since the invitation (or link) was made, and a team a directory connection has come to
+ * keep since (only its runs fill it; the invitation was checked when it was made, the team was
+ * not kept then). Joining the org goes ahead either way; a skipped kept team is logged.
+ */
 export async function joinTeams(deps: ServiceDeps, orgId: string, memberId: string, teamIds: string[], actor: Actor): Promise<string[]> {
   const joined: string[] = [];
   for (const teamId of teamIds) {
-    if (!(await deps.store.getTeam(orgId, teamId))) continue;
+    const team = await deps.store.getTeam(orgId, teamId);
+    if (!team) continue;
+    try {
+      await assertTeamWritable(deps, team, actor);
+    } catch (err) {
+      if (!isIdsyncError(err, 'team.managed_elsewhere')) throw err;
+      deps.logger.info('joined without a team a directory connection now keeps; its runs decide who is in it', { orgId, memberId, teamId, connectionId: team.directoryGroup?.connectionId });
+      continue;
+    }
     await deps.store.addTeamMembers(orgId, teamId, [memberId], { orgId, actor, action: 'team.members_added', target: { type: 'team', id: teamId }, after: { added: [memberId] }, reason: 'joined by invitation' });
     joined.push(teamId);
   }

@@ -7,6 +7,7 @@
 // Prints each round and the median of the per-round on/off ratios (req/s and CPU per request);
 // records nothing: bench/scim.mjs writes the figures of record.
 import autocannon from 'autocannon';
+import { idpLookups } from './idp-requests.mjs';
 import { child, cpuMs } from './processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -24,9 +25,7 @@ const info = await server.ready;
 const daemons = Object.fromEntries(['on', 'off'].map((name) => [name, child('./scim-daemon.mjs', { BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name })]));
 const ports = { on: (await daemons.on.ready).port, off: (await daemons.off.ready).port };
 const headers = { authorization: `Bearer ${info.token}` };
-const lookup = {
-  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}` }) }],
-};
+const lookup = idpLookups(info.users, headers);
 const drive = (side, duration) =>
   new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${ports[side]}`, connections: CONNECTIONS, duration, headers, ...lookup }, (err, res) => (err ? reject(err) : resolve(res))));
 

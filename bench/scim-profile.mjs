@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { idpLookups } from './idp-requests.mjs';
 import { child, cpuMs } from './processes.mjs';
 import { summarize } from './cpuprofile-summary.mjs';
 
@@ -44,7 +45,7 @@ for (const name of names) {
   daemons[name] = { ...d, port: (await d.ready).port, sent: 0 };
 }
 const headers = { authorization: `Bearer ${info.token}` };
-const lookup = { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}` }) }] };
+const lookup = idpLookups(info.users, headers);
 const drive = (p, seconds) => new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${p}`, connections: CONNECTIONS, duration: seconds, headers, ...lookup }, (err, r) => (err ? reject(err) : resolve(r))));
 async function measure(p, pid) {
   const c0 = cpuMs(pid);

@@ -1,9 +1,9 @@
-import type { Statement } from 'better-sqlite3';
 import { IdsyncError } from '../../domain/errors.js';
 import type { AuditDraft, AuditEvent } from '../../domain/model.js';
 import type { AuditMode, UpdateOptions, UpdateResult, Updater } from '../../ports/store.js';
 import { EMPTY_HEAD, nextAuditRecords, type ChainHead } from '../shared/audit-records.js';
-import { mapRuntimeError, openDatabase, type Db, type SqliteOptions } from './open.js';
+import { SqliteConnection } from './connection.js';
+import { openDatabase, type SqliteOptions } from './open.js';
 
 export type DataRow = { data: string };
 
@@ -16,41 +16,15 @@ export type SqliteStoreOptions = SqliteOptions & { now?: () => Date };
  * compare-and-swap updates and the audit chain. Every mutation is one IMMEDIATE transaction (the
  * write lock is taken before reading, so the CLI and the daemon can share the file safely).
  */
-export class SqliteContext {
-  readonly db: Db;
-  readonly path: string;
+export class SqliteContext extends SqliteConnection {
   /** How long a writer waits for another connection's lock (the file's other processes, the SCIM log's writer thread). */
   readonly busyTimeoutMs: number;
   readonly now: () => Date;
-  private readonly statements = new Map<string, Statement>();
 
   constructor(opts: SqliteStoreOptions) {
-    this.path = opts.path;
+    super(openDatabase(opts), opts.path);
     this.busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
-    this.db = openDatabase(opts);
     this.now = opts.now ?? (() => new Date());
-  }
-
-  /** Prepared statements are cached: preparing costs more than running most of these queries. */
-  stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  run<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw mapRuntimeError(err, this.path);
-    }
-  }
-
-  write<T>(fn: () => T): T {
-    return this.run(() => this.db.transaction(fn).immediate());
   }
 
   /** Call inside write(): checks ifVersion, runs the updater, persists with the version bumped and chains its audit draft. */
@@ -102,9 +76,5 @@ export class SqliteContext {
       return new IdsyncError('internal', `${what} ${id} already exists (or its token hash is taken)`, { id });
     }
     return err;
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
   }
 }

@@ -143,7 +143,7 @@ export const LATER_MIGRATIONS: readonly Migration[] = [
   {
     version: 20,
     name: 'SCIM request log in a file of its own',
-    // The log's rows move to their own file (scim-log-file.ts), which a writer thread appends to;
+    // The log's rows move to their own file (scim-log-schema.ts), which a writer thread appends to;
     // cursors (seq) start afresh there.
     attachScimLog: true,
     sql: `

@@ -8,7 +8,7 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
-  /** Run with the SCIM request log's file attached as schema `scimlog` (open.ts scimLogPath). */
+  /** Run with the SCIM request log's file attached as schema `scimlog` (scim-log-schema.ts scimLogPath). */
   attachScimLog?: true;
 }
 

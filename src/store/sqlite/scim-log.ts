@@ -1,9 +1,10 @@
 import { IdsyncError } from '../../domain/errors.js';
 import type { ScimLogEntry, ScimLogPage, ScimLogQuery, StoredScimLogEntry } from '../../domain/scim-log.js';
 import type { ScimLogStore } from '../../ports/store.js';
-import Database, { type Statement } from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { SqliteContext } from './context.js';
-import { mapOpenError, mapRuntimeError, type Db } from './open.js';
+import { SqliteConnection } from './connection.js';
+import { mapOpenError } from './open.js';
 import { SCIM_LOG_TABLE, scimLogPath } from './scim-log-schema.js';
 import { ScimLogThread } from './scim-log-thread.js';
 
@@ -18,8 +19,7 @@ const PRUNE_BATCH = 5000;
 export class SqliteScimLog implements ScimLogStore {
   private readonly path: string;
   private readonly thread: ScimLogThread | undefined;
-  private conn: Db | undefined;
-  private readonly statements = new Map<string, Statement>();
+  private conn: SqliteConnection | undefined;
 
   constructor(private readonly ctx: SqliteContext) {
     this.path = scimLogPath(ctx.path);
@@ -32,15 +32,15 @@ export class SqliteScimLog implements ScimLogStore {
   async appendScimLog(entries: readonly ScimLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     if (this.thread) return this.thread.append(entries);
-    this.write(() => {
-      const insert = this.stmt('INSERT INTO scim_log (org_id, at_ms, method, status, resource_type, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.log.write(() => {
+      const insert = this.log.stmt('INSERT INTO scim_log (org_id, at_ms, method, status, resource_type, data) VALUES (?, ?, ?, ?, ?, ?)');
       for (const e of entries) insert.run(e.orgId, Date.parse(e.at), e.method, e.status, e.resource?.type ?? null, JSON.stringify(e));
     });
   }
 
   /** The org's entries, gone with the org (its purge). */
   async dropScimLogOf(orgId: string): Promise<void> {
-    this.write(() => this.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId));
+    this.log.write(() => this.log.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId));
   }
 
   /** Stops the writer thread once its batches are written, and closes the log's connection (the store is closing). */
@@ -48,7 +48,6 @@ export class SqliteScimLog implements ScimLogStore {
     await this.thread?.close();
     this.conn?.close();
     this.conn = undefined;
-    this.statements.clear();
   }
 
   async listScimLog(orgId: string, q: ScimLogQuery): Promise<ScimLogPage> {
@@ -64,8 +63,8 @@ export class SqliteScimLog implements ScimLogStore {
     if (q.method) where.push('method = ?'), args.push(q.method.toUpperCase());
     if (q.resourceType) where.push('resource_type = ?'), args.push(q.resourceType);
     // One row more than asked says whether an older page exists.
-    const rows = this.run(
-      () => this.stmt(`SELECT seq, data FROM scim_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as { seq: number; data: string }[],
+    const rows = this.log.run(
+      () => this.log.stmt(`SELECT seq, data FROM scim_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as { seq: number; data: string }[],
     );
     const items: StoredScimLogEntry[] = rows.slice(0, q.limit).map((r) => ({ ...(JSON.parse(r.data) as ScimLogEntry), id: String(r.seq) }));
     return { items, next: rows.length > q.limit ? items.at(-1)!.id : null };
@@ -75,58 +74,38 @@ export class SqliteScimLog implements ScimLogStore {
     let dropped = 0;
     const cutoff = opts.before.getTime();
     for (;;) {
-      const n = this.write(() => this.stmt('DELETE FROM scim_log WHERE seq IN (SELECT seq FROM scim_log WHERE at_ms < ? LIMIT ?)').run(cutoff, PRUNE_BATCH).changes);
+      const n = this.log.write(() => this.log.stmt('DELETE FROM scim_log WHERE seq IN (SELECT seq FROM scim_log WHERE at_ms < ? LIMIT ?)').run(cutoff, PRUNE_BATCH).changes);
       dropped += n;
       if (n < PRUNE_BATCH) break;
     }
-    const over = this.run(() => this.stmt('SELECT org_id FROM scim_log GROUP BY org_id HAVING COUNT(*) > ?').all(opts.maxPerOrg) as { org_id: string }[]);
+    const over = this.log.run(() => this.log.stmt('SELECT org_id FROM scim_log GROUP BY org_id HAVING COUNT(*) > ?').all(opts.maxPerOrg) as { org_id: string }[]);
     for (const { org_id: orgId } of over) {
-      dropped += this.write(() => {
-        if (opts.maxPerOrg <= 0) return this.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId).changes;
-        const keep = this.stmt('SELECT seq FROM scim_log WHERE org_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?').get(orgId, opts.maxPerOrg - 1) as { seq: number } | undefined;
+      dropped += this.log.write(() => {
+        if (opts.maxPerOrg <= 0) return this.log.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId).changes;
+        const keep = this.log.stmt('SELECT seq FROM scim_log WHERE org_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?').get(orgId, opts.maxPerOrg - 1) as { seq: number } | undefined;
         if (!keep) return 0;
-        return this.stmt('DELETE FROM scim_log WHERE org_id = ? AND seq < ?').run(orgId, keep.seq).changes;
+        return this.log.stmt('DELETE FROM scim_log WHERE org_id = ? AND seq < ?').run(orgId, keep.seq).changes;
       });
     }
     return dropped;
   }
 
-  private db(): Db {
+  /** The log's connection, opened again if the store was closed and is used once more. */
+  private get log(): SqliteConnection {
     this.conn ??= this.open();
     return this.conn;
   }
 
-  private open(): Db {
-    const conn = new Database(this.path, { timeout: this.ctx.busyTimeoutMs });
+  private open(): SqliteConnection {
+    const db = new Database(this.path, { timeout: this.ctx.busyTimeoutMs });
     try {
-      conn.pragma('journal_mode = WAL');
-      conn.pragma('synchronous = NORMAL');
-      conn.exec(SCIM_LOG_TABLE());
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCIM_LOG_TABLE());
     } catch (err) {
-      conn.close();
+      db.close();
       throw mapOpenError(err, this.path);
     }
-    return conn;
-  }
-
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db().prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  private run<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw mapRuntimeError(err, this.path);
-    }
-  }
-
-  private write<T>(fn: () => T): T {
-    return this.run(() => this.db().transaction(fn).immediate());
+    return new SqliteConnection(db, this.path);
   }
 }

@@ -52,8 +52,8 @@ const simpleSubject = z.union([
 ]);
 const subject = z.union([
   simpleSubject,
-  z.object({ format: z.literal('aliases'), identifiers: z.array(z.any()).min(1).max(10) }),
-  z.object({ format: z.literal('complex'), user: z.any() }).loose(),
+  z.object({ format: z.literal('aliases'), identifiers: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }),
+  z.object({ format: z.literal('complex'), user: z.record(z.string(), z.unknown()) }).loose(),
 ]);
 const subjectSchema = z.object({ stream_id: z.string().min(1), subject, verified: z.boolean().optional() });
 const verifySchema = z.object({ stream_id: z.string().min(1), state: z.string().max(500).optional() });

@@ -7,7 +7,8 @@
 // checkout — takes the request listener of its HTTP server, and hands it `GET /Users?filter=userName
 // eq` requests as node:http objects over a socket stand-in that swallows the bytes, 32 in flight.
 // Rounds alternate between the builds (ABBA); each reports CPU µs per lookup (process.cpuUsage).
-// BENCH_ROUNDS (8), BENCH_REQUESTS per round (5000), BENCH_LOG=off for the request log off.
+// BENCH_ROUNDS (8), BENCH_REQUESTS per round (5000), BENCH_LOG=off for the request log off
+// (BENCH_LOG_BASE=off for the earlier build only: BENCH_COMPARE=dist with it measures the log's cost).
 import { spawn } from 'node:child_process';
 import { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { createInterface } from 'node:readline';
@@ -42,25 +43,29 @@ async function start(name) {
     IDSYNC_SCIM_RATE_LIMIT: '0',
     IDSYNC_LOG_LEVEL: 'error',
     IDSYNC_PUBLIC_URL: 'http://127.0.0.1',
-    ...(process.env.BENCH_LOG === 'off' ? { IDSYNC_SCIM_REQUEST_LOG_DAYS: '0' } : {}),
+    ...((name === 'base' ? process.env.BENCH_LOG_BASE ?? process.env.BENCH_LOG : process.env.BENCH_LOG) === 'off' ? { IDSYNC_SCIM_REQUEST_LOG_DAYS: '0' } : {}),
     ...(info.redisUrl ? { IDSYNC_STORE: 'redis', IDSYNC_REDIS_URL: info.redisUrl, IDSYNC_SECRET_KEY: info.secretKey } : {}),
   };
   // The listener is the one given to http.createServer: caught as the daemon's server starts listening.
   const listen = Server.prototype.listen;
   let handler;
+  let classes;
+  // And the classes the server builds requests and responses from (http.createServer's options).
+  const option = (server, name) => server[Object.getOwnPropertySymbols(server).find((s) => s.description === name)];
   Server.prototype.listen = function (...args) {
     handler ??= this.listeners('request')[0];
+    classes ??= { Request: option(this, 'IncomingMessage') ?? IncomingMessage, Response: option(this, 'ServerResponse') ?? ServerResponse };
     return listen.apply(this, args);
   };
   const daemon = await startDaemon(loadConfig({ env, cwd: dir }), { logger: createLogger({ level: 'error', format: 'json' }) });
   Server.prototype.listen = listen;
-  return { daemon, handler };
+  return { daemon, handler, classes };
 }
 
 /** One request through the handler; resolves when the response has finished. */
-function request(handler, path) {
+function request({ handler, classes }, path) {
   const socket = new Duplex({ read() {}, write: (_c, _e, cb) => cb(), writev: (_c, cb) => cb() });
-  const req = new IncomingMessage(socket);
+  const req = new classes.Request(socket);
   req.method = 'GET';
   req.url = path;
   req.httpVersionMajor = 1;
@@ -69,7 +74,7 @@ function request(handler, path) {
   req.headers = { host: '127.0.0.1', authorization: `Bearer ${info.token}`, 'user-agent': 'bench', accept: '*/*' };
   req.rawHeaders = Object.entries(req.headers).flat();
   req.push(null);
-  const res = new ServerResponse(req);
+  const res = new classes.Response(req);
   res.assignSocket(socket);
   return new Promise((resolve, reject) => {
     res.once('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`lookup answered ${res.statusCode}`))));
@@ -78,14 +83,14 @@ function request(handler, path) {
 }
 const lookupPath = () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}`;
 
-async function round(handler, n) {
+async function round(build, n) {
   let left = n;
   // Each request starts from the event loop, as one read off a socket would: timers and
   // setImmediate work (the request log's flushes) get their turns as they do in the daemon.
   const worker = async () => {
     while (left-- > 0) {
       await new Promise(setImmediate);
-      await request(handler, lookupPath());
+      await request(build, lookupPath());
     }
   };
   const c0 = process.cpuUsage();
@@ -97,7 +102,7 @@ async function round(handler, n) {
 
 const builds = {};
 for (const name of names) builds[name] = await start(name);
-for (const b of Object.values(builds)) await round(b.handler, PER_ROUND);
+for (const b of Object.values(builds)) await round(b, PER_ROUND);
 // BENCH_ALLOC=1: where the measured rounds allocate (V8's sampling heap profiler, collected
 // objects included), summed by function: what the garbage collector's share comes from.
 const session = process.env.BENCH_ALLOC === '1' ? new (await import('node:inspector')).Session() : undefined;
@@ -108,7 +113,7 @@ if (session) {
 }
 const results = Object.fromEntries(names.map((n) => [n, []]));
 for (let i = 0; i < ROUNDS; i++) {
-  for (const name of i % 2 === 0 ? names : [...names].reverse()) results[name].push(await round(builds[name].handler, PER_ROUND));
+  for (const name of i % 2 === 0 ? names : [...names].reverse()) results[name].push(await round(builds[name], PER_ROUND));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (rs) => rs.reduce((a, r) => a + r.cpuUs * r.n, 0) / rs.reduce((a, r) => a + r.n, 0);

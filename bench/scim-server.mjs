@@ -16,7 +16,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createHttpServer } from 'node:http';
 import { startDaemon } from '../dist/app/daemon.js';
+import { serverClasses } from '../dist/http/server-classes.js';
 import { loadConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/logging/winston-logger.js';
 import { startPostgres } from './postgres.mjs';
@@ -98,13 +100,22 @@ for (const name of (process.env.BENCH_DAEMONS ?? 'on,off').split(',')) {
   }
   daemonDirs[name] = d;
 }
-const bare = express();
-bare.use(express.json());
-bare.get('/scim/v2/Users', (_req, res) => res.type('application/scim+json').send(sample));
-bare.post('/scim/v2/Users', (_req, res) => res.status(201).type('application/scim+json').send(created));
-bare.patch('/scim/v2/Groups/:id', (_req, res) => res.type('application/scim+json').send('{}'));
-const bareServer = bare.listen(0, '127.0.0.1');
+// The baseline twice: as express serves by default (app.listen), and on a server built with the
+// request and response classes idsync's own server uses (src/http/server-classes.ts), which spare
+// express a prototype change per request: the stricter comparison.
+function bareApp() {
+  const bare = express();
+  bare.use(express.json());
+  bare.get('/scim/v2/Users', (_req, res) => res.type('application/scim+json').send(sample));
+  bare.post('/scim/v2/Users', (_req, res) => res.status(201).type('application/scim+json').send(created));
+  bare.patch('/scim/v2/Groups/:id', (_req, res) => res.type('application/scim+json').send('{}'));
+  return bare;
+}
+const bareServer = bareApp().listen(0, '127.0.0.1');
 await new Promise((r) => bareServer.once('listening', r));
+const bareClassesApp = bareApp();
+const bareClassesServer = createHttpServer(serverClasses(bareClassesApp), bareClassesApp).listen(0, '127.0.0.1');
+await new Promise((r) => bareClassesServer.once('listening', r));
 
 process.stdout.write(
   `${JSON.stringify({
@@ -112,6 +123,7 @@ process.stdout.write(
     ...(redis ? { redisUrl: redis.url, secretKey: env.IDSYNC_SECRET_KEY } : {}),
     ...(postgres ? { postgresUrl: postgres.url(), secretKey: env.IDSYNC_SECRET_KEY } : {}),
     bare: bareServer.address().port,
+    bareClasses: bareClassesServer.address().port,
     token,
     groupId,
     outsiders,
@@ -127,6 +139,7 @@ process.stdout.write(
 // The parent stops the daemons first; their copies of the seed (hundreds of MB each) go with this one.
 process.on('SIGTERM', async () => {
   bareServer.close();
+  bareClassesServer.close();
   rmSync(dir, { recursive: true, force: true });
   if (redis) {
     const exited = new Promise((r) => redis.proc.once('exit', r));

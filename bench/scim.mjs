@@ -32,7 +32,7 @@ const daemonOn = child('./scim-daemon.mjs', daemonEnv('on'));
 const daemonOff = child('./scim-daemon.mjs', daemonEnv('off'));
 info.idsync = (await daemonOn.ready).port;
 info.idsyncNoLog = (await daemonOff.ready).port;
-const pidOf = { [info.bare]: server.p.pid, [info.idsync]: daemonOn.p.pid, [info.idsyncNoLog]: daemonOff.p.pid };
+const pidOf = { [info.bare]: server.p.pid, [info.bareClasses]: server.p.pid, [info.idsync]: daemonOn.p.pid, [info.idsyncNoLog]: daemonOff.p.pid };
 const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
 
 async function run(port, opts) {
@@ -51,10 +51,11 @@ const create = oktaCreates(auth, process.pid);
 
 // A short warm-up of both servers (JIT, caches), not measured: BENCH_WARMUP seconds, 0 for none.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-if (WARMUP > 0) for (const port of [info.bare, info.idsync, info.idsyncNoLog]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
+if (WARMUP > 0) for (const port of [info.bare, info.bareClasses, info.idsync, info.idsyncNoLog]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
 
 const results = {};
 results.lookupBare = summary(await run(info.bare, lookup));
+results.lookupBareClasses = summary(await run(info.bareClasses, lookup));
 results.lookupIdsync = summary(await run(info.idsync, lookup));
 // The SCIM request log's cost on lookups: two daemons of the same build, each alone in its
 // process on its own copy of the seed, one with the log off (scim.requestLogDays 0), in alternating
@@ -82,6 +83,7 @@ results.lookupLogRatios = {
   cpu: logRounds.on.every((r, i) => r.cpuUsPerRequest && logRounds.off[i].cpuUsPerRequest) ? +median(logRounds.on.map((r, i) => r.cpuUsPerRequest / logRounds.off[i].cpuUsPerRequest)).toFixed(3) : undefined,
 };
 results.createBare = summary(await run(info.bare, create));
+results.createBareClasses = summary(await run(info.bareClasses, create));
 results.createIdsync = summary(await run(info.idsync, create));
 
 // Group member add at GROUP members, exactly as the IdPs send it: `PATCH /Groups/{id}` with no query
@@ -169,12 +171,12 @@ const ratio = (a, b) => (a / b).toFixed(2);
 const lines = [
   `### SCIM — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${STORE_LABEL[info.store]}, ${info.users.toLocaleString('en')} users in one org; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
   '',
-  `Command: \`npm run build && ${CORE_ONLY ? 'BENCH_ONLY=core ' : ''}${info.store !== 'sqlite' ? `BENCH_STORE=${info.store} ` : ''}node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on each, ${CONNECTIONS} connections, baseline, daemon and log-off daemon each in its own child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size.`,
+  `Command: \`npm run build && ${CORE_ONLY ? 'BENCH_ONLY=core ' : ''}${info.store !== 'sqlite' ? `BENCH_STORE=${info.store} ` : ''}node bench/scim.mjs\` (${SECONDS} s per run after a ${WARMUP} s warm-up of lookups on each, ${CONNECTIONS} connections, baseline, daemon and log-off daemon each in its own child process, autocannon in the parent). Seeding took ${(info.seedUsersMs / 1000).toFixed(1)} s for the users (${Math.round(info.users / (info.seedUsersMs / 1000))}/s through the service layer) and ${(info.seedGroupMs / 1000).toFixed(1)} s for ${info.groupSize.toLocaleString('en')} group members${info.seedCached ? ' (that seed reused from BENCH_SEED_CACHE)' : ''}. Lookup answers are ${info.lookupBytes} bytes; the baseline serves a static body of that size, once as \`app.listen\` serves it and once on a server built with idsync's request and response classes (src/http/server-classes.ts).`,
   '',
-  '| workload | bare express req/s | idsync req/s | ratio | idsync p50 ms | idsync p99 ms | target |',
-  '|---|---|---|---|---|---|---|',
-  `| \`GET /Users?filter=userName eq\` (random user; Okta's request with \`startIndex=1&count=100\` and Entra's plain one in turn, each with its headers) | ${results.lookupBare.rps} | ${results.lookupIdsync.rps} | ${ratio(results.lookupIdsync.rps, results.lookupBare.rps)} | ${results.lookupIdsync.p50} | ${results.lookupIdsync.p99} | ratio ≥ 0.60, p99 < 20 ms |`,
-  `| \`POST /Users\` (Okta's create: name, emails, displayName, locale, externalId, groups, password, active) | ${results.createBare.rps} | ${results.createIdsync.rps} | ${ratio(results.createIdsync.rps, results.createBare.rps)} | ${results.createIdsync.p50} | ${results.createIdsync.p99} | — |`,
+  '| workload | bare express req/s | bare express on idsync\'s server classes req/s | idsync req/s | ratio to bare | ratio to bare on the classes | idsync p50 ms | idsync p99 ms | target |',
+  '|---|---|---|---|---|---|---|---|---|',
+  `| \`GET /Users?filter=userName eq\` (random user; Okta's request with \`startIndex=1&count=100\` and Entra's plain one in turn, each with its headers) | ${results.lookupBare.rps} | ${results.lookupBareClasses.rps} | ${results.lookupIdsync.rps} | ${ratio(results.lookupIdsync.rps, results.lookupBare.rps)} | ${ratio(results.lookupIdsync.rps, results.lookupBareClasses.rps)} | ${results.lookupIdsync.p50} | ${results.lookupIdsync.p99} | ratio ≥ 0.60, p99 < 20 ms |`,
+  `| \`POST /Users\` (Okta's create: name, emails, displayName, locale, externalId, groups, password, active) | ${results.createBare.rps} | ${results.createBareClasses.rps} | ${results.createIdsync.rps} | ${ratio(results.createIdsync.rps, results.createBare.rps)} | ${ratio(results.createIdsync.rps, results.createBareClasses.rps)} | ${results.createIdsync.p50} | ${results.createIdsync.p99} | — |`,
   '',
   `Group member add as the IdPs send it (\`PATCH /Groups/{id}\`, no query parameters, one member at a time, group at ${info.groupSize.toLocaleString('en')}+ members): Okta's request median ${results.groupAdd_okta.median} ms, p99 ${results.groupAdd_okta.p99} ms, ${results.groupAdd_okta.bytesPerAnswer} bytes per answer over ${results.groupAdd_okta.samples} adds; Entra's request median ${results.groupAdd_entra.median} ms, p99 ${results.groupAdd_entra.p99} ms, ${results.groupAdd_entra.bytesPerAnswer} bytes per answer over ${results.groupAdd_entra.samples} adds (target: median < 2 ms each).`,
   '',
@@ -190,7 +192,7 @@ const lines = [
   `SCIM request log on lookups (two daemons of this build, each in its own process on its own copy of the seed, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each): off ${results.lookupLog_off.rps} req/s (median; p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request). Median of the per-round on/off ratios: req/s ${results.lookupLogRatios.rps} (throughput cost ${((1 - results.lookupLogRatios.rps) * 100).toFixed(1)}%), CPU per request ${results.lookupLogRatios.cpu ?? '–'} (CPU cost ${results.lookupLogRatios.cpu ? `${((results.lookupLogRatios.cpu - 1) * 100).toFixed(1)}%` : '–'}); target < 5%. Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s; CPU µs off: ${results.lookupLog_off.cpuRounds.join(', ')}; on: ${results.lookupLog_on.cpuRounds.join(', ')}. The idsync lookup row above runs with the log on.`,
   '',
   ]),
-  `Server CPU per request (µs, bare / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
+  `Server CPU per request (µs, bare / bare on the classes / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupBareClasses.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createBareClasses.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,
   '',
   `Non-2xx / errors: lookups ${results.lookupIdsync.non2xx}/${results.lookupIdsync.errors}, creates ${results.createIdsync.non2xx}/${results.createIdsync.errors}.`,
   '',

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
 import { createBuiltinRegistry } from '../connectors/index.js';
 import { createHttpApp } from '../http/app.js';
+import { serverClasses } from '../http/server-classes.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { createMetrics } from '../http/metrics.js';
 import { createLogger } from '../logging/winston-logger.js';
@@ -115,7 +116,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   });
   let running;
   try {
-    running = await listen(app, config.server.host, config.server.port);
+    running = await listen(app, config.server.host, config.server.port, serverClasses(app));
   } catch (err) {
     await mail.close();
     await store.close();

@@ -37,7 +37,8 @@ export function serveLookupsLean(app: Express, first: Middleware, lookup: (req: 
     }
     const request = req as Request;
     const response = res as Response;
-    // As express's app.handle prepares every request (express 5, lib/application.js).
+    // As express's app.handle prepares every request (express 5, lib/application.js). On the
+    // daemon's server the objects already have these prototypes (server-classes.ts): no change.
     request.res = response;
     response.req = request;
     Object.setPrototypeOf(request, app.request);

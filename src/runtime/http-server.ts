@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 
@@ -9,8 +9,9 @@ export interface RunningServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-export function listen(handler: RequestListener, host: string, port: number): Promise<RunningServer> {
-  const server = createServer(handler);
+/** `options` may name the classes requests and responses are built from (see http/server-classes.ts). */
+export function listen(handler: RequestListener, host: string, port: number, options: Pick<ServerOptions, 'IncomingMessage' | 'ServerResponse'> = {}): Promise<RunningServer> {
+  const server = createServer(options, handler);
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -21,9 +21,9 @@ async function breakTheLog(kind: StoreKind, f: Fixture, orgId: string): Promise<
   if (kind === 'sqlite') {
     // The request log has a file of its own beside the store's.
     const db = new Database(join(f.env.IDSYNC_DATA_DIR!, 'idsync.db-scimlog'));
-    db.exec('ALTER TABLE scim_log RENAME TO scim_log_away');
+    db.exec('ALTER TABLE scim_log_pages RENAME TO scim_log_away');
     return async () => {
-      db.exec('ALTER TABLE scim_log_away RENAME TO scim_log');
+      db.exec('ALTER TABLE scim_log_away RENAME TO scim_log_pages');
       db.close();
     };
   }

@@ -7,6 +7,7 @@ import type { ScimLogEntry } from '../../src/domain/scim-log.js';
 import type { Store } from '../../src/ports/store.js';
 import { PROVIDER_SCOPE } from '../../src/ports/store/types.js';
 import { anOrg, draft } from '../../src/store/conformance/fixtures.js';
+import { pagesOf } from '../../src/store/sqlite/scim-log-pages.js';
 import { ScimLogThread } from '../../src/store/sqlite/scim-log-thread.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
@@ -63,10 +64,10 @@ describe('SQLite SCIM request log: its own file and writer thread', () => {
   it('when the log table is away, then an append rejects with the cause, and once it is back the next append is written', async () => {
     const { path, store: s, org } = await fileStore();
     const other = new Database(`${path}-scimlog`);
-    other.exec('ALTER TABLE scim_log RENAME TO scim_log_away');
+    other.exec('ALTER TABLE scim_log_pages RENAME TO scim_log_away');
 
-    await expect(s.appendScimLog([entry(org.id, 1)])).rejects.toThrow(/scim_log/);
-    other.exec('ALTER TABLE scim_log_away RENAME TO scim_log');
+    await expect(s.appendScimLog([entry(org.id, 1)])).rejects.toThrow(/scim_log_pages/);
+    other.exec('ALTER TABLE scim_log_away RENAME TO scim_log_pages');
     other.close();
     await s.appendScimLog([entry(org.id, 2)]);
 
@@ -131,11 +132,11 @@ describe('SQLite SCIM request log: its own file and writer thread', () => {
     const { path, store: s, org } = await fileStore();
     const thread = new ScimLogThread(`${path}-scimlog`, 5000, 100);
 
-    await thread.append([entry(org.id, 1)]);
+    await thread.append(pagesOf([entry(org.id, 1)]));
     expect(thread.running).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(thread.running).toBe(false);
-    await thread.append([entry(org.id, 2)]);
+    await thread.append(pagesOf([entry(org.id, 2)]));
     await thread.close();
 
     expect((await s.listScimLog(org.id, { limit: 10 })).items).toHaveLength(2);

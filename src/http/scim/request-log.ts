@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { idpFromUserAgent, redactBody, redactPath, USER_AGENT_MAX, type ScimLogEntry, type ScimLogError, type ScimLogOperationError } from '../../domain/scim-log.js';
+import { idpFromUserAgent, redactBody, redactPath, USER_AGENT_MAX, type ScimIdp, type ScimLogEntry, type ScimLogError, type ScimLogOperationError } from '../../domain/scim-log.js';
 import type { ScimLogRecorder } from '../../services/scim-log/recorder.js';
 
 declare module 'express-serve-static-core' {
@@ -31,9 +31,10 @@ export interface ArrivedRequest {
 export function scimLogEntry(req: Request, res: Response, arrived: ArrivedRequest): ScimLogEntry | undefined {
   const scim = res.locals.scim;
   if (!scim) return undefined;
-  const ua = req.get('user-agent');
+  const ua = req.headers['user-agent'];
   const resource = resourceOf(arrived.url, res);
   const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : redactBody(req.body);
+  const label = scim.actor.label;
   const entry: ScimLogEntry = {
     orgId: scim.orgId,
     at: arrived.at.toISOString(),
@@ -41,15 +42,30 @@ export function scimLogEntry(req: Request, res: Response, arrived: ArrivedReques
     path: redactPath(arrived.url),
     status: res.statusCode,
     latencyMs: Math.round((performance.now() - arrived.startedMs) * 100) / 100,
-    idp: idpFromUserAgent(ua),
-    credential: { id: scim.tokenId, ...(scim.actor.label ? { label: scim.actor.label } : {}) },
+    idp: idpOf(ua),
+    credential: label ? { id: scim.tokenId, label } : { id: scim.tokenId },
   };
-  if (ua) entry.userAgent = ua.slice(0, USER_AGENT_MAX);
+  if (ua) entry.userAgent = ua.length > USER_AGENT_MAX ? ua.slice(0, USER_AGENT_MAX) : ua;
   if (resource) entry.resource = resource;
   if (body !== undefined) entry.requestBody = body;
   if (res.locals.scimError) entry.error = res.locals.scimError;
   if (res.locals.scimOperationErrors) entry.operationErrors = res.locals.scimOperationErrors;
   return entry;
+}
+
+/** The IdPs behind the User-Agents seen so far: an IdP sends one User-Agent on every request. */
+const idpByUserAgent = new Map<string, ScimIdp>();
+const IDP_CACHE_MAX = 256;
+
+function idpOf(ua: string | undefined): ScimIdp {
+  if (ua === undefined) return idpFromUserAgent(ua);
+  let idp = idpByUserAgent.get(ua);
+  if (idp === undefined) {
+    idp = idpFromUserAgent(ua);
+    // Bounded: a client that varies its User-Agent only ever costs the pattern match.
+    if (idpByUserAgent.size < IDP_CACHE_MAX && ua.length <= USER_AGENT_MAX) idpByUserAgent.set(ua, idp);
+  }
+  return idp;
 }
 
 /** `/Users/{id}…` names its id; a create names it in Location (RFC 7644 §3.3). */

@@ -97,6 +97,23 @@ export function scimLogConformance(h: StoreHarness): void {
       expect(await h.store.pruneScimLog({ before: new Date(hoursFrom(NOW, -24)), maxPerOrg: 3 })).toBe(0);
     });
 
+    it('when retention drops some entries of a batch, then the others keep their ids and a cursor taken before walks on from where it was', async () => {
+      const org = await h.newOrg();
+      await h.store.appendScimLog(Array.from({ length: 8 }, (_, i) => anEntry(org.id, { at: hoursFrom(NOW, i < 2 ? -48 : i), path: `/Users/${i}`, status: i === 5 ? 409 : 200 })));
+      const before = await h.store.listScimLog(org.id, { limit: 3 });
+      expect(before.items.map((e) => e.path)).toEqual(['/Users/7', '/Users/6', '/Users/5']);
+
+      // Two entries are past the age, and the count bound keeps five of the six left.
+      expect(await h.store.pruneScimLog({ before: new Date(hoursFrom(NOW, -24)), maxPerOrg: 5 })).toBe(3);
+
+      const again = await h.store.listScimLog(org.id, { limit: 3 });
+      expect(again.items.map((e) => [e.id, e.path])).toEqual(before.items.map((e) => [e.id, e.path]));
+      const rest = await h.store.listScimLog(org.id, { limit: 10, before: before.next! });
+      expect(rest.items.map((e) => e.path)).toEqual(['/Users/4', '/Users/3']);
+      expect(rest.next).toBeNull();
+      expect((await h.store.listScimLog(org.id, { limit: 10, status: { from: 400, to: 499 } })).items.map((e) => e.id)).toEqual([before.items[2]!.id]);
+    });
+
     it('when more entries are older than one retention batch, then all of them are dropped', async () => {
       const org = await h.newOrg();
       await h.store.appendScimLog(Array.from({ length: 1200 }, (_, i) => anEntry(org.id, { at: hoursFrom(NOW, -100 + i / 1000) })));

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { ScimLogEntry } from '../../domain/scim-log.js';
 import { IdsyncError } from '../../domain/errors.js';
 import { mapRuntimeError } from './open.js';
+import type { LogPageRow } from './scim-log-pages.js';
+import { INSERT_PAGE } from './scim-log-schema.js';
 
 type Reply = { id: number; error?: { message: string; code?: string } };
 
@@ -9,8 +10,8 @@ type Reply = { id: number; error?: { message: string; code?: string } };
 const IDLE_MS = 15_000;
 
 /**
- * Appends SCIM log entries from a worker thread with a connection of its own (scim-log-writer.mjs)
- * to the log's own file (scim-log-schema.ts). The event loop only serialises a batch and posts it:
+ * Inserts SCIM log pages from a worker thread with a connection of its own (scim-log-writer.mjs)
+ * into the log's own file (scim-log-schema.ts). The event loop only serialises a batch and posts it:
  * the inserts, their index updates and the WAL checkpoints they bring cost lookups 6–9% of their
  * throughput when they ran on it (bench/RESULTS.md, 2026-12-05). The thread starts with the first
  * batch, again after it died, and ends after IDLE_MS without work (a store nobody closed does not
@@ -35,7 +36,8 @@ export class ScimLogThread {
     return this.worker !== undefined;
   }
 
-  append(entries: readonly ScimLogEntry[]): Promise<void> {
+  /** Inserts the pages (scim-log-pages.ts pagesOf) in one transaction; settles when they are written or refused. */
+  append(pages: readonly LogPageRow[]): Promise<void> {
     const worker = this.start();
     clearTimeout(this.idle);
     const id = ++this.next;
@@ -47,7 +49,7 @@ export class ScimLogThread {
     this.inFlight.add(settled);
     void settled.then(() => this.inFlight.delete(settled));
     worker.ref();
-    worker.postMessage({ id, entries: JSON.stringify(entries) });
+    worker.postMessage({ id, pages });
     return done;
   }
 
@@ -71,7 +73,7 @@ export class ScimLogThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./scim-log-writer.mjs', import.meta.url), { workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+    const worker = new Worker(new URL('./scim-log-writer.mjs', import.meta.url), { workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, insertPage: INSERT_PAGE } });
     worker.unref();
     worker.on('message', (reply: Reply) => this.settle(reply));
     const fail = (err: Error) => {

@@ -1,18 +1,19 @@
 // The SCIM request log's writer thread (src/store/sqlite/scim-log-thread.ts starts it): its own
-// connection to the request log's file (scim-log-schema.ts; its table is made when the store opens), so the log's inserts, and the WAL checkpoints they cause, run off
-// the event loop that answers SCIM requests. Plain JavaScript: a worker loads it as it is, from src/
-// under the tests and from dist/ (scripts/copy-assets.mjs) in a build.
+// connection to the request log's file (scim-log-schema.ts; its tables are made when the store
+// opens), so the log's inserts, and the WAL checkpoints they cause, run off the event loop that
+// answers SCIM requests. Each message is a batch of pages, already serialised (scim-log-pages.ts),
+// inserted with the statement the thread was given. Plain JavaScript: a worker loads it as it is,
+// from src/ under the tests and from dist/ (scripts/copy-assets.mjs) in a build.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
-const INSERT = 'INSERT INTO scim_log (org_id, at_ms, method, status, resource_type, data) VALUES (?, ?, ?, ?, ?, ?)';
 let insert;
 
-const append = db.transaction((entries) => {
-  for (const e of entries) insert.run(e.orgId, Date.parse(e.at), e.method, e.status, e.resource?.type ?? null, JSON.stringify(e));
+const append = db.transaction((pages) => {
+  for (const page of pages) insert.run(...page);
 });
 
 parentPort.on('message', (msg) => {
@@ -23,8 +24,8 @@ parentPort.on('message', (msg) => {
   }
   try {
     // Prepared again after a failure: the table may have been away (a restore, a migration).
-    insert ??= db.prepare(INSERT);
-    append(JSON.parse(msg.entries));
+    insert ??= db.prepare(workerData.insertPage);
+    append(msg.pages);
     parentPort.postMessage({ id: msg.id });
   } catch (err) {
     insert = undefined;

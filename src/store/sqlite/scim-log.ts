@@ -1,20 +1,25 @@
-import { IdsyncError } from '../../domain/errors.js';
-import type { ScimLogEntry, ScimLogPage, ScimLogQuery, StoredScimLogEntry } from '../../domain/scim-log.js';
+import { matchesScimLogFilter, type ScimLogEntry, type ScimLogPage, type ScimLogQuery, type StoredScimLogEntry } from '../../domain/scim-log.js';
 import type { ScimLogStore } from '../../ports/store.js';
 import Database from 'better-sqlite3';
 import type { SqliteContext } from './context.js';
 import { SqliteConnection } from './connection.js';
 import { mapOpenError } from './open.js';
-import { SCIM_LOG_TABLE, scimLogPath } from './scim-log-schema.js';
+import { entryId, pagesOf, parseCursor, statusClasses, statusMaskOf, timeBounds, type PageSlots } from './scim-log-pages.js';
+import { INSERT_PAGE, ROWS_TO_PAGES, SCIM_LOG_PAGES, scimLogPath } from './scim-log-schema.js';
 import { ScimLogThread } from './scim-log-thread.js';
 
-/** Rows one retention statement deletes: each batch is its own short transaction, so SCIM writes are not held up behind a large prune. */
-const PRUNE_BATCH = 5000;
+/** Pages one retention statement deletes: each batch is its own short transaction, so the writer thread is not held up behind a large prune. */
+const PRUNE_BATCH = 500;
+/** Pages a listing reads at a time while it fills its page of entries. */
+const READ_BATCH = 20;
+
+type PageRow = { seq: number; entries: string };
 
 /**
- * The SCIM request log in one table of a file of its own (scim-log-schema.ts), reached through a
- * connection of its own; the cursor is the row's seq. A file's entries are appended by a writer
- * thread (scim-log-thread.ts); a store in memory keeps its log in memory and writes it here.
+ * The SCIM request log in pages (scim-log-schema.ts SCIM_LOG_PAGES: one row per org and appended
+ * batch) in a file of its own, reached through a connection of its own; an entry's id is its page
+ * and slot (scim-log-pages.ts). A file's pages are inserted by a writer thread (scim-log-thread.ts);
+ * a store in memory keeps its log in memory and writes it here.
  */
 export class SqliteScimLog implements ScimLogStore {
   private readonly path: string;
@@ -28,19 +33,20 @@ export class SqliteScimLog implements ScimLogStore {
     this.thread = ctx.path === ':memory:' ? undefined : new ScimLogThread(this.path, ctx.busyTimeoutMs);
   }
 
-  /** On disk the count bound waits for pruneScimLog: trimming here would cost an index walk of maxPerOrg rows per batch. */
+  /** On disk the count bound waits for pruneScimLog: trimming here would cost a walk of the org's pages per batch. */
   async appendScimLog(entries: readonly ScimLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    if (this.thread) return this.thread.append(entries);
+    const pages = pagesOf(entries);
+    if (this.thread) return this.thread.append(pages);
     this.log.write(() => {
-      const insert = this.log.stmt('INSERT INTO scim_log (org_id, at_ms, method, status, resource_type, data) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const e of entries) insert.run(e.orgId, Date.parse(e.at), e.method, e.status, e.resource?.type ?? null, JSON.stringify(e));
+      const insert = this.log.stmt(INSERT_PAGE);
+      for (const p of pages) insert.run(...p);
     });
   }
 
   /** The org's entries, gone with the org (its purge). */
   async dropScimLogOf(orgId: string): Promise<void> {
-    this.log.write(() => this.log.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId));
+    this.log.write(() => this.log.stmt('DELETE FROM scim_log_pages WHERE org_id = ?').run(orgId));
   }
 
   /** Stops the writer thread once its batches are written, and closes the log's connection (the store is closing). */
@@ -50,44 +56,102 @@ export class SqliteScimLog implements ScimLogStore {
     this.conn = undefined;
   }
 
+  /**
+   * Newest first: pages of the org from the cursor's down, entries of each from its last slot down.
+   * The time and status conditions skip whole pages in SQL (a page's bounds and status classes);
+   * every condition is then checked on each entry.
+   */
   async listScimLog(orgId: string, q: ScimLogQuery): Promise<ScimLogPage> {
-    const where = ['org_id = ?'];
+    const cursor = q.before === undefined ? undefined : parseCursor(q.before);
+    const where = ['org_id = ?', 'seq <= ?'];
     const args: (string | number)[] = [orgId];
-    if (q.before !== undefined) {
-      if (!/^\d{1,15}$/.test(q.before)) throw new IdsyncError('request.invalid', `SCIM log cursor ${JSON.stringify(q.before)} is not one this store issued`);
-      where.push('seq < ?');
-      args.push(Number(q.before));
+    const sinceMs = q.since?.getTime();
+    if (sinceMs !== undefined) where.push('max_at_ms >= ?'), args.push(sinceMs);
+    if (q.status) where.push('(statuses & ?) <> 0'), args.push(statusMaskOf(q.status));
+    const sql = `SELECT seq, entries FROM scim_log_pages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ${READ_BATCH}`;
+    // One entry more than asked says whether an older page exists.
+    const items: StoredScimLogEntry[] = [];
+    let below = cursor ? cursor.seq : Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const [first, ...rest] = args;
+      const rows = this.log.run(() => this.log.stmt(sql).all(first, below, ...rest) as PageRow[]);
+      for (const row of rows) {
+        const slots = JSON.parse(row.entries) as PageSlots;
+        const top = cursor && row.seq === cursor.seq ? Math.min(cursor.slot, slots.length) : slots.length;
+        for (let slot = top - 1; slot >= 0; slot--) {
+          const e = slots[slot];
+          if (!e || !matchesScimLogFilter(e, q)) continue;
+          items.push({ ...e, id: entryId(row.seq, slot) });
+          if (items.length > q.limit) return { items: items.slice(0, q.limit), next: items[q.limit - 1]!.id };
+        }
+      }
+      if (rows.length < READ_BATCH) return { items, next: null };
+      below = rows.at(-1)!.seq - 1;
     }
-    if (q.since) where.push('at_ms >= ?'), args.push(q.since.getTime());
-    if (q.status) where.push('status BETWEEN ? AND ?'), args.push(q.status.from, q.status.to);
-    if (q.method) where.push('method = ?'), args.push(q.method.toUpperCase());
-    if (q.resourceType) where.push('resource_type = ?'), args.push(q.resourceType);
-    // One row more than asked says whether an older page exists.
-    const rows = this.log.run(
-      () => this.log.stmt(`SELECT seq, data FROM scim_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as { seq: number; data: string }[],
-    );
-    const items: StoredScimLogEntry[] = rows.slice(0, q.limit).map((r) => ({ ...(JSON.parse(r.data) as ScimLogEntry), id: String(r.seq) }));
-    return { items, next: rows.length > q.limit ? items.at(-1)!.id : null };
   }
 
   async pruneScimLog(opts: { before: Date; maxPerOrg: number }): Promise<number> {
-    let dropped = 0;
     const cutoff = opts.before.getTime();
+    let dropped = 0;
+    // Pages all of whose entries are older than the cutoff go whole, a batch at a time.
     for (;;) {
-      const n = this.log.write(() => this.log.stmt('DELETE FROM scim_log WHERE seq IN (SELECT seq FROM scim_log WHERE at_ms < ? LIMIT ?)').run(cutoff, PRUNE_BATCH).changes);
-      dropped += n;
+      const n = this.log.write(() => {
+        const old = this.log.stmt('SELECT seq, n FROM scim_log_pages WHERE max_at_ms < ? LIMIT ?').all(cutoff, PRUNE_BATCH) as { seq: number; n: number }[];
+        const del = this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?');
+        for (const p of old) del.run(p.seq);
+        dropped += old.reduce((a, p) => a + p.n, 0);
+        return old.length;
+      });
       if (n < PRUNE_BATCH) break;
     }
-    const over = this.log.run(() => this.log.stmt('SELECT org_id FROM scim_log GROUP BY org_id HAVING COUNT(*) > ?').all(opts.maxPerOrg) as { org_id: string }[]);
-    for (const { org_id: orgId } of over) {
+    // Pages that also hold newer entries lose only their older ones.
+    const straddling = this.log.run(() => this.log.stmt('SELECT seq FROM scim_log_pages WHERE min_at_ms < ?').all(cutoff) as { seq: number }[]);
+    for (const { seq } of straddling) dropped += this.log.write(() => this.dropSlots(seq, (e) => Date.parse(e.at) < cutoff));
+    // Then each org's oldest entries beyond maxPerOrg: whole pages while they fit, then slots of the next.
+    const over = this.log.run(() => this.log.stmt('SELECT org_id, sum(n) AS total FROM scim_log_pages GROUP BY org_id HAVING total > ?').all(Math.max(0, opts.maxPerOrg)) as { org_id: string; total: number }[]);
+    for (const { org_id: orgId, total } of over) {
       dropped += this.log.write(() => {
-        if (opts.maxPerOrg <= 0) return this.log.stmt('DELETE FROM scim_log WHERE org_id = ?').run(orgId).changes;
-        const keep = this.log.stmt('SELECT seq FROM scim_log WHERE org_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?').get(orgId, opts.maxPerOrg - 1) as { seq: number } | undefined;
-        if (!keep) return 0;
-        return this.log.stmt('DELETE FROM scim_log WHERE org_id = ? AND seq < ?').run(orgId, keep.seq).changes;
+        let excess = total - Math.max(0, opts.maxPerOrg);
+        let n = 0;
+        for (const page of this.log.stmt('SELECT seq, n FROM scim_log_pages WHERE org_id = ? ORDER BY seq').all(orgId) as { seq: number; n: number }[]) {
+          if (excess <= 0) break;
+          if (page.n <= excess) {
+            this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?').run(page.seq);
+            excess -= page.n;
+            n += page.n;
+          } else {
+            let left = excess;
+            const cut = this.dropSlots(page.seq, () => left-- > 0);
+            excess -= cut;
+            n += cut;
+          }
+        }
+        return n;
       });
     }
     return dropped;
+  }
+
+  /** Empties the slots of a page whose entries `drop` picks (oldest first), within a write; the page goes when none is left. Returns how many. */
+  private dropSlots(seq: number, drop: (e: ScimLogEntry) => boolean): number {
+    const row = this.log.stmt('SELECT entries FROM scim_log_pages WHERE seq = ?').get(seq) as { entries: string } | undefined;
+    if (!row) return 0;
+    const slots = JSON.parse(row.entries) as PageSlots;
+    let n = 0;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] && drop(slots[i]!)) {
+        slots[i] = null;
+        n++;
+      }
+    }
+    if (n === 0) return 0;
+    const live = slots.filter((e) => e !== null).length;
+    if (live === 0) this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?').run(seq);
+    else {
+      const { min, max } = timeBounds(slots);
+      this.log.stmt('UPDATE scim_log_pages SET n = ?, min_at_ms = ?, max_at_ms = ?, statuses = ?, entries = ? WHERE seq = ?').run(live, min, max, statusClasses(slots), JSON.stringify(slots), seq);
+    }
+    return n;
   }
 
   /** The log's connection, opened again if the store was closed and is used once more. */
@@ -101,7 +165,10 @@ export class SqliteScimLog implements ScimLogStore {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.exec(SCIM_LOG_TABLE());
+      db.exec(SCIM_LOG_PAGES);
+      // Entries of an earlier version, one row each (migration 20 may just have moved them here).
+      const rows = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scim_log'").get();
+      if (rows) db.transaction(() => db.exec(ROWS_TO_PAGES)).immediate();
     } catch (err) {
       db.close();
       throw mapOpenError(err, this.path);

@@ -14,6 +14,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 6);
 const CONNECTIONS = 32;
+// BENCH_AA=1: both daemons with the log off (an A/A run): how far apart two processes of one build
+// measure by themselves, the method's own noise.
+const AA = process.env.BENCH_AA === '1';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -22,7 +25,7 @@ const median = (xs) => {
 
 const server = child('./scim-server.mjs', { BENCH_DAEMONS: 'on,off' });
 const info = await server.ready;
-const daemons = Object.fromEntries(['on', 'off'].map((name) => [name, child('./scim-daemon.mjs', { BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name })]));
+const daemons = Object.fromEntries(['on', 'off'].map((name) => [name, child('./scim-daemon.mjs', { BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: AA ? 'off' : name })]));
 const ports = { on: (await daemons.on.ready).port, off: (await daemons.off.ready).port };
 const headers = { authorization: `Bearer ${info.token}` };
 const lookup = idpLookups(info.users, headers);

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { SqliteContext } from './context.js';
 import { SqliteConnection } from './connection.js';
 import { mapOpenError } from './open.js';
-import { entryId, pagesOf, parseCursor, statusClasses, statusMaskOf, timeBounds, type PageSlots } from './scim-log-pages.js';
+import { entryId, entryOfSlot, pagesOf, parseCursor, slotOlderThan, statusClasses, statusMaskOf, timeBounds, type StoredSlot } from './scim-log-pages.js';
 import { INSERT_PAGE, ROWS_TO_PAGES, SCIM_LOG_PAGES, scimLogPath } from './scim-log-schema.js';
 import { ScimLogThread } from './scim-log-thread.js';
 
@@ -76,11 +76,13 @@ export class SqliteScimLog implements ScimLogStore {
       const [first, ...rest] = args;
       const rows = this.log.run(() => this.log.stmt(sql).all(first, below, ...rest) as PageRow[]);
       for (const row of rows) {
-        const slots = JSON.parse(row.entries) as PageSlots;
+        const slots = JSON.parse(row.entries) as StoredSlot[];
         const top = cursor && row.seq === cursor.seq ? Math.min(cursor.slot, slots.length) : slots.length;
         for (let slot = top - 1; slot >= 0; slot--) {
-          const e = slots[slot];
-          if (!e || !matchesScimLogFilter(e, q)) continue;
+          const stored = slots[slot];
+          if (!stored) continue;
+          const e = entryOfSlot(stored, orgId);
+          if (!matchesScimLogFilter(e, q)) continue;
           items.push({ ...e, id: entryId(row.seq, slot) });
           if (items.length > q.limit) return { items: items.slice(0, q.limit), next: items[q.limit - 1]!.id };
         }
@@ -106,7 +108,7 @@ export class SqliteScimLog implements ScimLogStore {
     }
     // Pages that also hold newer entries lose only their older ones.
     const straddling = this.log.run(() => this.log.stmt('SELECT seq FROM scim_log_pages WHERE min_at_ms < ?').all(cutoff) as { seq: number }[]);
-    for (const { seq } of straddling) dropped += this.log.write(() => this.dropSlots(seq, (e) => Date.parse(e.at) < cutoff));
+    for (const { seq } of straddling) dropped += this.log.write(() => this.dropSlots(seq, (slot) => slotOlderThan(slot, cutoff)));
     // Then each org's oldest entries beyond maxPerOrg: whole pages while they fit, then slots of the next.
     const over = this.log.run(() => this.log.stmt('SELECT org_id, sum(n) AS total FROM scim_log_pages GROUP BY org_id HAVING total > ?').all(Math.max(0, opts.maxPerOrg)) as { org_id: string; total: number }[]);
     for (const { org_id: orgId, total } of over) {
@@ -133,10 +135,10 @@ export class SqliteScimLog implements ScimLogStore {
   }
 
   /** Empties the slots of a page whose entries `drop` picks (oldest first), within a write; the page goes when none is left. Returns how many. */
-  private dropSlots(seq: number, drop: (e: ScimLogEntry) => boolean): number {
+  private dropSlots(seq: number, drop: (slot: NonNullable<StoredSlot>) => boolean): number {
     const row = this.log.stmt('SELECT entries FROM scim_log_pages WHERE seq = ?').get(seq) as { entries: string } | undefined;
     if (!row) return 0;
-    const slots = JSON.parse(row.entries) as PageSlots;
+    const slots = JSON.parse(row.entries) as StoredSlot[];
     let n = 0;
     for (let i = 0; i < slots.length; i++) {
       if (slots[i] && drop(slots[i]!)) {

@@ -107,7 +107,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     scim: config.scim,
     authFailuresPerMinute: config.server.authFailuresPerMinute,
     storeLabel: backend.label,
-    ...(scimLog ? { scimLog: { recorder: scimLog, now: () => clock.now() } } : {}),
+    ...(scimLog ? { scimLog: { recorder: scimLog, now: clock === systemClock ? Date.now : () => clock.now().getTime() } } : {}),
     api: {
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       ...(config.api.rateLimitPerMinute > 0 && backend.rateLimitStore ? { rateLimitStore: backend.rateLimitStore() } : {}),

@@ -57,7 +57,7 @@ export function scimRouter(opts: ScimRouterOptions): ScimEndpoint {
   // The counter and the request log share one finish listener. Logging costs the request a clock
   // read and a captured URL; the entry is built after the answer is sent and only buffered there.
   const count = (req: Request, res: Response) => {
-    const arrived = log ? { at: log.now(), startedMs: performance.now(), url: req.url } : undefined;
+    const arrived = log ? { atMs: log.now(), startedMs: performance.now(), url: req.url } : undefined;
     res.on('finish', () => {
       const resource = /^\/([A-Za-z]+)/.exec(req.path)?.[1] ?? 'root';
       opts.metrics.scimRequests.inc({ org: res.locals.scim?.orgId ?? 'unauthenticated', method: req.method, resource: KNOWN.has(resource) ? resource : 'other', status: String(res.statusCode) });

@@ -76,8 +76,9 @@ export function statusMaskOf(range: { from: number; to: number }): number {
   return mask;
 }
 
-/** `toISOString`'s form, whose text order is time order. */
-const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** Whether a time has `toISOString`'s form for years 0–9999 (YYYY-MM-DDTHH:mm:ss.sssZ), whose text order is time order. */
+const canonical = (at: string): boolean =>
+  at.length === 24 && at.charCodeAt(23) === 90 /* Z */ && at.charCodeAt(10) === 84 /* T */ && at.charCodeAt(4) === 45 && at.charCodeAt(7) === 45 && at.charCodeAt(13) === 58 && at.charCodeAt(16) === 58 && at.charCodeAt(19) === 46;
 
 /**
  * The earliest and latest time of the live entries (ms). Times as toISOString writes them (every
@@ -91,7 +92,7 @@ export function timeBounds(slots: readonly StoredSlot[]): { min: number; max: nu
   for (const s of slots) {
     if (!s) continue;
     const at = atOf(s);
-    if (at.length === 24 && CANONICAL.test(at)) {
+    if (canonical(at)) {
       if (lo === undefined || at < lo) lo = at;
       if (hi === undefined || at > hi) hi = at;
       continue;

@@ -4,8 +4,10 @@
 // at 32 connections in alternating order. Each round starts both daemons afresh and stops them
 // after: one process measures a few percent faster or slower than another of the same build for
 // as long as it lives (an A/A run, both off, showed 3%), so fresh processes each round average
-// that out instead of carrying one pair's luck through every round. Each round's CPU is that
-// daemon's process's own (every thread: the log's writer thread included).
+// that out instead of carrying one pair's luck through every round. A fresh process needs its
+// warm-up: with the log on it settles seconds later than with it off (this build, 2 s of warm-up:
+// 0.90 and 0.94 on/off; 8 s: 0.97; 10 s: 0.96), so the callers warm each for 10 s. Each round's CPU
+// is that daemon's process's own (every thread: the log's writer thread included).
 import autocannon from 'autocannon';
 import { child, cpuMs } from './processes.mjs';
 

@@ -3,15 +3,16 @@
 // BENCH_STORE=redis for the Redis store, BENCH_STORE=postgres for PostgreSQL; BENCH_ONLY=core runs only
 // lookups, creates and group member adds, without the log rounds, walks and Bulk).
 // One child process seeds the data and serves the bare express baseline (bench/scim-server.mjs);
-// the daemon runs in a child process of its own (bench/scim-daemon.mjs), and so does a second
-// daemon with the SCIM request log off for the log's on/off rounds, each on its own copy of the
-// same seed. autocannon drives them from this process, side by side in the same run, and the
+// the daemon runs in a child process of its own (bench/scim-daemon.mjs), and the log's on/off
+// rounds start fresh pairs of daemons of their own (bench/log-rounds.mjs), each on its own copy of
+// the same seed. autocannon drives them from this process, side by side in the same run, and the
 // numbers are appended to bench/RESULTS.md (not with BENCH_RECORD=0).
 // BENCH_SEED_CACHE=DIR reuses a seeded database between runs (see scim-server.mjs).
 import autocannon from 'autocannon';
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { idpLookups, oktaCreates } from './idp-requests.mjs';
+import { logRounds, median } from './log-rounds.mjs';
 import { child, cpuMs } from './processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,14 +26,11 @@ async function stop({ p }) {
   await exited;
 }
 
-const server = child('./scim-server.mjs', { BENCH_DAEMONS: 'on,off' });
+const server = child('./scim-server.mjs', { BENCH_DAEMONS: 'main,on,off' });
 const info = await server.ready;
-const daemonEnv = (name) => ({ BENCH_DATA_DIR: info.daemonDirs[name], BENCH_LOG: name, ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}), ...(info.postgresUrl ? { BENCH_POSTGRES_URL: info.postgresUrl, BENCH_SECRET_KEY: info.secretKey } : {}) });
-const daemonOn = child('./scim-daemon.mjs', daemonEnv('on'));
-const daemonOff = child('./scim-daemon.mjs', daemonEnv('off'));
+const daemonOn = child('./scim-daemon.mjs', { BENCH_DATA_DIR: info.daemonDirs.main, BENCH_LOG: 'on', ...(info.redisUrl ? { BENCH_REDIS_URL: info.redisUrl, BENCH_SECRET_KEY: info.secretKey } : {}), ...(info.postgresUrl ? { BENCH_POSTGRES_URL: info.postgresUrl, BENCH_SECRET_KEY: info.secretKey } : {}) });
 info.idsync = (await daemonOn.ready).port;
-info.idsyncNoLog = (await daemonOff.ready).port;
-const pidOf = { [info.bare]: server.p.pid, [info.bareClasses]: server.p.pid, [info.idsync]: daemonOn.p.pid, [info.idsyncNoLog]: daemonOff.p.pid };
+const pidOf = { [info.bare]: server.p.pid, [info.bareClasses]: server.p.pid, [info.idsync]: daemonOn.p.pid };
 const auth = { authorization: `Bearer ${info.token}`, 'content-type': 'application/scim+json' };
 
 async function run(port, opts) {
@@ -51,37 +49,25 @@ const create = oktaCreates(auth, process.pid);
 
 // A short warm-up of both servers (JIT, caches), not measured: BENCH_WARMUP seconds, 0 for none.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-if (WARMUP > 0) for (const port of [info.bare, info.bareClasses, info.idsync, info.idsyncNoLog]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
+if (WARMUP > 0) for (const port of [info.bare, info.bareClasses, info.idsync]) await new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: WARMUP, headers: auth, ...lookup }, (err) => (err ? reject(err) : resolve())));
 
 const results = {};
 results.lookupBare = summary(await run(info.bare, lookup));
 results.lookupBareClasses = summary(await run(info.bareClasses, lookup));
 results.lookupIdsync = summary(await run(info.idsync, lookup));
-// The SCIM request log's cost on lookups: two daemons of the same build, each alone in its
-// process on its own copy of the seed, one with the log off (scim.requestLogDays 0), in alternating
-// rounds (off/on, on/off, …) so that load from other processes on a shared machine falls on both
-// alike. Each round's CPU is that daemon's process's own. Reported as medians over the rounds and
-// as the median of the per-pair ratios (on/off), for req/s and for CPU per request.
+// The SCIM request log's cost on lookups: fresh pairs of daemons of this build each round, log off
+// and on (bench/log-rounds.mjs), reported as medians over the rounds and as the median of the
+// per-round ratios (on/off), for req/s and for CPU per request.
 const LOG_ROUNDS = CORE_ONLY ? 0 : Number(process.env.BENCH_LOG_ROUNDS ?? 6);
-const logRounds = { off: [], on: [] };
-for (let i = 0; i < LOG_ROUNDS; i++) {
-  const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
-  for (const side of order) logRounds[side].push(summary(await run(side === 'on' ? info.idsync : info.idsyncNoLog, lookup)));
-}
-// The log-off daemon's work is done: it stops, so the workloads below have the machine to themselves.
-await stop(daemonOff);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+// Each fresh daemon gets a longer warm-up than the others: a new process with the log on takes
+// seconds more to settle than one with it off (2 s: 0.90 on/off in one run of this build; 8 s: 0.97).
+const LOG_WARMUP = Number(process.env.BENCH_LOG_WARMUP ?? 10);
+const logs = await logRounds({ info, lookup, headers: auth, rounds: LOG_ROUNDS, seconds: SECONDS, warmup: LOG_WARMUP });
 for (const side of ['off', 'on']) {
-  const rs = logRounds[side];
-  results[`lookupLog_${side}`] = { rounds: rs.map((r) => r.rps), cpuRounds: rs.map((r) => r.cpuUsPerRequest), rps: Math.round(median(rs.map((r) => r.rps))), p99: median(rs.map((r) => r.p99)), cpuUsPerRequest: rs.every((r) => r.cpuUsPerRequest !== undefined) ? Math.round(median(rs.map((r) => r.cpuUsPerRequest))) : undefined, non2xx: rs.reduce((a, r) => a + r.non2xx, 0) };
+  const rs = logs[side];
+  results[`lookupLog_${side}`] = { rounds: rs.map((r) => r.rps), cpuRounds: rs.map((r) => r.cpuUsPerRequest), rps: Math.round(median(rs.map((r) => r.rps))), p99: median(rs.map((r) => r.p99)), cpuUsPerRequest: rs.every((r) => r.cpuUsPerRequest !== undefined) ? Math.round(median(rs.map((r) => r.cpuUsPerRequest))) : undefined };
 }
-results.lookupLogRatios = {
-  rps: +median(logRounds.on.map((r, i) => r.rps / logRounds.off[i].rps)).toFixed(3),
-  cpu: logRounds.on.every((r, i) => r.cpuUsPerRequest && logRounds.off[i].cpuUsPerRequest) ? +median(logRounds.on.map((r, i) => r.cpuUsPerRequest / logRounds.off[i].cpuUsPerRequest)).toFixed(3) : undefined,
-};
+results.lookupLogRatios = logs.ratios;
 results.createBare = summary(await run(info.bare, create));
 results.createBareClasses = summary(await run(info.bareClasses, create));
 results.createIdsync = summary(await run(info.idsync, create));
@@ -189,7 +175,7 @@ const lines = [
   '',
   ]),
   ...(CORE_ONLY ? [] : [
-  `SCIM request log on lookups (two daemons of this build, each in its own process on its own copy of the seed, log off (\`scim.requestLogDays: 0\`) and on (default), ${LOG_ROUNDS} alternating rounds of ${SECONDS} s each): off ${results.lookupLog_off.rps} req/s (median; p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request). Median of the per-round on/off ratios: req/s ${results.lookupLogRatios.rps} (throughput cost ${((1 - results.lookupLogRatios.rps) * 100).toFixed(1)}%), CPU per request ${results.lookupLogRatios.cpu ?? '–'} (CPU cost ${results.lookupLogRatios.cpu ? `${((results.lookupLogRatios.cpu - 1) * 100).toFixed(1)}%` : '–'}); target < 5%. Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s; CPU µs off: ${results.lookupLog_off.cpuRounds.join(', ')}; on: ${results.lookupLog_on.cpuRounds.join(', ')}. The idsync lookup row above runs with the log on.`,
+  `SCIM request log on lookups (${LOG_ROUNDS} rounds, each with a fresh pair of daemons of this build in processes of their own on their own copies of the seed, log off (\`scim.requestLogDays: 0\`) and on (default), driven ${SECONDS} s each in alternating order after ${LOG_WARMUP} s of warm-up: bench/log-rounds.mjs): off ${results.lookupLog_off.rps} req/s (median; p99 ${results.lookupLog_off.p99} ms, ${results.lookupLog_off.cpuUsPerRequest ?? '–'} µs CPU per request), on ${results.lookupLog_on.rps} req/s (p99 ${results.lookupLog_on.p99} ms, ${results.lookupLog_on.cpuUsPerRequest ?? '–'} µs CPU per request). Median of the per-round on/off ratios: req/s ${results.lookupLogRatios.rps} (throughput cost ${((1 - results.lookupLogRatios.rps) * 100).toFixed(1)}%), CPU per request ${results.lookupLogRatios.cpu ?? '–'} (CPU cost ${results.lookupLogRatios.cpu ? `${((results.lookupLogRatios.cpu - 1) * 100).toFixed(1)}%` : '–'}); target < 5%. Rounds off: ${results.lookupLog_off.rounds.join(', ')}; on: ${results.lookupLog_on.rounds.join(', ')} req/s; CPU µs off: ${results.lookupLog_off.cpuRounds.join(', ')}; on: ${results.lookupLog_on.cpuRounds.join(', ')}. The idsync lookup row above runs with the log on.`,
   '',
   ]),
   `Server CPU per request (µs, bare / bare on the classes / idsync): lookups ${results.lookupBare.cpuUsPerRequest ?? '–'} / ${results.lookupBareClasses.cpuUsPerRequest ?? '–'} / ${results.lookupIdsync.cpuUsPerRequest ?? '–'}, creates ${results.createBare.cpuUsPerRequest ?? '–'} / ${results.createBareClasses.cpuUsPerRequest ?? '–'} / ${results.createIdsync.cpuUsPerRequest ?? '–'}.`,

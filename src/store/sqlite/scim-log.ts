@@ -63,18 +63,17 @@ export class SqliteScimLog implements ScimLogStore {
    */
   async listScimLog(orgId: string, q: ScimLogQuery): Promise<ScimLogPage> {
     const cursor = q.before === undefined ? undefined : parseCursor(q.before);
-    const where = ['org_id = ?', 'seq <= ?'];
+    const where = ['org_id = ?'];
     const args: (string | number)[] = [orgId];
-    const sinceMs = q.since?.getTime();
-    if (sinceMs !== undefined) where.push('max_at_ms >= ?'), args.push(sinceMs);
+    if (q.since) where.push('max_at_ms >= ?'), args.push(q.since.getTime());
     if (q.status) where.push('(statuses & ?) <> 0'), args.push(statusMaskOf(q.status));
-    const sql = `SELECT seq, entries FROM scim_log_pages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ${READ_BATCH}`;
+    // The last parameter: the newest page still to read.
+    const sql = `SELECT seq, entries FROM scim_log_pages WHERE ${where.join(' AND ')} AND seq <= ? ORDER BY seq DESC LIMIT ${READ_BATCH}`;
     // One entry more than asked says whether an older page exists.
     const items: StoredScimLogEntry[] = [];
     let below = cursor ? cursor.seq : Number.MAX_SAFE_INTEGER;
     for (;;) {
-      const [first, ...rest] = args;
-      const rows = this.log.run(() => this.log.stmt(sql).all(first, below, ...rest) as PageRow[]);
+      const rows = this.log.run(() => this.log.stmt(sql).all(...args, below) as PageRow[]);
       for (const row of rows) {
         const slots = JSON.parse(row.entries) as StoredSlot[];
         const top = cursor && row.seq === cursor.seq ? Math.min(cursor.slot, slots.length) : slots.length;

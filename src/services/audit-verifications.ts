@@ -49,7 +49,7 @@ const withoutHead = (v: AuditVerification): AuditVerification => {
  * `audit-verify:<org>`, renewed with each progress write and let go at the end; a run whose replica
  * stopped leaves a `running` record that is no longer updated, which `latest` reports as failed
  * once its lease has run out, and a new run may start. The verdict is audited (`audit.verified`,
- * appended after the walk, with the person who asked as actor).
+ * appended after the walk and before the verdict is written, with the person who asked as actor).
  */
 export class AuditVerifications {
   private readonly running = new Map<string, Promise<void>>();
@@ -66,7 +66,13 @@ export class AuditVerifications {
     assertCanManage(p, orgId);
     await this.assertOrg(orgId);
     if (this.stopping) throw new IdsyncError('store.unavailable', 'idsync is shutting down; verify again in a moment');
-    const current = await this.latest(p, orgId);
+    let current = await this.latest(p, orgId);
+    const ending = this.running.get(orgId);
+    if (ending && current?.status !== 'running') {
+      // This replica's run has written its verdict and is letting its lease go: the new run follows it.
+      await ending;
+      current = await this.latest(p, orgId);
+    }
     if (current?.status === 'running' || this.running.has(orgId)) return { started: false, record: current! };
     const id = randomUUID();
     const lease = `audit-verify:${orgId}`;
@@ -124,9 +130,10 @@ export class AuditVerifications {
       const verdict: AuditVerification = result.ok
         ? { ...current, status: 'intact', checked: result.events, head: result.head, total: Math.max(current.total, result.head.seq), updatedAt: at, finishedAt: at, ...anchor }
         : { ...withoutHead(current), status: 'broken', checked: result.events, break: result.break, updatedAt: at, finishedAt: at, ...anchor };
-      await save(verdict);
-      // The verdict stands even when its audit event cannot be written (the org was deleted meanwhile).
+      // Audited before the verdict shows: whoever reads the verdict finds its event in the trail. The
+      // verdict stands even when its event cannot be written (the org was deleted meanwhile).
       await this.deps.store.appendAudit(verifiedEvent(record, result)).catch((err: unknown) => log.warn('could not audit the verification', { error: (err as Error).message }));
+      await save(verdict);
       log.info('audit chain verified', { status: verdict.status, events: verdict.checked });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -12,6 +12,7 @@ import { ScimLogThread } from './scim-log-thread.js';
 const PRUNE_BATCH = 500;
 /** Pages a listing reads at a time while it fills its page of entries. */
 const READ_BATCH = 20;
+const DELETE_PAGE = 'DELETE FROM scim_log_pages WHERE seq = ?';
 
 type PageRow = { seq: number; entries: string };
 
@@ -98,7 +99,7 @@ export class SqliteScimLog implements ScimLogStore {
     for (;;) {
       const n = this.log.write(() => {
         const old = this.log.stmt('SELECT seq, n FROM scim_log_pages WHERE max_at_ms < ? LIMIT ?').all(cutoff, PRUNE_BATCH) as { seq: number; n: number }[];
-        const del = this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?');
+        const del = this.log.stmt(DELETE_PAGE);
         for (const p of old) del.run(p.seq);
         dropped += old.reduce((a, p) => a + p.n, 0);
         return old.length;
@@ -117,7 +118,7 @@ export class SqliteScimLog implements ScimLogStore {
         for (const page of this.log.stmt('SELECT seq, n FROM scim_log_pages WHERE org_id = ? ORDER BY seq').all(orgId) as { seq: number; n: number }[]) {
           if (excess <= 0) break;
           if (page.n <= excess) {
-            this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?').run(page.seq);
+            this.log.stmt(DELETE_PAGE).run(page.seq);
             excess -= page.n;
             n += page.n;
           } else {
@@ -147,7 +148,7 @@ export class SqliteScimLog implements ScimLogStore {
     }
     if (n === 0) return 0;
     const live = slots.filter((e) => e !== null).length;
-    if (live === 0) this.log.stmt('DELETE FROM scim_log_pages WHERE seq = ?').run(seq);
+    if (live === 0) this.log.stmt(DELETE_PAGE).run(seq);
     else {
       const { min, max } = timeBounds(slots);
       this.log.stmt('UPDATE scim_log_pages SET n = ?, min_at_ms = ?, max_at_ms = ?, statuses = ?, entries = ? WHERE seq = ?').run(live, min, max, statusClasses(slots), JSON.stringify(slots), seq);

@@ -6,11 +6,14 @@
 // process — ./dist, and with BENCH_COMPARE=DIR also an earlier build copied to DIR inside this
 // checkout — takes the request listener of its HTTP server, and hands it `GET /Users?filter=userName
 // eq` requests as node:http objects over a socket stand-in that swallows the bytes, 32 in flight.
-// Rounds alternate between the builds (ABBA); each reports CPU µs per lookup (process.cpuUsage).
+// Rounds alternate between the builds (ABBA); each reports CPU µs per lookup (process.cpuUsage), its
+// system part, and the garbage collector's pauses on this thread; a round ends once the request log
+// has written its entries (its flush), so one build's log work is not counted in the other's round.
 // BENCH_ROUNDS (8), BENCH_REQUESTS per round (5000), BENCH_LOG=off for the request log off
 // (BENCH_LOG_BASE=off for the earlier build only: BENCH_COMPARE=dist with it measures the log's cost).
 import { spawn } from 'node:child_process';
 import { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +86,12 @@ function request({ handler, classes }, path) {
 }
 const lookupPath = () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${Math.floor(Math.random() * info.users)}@bench.example"`)}`;
 
+// Garbage collection pauses on this thread, summed (the request log's buffered entries outlive young collections).
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+
 async function round(build, n) {
   let left = n;
   // Each request starts from the event loop, as one read off a socket would: timers and
@@ -94,10 +103,13 @@ async function round(build, n) {
     }
   };
   const c0 = process.cpuUsage();
+  const g0 = gcMs;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  // The round's log entries written within it: its log work is not counted in the other build's round.
+  await build.daemon.scimLog?.flush();
   const c = process.cpuUsage(c0);
-  return { cpuUs: (c.user + c.system) / n, wallUs: ((performance.now() - t0) * 1000) / n, n };
+  return { cpuUs: (c.user + c.system) / n, sysUs: c.system / n, gcUs: ((gcMs - g0) * 1000) / n, wallUs: ((performance.now() - t0) * 1000) / n, n };
 }
 
 const builds = {};
@@ -117,7 +129,10 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (rs) => rs.reduce((a, r) => a + r.cpuUs * r.n, 0) / rs.reduce((a, r) => a + r.n, 0);
-const out = Object.fromEntries(names.map((n) => [n, { cpuUsPerLookup: +mean(results[n]).toFixed(1), medianRound: +median(results[n].map((r) => r.cpuUs)).toFixed(1), lookups: ROUNDS * PER_ROUND }]));
+const meanOf = (key) => (rs) => rs.reduce((a, r) => a + r[key] * r.n, 0) / rs.reduce((a, r) => a + r.n, 0);
+const sysMean = meanOf('sysUs');
+const gcMean = meanOf('gcUs');
+const out = Object.fromEntries(names.map((n) => [n, { cpuUsPerLookup: +mean(results[n]).toFixed(1), sysUsPerLookup: +sysMean(results[n]).toFixed(1), gcUsPerLookup: +gcMean(results[n]).toFixed(1), medianRound: +median(results[n].map((r) => r.cpuUs)).toFixed(1), lookups: ROUNDS * PER_ROUND }]));
 if (COMPARE) {
   out.newOverBase = +(out.new.cpuUsPerLookup / out.base.cpuUsPerLookup).toFixed(3);
   out.newOverBaseMedianRound = +median(results.new.map((r, i) => r.cpuUs / results.base[i].cpuUs)).toFixed(3);

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecretKey } from '../config/secret-key.js';
 import { createBuiltinRegistry } from '../connectors/index.js';
 import { createHttpApp } from '../http/app.js';
+import { entryOfRequest, type LoggedRequest } from '../http/scim/request-log.js';
 import { serverClasses } from '../http/server-classes.js';
 import type { ConnectorRegistry } from '../ports/directory.js';
 import { createMetrics } from '../http/metrics.js';
@@ -35,7 +36,7 @@ export interface Daemon {
   /** Present unless reconcile.scheduler is off. */
   scheduler?: ReconcileScheduler;
   /** Buffers SCIM request log entries; present unless scim.requestLogDays is 0. */
-  scimLog?: ScimLogRecorder;
+  scimLog?: ScimLogRecorder<LoggedRequest>;
 }
 
 export interface DaemonOptions {
@@ -90,6 +91,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const scimLog = services.scimLog.enabled
     ? new ScimLogRecorder({
         store,
+        entryOf: entryOfRequest,
         logger: logger.child({ component: 'scim-log' }),
         onFlushFailed: (n) => metrics.scimLogFlushFailures.inc(n),
         onDropped: (n) => metrics.scimLogDropped.inc(n),

@@ -112,8 +112,9 @@ const MAYBE_SECRET = /(?:token|secret|password|key|sig|signature)=|[?&][^=&]*%[^
 /** The path with its query, values of secret-looking parameters replaced (a token in a URL is still a token). */
 export function redactPath(url: string): string {
   const q = url.indexOf('?');
-  // Nearly every query (a lookup's filter) names no secret: one test instead of a split per request.
-  if (q < 0 || !MAYBE_SECRET.test(url.slice(q))) return url;
+  // Nearly every query (a lookup's filter) names no secret: one test instead of a split per request
+  // (on the whole url: a hit in the path only costs the exact check below, which reads the query).
+  if (q < 0 || !MAYBE_SECRET.test(url)) return url;
   const params = url.slice(q + 1).split('&').map((pair) => {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);

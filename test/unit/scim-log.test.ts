@@ -91,13 +91,39 @@ describe('SCIM log recorder', () => {
     await rec.stop();
   });
 
-  it('when no batch size is given, then a batch is at most 100 entries (one synchronous SQLite transaction is a pause for every request in flight)', async () => {
+  it('when no batch size is given, then a batch is at most 1000 entries (a store pays per batch; the SQLite page is made on the event loop)', async () => {
     const batches: number[] = [];
     const store: ScimLogStore = { appendScimLog: async (e) => void batches.push(e.length), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };
     const rec = new ScimLogRecorder({ store, logger: recordingLogger().logger, flushMs: 60_000 });
-    for (let i = 0; i < 250; i++) rec.record(entry(i));
+    for (let i = 0; i < 2500; i++) rec.record(entry(i));
     await rec.stop();
-    expect(batches).toEqual([100, 100, 50]);
+    expect(batches).toEqual([1000, 1000, 500]);
+  });
+
+  it('when items are recorded with entryOf, then each becomes its entry only as its batch is written, and one that cannot be made is left out and logged while the rest are written', async () => {
+    const { logger, lines } = recordingLogger();
+    const written: ScimLogEntry[] = [];
+    const store: ScimLogStore = { appendScimLog: async (e) => void written.push(...e), listScimLog: async () => ({ items: [], next: null }), pruneScimLog: async () => 0 };
+    const made: number[] = [];
+    const rec = new ScimLogRecorder<number>({
+      store,
+      logger,
+      batchSize: 10,
+      flushMs: 60_000,
+      entryOf: (i) => {
+        if (i === 2) throw new Error('no entry for 2');
+        made.push(i);
+        return entry(i);
+      },
+    });
+    for (let i = 0; i < 4; i++) rec.record(i);
+    expect(made).toEqual([]);
+    await rec.flush();
+    expect(made).toEqual([0, 1, 3]);
+    expect(written.map((e) => e.path)).toEqual(['/Users/0', '/Users/1', '/Users/3']);
+    expect(rec.pending).toBe(0);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['SCIM request log entries could not be built; they are left out']);
+    await rec.stop();
   });
 
   it("when the org bound is configured, then every batch carries it, so a store in memory trims as it appends", async () => {

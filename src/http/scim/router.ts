@@ -4,7 +4,7 @@ import type { AuthFailureThrottle } from '../middleware/auth-failures.js';
 import type { StoreOutage } from '../middleware/store-outage.js';
 import type { HttpMetrics } from '../metrics.js';
 import { scimAuth, scimRateLimit } from './context.js';
-import { scimLogEntry, type ScimRequestLog } from './request-log.js';
+import { answeredRequest, arrivedRequest, type ScimRequestLog } from './request-log.js';
 import { discoveryRouter } from './discovery.js';
 import { ScimError, scimErrorHandler, SCIM_CONTENT_TYPE } from './errors.js';
 import { groupsRoutes } from './groups.js';
@@ -55,16 +55,17 @@ export function scimRouter(opts: ScimRouterOptions): ScimEndpoint {
   const takeRate = scimRateLimit(opts.rateLimitPerSecond, opts.rateLimitBurst);
   const log = opts.requestLog;
   // The counter and the request log share one finish listener. Logging costs the request a clock
-  // read and a captured URL; the entry is built after the answer is sent and only buffered there.
+  // read and a captured URL as it arrives, a few facts read after the answer is sent, and a place in
+  // the recorder's buffer: the entry is made with its batch (request-log.ts).
   const count = (req: Request, res: Response) => {
-    const arrived = log ? { atMs: log.now(), startedMs: performance.now(), url: req.url } : undefined;
+    const arrived = log ? arrivedRequest(log, req) : undefined;
     res.on('finish', () => {
       const resource = /^\/([A-Za-z]+)/.exec(req.path)?.[1] ?? 'root';
       opts.metrics.scimRequests.inc({ org: res.locals.scim?.orgId ?? 'unauthenticated', method: req.method, resource: KNOWN.has(resource) ? resource : 'other', status: String(res.statusCode) });
       if (arrived) {
         try {
-          const entry = scimLogEntry(req, res, arrived);
-          if (entry) log!.recorder.record(entry);
+          const answered = answeredRequest(arrived, req, res);
+          if (answered) log!.recorder.record(answered);
         } catch (err) {
           // A listener that threw would take the process down; a log entry is never worth that.
           opts.logger.warn('SCIM request log entry could not be built', { error: (err as Error).message });

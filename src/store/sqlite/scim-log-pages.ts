@@ -8,10 +8,11 @@ export const PAGE_SLOTS = 1000;
 export type LogPageRow = [orgId: string, n: number, minAtMs: number, maxAtMs: number, statuses: number, entries: string];
 
 /**
- * A page stores each entry as an array of its fields in this order (absent ones null; the org is
- * the page's): without the keys the page's JSON is a third shorter and the request thread makes it
- * in about two thirds of the time. Append only: an entry stored earlier has fewer fields, never
- * others. Pages made from the rows of earlier versions hold entry objects; both are read.
+ * A page stores each entry as an array of its fields in this order (the org is the page's): without
+ * the keys the page's JSON is a third shorter and the request thread makes it in about two thirds of
+ * the time. Fields absent at the end are left off, others are null. Append only: an entry stored
+ * earlier has fewer fields, never others. Pages made from the rows of earlier versions hold entry
+ * objects; every form is read.
  */
 export const ENTRY_FIELDS = ['at', 'method', 'path', 'status', 'latencyMs', 'idp', 'userAgent', 'credential', 'resource', 'requestBody', 'error', 'operationErrors'] as const satisfies readonly (keyof ScimLogEntry)[];
 // Every field of an entry has its place: one added to ScimLogEntry and not here fails to compile.
@@ -20,12 +21,95 @@ void EVERY_FIELD;
 const AT = 0;
 const STATUS = 3;
 
+/**
+ * Fields (ENTRY_FIELDS positions) a page holds once in its `shared` list and each entry names by
+ * index there: an IdP sends one User-Agent with one credential, and its lookups touch one resource
+ * type, so in a page of an org's batch these are nearly always the same few values. They were ~45%
+ * of a lookup entry's bytes, and the writer thread's cost follows the bytes (its SQLite pages and
+ * their writes: bench/RESULTS.md, 2026-12-06).
+ */
+const SHARED_FIELDS = [5, 6, 7, 8] as const;
+
 /** A stored slot: an entry's fields (ENTRY_FIELDS), an entry object (pages of earlier rows), or null where retention dropped one. */
 export type StoredSlot = unknown[] | ScimLogEntry | null;
 
-/** An entry as a page stores it. */
-export function slotOf(e: ScimLogEntry): unknown[] {
-  return [e.at, e.method, e.path, e.status, e.latencyMs, e.idp, e.userAgent ?? null, e.credential ?? null, e.resource ?? null, e.requestBody ?? null, e.error ?? null, e.operationErrors ?? null];
+/** A page's text since shared values: its slots, with SHARED_FIELDS as indexes into `shared`. Earlier pages are a bare array of slots. */
+interface SharedPage {
+  shared: unknown[];
+  slots: StoredSlot[];
+}
+
+/**
+ * Builds one page's text. A value is shared by identity first (the request log hands the same
+ * credential and resource objects to every entry they describe), then, for objects, by content.
+ */
+class PageText {
+  private readonly shared: unknown[] = [];
+  private readonly byValue = new Map<unknown, number>();
+  private readonly byJson = new Map<string, number>();
+  private readonly slots: StoredSlot[] = [];
+
+  /** Adds a new entry. */
+  entry(e: ScimLogEntry): void {
+    const slot: unknown[] = [e.at, e.method, e.path, e.status, e.latencyMs, this.ref(e.idp), this.ref(e.userAgent), this.ref(e.credential), this.ref(e.resource)];
+    if (e.requestBody !== undefined || e.error !== undefined || e.operationErrors !== undefined) slot.push(e.requestBody ?? null, e.error ?? null, e.operationErrors ?? null);
+    this.slots.push(trimmed(slot));
+  }
+
+  /** Adds a slot read from a stored page (its shared fields are values again: slotsOfPage). */
+  slot(s: StoredSlot): void {
+    if (!Array.isArray(s)) {
+      this.slots.push(s);
+      return;
+    }
+    const copy = s.slice();
+    for (const f of SHARED_FIELDS) if (f < copy.length) copy[f] = this.ref(copy[f]);
+    this.slots.push(trimmed(copy));
+  }
+
+  text(): string {
+    return JSON.stringify({ shared: this.shared, slots: this.slots } satisfies SharedPage);
+  }
+
+  private ref(v: unknown): number | null {
+    if (v === undefined || v === null) return null;
+    let i = this.byValue.get(v);
+    if (i !== undefined) return i;
+    if (typeof v === 'object') {
+      const json = JSON.stringify(v);
+      i = this.byJson.get(json);
+      if (i === undefined) this.byJson.set(json, (i = this.shared.push(v) - 1));
+    } else i = this.shared.push(v) - 1;
+    this.byValue.set(v, i);
+    return i;
+  }
+}
+
+/** Without the nulls at its end. */
+function trimmed(slot: unknown[]): unknown[] {
+  let n = slot.length;
+  while (n > 0 && slot[n - 1] === null) n--;
+  slot.length = n;
+  return slot;
+}
+
+/** A page's text (PageText, or an earlier page's bare array) as slots whose fields are values. */
+export function slotsOfPage(text: string): StoredSlot[] {
+  const page = JSON.parse(text) as StoredSlot[] | SharedPage;
+  if (Array.isArray(page)) return page;
+  const { shared, slots } = page;
+  for (const s of slots) {
+    if (!Array.isArray(s)) continue;
+    for (const f of SHARED_FIELDS) if (f < s.length && s[f] !== null) s[f] = shared[s[f] as number];
+  }
+  return slots;
+}
+
+/** The text a page of these slots (some emptied by retention) is stored as. */
+export function pageOfSlots(slots: readonly StoredSlot[]): string {
+  const page = new PageText();
+  for (const s of slots) page.slot(s);
+  return page.text();
 }
 
 /** The entry a stored slot holds, of the page's org. */
@@ -41,22 +125,24 @@ const statusOf = (slot: unknown[] | ScimLogEntry): number => (Array.isArray(slot
 
 /**
  * The pages a batch is stored as: each org's entries in their order, PAGE_SLOTS at most per page,
- * with their live count, time bounds and status classes. One JSON text per page, made here (on
- * the request thread): the writer thread only inserts.
+ * with their live count, time bounds and status classes. One text per page, made here (on the
+ * request thread): the writer thread only inserts.
  */
 export function pagesOf(entries: readonly ScimLogEntry[]): LogPageRow[] {
-  const byOrg = new Map<string, unknown[][]>();
+  const byOrg = new Map<string, ScimLogEntry[]>();
   for (const e of entries) {
     const list = byOrg.get(e.orgId);
-    if (list) list.push(slotOf(e));
-    else byOrg.set(e.orgId, [slotOf(e)]);
+    if (list) list.push(e);
+    else byOrg.set(e.orgId, [e]);
   }
   const pages: LogPageRow[] = [];
   for (const [orgId, list] of byOrg) {
     for (let i = 0; i < list.length; i += PAGE_SLOTS) {
-      const slots = list.length <= PAGE_SLOTS ? list : list.slice(i, i + PAGE_SLOTS);
-      const { min, max } = timeBounds(slots);
-      pages.push([orgId, slots.length, min, max, statusClasses(slots), JSON.stringify(slots)]);
+      const part = list.length <= PAGE_SLOTS ? list : list.slice(i, i + PAGE_SLOTS);
+      const page = new PageText();
+      for (const e of part) page.entry(e);
+      const { min, max } = timeBounds(part);
+      pages.push([orgId, part.length, min, max, statusClasses(part), page.text()]);
     }
   }
   return pages;

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { SqliteContext } from './context.js';
 import { SqliteConnection } from './connection.js';
 import { mapOpenError } from './open.js';
-import { entryId, entryOfSlot, pagesOf, parseCursor, slotOlderThan, statusClasses, statusMaskOf, timeBounds, type StoredSlot } from './scim-log-pages.js';
+import { entryId, entryOfSlot, pageOfSlots, pagesOf, parseCursor, slotOlderThan, slotsOfPage, statusClasses, statusMaskOf, timeBounds, type StoredSlot } from './scim-log-pages.js';
 import { INSERT_PAGE, ROWS_TO_PAGES, SCIM_LOG_PAGES, scimLogPath } from './scim-log-schema.js';
 import { ScimLogThread } from './scim-log-thread.js';
 
@@ -76,7 +76,7 @@ export class SqliteScimLog implements ScimLogStore {
     for (;;) {
       const rows = this.log.run(() => this.log.stmt(sql).all(...args, below) as PageRow[]);
       for (const row of rows) {
-        const slots = JSON.parse(row.entries) as StoredSlot[];
+        const slots = slotsOfPage(row.entries);
         const top = cursor && row.seq === cursor.seq ? Math.min(cursor.slot, slots.length) : slots.length;
         for (let slot = top - 1; slot >= 0; slot--) {
           const stored = slots[slot];
@@ -138,7 +138,7 @@ export class SqliteScimLog implements ScimLogStore {
   private dropSlots(seq: number, drop: (slot: NonNullable<StoredSlot>) => boolean): number {
     const row = this.log.stmt('SELECT entries FROM scim_log_pages WHERE seq = ?').get(seq) as { entries: string } | undefined;
     if (!row) return 0;
-    const slots = JSON.parse(row.entries) as StoredSlot[];
+    const slots = slotsOfPage(row.entries);
     let n = 0;
     for (let i = 0; i < slots.length; i++) {
       if (slots[i] && drop(slots[i]!)) {
@@ -151,7 +151,7 @@ export class SqliteScimLog implements ScimLogStore {
     if (live === 0) this.log.stmt(DELETE_PAGE).run(seq);
     else {
       const { min, max } = timeBounds(slots);
-      this.log.stmt('UPDATE scim_log_pages SET n = ?, min_at_ms = ?, max_at_ms = ?, statuses = ?, entries = ? WHERE seq = ?').run(live, min, max, statusClasses(slots), JSON.stringify(slots), seq);
+      this.log.stmt('UPDATE scim_log_pages SET n = ?, min_at_ms = ?, max_at_ms = ?, statuses = ?, entries = ? WHERE seq = ?').run(live, min, max, statusClasses(slots), pageOfSlots(slots), seq);
     }
     return n;
   }

@@ -32,7 +32,10 @@ export class LoggedRequest {
   orgId = '';
   tokenId = '';
   label: string | undefined = undefined;
+  /** Bounded to USER_AGENT_MAX characters as the request finishes: the buffer never holds more. */
   userAgent: string | undefined = undefined;
+  /** The IdP, read as the request finishes only when the User-Agent was cut (from all of it). */
+  idp: ScimIdp | undefined = undefined;
   location: string | undefined = undefined;
   /** Redacted as the request finishes (a body is the one fact that can be large). */
   requestBody: string | undefined = undefined;
@@ -64,7 +67,11 @@ export function answeredRequest(r: LoggedRequest, req: Request, res: Response): 
   r.orgId = scim.orgId;
   r.tokenId = scim.tokenId;
   r.label = scim.actor.label;
-  r.userAgent = req.headers['user-agent'];
+  const ua = req.headers['user-agent'];
+  if (ua !== undefined && ua.length > USER_AGENT_MAX) {
+    r.idp = idpFromUserAgent(ua);
+    r.userAgent = ua.slice(0, USER_AGENT_MAX);
+  } else r.userAgent = ua;
   const location = res.getHeader('location');
   if (typeof location === 'string') r.location = location;
   if (r.method !== 'GET' && r.method !== 'DELETE') r.requestBody = redactBody(req.body);
@@ -108,10 +115,10 @@ export function entryOfRequest(r: LoggedRequest): ScimLogEntry {
     path: redactPath(r.url),
     status: r.status,
     latencyMs: Math.round((r.endedMs - r.startedMs) * 100) / 100,
-    idp: idpOf(ua),
+    idp: r.idp ?? idpOf(ua),
     credential: credentialOf(r.tokenId, r.label),
   };
-  if (ua) entry.userAgent = ua.length > USER_AGENT_MAX ? ua.slice(0, USER_AGENT_MAX) : ua;
+  if (ua) entry.userAgent = ua;
   const resource = resourceOf(r.url, r.location);
   if (resource) entry.resource = resource;
   if (r.requestBody !== undefined) entry.requestBody = r.requestBody;

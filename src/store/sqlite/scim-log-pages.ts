@@ -28,7 +28,7 @@ const STATUS = 3;
  * of a lookup entry's bytes, and the writer thread's cost follows the bytes (its SQLite pages and
  * their writes: bench/RESULTS.md, 2026-12-06).
  */
-const SHARED_FIELDS = [5, 6, 7, 8] as const;
+const SHARED_FIELDS: readonly number[] = (['idp', 'userAgent', 'credential', 'resource'] as const).map((f) => ENTRY_FIELDS.indexOf(f));
 
 /** A stored slot: an entry's fields (ENTRY_FIELDS), an entry object (pages of earlier rows), or null where retention dropped one. */
 export type StoredSlot = unknown[] | ScimLogEntry | null;
@@ -49,7 +49,7 @@ class PageText {
   private readonly byJson = new Map<string, number>();
   private readonly slots: StoredSlot[] = [];
 
-  /** Adds a new entry. */
+  /** Adds a new entry: its fields in ENTRY_FIELDS order, written out (scim-log-pages.test.ts reads every field back). */
   entry(e: ScimLogEntry): void {
     const slot: unknown[] = [e.at, e.method, e.path, e.status, e.latencyMs, this.ref(e.idp), this.ref(e.userAgent), this.ref(e.credential), this.ref(e.resource)];
     if (e.requestBody !== undefined || e.error !== undefined || e.operationErrors !== undefined) slot.push(e.requestBody ?? null, e.error ?? null, e.operationErrors ?? null);

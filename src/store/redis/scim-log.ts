@@ -38,19 +38,8 @@ export class RedisScimLog implements ScimLogStore {
     // grow it for the ten minutes between prunes. `~` drops whole stream nodes only, which costs
     // next to nothing per entry; the prune's exact MAXLEN = keeps the bound to the entry.
     const cap = opts?.maxPerOrg === undefined ? undefined : String(Math.max(0, Math.floor(opts.maxPerOrg)));
-    // One pipeline per org: every key of it shares the org's hash slot (Cluster).
-    await Promise.all(
-      [...byOrg].map(([orgId, list]) =>
-        this.ctx.snapshot((m) => {
-          const key = this.ctx.keys.forOrg(orgId).scimLog;
-          for (const e of list) {
-            if (cap === undefined) m.xadd(key, '*', 'e', JSON.stringify(e));
-            else m.xadd(key, 'MAXLEN', '~', cap, '*', 'e', JSON.stringify(e));
-          }
-          return m;
-        }),
-      ),
-    );
+    // One script call per org (its stream is one key, in the org's hash slot under Cluster).
+    await Promise.all([...byOrg].map(([orgId, list]) => this.ctx.script('appendScimLog', [this.ctx.keys.forOrg(orgId).scimLog], [cap ?? '', ...list.map((e) => JSON.stringify(e))])));
   }
 
   async listScimLog(orgId: string, q: ScimLogQuery): Promise<ScimLogPage> {

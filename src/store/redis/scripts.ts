@@ -13,6 +13,7 @@ export const SCRIPT_NAMES = [
   'acquireLease',
   'addTeamMembers',
   'appendAudit',
+  'appendScimLog',
   'consumePortalLink',
   'createAdminKey',
   'createExpiring',
